@@ -1,0 +1,1 @@
+"""Qt widgets only: render engine state, forward user intent. Never computes a speed."""
