@@ -1,4 +1,21 @@
-"""The virtual radio: one in-process Bumble link and the devices wired to it.
+"""The virtual radio and the virtual world: one in-process Bumble link, the devices on it.
+
+`VirtualWorld` (at the end) is what the app, the tests, ``--simulate`` and the benchmarks use:
+a radio with an FTMS treadmill (and optionally a heart-rate strap) already wired to it::
+
+    VirtualWorld(clock, *, spec=None, quirks="standard", data_rate_hz=2.0, with_strap=False,
+                 name="Virtual Treadmill", address="F0:00:00:00:00:01",
+                 max_fragment_size=None, max_connections=1)
+     ├── radio: VirtualRadio            scanner_backend() / client_backend() delegate to it
+     ├── model: TreadmillModel          spec with the quirk profile's belt overrides applied
+     ├── treadmill: FtmsPeripheral      GATT server, console_*(), faults, quirks, trace hook
+     ├── strap: HeartRateStrap | None   at "F0:00:00:00:00:02", following the belt speed
+     └── treadmill_address / strap_address
+
+    async with VirtualWorld(clock, quirks="urevo-e1l") as world:   # start() ... close()
+        client = BleakClient(world.treadmill_address, backend=world.client_backend())
+
+The rest of this docstring is about the radio underneath.
 
 Shape (who owns what)::
 
@@ -39,6 +56,11 @@ from bumble.device import Device
 from bumble.host import Host
 from bumble.link import LocalLink
 from bumble.transport.common import AsyncPipeSink
+
+from treadctl.clock import Clock
+from treadctl.virtual.heart_rate_strap import HeartRateStrap
+from treadctl.virtual.peripheral import FtmsPeripheral, Quirks, quirks_by_name
+from treadctl.virtual.treadmill import TreadmillModel, TreadmillSpec
 
 if TYPE_CHECKING:
     from treadctl.virtual.backend import BumbleClientBackend, BumbleScannerBackend
@@ -262,3 +284,109 @@ class VirtualRadio:
         self._devices.clear()
         self._controllers.clear()
         self.peripherals.clear()
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole simulated world: radio + treadmill (+ strap)
+
+
+class VirtualWorld:
+    """A radio with a virtual FTMS treadmill (and optionally a heart-rate strap) on it.
+
+    Shape (what the app, the tests, ``--simulate`` and the benchmarks get)::
+
+        VirtualWorld(clock, *, spec=None, quirks="standard", data_rate_hz=2.0,
+                     with_strap=False, name="Virtual Treadmill", address="F0:00:00:00:00:01")
+         ├── radio: VirtualRadio               scanner_backend() / client_backend() for Bleak
+         ├── model: TreadmillModel             belt physics (spec after the quirks' overrides)
+         ├── treadmill: FtmsPeripheral         GATT server, console_*(), faults, trace hook
+         └── strap: HeartRateStrap | None      follows the belt speed (70 + 8 bpm per km/h)
+
+        async with VirtualWorld(ManualClock(), quirks="urevo-e1l") as world:
+            client = BleakClient(world.treadmill_address, backend=world.client_backend())
+
+    ``max_fragment_size`` and ``max_connections`` go to the :class:`FtmsPeripheral`.
+    ``quirks`` is a profile name from ``peripheral.QUIRK_PROFILES`` or a ``Quirks``; its
+    belt-level quirks are applied to ``spec`` (:meth:`Quirks.apply_to`). The model starts at
+    ``clock.now()``. Construct anywhere; :meth:`start` (or ``async with``) inside the loop.
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        spec: TreadmillSpec | None = None,
+        quirks: str | Quirks = "standard",
+        data_rate_hz: float = 2.0,
+        with_strap: bool = False,
+        name: str = "Virtual Treadmill",
+        address: str = "F0:00:00:00:00:01",
+        max_fragment_size: int | None = None,
+        max_connections: int = 1,
+    ) -> None:
+        self.clock = clock
+        self.quirks = quirks_by_name(quirks) if isinstance(quirks, str) else quirks
+        self.radio = VirtualRadio()
+        self.model = TreadmillModel(
+            self.quirks.apply_to(spec if spec is not None else TreadmillSpec()),
+            start_time=clock.now(),
+        )
+        self.treadmill = FtmsPeripheral(
+            self.model,
+            clock,
+            quirks=self.quirks,
+            data_rate_hz=data_rate_hz,
+            name=name,
+            address=address,
+            max_fragment_size=max_fragment_size,
+            max_connections=max_connections,
+        )
+        self.strap: HeartRateStrap | None = None
+        if with_strap:
+            self.strap = HeartRateStrap(clock)
+            self.strap.follow(self.model)
+        self._started = False
+
+    @property
+    def treadmill_address(self) -> str:
+        return self.treadmill.address
+
+    @property
+    def strap_address(self) -> str | None:
+        return self.strap.address if self.strap is not None else None
+
+    async def start(self) -> None:
+        """Power the devices on and start advertising and notifying."""
+        if self._started:
+            return
+        self._started = True
+        await self.treadmill.start(self.radio)
+        if self.strap is not None:
+            await self.strap.start(self.radio)
+
+    async def close(self) -> None:
+        """Stop the devices' loops, disconnect every client, power everything off."""
+        await self.treadmill.close()
+        if self.strap is not None:
+            await self.strap.close()
+        await self.radio.close()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def scanner_backend(self) -> type[BumbleScannerBackend]:
+        """`BleakScanner(backend=...)` for this world's radio."""
+        return self.radio.scanner_backend()
+
+    def client_backend(self) -> type[BumbleClientBackend]:
+        """`BleakClient(backend=...)` for this world's radio."""
+        return self.radio.client_backend()

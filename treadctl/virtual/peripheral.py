@@ -1,0 +1,1159 @@
+"""The virtual treadmill served as a real FTMS GATT peripheral over Bumble.
+
+Shape::
+
+    FtmsPeripheral(model, clock, quirks=..., data_rate_hz=2.0, name=..., address=...)
+     ├── device: bumble Device             Fitness Machine Service 0x1826 (see below)
+     ├── model: TreadmillModel             the belt physics; status events drive 0x2ADA
+     ├── faults: Faults                    knobs a test or the console panel flips at run time
+     ├── quirks: Quirks                    a real device's deviations (QUIRK_PROFILES by name)
+     ├── console_*() / pull_safety_key()   a person at the treadmill
+     ├── drop_link() / lose_control()      faults that need I/O
+     └── add_trace_listener(cb)            {"t", "kind": "write" | "belt", ...} for --sim-trace
+
+    await peripheral.start(radio)   # attach to a VirtualRadio, advertise, start the loops
+    await peripheral.close()        # stop the loops (the radio powers the device off)
+
+Served characteristics [FTMS Table 4.1]: Feature 0x2ACC (read), Treadmill Data 0x2ACD
+(notify), Training Status 0x2AD3 (read, notify), Supported Speed Range 0x2AD4 and Supported
+Inclination Range 0x2AD5 (read; absent with ``Quirks.has_ranges=False``), Control Point 0x2AD9
+(write, indicate), Machine Status 0x2ADA (notify). Advertising: flags, complete local name, the
+16-bit service UUID 0x1826 and FTMS Service Data (available, treadmill). Every value is encoded
+by ``protocols.ftms``; the only bytes built here are the deliberately broken ones of the
+``Faults.malformed_records`` / ``truncated_records`` knobs.
+
+Timing (all on the injected :class:`~treadctl.clock.Clock`, never real time):
+
+* Treadmill Data: every ``1 / data_rate_hz`` s (deadlines start + n/rate, drift-free, 1-10 Hz,
+  default 2 Hz; the first record comes one period after start), the model is advanced to
+  ``clock.now()`` and one record is notified to each subscribed connection, split into More
+  Data fragments [FTMS §4.19] when it is longer than that connection's ATT MTU − 3 (or
+  ``max_fragment_size``); the speed travels in the last fragment only.
+* Control Point: every check happens in the write callback, so a refused write gets its ATT
+  error in the Write Response; a valid request is applied to the model *before* the Write
+  Response goes out, and the 0x80 answer is sent from a task afterwards (an indication waits
+  for the client's confirmation, which cannot come while the write is unanswered: awaiting it
+  inline would deadlock Bumble). ``Faults.answer_delay_s`` delays only the answer.
+* Machine Status: sent as soon as the model reports the change (FTMS says "about 1 s"; the
+  virtual treadmill does not make clients wait). Per FTMS §4.17.1 a change made through the
+  Control Point goes to the *other* connections only; console actions and the safety key go to
+  every connection; Control Permission Lost goes to the client that lost control.
+* Trace: ``t`` is clock seconds since :meth:`FtmsPeripheral.start`. Every Control Point write
+  gives ``{"t", "kind": "write", "op", "value", "result"}``: ``op`` one of request_control,
+  reset, set_target_speed, set_target_inclination, start_or_resume, stop, pause (others by hex,
+  ``"0x15"``; ``None`` for an empty write), ``value`` the km/h or % of a set-target request
+  (else ``None``), ``result`` the lower-case ResultCode name (``"success"``,
+  ``"control_not_permitted"``...) or one of ``"ignored"``, ``"dropped_link"``,
+  ``"cccd_improperly_configured"``, ``"procedure_already_in_progress"``,
+  ``"invalid_attribute_length"``. Every simulated second gives ``{"t", "kind": "belt",
+  "speed_kmh", "incline_pct", "running"}``.
+
+Control rules (FTMS §4.16, FTMP §4.4.14), in the order they are checked:
+
+1. indications not enabled on the Control Point CCCD → ATT error 0xFD;
+2. a write while this connection's previous answer is unconfirmed → ATT error 0xFE;
+3. empty write → ATT error 0x0D (Invalid Attribute Value Length: there is no op code to name);
+4. ``Faults``: ignored (no answer, no effect) or refused (the fault's result code, no effect);
+5. an op code this treadmill does not implement → 0x02 (whoever asks: it is about the machine);
+6. any op but Request Control without control → 0x05; Request Control while another
+   connection holds control → 0x05;
+7. a malformed parameter → 0x03;
+8. otherwise the model's own result (0x01, 0x03 out of range, 0x04 wrong state).
+
+Control is held by at most one connection and is lost on disconnection, on Reset and on
+:meth:`FtmsPeripheral.lose_control`. Quirk profiles relax rules 1, 2 and 6 (``urevo-e1l``) or
+drop the link instead of answering (``kingsmith``); see :data:`QUIRK_PROFILES`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import itertools
+import logging
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bumble import att, data_types, hci
+from bumble.core import UUID, AdvertisingData
+from bumble.device import Connection, Device
+from bumble.gatt import (
+    Characteristic,
+    CharacteristicValue,
+    ClientCharacteristicConfigurationBits,
+    Service,
+)
+
+from protocols import ParseError
+from protocols.fields import Field, pack_field
+from protocols.ftms import (
+    ControlPointRequest,
+    ControlPointResponse,
+    FitnessMachineFeature,
+    InclinationRange,
+    MachineFeature,
+    MachineStatus,
+    OpCode,
+    RequestControl,
+    ResultCode,
+    ServiceData,
+    SetTargetInclination,
+    SetTargetSpeed,
+    SpeedRange,
+    StartOrResume,
+    StatusOp,
+    StopOrPause,
+    TargetSettingFeature,
+    TrainingStatus,
+    TrainingStatusCode,
+    TrainingStatusFlags,
+    TreadmillData,
+    TreadmillDataFlags,
+)
+from protocols.ftms import Reset as ResetRequest
+from treadctl.clock import Clock
+from treadctl.virtual.treadmill import (
+    BeltState,
+    MachineState,
+    Origin,
+    Reset,
+    StartedByUser,
+    StatusEvent,
+    StoppedBySafetyKey,
+    StoppedByUser,
+    TargetInclineChanged,
+    TargetSpeedChanged,
+    TreadmillModel,
+    TreadmillSpec,
+)
+
+if TYPE_CHECKING:
+    from treadctl.virtual.world import VirtualRadio
+
+__all__ = [
+    "DEFAULT_DATA_RATE_HZ",
+    "FEATURES",
+    "QUIRK_PROFILES",
+    "SUPPORTED_OPS",
+    "Faults",
+    "FtmsPeripheral",
+    "Quirks",
+    "TraceListener",
+    "TraceRecord",
+    "quirks_by_name",
+]
+
+logger = logging.getLogger(__name__)
+
+# Bumble spellings of the FTMS UUIDs (protocols.ftms has the Bleak spellings).
+FTMS_SERVICE_UUID = UUID.from_16_bits(0x1826)
+FEATURES_UUID = UUID.from_16_bits(0x2ACC)
+TREADMILL_DATA_UUID = UUID.from_16_bits(0x2ACD)
+TRAINING_STATUS_UUID = UUID.from_16_bits(0x2AD3)
+SPEED_RANGE_UUID = UUID.from_16_bits(0x2AD4)
+INCLINATION_RANGE_UUID = UUID.from_16_bits(0x2AD5)
+CONTROL_POINT_UUID = UUID.from_16_bits(0x2AD9)
+MACHINE_STATUS_UUID = UUID.from_16_bits(0x2ADA)
+
+DEFAULT_DATA_RATE_HZ = 2.0
+MIN_DATA_RATE_HZ = 1.0
+MAX_DATA_RATE_HZ = 10.0
+
+#: Fitness Machine Feature 0x2ACC this treadmill reports [FTMS Tables 4.3, 4.4].
+FEATURES = FitnessMachineFeature(
+    MachineFeature.AVERAGE_SPEED
+    | MachineFeature.TOTAL_DISTANCE
+    | MachineFeature.INCLINATION
+    | MachineFeature.EXPENDED_ENERGY
+    | MachineFeature.HEART_RATE_MEASUREMENT
+    | MachineFeature.ELAPSED_TIME,
+    TargetSettingFeature.SPEED | TargetSettingFeature.INCLINATION,
+)
+
+#: Control Point op codes the virtual treadmill implements; every other one answers 0x02.
+SUPPORTED_OPS = frozenset(
+    {
+        OpCode.REQUEST_CONTROL,
+        OpCode.RESET,
+        OpCode.SET_TARGET_SPEED,
+        OpCode.SET_TARGET_INCLINATION,
+        OpCode.START_OR_RESUME,
+        OpCode.STOP_OR_PAUSE,
+    }
+)
+
+# Trace names of the supported op codes (stop and pause are told apart by the parameter).
+_OP_NAMES: Mapping[OpCode, str] = {
+    OpCode.REQUEST_CONTROL: "request_control",
+    OpCode.RESET: "reset",
+    OpCode.SET_TARGET_SPEED: "set_target_speed",
+    OpCode.SET_TARGET_INCLINATION: "set_target_inclination",
+    OpCode.START_OR_RESUME: "start_or_resume",
+    OpCode.STOP_OR_PAUSE: "stop_or_pause",
+}
+
+# Treadmill Data field groups this peripheral sends, in wire order (one flag bit each) and the
+# attributes of TreadmillData each group fills. Splitting a record only ever moves whole groups.
+_RECORD_GROUPS: tuple[tuple[TreadmillDataFlags, tuple[str, ...]], ...] = (
+    (TreadmillDataFlags.AVERAGE_SPEED, ("average_speed_kmh",)),
+    (TreadmillDataFlags.TOTAL_DISTANCE, ("total_distance_m",)),
+    (TreadmillDataFlags.INCLINATION_AND_RAMP_ANGLE, ("inclination_pct", "ramp_angle_deg")),
+    (
+        TreadmillDataFlags.EXPENDED_ENERGY,
+        ("total_energy_kcal", "energy_per_hour_kcal", "energy_per_minute_kcal"),
+    ),
+    (TreadmillDataFlags.HEART_RATE, ("heart_rate_bpm",)),
+    (TreadmillDataFlags.ELAPSED_TIME, ("elapsed_time_s",)),
+)
+
+#: Smallest fragment that can carry any one group (flags + energy's 5 bytes).
+MIN_FRAGMENT_SIZE = 7
+
+# RFU flag bit 13 and the 3-byte step count behind it (Urevo, CITYSPORTS-Linker, KingSmith).
+_STEP_COUNT_FLAG = 1 << 13
+_STEP_COUNT = Field("step_count", 3)
+_STRIDE_M = 0.7  # metres per step, for a plausible step count only
+
+_U16_MAX = 0xFFFF
+_U24_MAX = 0xFFFFFF
+
+TraceRecord = dict[str, Any]
+TraceListener = Callable[[TraceRecord], None]
+
+
+# --------------------------------------------------------------------------------------------
+# Quirk profiles
+
+
+@dataclass(frozen=True, slots=True)
+class Quirks:
+    """How one real treadmill deviates from FTMS; ``standard`` deviates in nothing.
+
+    ``description`` names the device and where each quirk was seen (the project's FTMS notes,
+    appendix, cite the captures and code). Model-level quirks (``ignores_speed_while_stopped``,
+    ``needs_start_before_speed``, ``speed_range_kmh``) reach the belt through
+    :meth:`apply_to`, which :class:`~treadctl.virtual.world.VirtualWorld` calls on its spec.
+    """
+
+    name: str = "standard"
+    description: str = "Follows FTMS v1.0 to the letter."
+    # Control Point
+    responses_as_notifications: bool = False
+    requires_control: bool = True
+    requires_indications: bool = True
+    single_procedure: bool = True
+    accepts_write_without_response: bool = False
+    drops_link_on_speed_while_stopped: bool = False
+    # Machine Status
+    padded_status: bool = False
+    # Characteristics
+    has_ranges: bool = True
+    zero_inclination_range: bool = False
+    training_status_flag_without_string: bool = False
+    # Treadmill Data
+    split_after: TreadmillDataFlags | None = None
+    step_count_records: bool = False
+    distance_step_m: int = 1
+    # The belt (applied to the TreadmillSpec)
+    ignores_speed_while_stopped: bool = False
+    needs_start_before_speed: bool = False
+    speed_range_kmh: tuple[float, float, float] | None = None
+
+    def apply_to(self, spec: TreadmillSpec) -> TreadmillSpec:
+        """``spec`` with this device's belt-level quirks (they win over the spec's values)."""
+        changes: dict[str, Any] = {}
+        if self.ignores_speed_while_stopped:
+            changes["ignores_speed_while_stopped"] = True
+        if self.needs_start_before_speed:
+            changes["needs_start_before_speed"] = True
+        if self.speed_range_kmh is not None:
+            low, high, step = self.speed_range_kmh
+            changes.update(min_speed_kmh=low, max_speed_kmh=high, speed_increment_kmh=step)
+        return dataclasses.replace(spec, **changes) if changes else spec
+
+
+_STANDARD = Quirks()
+
+QUIRK_PROFILES: Mapping[str, Quirks] = {
+    q.name: q
+    for q in (
+        _STANDARD,
+        Quirks(
+            name="urevo-e1l",
+            description=(
+                "Urevo E1L / URTM041 walking pad, from blak3r/treadspan packet captures with "
+                "Kinomap: Control Point answers arrive as ATT notifications although the CCCD "
+                "was written 02 00; Request Control is not enforced (Set Target Inclination "
+                "before it got 80 03 01); Write Commands sent back to back are all answered; "
+                "status notifications are padded (04 00 00, 02 02 00); the Supported "
+                "Inclination Range is all zeros yet incline commands succeed; records set RFU "
+                "bit 13 and append a 3-byte step count (flags 0x2584, 18 bytes); distance "
+                "advances in 10 m steps; the speed range is 0.96-6.43 km/h in 0.32 km/h steps "
+                "(0.6-4.0 mph in 0.2 mph). The Control Point is declared with Notify as well "
+                "as Indicate: a client stack (Bumble's, and so the virtual Bleak backend) only "
+                "delivers notifications to a notification subscription."
+            ),
+            responses_as_notifications=True,
+            requires_control=False,
+            requires_indications=False,
+            single_procedure=False,
+            accepts_write_without_response=True,
+            padded_status=True,
+            zero_inclination_range=True,
+            step_count_records=True,
+            distance_step_m=10,
+            speed_range_kmh=(0.96, 6.43, 0.32),
+        ),
+        Quirks(
+            name="kingsmith",
+            description=(
+                "KingSmith FTMS walking pads (KS-HD-*): need Start before Set Target Speed, "
+                "or they drop the BLE link (mcdax/walkingpad-controller README). Emulated as "
+                "the drop: a Set Target Speed while stopped gets its Write Response, then the "
+                "link is dropped (reason 0x08) and no answer comes. They also set RFU bit 13 "
+                "with a step count (mcdax/walkingpad-controller ftms.py comment)."
+            ),
+            drops_link_on_speed_while_stopped=True,
+            needs_start_before_speed=True,
+            step_count_records=True,
+        ),
+        Quirks(
+            name="fitshow",
+            description=(
+                "FitShow consoles: Training Status reads 01 01, the 'string present' flag "
+                "without a string (FS-6041F1, TrackMyIndoorWorkout#470), here in notifications "
+                "too; the belt accepts Set Target Speed while stopped but ignores it (Xterra "
+                "T85 with FitShow FS-BT-02: speed control without effect, hassio-ftms#26; "
+                "3G Cardio Pro Runner X: 'I have to start it moving for FTMS to work', "
+                "qdomyos-zwift#3382). Energy per hour/minute are 'not available' (0xFFFF / "
+                "0xFF), as FITSHOW FS-BT-T4 sends them (justintout/treadmill README); every "
+                "profile sends those."
+            ),
+            training_status_flag_without_string=True,
+            ignores_speed_while_stopped=True,
+        ),
+        Quirks(
+            name="matrix",
+            description=(
+                "Matrix Performance TouchXL: every record split with More Data, 9f00... "
+                "(average speed up to expended energy) then 001f... (the rest and the speed), "
+                "whatever the MTU (captures quoted in the project's FTMS notes)."
+            ),
+            split_after=TreadmillDataFlags.EXPENDED_ENERGY,
+        ),
+        Quirks(
+            name="technogym",
+            description=(
+                "Technogym MyRun: every record split with More Data, 1f00... (average speed "
+                "up to elevation gain) then 8006... (energy, elapsed time and the speed), "
+                "whatever the MTU (captures quoted in the project's FTMS notes)."
+            ),
+            split_after=TreadmillDataFlags.ELEVATION_GAIN,
+        ),
+        Quirks(
+            name="no-ranges",
+            description=(
+                "No Supported Speed Range 0x2AD4 or Inclination Range 0x2AD5 characteristic "
+                "although speed and incline targets are supported (FTMS C.1/C.2 make them "
+                "mandatory then). Seen as an EOFError / missing range in pyftms-based clients "
+                "(hassio-ftms#36, python-pyftms#17, uncertain: no raw bytes in the issues); "
+                "clients must tolerate it."
+            ),
+            has_ranges=False,
+        ),
+    )
+}
+
+
+def quirks_by_name(name: str) -> Quirks:
+    """The named profile; a ValueError listing the known names otherwise."""
+    try:
+        return QUIRK_PROFILES[name]
+    except KeyError:
+        known = ", ".join(sorted(QUIRK_PROFILES))
+        raise ValueError(f"unknown quirk profile {name!r}; known profiles: {known}") from None
+
+
+# --------------------------------------------------------------------------------------------
+# Fault knobs
+
+
+@dataclass
+class Faults:
+    """Run-time fault knobs of one :class:`FtmsPeripheral` (all off by default).
+
+    Data (Treadmill Data 0x2ACD):
+
+    - ``silent``: no data notifications at all while set (status and answers still flow);
+    - ``malformed_records``: each record is replaced by an undecodable notification,
+      alternately empty and one byte;
+    - ``truncated_records``: each record (its last fragment) loses its last 2 bytes, so it is
+      shorter than its flags promise (Matrix sends 20 of 30 promised bytes);
+    - ``reserved_bit_records``: RFU bit 13 is set and a 3-byte step count appended (what the
+      ``urevo-e1l`` and ``kingsmith`` profiles always do).
+
+    Control Point (checked after the ATT-level rules, before anything else):
+
+    - :meth:`ignore_commands`: writes get their Write Response but are neither applied nor
+      answered, like a lost packet (no procedure is left in progress);
+    - :meth:`refuse`: matching requests are answered with the given result code, not applied;
+    - ``answer_delay_s``: requests are applied at once, the answer is sent this many clock
+      seconds later (the procedure stays in progress meanwhile: writes get ATT error 0xFE).
+
+    Faults that need I/O are methods of the peripheral: :meth:`FtmsPeripheral.drop_link` and
+    :meth:`FtmsPeripheral.lose_control`.
+    """
+
+    silent: bool = False
+    malformed_records: bool = False
+    truncated_records: bool = False
+    reserved_bit_records: bool = False
+    answer_delay_s: float = 0.0
+    refuse_result: ResultCode | None = None
+    refuse_ops: frozenset[OpCode] | None = None
+    # None: ignore every write; n > 0: ignore the next n; 0: ignore none.
+    ignore_remaining: int | None = 0
+
+    def refuse(self, result: ResultCode, ops: Iterable[OpCode] | None = None) -> None:
+        """Answer every request (or those with an op code in ``ops``) with ``result``."""
+        self.refuse_result = ResultCode(result)
+        self.refuse_ops = None if ops is None else frozenset(OpCode(op) for op in ops)
+
+    def ignore_commands(self, count: int | None = None) -> None:
+        """Ignore the next ``count`` writes, or every write until cleared (``None``)."""
+        if count is not None and count < 0:
+            raise ValueError(f"cannot ignore {count} commands")
+        self.ignore_remaining = count
+
+    def answer_delay(self, seconds: float) -> None:
+        """Send each answer ``seconds`` of clock time after its write (0: at once)."""
+        if not (math.isfinite(seconds) and seconds >= 0):
+            raise ValueError(f"answer delay must be a finite number >= 0, got {seconds}")
+        self.answer_delay_s = seconds
+
+    def clear(self) -> None:
+        """Every knob back to off."""
+        for f in dataclasses.fields(self):
+            setattr(self, f.name, f.default)
+
+    def _take_ignore(self) -> bool:
+        if self.ignore_remaining is None:
+            return True
+        if self.ignore_remaining > 0:
+            self.ignore_remaining -= 1
+            return True
+        return False
+
+    def _refusal(self, op: OpCode) -> ResultCode | None:
+        if self.refuse_result is None:
+            return None
+        if self.refuse_ops is not None and op not in self.refuse_ops:
+            return None
+        return self.refuse_result
+
+
+# --------------------------------------------------------------------------------------------
+# The peripheral
+
+
+class _WriteRejected(Exception):
+    """Internal: a write that ends in an ATT error (carried to the trace, then raised)."""
+
+    def __init__(self, error_code: att.ErrorCode, result: str) -> None:
+        super().__init__(result)
+        self.error_code = error_code
+        self.result = result
+
+
+class FtmsPeripheral:
+    """A :class:`TreadmillModel` served as an FTMS treadmill; see the module docstring.
+
+    The model's time base must be the clock's: it is advanced to ``clock.now()`` before every
+    command and record (build it with ``start_time=clock.now()``, as VirtualWorld does).
+
+    ``max_connections`` (default 1, like most treadmills) > 1 keeps advertising while fewer
+    clients are connected, so a second central (a phone app beside treadctl) can connect and
+    see the Machine Status notifications FTMS §4.17.1 sends to "other clients".
+    """
+
+    def __init__(
+        self,
+        model: TreadmillModel,
+        clock: Clock,
+        *,
+        quirks: Quirks | str = "standard",
+        data_rate_hz: float = DEFAULT_DATA_RATE_HZ,
+        name: str = "Virtual Treadmill",
+        address: str = "F0:00:00:00:00:01",
+        max_fragment_size: int | None = None,
+        max_connections: int = 1,
+    ) -> None:
+        if max_connections < 1:
+            raise ValueError(f"max_connections must be at least 1, got {max_connections}")
+        if not (MIN_DATA_RATE_HZ <= data_rate_hz <= MAX_DATA_RATE_HZ):
+            raise ValueError(
+                f"data rate must be {MIN_DATA_RATE_HZ}-{MAX_DATA_RATE_HZ} Hz, got {data_rate_hz}"
+            )
+        if max_fragment_size is not None and max_fragment_size < MIN_FRAGMENT_SIZE:
+            raise ValueError(
+                f"max_fragment_size must be at least {MIN_FRAGMENT_SIZE} bytes "
+                f"(flags + the widest field group), got {max_fragment_size}"
+            )
+        self.model = model
+        self.clock = clock
+        self.quirks = quirks_by_name(quirks) if isinstance(quirks, str) else quirks
+        self.data_rate_hz = data_rate_hz
+        self.name = name
+        self.address = address
+        self.max_fragment_size = max_fragment_size
+        self.max_connections = max_connections
+        self.faults = Faults()
+        #: Heart rate the treadmill reports in its records (hand grips, or a strap paired to
+        #: the console); None leaves the field out.
+        self.heart_rate_bpm: int | None = None
+
+        self.device = Device(name=name, address=hci.Address(address))
+        self._radio: VirtualRadio | None = None
+        self._started_at: float | None = None
+        self._controller: Connection | None = None
+        self._busy: set[Connection] = set()
+        self._writer: Connection | None = None
+        self._training_status = self._training_code()
+        self._malformed_turn = 0
+        self._trace_listeners: list[TraceListener] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._answers: dict[Connection, set[asyncio.Task[None]]] = {}
+        # (characteristic, value, connection to skip, only connection to notify)
+        self._outbox: asyncio.Queue[
+            tuple[Characteristic[bytes], bytes, Connection | None, Connection | None]
+        ] = asyncio.Queue()
+        self._closed = False
+
+        self._feature = Characteristic(
+            FEATURES_UUID, Characteristic.Properties.READ, Characteristic.READABLE, bytes(FEATURES)
+        )
+        self._data: Characteristic[bytes] = Characteristic(
+            TREADMILL_DATA_UUID, Characteristic.Properties.NOTIFY, Characteristic.READABLE, b""
+        )
+        self._training: Characteristic[bytes] = Characteristic(
+            TRAINING_STATUS_UUID,
+            Characteristic.Properties.READ | Characteristic.Properties.NOTIFY,
+            Characteristic.READABLE,
+            CharacteristicValue(read=self._on_training_status_read),
+        )
+        control_properties = Characteristic.Properties.WRITE | Characteristic.Properties.INDICATE
+        if self.quirks.responses_as_notifications:
+            control_properties |= Characteristic.Properties.NOTIFY
+        if self.quirks.accepts_write_without_response:
+            control_properties |= Characteristic.Properties.WRITE_WITHOUT_RESPONSE
+        self._control_point: Characteristic[bytes] = Characteristic(
+            CONTROL_POINT_UUID,
+            control_properties,
+            Characteristic.WRITEABLE,
+            CharacteristicValue(write=self._on_control_point_write),
+        )
+        self._status: Characteristic[bytes] = Characteristic(
+            MACHINE_STATUS_UUID, Characteristic.Properties.NOTIFY, Characteristic.READABLE, b""
+        )
+        characteristics: list[Characteristic[Any]] = [self._feature, self._data, self._training]
+        if self.quirks.has_ranges:
+            spec = model.spec
+            speed_range = SpeedRange(
+                spec.min_speed_kmh, spec.max_speed_kmh, spec.speed_increment_kmh
+            )
+            incline_range = InclinationRange(
+                spec.min_incline_pct, spec.max_incline_pct, spec.incline_increment_pct
+            )
+            if self.quirks.zero_inclination_range:
+                incline_range = InclinationRange(0.0, 0.0, 0.0)
+            characteristics += [
+                Characteristic(
+                    SPEED_RANGE_UUID,
+                    Characteristic.Properties.READ,
+                    Characteristic.READABLE,
+                    bytes(speed_range),
+                ),
+                Characteristic(
+                    INCLINATION_RANGE_UUID,
+                    Characteristic.Properties.READ,
+                    Characteristic.READABLE,
+                    bytes(incline_range),
+                ),
+            ]
+        characteristics += [self._control_point, self._status]
+        self.device.add_services([Service(FTMS_SERVICE_UUID, characteristics)])
+        self.device.on(Device.EVENT_CONNECTION, self._on_connection)
+        model.add_listener(self._on_model_event)
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    @property
+    def advertising_data(self) -> bytes:
+        """Flags, complete local name, service UUID 0x1826 and FTMS Service Data [FTMS §3.1].
+
+        A long name can exceed the 31 bytes of legacy advertising; the virtual link carries
+        it anyway (Bumble's emulated controller does not check), a real controller would not.
+        """
+        return bytes(
+            AdvertisingData(
+                [
+                    data_types.Flags(
+                        AdvertisingData.Flags.LE_GENERAL_DISCOVERABLE_MODE
+                        | AdvertisingData.Flags.BR_EDR_NOT_SUPPORTED
+                    ),
+                    data_types.CompleteLocalName(self.name),
+                    data_types.CompleteListOf16BitServiceUUIDs([FTMS_SERVICE_UUID]),
+                    data_types.ServiceData16BitUUID(FTMS_SERVICE_UUID, bytes(ServiceData())),
+                ]
+            )
+        )
+
+    @property
+    def started_at(self) -> float | None:
+        """Clock time of :meth:`start` (the zero of trace times), None before it."""
+        return self._started_at
+
+    @property
+    def controller(self) -> Connection | None:
+        """The connection holding control, if any."""
+        return self._controller
+
+    @property
+    def connections(self) -> list[Connection]:
+        return list(self.device.connections.values())
+
+    async def start(self, radio: VirtualRadio) -> None:
+        """Attach to ``radio``, advertise, and start the data, trace and status loops."""
+        if self._started_at is not None:
+            raise RuntimeError("this FtmsPeripheral is already started")
+        self._radio = radio
+        self._sync()
+        self._started_at = self.clock.now()
+        await radio.add_peripheral(self.device, advertising_data=self.advertising_data)
+        self._spawn(self._data_loop())
+        self._spawn(self._belt_trace_loop())
+        self._spawn(self._status_sender())
+
+    async def close(self) -> None:
+        """Stop every loop and pending answer. Idempotent; the radio powers the device off."""
+        if self._closed:
+            return
+        self._closed = True
+        self.model.remove_listener(self._on_model_event)
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _spawn(self, coroutine: Any) -> asyncio.Task[None]:
+        # Kept referenced until done, or the loop could garbage-collect a running task.
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._on_task_done)
+        return task
+
+    def _on_task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("virtual treadmill task failed", exc_info=task.exception())
+
+    # -- the person at the console ----------------------------------------------------------
+
+    def console_start(self) -> ResultCode:
+        """Press Start on the console (status 0x04 to every client)."""
+        self._sync()
+        return self.model.console_start()
+
+    def console_stop(self) -> ResultCode:
+        """Press Stop (status 0x02 with Stop to every client)."""
+        self._sync()
+        return self.model.console_stop()
+
+    def console_pause(self) -> ResultCode:
+        """Press Pause (status 0x02 with Pause to every client)."""
+        self._sync()
+        return self.model.console_pause()
+
+    def console_set_speed(self, kmh: float) -> ResultCode:
+        """Use the speed keys (status 0x05 to every client)."""
+        self._sync()
+        return self.model.console_set_speed(kmh)
+
+    def console_set_incline(self, pct: float) -> ResultCode:
+        """Use the incline keys (status 0x06 to every client)."""
+        self._sync()
+        return self.model.console_set_incline(pct)
+
+    def pull_safety_key(self) -> ResultCode:
+        """Pull the safety key (status 0x03 to every client; hard braking)."""
+        self._sync()
+        return self.model.pull_safety_key()
+
+    def insert_safety_key(self) -> ResultCode:
+        """Put the key back (no status: the belt stays stopped until started)."""
+        self._sync()
+        return self.model.insert_safety_key()
+
+    # -- faults that need I/O ---------------------------------------------------------------
+
+    async def drop_link(self, reason: int = hci.HCI_ErrorCode.CONNECTION_TIMEOUT_ERROR) -> None:
+        """Cut every connection from the peripheral side (default reason 0x08, link loss)."""
+        if self._radio is None:
+            raise RuntimeError("the peripheral is not started")
+        await self._radio.drop_link(self.device, reason)
+
+    def lose_control(self) -> None:
+        """Take control away: status 0xFF to the controlling client, which must ask again."""
+        controller, self._controller = self._controller, None
+        if controller is not None:
+            self._send_status(MachineStatus(StatusOp.CONTROL_PERMISSION_LOST), only=controller)
+
+    # -- trace ------------------------------------------------------------------------------
+
+    def add_trace_listener(self, listener: TraceListener) -> None:
+        """Call ``listener`` with each trace record (a plain dict, JSON-ready)."""
+        self._trace_listeners.append(listener)
+
+    def remove_trace_listener(self, listener: TraceListener) -> None:
+        self._trace_listeners.remove(listener)
+
+    def _trace(self, record: TraceRecord) -> None:
+        start = self._started_at if self._started_at is not None else self.clock.now()
+        record = {"t": round(self.clock.now() - start, 6), **record}
+        for listener in list(self._trace_listeners):
+            try:
+                listener(record)
+            except Exception:
+                # A broken trace file must not break the treadmill (nor a GATT callback).
+                logger.exception("virtual treadmill trace listener failed")
+
+    async def _belt_trace_loop(self) -> None:
+        deadline = self.clock.now()
+        while True:
+            deadline += 1.0
+            await self.clock.sleep_until(deadline)
+            self._sync()
+            belt = self.model.snapshot()
+            self._trace(
+                {
+                    "kind": "belt",
+                    "speed_kmh": round(belt.speed_kmh, 2),
+                    "incline_pct": round(belt.incline_pct, 1),
+                    "running": belt.state is MachineState.RUNNING,
+                }
+            )
+
+    # -- Treadmill Data ---------------------------------------------------------------------
+
+    async def _data_loop(self) -> None:
+        # deadline = origin + n * period rather than deadline += period: the same drift-free
+        # schedule, without 0.1 s summed thirty times landing after 3.0 s.
+        origin = self.clock.now()
+        for tick in itertools.count(1):
+            await self.clock.sleep_until(origin + tick / self.data_rate_hz)
+            self._sync()
+            if self.faults.silent:
+                continue
+            record = self.record()
+            for connection in self.connections:
+                if not self._subscribed(connection, self._data, indicate=False):
+                    continue
+                for payload in self._payloads(record, self._fragment_limit(connection)):
+                    await self.device.notify_subscriber(connection, self._data, payload)
+
+    def record(self) -> TreadmillData:
+        """The Treadmill Data record for the model's current state (whole, not split)."""
+        belt = self.model.snapshot()
+        step = self.quirks.distance_step_m
+        distance = min(int(belt.distance_m) // step * step, _U24_MAX)
+        reserved = 0
+        trailing = b""
+        if self.quirks.step_count_records or self.faults.reserved_bit_records:
+            reserved = _STEP_COUNT_FLAG
+            steps = min(int(belt.distance_m / _STRIDE_M), _STEP_COUNT.max_raw)
+            trailing = pack_field(_STEP_COUNT, steps)
+        return TreadmillData(
+            speed_kmh=_clamp_kmh(belt.speed_kmh),
+            average_speed_kmh=_clamp_kmh(_average_kmh(belt)),
+            total_distance_m=distance,
+            inclination_pct=round(belt.incline_pct, 1),
+            ramp_angle_deg=None,
+            total_energy_kcal=min(int(belt.energy_kcal), _U16_MAX - 1),
+            energy_per_hour_kcal=None,
+            energy_per_minute_kcal=None,
+            heart_rate_bpm=self.heart_rate_bpm,
+            elapsed_time_s=min(int(belt.elapsed_s), _U16_MAX),
+            reserved_flags=reserved,
+            trailing=trailing,
+        )
+
+    def fragments(self, record: TreadmillData, limit: int) -> list[TreadmillData]:
+        """``record`` split into notifications of at most ``limit`` bytes [FTMS §4.19].
+
+        Whole field groups are packed greedily in wire order; every fragment but the last has
+        More Data set; the speed, the RFU bits and the trailing bytes go in the last one.
+        ``Quirks.split_after`` forces a break between the groups up to that flag and those
+        after it, whatever the size.
+        """
+        pending: list[TreadmillDataFlags] = []
+        chunks: list[list[TreadmillDataFlags]] = []
+        present = [bit for bit, names in _RECORD_GROUPS if _has_group(record, names)]
+
+        def fits(groups: list[TreadmillDataFlags], final: bool) -> bool:
+            return len(bytes(_fragment(record, groups, final=final))) <= limit
+
+        split = self.quirks.split_after
+        for bit in present:
+            crosses = split is not None and bool(pending) and pending[-1] <= split < bit
+            if pending and (crosses or not fits([*pending, bit], final=False)):
+                chunks.append(pending)
+                pending = []
+            pending.append(bit)
+        if split is not None and pending and pending[-1] <= split:
+            chunks.append(pending)  # nothing after the split point: the speed goes alone
+            pending = []
+        # The speed closes the record; if it does not fit with the tail, the tail goes alone.
+        if pending and not fits(pending, final=True):
+            chunks.append(pending)
+            pending = []
+        parts = [_fragment(record, groups, final=False) for groups in chunks]
+        parts.append(_fragment(record, pending, final=True))
+        return parts
+
+    def _fragment_limit(self, connection: Connection) -> int:
+        limit = connection.att_mtu - 3
+        if self.max_fragment_size is not None:
+            limit = min(limit, self.max_fragment_size)
+        return limit
+
+    def _payloads(self, record: TreadmillData, limit: int) -> list[bytes]:
+        if self.faults.malformed_records:
+            # Undecodable on purpose: an empty value, then a lone byte (flags cut in half).
+            self._malformed_turn += 1
+            return [bytes(self._malformed_turn % 2)]
+        payloads = [bytes(part) for part in self.fragments(record, limit)]
+        if self.faults.truncated_records:
+            payloads[-1] = payloads[-1][:-2]
+        return payloads
+
+    # -- Training Status --------------------------------------------------------------------
+
+    def _training_code(self) -> TrainingStatusCode:
+        if self.model.state is MachineState.RUNNING:
+            return TrainingStatusCode.MANUAL_MODE
+        return TrainingStatusCode.IDLE
+
+    def training_status(self) -> TrainingStatus:
+        """Idle unless the belt is running (then Manual Mode / Quick Start)."""
+        reserved = 0
+        if self.quirks.training_status_flag_without_string:
+            # FS-6041F1 sends the "string present" flag with no string (01 01); the codec has
+            # no other way to put a flag it would never set for an absent string.
+            reserved = TrainingStatusFlags.STRING_PRESENT
+        return TrainingStatus(self._training_code(), reserved_flags=reserved)
+
+    def _on_training_status_read(self, connection: Connection) -> bytes:
+        return bytes(self.training_status())
+
+    # -- Control Point ----------------------------------------------------------------------
+
+    def _on_control_point_write(self, connection: Connection, value: bytes) -> None:
+        # Bumble turns an ATT_Error into an ATT Error Response; anything else would leave the
+        # client with "unlikely error" and a stack trace, so it is translated here.
+        try:
+            self._handle_write(connection, bytes(value))
+        except _WriteRejected as rejected:
+            raise att.ATT_Error(rejected.error_code, message=rejected.result) from None
+        except Exception as error:
+            logger.exception("virtual treadmill: Control Point write failed")
+            raise att.ATT_Error(att.ErrorCode.UNLIKELY_ERROR) from error
+
+    def _handle_write(self, connection: Connection, data: bytes) -> None:
+        self._sync()
+        try:
+            op = self._check_att_rules(connection, data)
+        except _WriteRejected as rejected:
+            self._trace_write(OpCode(data[0]) if data else None, data, None, rejected.result)
+            raise
+        if self.faults._take_ignore():
+            self._trace_write(op, data, None, "ignored")
+            return
+
+        request: ControlPointRequest | None = None
+        result = self.faults._refusal(op)
+        if result is None:
+            result, request = self._decide(connection, op, data)
+        if result is None:
+            # KingSmith: Set Target Speed while stopped drops the link instead of answering.
+            self._trace_write(op, data, request, "dropped_link")
+            self._spawn(self.drop_link())
+            return
+        self._trace_write(op, data, request, result.name.lower())
+        self._answer(connection, ControlPointResponse(op, result))
+
+    def _check_att_rules(self, connection: Connection, data: bytes) -> OpCode:
+        """The write's op code, if the write passes the rules that end in an ATT error."""
+        if self.quirks.requires_indications and not self._subscribed(
+            connection, self._control_point, indicate=True
+        ):
+            raise _WriteRejected(
+                att.ErrorCode.CCCD_IMPROPERLY_CONFIGURED, "cccd_improperly_configured"
+            )
+        if self.quirks.single_procedure and connection in self._busy:
+            raise _WriteRejected(
+                att.ErrorCode.PROCEDURE_ALREADY_IN_PROGRESS, "procedure_already_in_progress"
+            )
+        if not data:
+            raise _WriteRejected(att.ErrorCode.INVALID_ATTRIBUTE_LENGTH, "invalid_attribute_length")
+        return OpCode(data[0])
+
+    def _decide(
+        self, connection: Connection, op: OpCode, data: bytes
+    ) -> tuple[ResultCode | None, ControlPointRequest | None]:
+        """The result for a request that passed the ATT rules and the faults (None: drop)."""
+        if op not in SUPPORTED_OPS:
+            return ResultCode.OP_CODE_NOT_SUPPORTED, None
+        if (
+            self.quirks.requires_control
+            and op is not OpCode.REQUEST_CONTROL
+            and connection is not self._controller
+        ):
+            return ResultCode.CONTROL_NOT_PERMITTED, None
+        try:
+            request = ControlPointRequest.from_bytes(data)
+        except ParseError:
+            return ResultCode.INVALID_PARAMETER, None
+        if (
+            isinstance(request, SetTargetSpeed)
+            and self.quirks.drops_link_on_speed_while_stopped
+            and self.model.state is MachineState.STOPPED
+        ):
+            return None, request
+        self._writer = connection
+        try:
+            return self._apply(connection, request), request
+        finally:
+            self._writer = None
+
+    def _apply(self, connection: Connection, request: ControlPointRequest) -> ResultCode:
+        model = self.model
+        match request:
+            case RequestControl():
+                if not self.quirks.requires_control:
+                    return ResultCode.SUCCESS
+                if self._controller is not None and self._controller is not connection:
+                    return ResultCode.CONTROL_NOT_PERMITTED
+                self._controller = connection
+                return ResultCode.SUCCESS
+            case ResetRequest():
+                result = model.reset()
+                if self._controller is connection:
+                    self._controller = None  # FTMS §4.16.2.1: Reset ends control
+                return result
+            case SetTargetSpeed(kmh=kmh):
+                return model.set_target_speed(kmh)
+            case SetTargetInclination(pct=pct):
+                return model.set_target_inclination(pct)
+            case StartOrResume():
+                return model.start_or_resume()
+            case StopOrPause(pause=pause):
+                return model.pause() if pause else model.stop()
+        # Unreachable: _decide lets only SUPPORTED_OPS through, and each has a case above.
+        return ResultCode.OP_CODE_NOT_SUPPORTED
+
+    def _answer(self, connection: Connection, response: ControlPointResponse) -> None:
+        if self.quirks.single_procedure:
+            self._busy.add(connection)
+        task = self._spawn(self._send_answer(connection, response, self.faults.answer_delay_s))
+        answers = self._answers.setdefault(connection, set())
+        answers.add(task)
+        task.add_done_callback(answers.discard)
+
+    async def _send_answer(
+        self, connection: Connection, response: ControlPointResponse, delay: float
+    ) -> None:
+        payload = bytes(response)
+        try:
+            if delay > 0:
+                await self.clock.sleep(delay)
+            if self.quirks.responses_as_notifications:
+                # Urevo E1L: a notification whatever the CCCD says (forced past Bumble's check).
+                await self.device.notify_subscriber(
+                    connection, self._control_point, payload, force=True
+                )
+            else:
+                # Returns once the client confirms; nothing is sent if indications are off.
+                await self.device.indicate_subscriber(connection, self._control_point, payload)
+        except TimeoutError:
+            logger.warning("virtual treadmill: indication %s never confirmed", payload.hex())
+        finally:
+            self._busy.discard(connection)
+
+    def _trace_write(
+        self,
+        op: OpCode | None,
+        data: bytes,
+        request: ControlPointRequest | None,
+        result: str,
+    ) -> None:
+        value: float | None = None
+        match request:
+            case SetTargetSpeed(kmh=kmh):
+                value = kmh
+            case SetTargetInclination(pct=pct):
+                value = pct
+        self._trace(
+            {"kind": "write", "op": _op_name(op, request), "value": value, "result": result}
+        )
+
+    # -- Machine Status ---------------------------------------------------------------------
+
+    def _on_model_event(self, event: StatusEvent) -> None:
+        status = self._status_for(event)
+        if event.origin is Origin.CONTROL_POINT and self._writer is not None:
+            self._send_status(status, exclude=self._writer)
+        else:
+            self._send_status(status)
+        code = self._training_code()
+        if code != self._training_status:
+            self._training_status = code
+            self._outbox.put_nowait((self._training, bytes(self.training_status()), None, None))
+
+    def _status_for(self, event: StatusEvent) -> MachineStatus:
+        padded = self.quirks.padded_status
+        match event:
+            case StartedByUser():
+                # Urevo E1L pads this to 04 00 00 (blak3r/treadspan captures).
+                return MachineStatus(
+                    StatusOp.STARTED_OR_RESUMED_BY_USER, trailing=bytes(2) if padded else b""
+                )
+            case StoppedByUser(kind=kind):
+                # Urevo E1L pads this to 02 02 00 (blak3r/treadspan captures).
+                return MachineStatus(
+                    StatusOp.STOPPED_OR_PAUSED_BY_USER,
+                    int(kind),
+                    trailing=bytes(1) if padded else b"",
+                )
+            case StoppedBySafetyKey():
+                return MachineStatus(StatusOp.STOPPED_BY_SAFETY_KEY)
+            case TargetSpeedChanged(speed_kmh=kmh):
+                return MachineStatus(StatusOp.TARGET_SPEED_CHANGED, kmh)
+            case TargetInclineChanged(incline_pct=pct):
+                return MachineStatus(StatusOp.TARGET_INCLINE_CHANGED, pct)
+            case Reset():
+                return MachineStatus(StatusOp.RESET)
+
+    def _send_status(
+        self,
+        status: MachineStatus,
+        *,
+        exclude: Connection | None = None,
+        only: Connection | None = None,
+    ) -> None:
+        self._outbox.put_nowait((self._status, bytes(status), exclude, only))
+
+    async def _status_sender(self) -> None:
+        # One queue and one sender keep Machine Status and Training Status notifications in
+        # the order the model emitted them, and let the model's (synchronous) listener run
+        # even before the loop does.
+        while True:
+            characteristic, payload, exclude, only = await self._outbox.get()
+            targets = [only] if only is not None else self.connections
+            for connection in targets:
+                if connection is exclude or connection not in self.connections:
+                    continue
+                await self.device.notify_subscriber(connection, characteristic, payload)
+
+    # -- connections ------------------------------------------------------------------------
+
+    def _on_connection(self, connection: Connection) -> None:
+        connection.on(
+            Connection.EVENT_DISCONNECTION, lambda reason: self._on_disconnection(connection)
+        )
+        if len(self.device.connections) < self.max_connections:
+            self._spawn(self._advertise_again())
+
+    async def _advertise_again(self) -> None:
+        # A connection stops advertising; a treadmill that takes several clients (say, the
+        # app and a phone) advertises on. Bumble restarts advertising by itself when a link
+        # ends, which may enable an enabled set once more: harmless on the virtual link
+        # (the emulated controller then advertises a little more often).
+        advertising_set = self.device.legacy_advertising_set
+        if advertising_set is not None:
+            await advertising_set.start()
+        elif self.device.legacy_advertiser is not None:
+            await self.device.legacy_advertiser.start()
+
+    def _on_disconnection(self, connection: Connection) -> None:
+        if self._controller is connection:
+            self._controller = None  # FTMS §4.16.2.1: control ends with the link
+        self._busy.discard(connection)
+        # Bumble would wait 30 s for the confirmation of an indication to a gone link.
+        for task in self._answers.pop(connection, set()):
+            task.cancel()
+
+    def _subscribed(
+        self, connection: Connection, characteristic: Characteristic[Any], *, indicate: bool
+    ) -> bool:
+        cccd = self.device.gatt_server.read_cccd(connection, characteristic)
+        bits = ClientCharacteristicConfigurationBits(int.from_bytes(cccd, "little"))
+        wanted = (
+            ClientCharacteristicConfigurationBits.INDICATION
+            if indicate
+            else ClientCharacteristicConfigurationBits.NOTIFICATION
+        )
+        return wanted in bits
+
+    def _sync(self) -> None:
+        now = self.clock.now()
+        if now > self.model.now:
+            self.model.advance_to(now)
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _op_name(op: OpCode | None, request: ControlPointRequest | None) -> str | None:
+    if op is None:
+        return None
+    if isinstance(request, StopOrPause):
+        return "pause" if request.pause else "stop"
+    name = _OP_NAMES.get(op)
+    return name if name is not None else f"0x{int(op):02x}"
+
+
+def _clamp_kmh(kmh: float) -> float:
+    return min(max(round(kmh, 2), 0.0), _U16_MAX / 100)
+
+
+def _average_kmh(belt: BeltState) -> float:
+    if belt.elapsed_s <= 0:
+        return 0.0
+    return belt.distance_m / belt.elapsed_s * 3.6
+
+
+def _has_group(record: TreadmillData, names: tuple[str, ...]) -> bool:
+    return any(getattr(record, name) is not None for name in names)
+
+
+def _fragment(
+    record: TreadmillData, groups: list[TreadmillDataFlags], *, final: bool
+) -> TreadmillData:
+    """The part of ``record`` holding ``groups`` (and, if ``final``, the speed and extras)."""
+    keep = {name for bit, names in _RECORD_GROUPS if bit in groups for name in names}
+    values: dict[str, Any] = {
+        name: getattr(record, name) for _, names in _RECORD_GROUPS for name in names
+    }
+    values = {name: value if name in keep else None for name, value in values.items()}
+    if final:
+        return TreadmillData(
+            more_data=False,
+            speed_kmh=record.speed_kmh,
+            reserved_flags=record.reserved_flags,
+            trailing=record.trailing,
+            **values,
+        )
+    return TreadmillData(more_data=True, **values)
