@@ -60,16 +60,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _json_default(value: object) -> Any:
+def _plain(value: object) -> Any:
+    """JSON-ready: enums by name (IntEnums would otherwise print as bare numbers), bytes as
+    hex, tuples as lists."""
     if isinstance(value, Enum):
         return value.name
     if isinstance(value, bytes | bytearray):
         return bytes(value).hex()
-    return str(value)
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 def emit(out: TextIO, record: dict[str, Any]) -> None:
-    out.write(json.dumps(record, default=_json_default) + "\n")
+    out.write(json.dumps(_plain(record), default=str) + "\n")
     out.flush()
 
 
@@ -115,14 +121,17 @@ async def run_scan(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _event_record(event: Any) -> dict[str, Any]:
+def _event_record(event: Any, start: float) -> dict[str, Any]:
+    """One JSON line for a link event; ``t`` is seconds since the probe started."""
     from treadctl import link
+
+    t = round(event.t - start, 3)
 
     match event:
         case link.Sample():
             return {
                 "kind": "sample",
-                "t": round(event.t, 3),
+                "t": t,
                 **event.record.present_fields(),
                 **({"truncated": True} if event.record.truncated else {}),
                 **(
@@ -131,11 +140,12 @@ def _event_record(event: Any) -> dict[str, Any]:
                     else {}
                 ),
                 **({"trailing": event.record.trailing} if event.record.trailing else {}),
+                "raw": list(event.raw),
             }
         case link.StatusChanged():
             return {
                 "kind": "status",
-                "t": round(event.t, 3),
+                "t": t,
                 "op": event.status.op,
                 "value": event.status.value,
                 "raw": bytes(event.status),
@@ -143,22 +153,22 @@ def _event_record(event: Any) -> dict[str, Any]:
         case link.TrainingStatusChanged():
             return {
                 "kind": "training_status",
-                "t": round(event.t, 3),
+                "t": t,
                 "status": event.status.status,
                 "text": event.status.text,
             }
         case link.MalformedData():
             return {
                 "kind": "malformed",
-                "t": round(event.t, 3),
+                "t": t,
                 "characteristic": event.characteristic,
                 "raw": event.data,
                 "error": event.error,
             }
         case link.HeartRateSample():
-            return {"kind": "heart_rate", "t": round(event.t, 3), "bpm": event.heart_rate_bpm}
+            return {"kind": "heart_rate", "t": t, "bpm": event.heart_rate_bpm}
         case _:
-            return {"kind": type(event).__name__.lower(), "t": round(event.t, 3)}
+            return {"kind": type(event).__name__.lower(), "t": t}
 
 
 def _info_record(info: Any) -> dict[str, Any]:
@@ -200,10 +210,26 @@ async def run_probe(args: argparse.Namespace, out: TextIO) -> int:
     async with _backends(args.simulate, args.quirks) as (backends, world):
         address = args.address or world.treadmill_address
         clock = RealClock()
+        start = clock.now()
         link = TreadmillLink(clock, backends=backends)
-        link.add_listener(lambda event: emit(out, _event_record(event)))
+        # Events that arrive while connecting (the first training status) wait until the info
+        # line is out, so a report always opens with what the treadmill is.
+        held: list[dict[str, Any]] = []
+        holding = True
+
+        def on_event(event: Any) -> None:
+            record = _event_record(event, start)
+            if holding:
+                held.append(record)
+            else:
+                emit(out, record)
+
+        link.add_listener(on_event)
         info = await link.connect(address)
         emit(out, _info_record(info))
+        for record in held:
+            emit(out, record)
+        holding = False
         try:
             if args.duration is None:
                 await asyncio.Event().wait()  # until Ctrl-C

@@ -245,6 +245,7 @@ class Sample:
     energy_kcal: float | None
     heart_rate_bpm: int | None
     record: TreadmillData
+    raw: tuple[bytes, ...] = ()  # the notification(s) it came in, for logs and bug reports
 
 
 @dataclass(frozen=True, slots=True)
@@ -647,7 +648,7 @@ def fit_to_grid(value: float, low: float, high: float, step: float) -> float:
         return round(clamped, 2)
     steps = (clamped - low) / step
     # A request a hair below a grid point (5.999999 for 6.0) is meant to be that point.
-    k = math.floor(steps + 1e-6) if value >= 0 else math.ceil(steps - 1e-6)
+    k = math.floor(steps + 1e-3) if value >= 0 else math.ceil(steps - 1e-3)
     fitted = min(max(low + k * step, low), high)
     return round(fitted, 2)
 
@@ -682,6 +683,8 @@ class TreadmillLink(_Connection):
         self._answer: asyncio.Future[ControlPointResponse] | None = None
         self._answer_op: OpCode | None = None
         self._belt_running = False
+        self._last_speed: float | None = None
+        self._raw_fragments: list[bytes] = []
 
     # -- state --------------------------------------------------------------------------------
 
@@ -819,6 +822,7 @@ class TreadmillLink(_Connection):
         self._has_control = False
         self._belt_running = False
         self._assembler.reset()  # a record cut by link loss is discarded (FTMS §4.18)
+        self._raw_fragments = []
         if self._answer is not None and not self._answer.done():
             self._answer.set_exception(LinkLost(self._answer_op or OpCode.RESPONSE_CODE))
 
@@ -830,14 +834,20 @@ class TreadmillLink(_Connection):
 
     def _on_data(self, _: BleakGATTCharacteristic, data: bytearray) -> None:
         now = self._clock.now()
+        raw = bytes(data)
         try:
-            record = self._assembler.feed(bytes(data))
+            record = self._assembler.feed(raw)
         except ParseError as error:
             logger.warning("malformed Treadmill Data skipped: %s", error)
-            self._emit(MalformedData(now, "treadmill_data", bytes(data), str(error)))
+            self._emit(MalformedData(now, "treadmill_data", raw, str(error)))
             return
+        # Same bound as the assembler's, so a peer that never ends a record cannot grow this.
+        self._raw_fragments = [*self._raw_fragments[-7:], raw]
         if record is None:
             return
+        fragments, self._raw_fragments = tuple(self._raw_fragments), []
+        if record.speed_kmh is not None:
+            self._last_speed = record.speed_kmh
         if record.truncated:
             logger.debug("truncated Treadmill Data record: %s", bytes(data).hex())
         hr = record.heart_rate_bpm or None  # 0 means "no hand on the sensors"
@@ -851,6 +861,7 @@ class TreadmillLink(_Connection):
                 energy_kcal=record.total_energy_kcal,
                 heart_rate_bpm=hr,
                 record=record,
+                raw=fragments,
             )
         )
 
@@ -934,10 +945,21 @@ class TreadmillLink(_Connection):
 
     async def stop(self) -> None:
         """Stop the belt. Granted the control point before any queued command."""
-        await self._command(ftms.StopOrPause(pause=False), priority=_Procedures.STOP)
+        await self._halt(ftms.StopOrPause(pause=False))
 
     async def pause(self) -> None:
-        await self._command(ftms.StopOrPause(pause=True), priority=_Procedures.STOP)
+        await self._halt(ftms.StopOrPause(pause=True))
+
+    async def _halt(self, request: ftms.StopOrPause) -> None:
+        try:
+            await self._command(request, priority=_Procedures.STOP)
+        except CommandRefused as refused:
+            # FTMS Table 4.24: "Operation Failed" is the answer to a stop while stopped. That is
+            # only harmless if the belt is measured standing; otherwise the caller must know.
+            standing = not self._belt_running and (self._last_speed or 0.0) == 0.0
+            if refused.result != ResultCode.OPERATION_FAILED or not standing:
+                raise
+            logger.info("%s answered 'operation failed': the belt is already stopped", request)
 
     async def reset(self) -> None:
         await self._command(ftms.Reset())

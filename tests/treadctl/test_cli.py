@@ -1,0 +1,61 @@
+"""The command line: version, scan and probe against the virtual treadmill, no-adapter message."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import bleak
+import pytest
+
+from treadctl import __version__
+from treadctl.cli import EXIT_NO_ADAPTER, EXIT_OK, EXIT_USAGE, main
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"treadctl {__version__}"
+
+
+def test_scan_simulate_lists_treadmill_and_strap(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", "--simulate", "--timeout", "0.5", "--json"]) == EXIT_OK
+    found = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {(d["kind"], d["name"]) for d in found} == {
+        ("treadmill", "Virtual Treadmill"),
+        ("heart_rate", "Virtual HR"),
+    }
+
+
+def test_probe_simulate_streams_json_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["probe", "--simulate", "--duration", "1.2"]) == EXIT_OK
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert lines[0]["kind"] == "info"
+    assert lines[0]["speed_range"] == {"min_kmh": 0.5, "max_kmh": 16.0, "increment_kmh": 0.1}
+    assert "SPEED" in lines[0]["target_settings"]
+    samples = [line for line in lines if line["kind"] == "sample"]
+    assert samples and samples[0]["speed_kmh"] == 0.0 and samples[0]["raw"]
+    assert lines[-1]["kind"] == "disconnected"
+
+
+def test_probe_needs_an_address(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["probe"]) == EXIT_USAGE
+    assert "ADDRESS" in capsys.readouterr().out
+
+
+def test_no_adapter_is_one_clear_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stands in for the operating system's Bluetooth service (outside the project): on Linux
+    # without BlueZ, Bleak fails to reach the D-Bus socket with FileNotFoundError.
+    async def no_bluez(*args: Any, **kwargs: Any) -> Any:
+        raise FileNotFoundError(2, "No such file or directory")
+
+    monkeypatch.setattr(bleak.BleakScanner, "discover", no_bluez)
+    monkeypatch.setattr(bleak.BleakScanner, "find_device_by_address", no_bluez)
+    assert main(["scan"]) == EXIT_NO_ADAPTER
+    assert main(["probe", "AA:BB:CC:DD:EE:FF"]) == EXIT_NO_ADAPTER
+    err = capsys.readouterr().err
+    assert err.count("no usable Bluetooth adapter") == 2
+    assert "Traceback" not in err and "--simulate" in err

@@ -1,0 +1,482 @@
+"""The treadmill link against the virtual treadmill, over real GATT through the real Bleak API.
+
+Each scenario runs a `VirtualWorld` on a `ManualClock` in its own loop (`run`). Treadmill data
+and command timeouts move only when the test advances the clock; every wait for something that
+should happen is bounded by `WAIT` real seconds and fails the test when it runs out. What the
+treadmill received is read from its trace (every control-point write, with its result).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+
+from protocols.ftms import OpCode, ResultCode, StatusOp
+from tests.helpers.ftms_client import WAIT, run
+from treadctl.clock import ManualClock
+from treadctl.link import (
+    BleakBackends,
+    CommandAnswered,
+    CommandRefused,
+    CommandTimeout,
+    Connected,
+    ControlLost,
+    ControlUnavailable,
+    Disconnected,
+    HeartRateLink,
+    HeartRateSample,
+    LinkEvent,
+    MalformedData,
+    NotConnected,
+    Reconnected,
+    Sample,
+    StatusChanged,
+    TreadmillLink,
+    fit_to_grid,
+    op_name,
+    scan,
+)
+from treadctl.virtual.treadmill import MachineState
+from treadctl.virtual.world import VirtualWorld
+
+
+class Events:
+    """Every event the link emitted, with a way to wait for the next one that matches."""
+
+    def __init__(self, link: TreadmillLink | HeartRateLink) -> None:
+        self.items: list[LinkEvent] = []
+        self._changed = asyncio.Event()
+        link.add_listener(self._add)
+
+    def _add(self, event: LinkEvent) -> None:
+        self.items.append(event)
+        self._changed.set()
+
+    def of[E](self, kind: type[E]) -> list[E]:
+        return [e for e in self.items if isinstance(e, kind)]
+
+    async def next[E](
+        self, kind: type[E], where: Callable[[E], bool] = lambda _: True, after: int = 0
+    ) -> E:
+        """The first event of ``kind`` (from index ``after``) satisfying ``where``."""
+
+        async def find() -> E:
+            while True:
+                for event in self.items[after:]:
+                    if isinstance(event, kind) and where(event):
+                        return event
+                self._changed.clear()
+                await self._changed.wait()
+
+        return await asyncio.wait_for(find(), WAIT)
+
+
+class Trace:
+    """What the virtual treadmill received on its control point, in order."""
+
+    def __init__(self, world: VirtualWorld) -> None:
+        self.writes: list[dict[str, Any]] = []
+        world.treadmill.add_trace_listener(self._add)
+
+    def _add(self, record: dict[str, Any]) -> None:
+        if record["kind"] == "write":
+            self.writes.append(record)
+
+    def ops(self) -> list[str]:
+        return [w["op"] for w in self.writes]
+
+
+@asynccontextmanager
+async def linked(
+    quirks: str = "standard", *, command_timeout: float = 2.0, **world_kwargs: Any
+) -> AsyncIterator[tuple[VirtualWorld, TreadmillLink, Events, Trace, ManualClock]]:
+    clock = ManualClock()
+    async with VirtualWorld(clock, quirks=quirks, **world_kwargs) as world:
+        link = TreadmillLink(
+            clock,
+            backends=BleakBackends(world.scanner_backend(), world.client_backend()),
+            command_timeout=command_timeout,
+            reconnect_delays=(0.5,),
+        )
+        events = Events(link)
+        trace = Trace(world)
+        await link.connect(world.treadmill_address)
+        try:
+            yield world, link, events, trace, clock
+        finally:
+            await link.disconnect()
+
+
+async def belt_reaches(world: VirtualWorld, clock: ManualClock, kmh: float) -> None:
+    """Advance simulated time until the virtual belt runs at ``kmh`` (at most 60 s)."""
+    for _ in range(120):
+        if abs(world.model.snapshot().speed_kmh - kmh) < 1e-6:
+            return
+        await clock.advance(0.5)
+    raise AssertionError(f"belt at {world.model.snapshot().speed_kmh} km/h, wanted {kmh}")
+
+
+# --- scanning and connecting --------------------------------------------------------------------
+
+
+def test_scan_lists_the_treadmill_and_the_strap() -> None:
+    async def scenario() -> None:
+        async with VirtualWorld(ManualClock(), with_strap=True) as world:
+            backends = BleakBackends(world.scanner_backend(), world.client_backend())
+            found = await scan(1.0, backends=backends)
+            kinds = {(d.kind, d.address) for d in found}
+            assert ("treadmill", world.treadmill_address) in kinds
+            assert ("heart_rate", world.strap_address) in kinds
+            treadmill = next(d for d in found if d.kind == "treadmill")
+            assert treadmill.name == "Virtual Treadmill" and treadmill.rssi is not None
+            assert treadmill.available is True
+
+    run(scenario)
+
+
+def test_connect_reads_feature_and_ranges() -> None:
+    async def scenario() -> None:
+        async with linked() as (world, link, events, _, _clock):
+            info = link.info
+            assert info is not None
+            assert info.address == world.treadmill_address
+            assert info.speed_range is not None and info.speed_range.max_kmh == 16.0
+            assert info.inclination_range is not None
+            assert info.can_set_speed and info.can_set_incline and info.notes == ()
+            assert events.of(Connected)[0].info == info
+
+    run(scenario)
+
+
+def test_missing_ranges_disable_controls_without_failing_the_connect() -> None:
+    async def scenario() -> None:
+        async with linked("no-ranges") as (_, link, _events, trace, _clock):
+            assert link.info is not None
+            assert not link.info.can_set_speed and not link.info.can_set_incline
+            assert any("speed control disabled" in n for n in link.info.notes)
+            with pytest.raises(ControlUnavailable, match="speed"):
+                await link.set_target_speed(3.0)
+            assert trace.writes == []  # nothing reached the treadmill
+            await link.stop()  # a stop is still possible
+            assert trace.ops() == ["request_control", "stop"]
+
+    run(scenario)
+
+
+def test_commands_without_a_connection_raise() -> None:
+    async def scenario() -> None:
+        link = TreadmillLink(ManualClock())
+        with pytest.raises(NotConnected):
+            await link.stop()
+
+    run(scenario)
+
+
+# --- samples ------------------------------------------------------------------------------------
+
+
+def test_samples_follow_the_belt() -> None:
+    async def scenario() -> None:
+        async with linked(data_rate_hz=2.0) as (world, link, events, _, clock):
+            await link.start_at(3.0)
+            await belt_reaches(world, clock, 3.0)
+            await clock.advance(1.0)
+            sample = await events.next(Sample, lambda s: s.speed_kmh == 3.0)
+            assert sample.distance_m is not None and sample.distance_m > 0
+            assert sample.incline_pct == 0.0 and sample.elapsed_s is not None
+            times = [s.t for s in events.of(Sample)]
+            assert times == sorted(times)
+
+    run(scenario)
+
+
+def test_split_records_become_one_sample_each() -> None:
+    async def scenario() -> None:
+        async with linked("matrix") as (world, link, events, _, clock):
+            await link.start_at(2.0)
+            await belt_reaches(world, clock, 2.0)
+            await clock.advance(2.0)
+            sample = await events.next(Sample, lambda s: s.speed_kmh == 2.0)
+            assert sample.distance_m is not None and sample.elapsed_s is not None
+            assert not sample.record.more_data
+
+    run(scenario)
+
+
+def test_malformed_records_are_skipped_and_the_stream_goes_on() -> None:
+    async def scenario() -> None:
+        async with linked() as (world, _, events, _trace, clock):
+            world.treadmill.faults.malformed_records = True
+            await clock.advance(2.0)
+            bad = await events.next(MalformedData)
+            assert bad.characteristic == "treadmill_data"
+            world.treadmill.faults.malformed_records = False
+            mark = len(events.items)
+            await clock.advance(1.0)
+            await events.next(Sample, after=mark)
+
+    run(scenario)
+
+
+def test_reserved_bits_and_truncated_records_still_give_samples() -> None:
+    async def scenario() -> None:
+        async with linked() as (world, _, events, _trace, clock):
+            world.treadmill.faults.reserved_bit_records = True
+            await clock.advance(1.0)
+            extra = await events.next(Sample, lambda s: s.record.reserved_flags != 0)
+            assert len(extra.record.trailing) == 3 and extra.speed_kmh == 0.0
+            world.treadmill.faults.reserved_bit_records = False
+            world.treadmill.faults.truncated_records = True
+            mark = len(events.items)
+            await clock.advance(1.0)
+            cut = await events.next(Sample, lambda s: s.record.truncated, after=mark)
+            assert cut.speed_kmh == 0.0
+
+    run(scenario)
+
+
+# --- control ------------------------------------------------------------------------------------
+
+
+def test_control_is_requested_before_the_first_command_only() -> None:
+    async def scenario() -> None:
+        async with linked() as (_, link, events, trace, _clock):
+            assert not link.has_control
+            assert await link.set_target_speed(2.0) == 2.0
+            await link.set_target_inclination(1.0)
+            assert trace.ops() == ["request_control", "set_target_speed", "set_target_inclination"]
+            assert all(w["result"] == "success" for w in trace.writes)
+            assert link.has_control
+            answered = events.of(CommandAnswered)
+            assert [op_name(a.request) for a in answered] == trace.ops()
+            assert all(a.result == ResultCode.SUCCESS and a.error is None for a in answered)
+
+    run(scenario)
+
+
+def test_start_at_sets_speed_starts_and_sets_again() -> None:
+    async def scenario() -> None:
+        async with linked() as (world, link, _events, trace, clock):
+            assert await link.start_at(1.0) == 1.0
+            assert trace.ops() == [
+                "request_control",
+                "set_target_speed",
+                "start_or_resume",
+                "set_target_speed",
+            ]
+            await belt_reaches(world, clock, 1.0)
+
+    run(scenario)
+
+
+def test_a_belt_that_ignores_speed_while_stopped_still_reaches_it() -> None:
+    async def scenario() -> None:
+        async with linked("fitshow") as (world, link, _events, _trace, clock):
+            await link.start_at(2.5)
+            await belt_reaches(world, clock, 2.5)
+
+    run(scenario)
+
+
+def test_refusal_names_op_and_result_code() -> None:
+    async def scenario() -> None:
+        async with linked() as (world, link, events, _trace, _clock):
+            world.treadmill.faults.refuse(
+                ResultCode.OPERATION_FAILED, ops=[OpCode.SET_TARGET_SPEED]
+            )
+            with pytest.raises(CommandRefused) as refused:
+                await link.set_target_speed(3.0)
+            assert refused.value.op == OpCode.SET_TARGET_SPEED
+            assert refused.value.result == ResultCode.OPERATION_FAILED
+            assert "0x02" in str(refused.value) and "0x04" in str(refused.value)
+            last = events.of(CommandAnswered)[-1]
+            assert last.result == ResultCode.OPERATION_FAILED
+
+    run(scenario)
+
+
+def test_no_answer_times_out_on_the_clock_and_control_is_asked_again() -> None:
+    async def scenario() -> None:
+        async with linked(command_timeout=2.0) as (world, link, _events, trace, clock):
+            await link.request_control()
+            world.treadmill.faults.ignore_commands(count=1)
+            pending = asyncio.ensure_future(link.set_target_speed(3.0))
+            await clock.advance(1.0)
+            assert not pending.done()  # still within the timeout
+            await clock.advance(1.5)
+            with pytest.raises(CommandTimeout) as timed_out:
+                await asyncio.wait_for(pending, WAIT)
+            assert timed_out.value.op == OpCode.SET_TARGET_SPEED
+            assert not link.has_control
+            await link.set_target_speed(3.0)
+            assert trace.ops()[-2:] == ["request_control", "set_target_speed"]
+
+    run(scenario)
+
+
+def test_stop_jumps_ahead_of_queued_commands() -> None:
+    async def scenario() -> None:
+        async with linked() as (world, link, _events, trace, clock):
+            await link.request_control()
+            world.treadmill.faults.answer_delay(1.0)
+            queued = [asyncio.ensure_future(link.set_target_speed(v)) for v in (1.0, 1.5, 2.0)]
+            await asyncio.sleep(0)
+            stop = asyncio.ensure_future(link.stop())
+            for _ in range(8):
+                await clock.advance(1.0)
+            await asyncio.wait_for(asyncio.gather(stop, *queued), WAIT)
+            values = [(w["op"], w.get("value")) for w in trace.writes[1:]]
+            assert values == [
+                ("set_target_speed", 1.0),  # in flight when the stop was asked for
+                ("stop", None),
+                ("set_target_speed", 1.5),
+                ("set_target_speed", 2.0),
+            ]
+
+    run(scenario)
+
+
+def test_targets_are_clamped_and_put_on_the_grid_towards_slower() -> None:
+    async def scenario() -> None:
+        async with linked() as (_, link, _events, trace, _clock):
+            assert await link.set_target_speed(30.0) == 16.0
+            assert await link.set_target_speed(5.37) == 5.3
+            assert await link.set_target_speed(0.1) == 0.5
+            assert await link.set_target_inclination(3.7) == 3.5
+            assert [w["value"] for w in trace.writes[1:]] == [16.0, 5.3, 0.5, 3.5]
+
+    run(scenario)
+
+
+@pytest.mark.parametrize(
+    ("value", "low", "high", "step", "fitted"),
+    [
+        (6.0, 0.96, 6.43, 0.32, 5.76),  # Urevo E1L grid: never up to 6.08
+        (6.08, 0.96, 6.43, 0.32, 6.08),
+        (5.999999, 0.5, 16.0, 0.1, 6.0),
+        (-2.75, -5.0, 15.0, 0.5, -2.5),  # inclines move towards flat
+        (3.0, 0.0, 10.0, 0.0, 3.0),
+    ],
+)
+def test_fit_to_grid(value: float, low: float, high: float, step: float, fitted: float) -> None:
+    assert fit_to_grid(value, low, high, step) == fitted
+
+
+def test_control_lost_is_reported_and_requested_again() -> None:
+    async def scenario() -> None:
+        async with linked() as (world, link, events, trace, _clock):
+            await link.set_target_speed(2.0)
+            world.treadmill.lose_control()
+            await events.next(ControlLost)
+            assert not link.has_control
+            await link.set_target_speed(2.5)
+            assert trace.ops()[-2:] == ["request_control", "set_target_speed"]
+
+    run(scenario)
+
+
+def test_console_actions_arrive_as_status() -> None:
+    async def scenario() -> None:
+        async with linked() as (world, _link, events, _trace, _clock):
+            world.treadmill.console_start()
+            await events.next(
+                StatusChanged, lambda e: e.status.op == StatusOp.STARTED_OR_RESUMED_BY_USER
+            )
+            world.treadmill.pull_safety_key()
+            await events.next(
+                StatusChanged, lambda e: e.status.op == StatusOp.STOPPED_BY_SAFETY_KEY
+            )
+            assert world.model.state == MachineState.STOPPED
+
+    run(scenario)
+
+
+# --- quirks ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("quirks", ["standard", "urevo-e1l", "fitshow", "matrix", "technogym"])
+def test_each_profile_can_be_driven(quirks: str) -> None:
+    async def scenario() -> None:
+        async with linked(quirks) as (world, link, _events, _trace, clock):
+            sent = await link.start_at(2.0)
+            await belt_reaches(world, clock, sent)
+            await link.stop()
+            await clock.advance(5.0)
+            assert world.model.state == MachineState.STOPPED
+
+    run(scenario)
+
+
+def test_kingsmith_drops_the_link_on_speed_before_start() -> None:
+    # KingSmith walking pads need Start before Set Target Speed or they drop the BLE link
+    # (mcdax/walkingpad-controller README); told so, the link starts first.
+    async def scenario() -> None:
+        async with linked("kingsmith") as (world, link, _events, trace, clock):
+            link.starts_before_speed = True
+            await link.start_at(2.0)
+            assert trace.ops()[1:] == ["start_or_resume", "set_target_speed"]
+            await belt_reaches(world, clock, 2.0)
+
+    run(scenario)
+
+
+# --- link loss ------------------------------------------------------------------------------
+
+
+def test_link_loss_is_reported_at_once_and_reconnect_resumes_nothing() -> None:
+    async def scenario() -> None:
+        async with linked() as (world, link, events, trace, clock):
+            await link.start_at(2.0)
+            await belt_reaches(world, clock, 2.0)
+            writes_before = len(trace.writes)
+            await world.treadmill.drop_link()
+            lost = await events.next(Disconnected)
+            assert lost.expected is False
+            assert not link.has_control
+            await clock.advance(1.0)  # the reconnect backoff runs on the clock
+            back = await events.next(Reconnected)
+            assert back.info.address == world.treadmill_address
+            assert len(trace.writes) == writes_before  # nothing sent on its own
+            await link.stop()
+            assert trace.ops()[-2:] == ["request_control", "stop"]
+
+    run(scenario)
+
+
+def test_two_hundred_round_trips_without_leak_or_hang() -> None:
+    async def scenario() -> None:
+        async with linked() as (_, link, events, trace, _clock):
+            await link.request_control()
+            tasks_before = len(asyncio.all_tasks())
+            for i in range(200):
+                await link.set_target_speed(1.0 + (i % 50) / 10)
+            assert len(trace.writes) == 201
+            assert len(asyncio.all_tasks()) <= tasks_before
+            assert link._procedures.queued == 0
+            assert len(events.of(CommandAnswered)) == 201
+
+    run(scenario)
+
+
+def test_heart_rate_strap() -> None:
+    async def scenario() -> None:
+        clock = ManualClock()
+        async with VirtualWorld(clock, with_strap=True) as world:
+            assert world.strap is not None
+            world.strap.bpm = 128
+            strap = HeartRateLink(
+                clock, backends=BleakBackends(world.scanner_backend(), world.client_backend())
+            )
+            events = Events(strap)
+            assert world.strap_address is not None
+            await strap.connect(world.strap_address)
+            await clock.advance(2.0)
+            sample = await events.next(HeartRateSample)
+            assert sample.heart_rate_bpm == 128
+            await strap.disconnect()
+
+    run(scenario)
