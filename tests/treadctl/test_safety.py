@@ -1,0 +1,554 @@
+"""The safety governor: one test per rule, and a stateful property test over arbitrary request
+and fault sequences (a few hundred by default, 10^5 with ``-m slow``).
+
+`Sim` drives the governor the way the session runner does — a tick every 0.25 s, a sample every
+0.5 s unless the treadmill is silent — with a belt that follows the commands at its own
+acceleration. `Checker` watches every decision and fails on any command outside the rules.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from treadctl.limits import Direction, Limits
+from treadctl.safety import (
+    SPEED_TOLERANCE_KMH,
+    BeltReading,
+    CommandFailed,
+    ConsoleStarted,
+    ConsoleStopped,
+    Decision,
+    EStop,
+    LinkLost,
+    LinkRestored,
+    NoticeKind,
+    Pause,
+    PauseBelt,
+    Phase,
+    Request,
+    SafetyGovernor,
+    SafetyKeyPulled,
+    SetIncline,
+    SetSpeed,
+    SetTarget,
+    Start,
+    StartBelt,
+    Stop,
+    StopBelt,
+    StopReason,
+)
+
+F, B = Direction.FORWARD, Direction.BACKWARD
+LIMITS = Limits(max_heart_rate_bpm=170)
+
+
+@dataclass
+class Checker:
+    """Asserts the rules on every decision; raises AssertionError naming the broken one."""
+
+    limits: Limits
+    commanded: float = 0.0
+    incline: float | None = None
+    last_increase: float = -math.inf
+    last_incline_step: float = -math.inf
+    may_move: bool = False  # a Start was processed since the last latch
+    lost: bool = False
+    history: list[tuple[float, float | None]] = field(default_factory=list)
+
+    def check(
+        self,
+        t: float,
+        g: SafetyGovernor,
+        before: Phase,
+        direction_before: Direction,
+        request: Request | None,
+        reading: BeltReading,
+        decision: Decision,
+    ) -> None:
+        lim = self.limits
+        cmds = decision.commands
+        self.history.append((t, reading.speed_kmh))
+        if isinstance(request, Stop | EStop):
+            assert cmds and isinstance(cmds[0], StopBelt), "a stop must come first"
+        if isinstance(request, Pause):
+            assert cmds and isinstance(cmds[0], PauseBelt), "a pause must come first"
+        if isinstance(request, LinkLost):
+            self.lost = True
+        if isinstance(request, LinkRestored) and self.lost:
+            assert cmds and isinstance(cmds[0], StopBelt), "after link loss, stop first"
+            self.lost = False
+        for cmd in cmds:
+            match cmd:
+                case StartBelt(speed_kmh=v):
+                    assert isinstance(request, Start), "only a user Start starts the belt"
+                    assert v <= lim.start_speed_kmh + 1e-9, f"start speed {v}"
+                    self.commanded = v
+                    self.last_increase = t
+                    self.may_move = True
+                case SetSpeed(speed_kmh=v):
+                    assert v <= lim.max_speed(g.direction) + 1e-9, f"{v} over the cap"
+                    if v > self.commanded + 1e-9:
+                        assert self.may_move, "speed rose after a stop without a Start"
+                        assert g.phase is not Phase.STOPPED
+                        assert not g.heart_rate_hold, "speed rose during a heart-rate hold"
+                        step = lim.accel(g.direction) * 1.0
+                        assert v - self.commanded <= step + 1e-6, "increase over 1 s of accel"
+                        assert t - self.last_increase >= 1.0 - 1e-9, "increases too close"
+                        self.last_increase = t
+                    self.commanded = v
+                case SetIncline(incline_pct=p):
+                    assert lim.min_incline_pct - 1e-9 <= p <= lim.forward_max_incline_pct + 1e-9
+                    if g.direction is B and g.phase is not Phase.TURNAROUND:
+                        assert p <= lim.backward_max_incline_pct + 1e-9
+                    if self.incline is not None:
+                        rate = lim.incline_rate_pct_per_s
+                        assert abs(p - self.incline) <= rate + 1e-6, "incline step too big"
+                    assert t - self.last_incline_step >= 1.0 - 1e-9, "incline steps too close"
+                    self.incline = p
+                    self.last_incline_step = t
+                case StopBelt() | PauseBelt():
+                    self.commanded = 0.0
+        if g.phase is Phase.STOPPED:
+            self.may_move = False
+            self.commanded = 0.0
+        if isinstance(request, Start) and g.phase is not Phase.STOPPED:
+            self.may_move = True
+        if g.direction is not direction_before and before is not Phase.STOPPED:
+            # A flip while moving: the belt was measured at or under turnaround speed for the
+            # whole hold.
+            slow = lim.turnaround_speed_kmh + SPEED_TOLERANCE_KMH
+            window = [s for (ts, s) in self.history if ts >= t - lim.turnaround_hold_s + 1e-9]
+            assert window and all(s is not None and s <= slow for s in window), window
+        if g.direction is B and g.phase is Phase.RUNNING and g.commanded_incline_pct is not None:
+            assert g.commanded_incline_pct <= lim.backward_max_incline_pct + 1e-9
+
+
+class Sim:
+    """The runner's loop in miniature, with a belt that follows commands at 2 km/h per s."""
+
+    def __init__(self, limits: Limits = LIMITS) -> None:
+        self.g = SafetyGovernor(limits)
+        self.checker = Checker(limits)
+        self.t = 0.0
+        self.speed = 0.0
+        self.goal = 0.0
+        self.incline = 0.0
+        self.last_sample: float | None = None
+        self.connected = True
+        self.silent = False
+        self.hr: int | None = None
+        self.decisions: list[tuple[float, Request | None, Decision]] = []
+
+    def reading(self) -> BeltReading:
+        return BeltReading(self.speed, self.incline, self.hr, self.last_sample, self.connected)
+
+    def send(self, request: Request | None = None) -> Decision:
+        before, direction = self.g.phase, self.g.direction
+        reading = self.reading()
+        decision = self.g.decide(self.t, reading, request)
+        self.checker.check(self.t, self.g, before, direction, request, reading, decision)
+        if self.connected:
+            for cmd in decision.commands:
+                match cmd:
+                    case StartBelt(speed_kmh=v) | SetSpeed(speed_kmh=v):
+                        self.goal = v
+                    case StopBelt() | PauseBelt():
+                        self.goal = 0.0
+                    case SetIncline(incline_pct=p):
+                        self.incline = p
+        self.decisions.append((self.t, request, decision))
+        return decision
+
+    def advance(self, seconds: float, tick: float = 0.25) -> None:
+        for _ in range(max(1, round(seconds / tick))):
+            self.t = round(self.t + tick, 6)
+            delta = self.goal - self.speed
+            self.speed = round(self.speed + max(-3 * tick, min(2 * tick, delta)), 6)
+            if self.connected and not self.silent and round(self.t * 4) % 2 == 0:
+                self.last_sample = self.t
+            self.send()
+
+    def commands(self, since: float = -1.0) -> list[object]:
+        return [c for (t, _, d) in self.decisions if t > since for c in d.commands]
+
+    def notices(self, kind: NoticeKind) -> list[object]:
+        return [n for (_, _, d) in self.decisions for n in d.notices if n.kind is kind]
+
+
+def running_at(target: SetTarget, seconds: float = 30.0) -> Sim:
+    sim = Sim()
+    sim.send(target)
+    sim.send(Start())
+    sim.advance(seconds)
+    return sim
+
+
+# --- start and ramps ------------------------------------------------------------------------
+
+
+def test_nothing_moves_before_start() -> None:
+    sim = Sim()
+    sim.send(SetTarget(5.0))
+    sim.advance(10)
+    assert sim.commands() == []
+    assert sim.g.stop_reason is StopReason.NOT_STARTED and sim.g.resume_required
+
+
+def test_start_is_slow_then_ramps_at_the_direction_rate() -> None:
+    sim = Sim()
+    sim.send(SetTarget(3.0))
+    first = sim.send(Start())
+    assert first.commands == (StartBelt(1.0),)
+    sim.advance(10)
+    speeds = [c.speed_kmh for c in sim.commands() if isinstance(c, SetSpeed)]
+    assert speeds == [1.5, 2.0, 2.5, 3.0]
+    increase_times = [
+        t for (t, _, d) in sim.decisions for c in d.commands if isinstance(c, SetSpeed)
+    ]
+    assert all(b - a >= 1.0 for a, b in itertools.pairwise(increase_times))
+
+
+def test_start_below_start_speed_target_starts_there() -> None:
+    sim = Sim()
+    sim.send(SetTarget(0.8))
+    assert sim.send(Start()).commands == (StartBelt(0.8),)
+
+
+def test_backward_ramp_is_gentler() -> None:
+    sim = Sim()
+    sim.send(SetTarget(2.0, direction=B))
+    sim.send(Start())
+    sim.advance(3)
+    speeds = [c.speed_kmh for c in sim.commands() if isinstance(c, SetSpeed)]
+    assert speeds[:2] == [1.25, 1.5]
+
+
+def test_decreases_are_immediate() -> None:
+    sim = running_at(SetTarget(8.0))
+    assert sim.g.commanded_speed_kmh == 8.0
+    decision = sim.send(SetTarget(3.0))
+    assert decision.commands == (SetSpeed(3.0),)
+
+
+def test_caps_clamp_with_a_notice() -> None:
+    sim = running_at(SetTarget(20.0), seconds=60)
+    assert sim.g.commanded_speed_kmh == LIMITS.forward_max_speed_kmh
+    clamped = sim.notices(NoticeKind.SPEED_CLAMPED)
+    assert len(clamped) == 1 and "20.0 km/h" in clamped[0].message  # type: ignore[attr-defined]
+
+
+def test_incline_moves_at_its_rate_and_within_caps() -> None:
+    sim = running_at(SetTarget(3.0, incline_pct=14.0), seconds=20)
+    inclines = [c.incline_pct for c in sim.commands() if isinstance(c, SetIncline)]
+    assert inclines[:3] == [1.0, 2.0, 3.0] and inclines[-1] == 10.0
+    assert sim.notices(NoticeKind.INCLINE_CLAMPED)
+
+
+# --- turnaround -----------------------------------------------------------------------------
+
+
+def test_turnaround_slows_holds_counts_down_then_flips_and_ramps() -> None:
+    sim = running_at(SetTarget(5.0))
+    mark = sim.t
+    decision = sim.send(SetTarget(3.0, direction=B))
+    assert decision.commands == (SetSpeed(2.0),)
+    assert sim.g.phase is Phase.TURNAROUND and sim.g.direction is F
+    sim.advance(15)
+    countdown = [n.data["seconds"] for n in sim.notices(NoticeKind.TURNAROUND_COUNTDOWN)]  # type: ignore[attr-defined]
+    assert countdown == [5, 4, 3, 2, 1]
+    flips = [
+        (t, n)
+        for (t, _, d) in sim.decisions
+        for n in d.notices
+        if n.kind is NoticeKind.DIRECTION_CHANGED
+    ]
+    assert len(flips) == 1 and sim.g.direction is B
+    # The belt (decelerating at 3 km/h per s) reached 2.0 km/h 1 s later; the flip came 5 s
+    # after that.
+    assert flips[0][0] - mark == pytest.approx(1.0 + 5.0)
+    after = [c.speed_kmh for c in sim.commands(since=flips[0][0]) if isinstance(c, SetSpeed)]
+    assert after == [2.25, 2.5, 2.75, 3.0]
+
+
+def test_turnaround_brings_incline_within_the_backward_cap_first() -> None:
+    sim = running_at(SetTarget(4.0, incline_pct=9.0), seconds=20)
+    sim.send(SetTarget(3.0, incline_pct=9.0, direction=B))
+    sim.advance(20)
+    assert sim.g.direction is B
+    assert sim.g.commanded_incline_pct == LIMITS.backward_max_incline_pct
+
+
+def test_direction_change_while_stopped_needs_no_turnaround() -> None:
+    sim = Sim()
+    sim.send(SetTarget(2.0, direction=B))
+    decision = sim.send(Start())
+    assert decision.commands == (StartBelt(1.0),)
+    assert sim.g.direction is B and sim.g.phase is Phase.RUNNING
+
+
+# --- stops never restart --------------------------------------------------------------------
+
+STOPS: list[tuple[str, list[Request]]] = [
+    ("app stop", [Stop()]),
+    ("e-stop", [EStop()]),
+    ("pause", [Pause()]),
+    ("console stop", [ConsoleStopped(pause=False)]),
+    ("console pause", [ConsoleStopped(pause=True)]),
+    ("safety key", [SafetyKeyPulled()]),
+    ("link loss", [LinkLost()]),
+    ("command failed", [CommandFailed("refused")]),
+]
+
+
+@pytest.mark.parametrize(("name", "requests"), STOPS, ids=[s[0] for s in STOPS])
+def test_every_stop_latches_until_the_user_starts(name: str, requests: list[Request]) -> None:
+    sim = running_at(SetTarget(5.0, direction=B if name == "pause" else F))
+    for request in requests:
+        sim.send(request)
+    assert sim.g.phase is Phase.STOPPED and sim.g.resume_required
+    mark = sim.t
+    # Everything a program or a fault could send afterwards moves nothing.
+    sim.send(SetTarget(6.0))
+    sim.send(ConsoleStarted())
+    sim.send(LinkRestored())
+    sim.advance(30)
+    moving = [
+        c for c in sim.commands(since=mark) if isinstance(c, StartBelt | SetSpeed | SetIncline)
+    ]
+    assert moving == []
+    assert sim.send(Start()).commands == (StartBelt(1.0),)
+
+
+def test_watchdog_stops_a_silent_treadmill() -> None:
+    sim = running_at(SetTarget(4.0))
+    sim.silent = True
+    sim.advance(3.0)
+    assert sim.g.phase is Phase.RUNNING  # 3 s is allowed
+    sim.advance(1.0)
+    assert sim.g.stop_reason is StopReason.WATCHDOG
+    assert StopBelt() in sim.commands(since=sim.t - 1.0)
+    assert sim.notices(NoticeKind.WATCHDOG)
+
+
+def test_link_restored_stops_the_belt_first() -> None:
+    sim = running_at(SetTarget(4.0))
+    sim.send(LinkLost())
+    lost = sim.notices(NoticeKind.LINK_LOST)
+    assert "treadmill's own stop" in lost[0].message  # type: ignore[attr-defined]
+    decision = sim.send(LinkRestored())
+    assert decision.commands == (StopBelt(),)
+    assert sim.g.phase is Phase.STOPPED
+
+
+def test_stop_is_first_even_with_other_commands() -> None:
+    sim = Sim()
+    sim.send(SetTarget(4.0))
+    sim.send(Start())
+    decision = sim.send(EStop())
+    assert decision.commands[0] == StopBelt()
+
+
+# --- heart rate, budget, overspeed ------------------------------------------------------------
+
+
+def test_heart_rate_over_max_slows_to_walking_until_resume() -> None:
+    sim = running_at(SetTarget(8.0))
+    sim.hr = 180
+    sim.advance(0.5)
+    assert sim.g.heart_rate_hold and sim.g.commanded_speed_kmh == LIMITS.walking_speed_kmh
+    assert sim.notices(NoticeKind.HEART_RATE_HIGH)
+    sim.hr = 120
+    sim.advance(10)
+    assert sim.g.commanded_speed_kmh == LIMITS.walking_speed_kmh  # still held
+    sim.send(Start())
+    sim.advance(3)
+    assert sim.g.commanded_speed_kmh > LIMITS.walking_speed_kmh
+
+
+def test_backward_budget_turns_the_rest_into_forward_walking() -> None:
+    limits = Limits(backward_minutes_per_session=1.0)
+    sim = Sim(limits)
+    sim.send(SetTarget(2.5, direction=B))
+    sim.send(Start())
+    sim.advance(70)
+    assert sim.notices(NoticeKind.BACKWARD_BUDGET_EXHAUSTED)
+    sim.advance(20)
+    assert sim.g.direction is F
+    assert sim.g.commanded_speed_kmh <= limits.walking_speed_kmh
+    # The budget plus the turnaround that ends it (slow down, then the hold).
+    hold = limits.turnaround_hold_s
+    assert 60 <= sim.g.backward_seconds <= 60 + hold + 1.0
+
+
+def test_console_overspeed_is_brought_back_to_the_cap() -> None:
+    sim = running_at(SetTarget(5.0, direction=B), seconds=40)
+    sim.speed = 7.0  # someone pressed + on the console
+    decision = sim.send()
+    assert decision.commands == (SetSpeed(5.0),)
+    assert sim.notices(NoticeKind.OVERSPEED)
+
+
+def test_limits_reject_nonsense() -> None:
+    with pytest.raises(ValueError, match="start_speed_kmh"):
+        Limits(start_speed_kmh=8.0)
+    with pytest.raises(ValueError, match="must not be negative"):
+        Limits(forward_max_speed_kmh=-1)
+    with pytest.raises(ValueError, match="unknown limit"):
+        Limits.from_dict({"forward_max_speed": 3})
+
+
+# --- property test ----------------------------------------------------------------------------
+
+speeds = st.one_of(st.floats(-5, 40), st.sampled_from([math.inf, math.nan, 0.0, 2.0, 6.0]))
+requests = st.one_of(
+    st.builds(SetTarget, speeds, st.floats(-20, 40), st.sampled_from([F, B])),
+    st.just(Start()),
+    st.just(Pause()),
+    st.just(Stop()),
+    st.just(EStop()),
+    st.builds(ConsoleStopped, st.booleans()),
+    st.just(ConsoleStarted()),
+    st.just(SafetyKeyPulled()),
+    st.just(CommandFailed("x")),
+)
+
+
+class GovernorMachine(RuleBasedStateMachine):
+    @initialize(
+        start=st.floats(0.3, 1.5),
+        back_max=st.floats(2.0, 8.0),
+        fwd_max=st.floats(8.0, 16.0),
+        hold=st.floats(1.0, 8.0),
+    )
+    def setup(self, start: float, back_max: float, fwd_max: float, hold: float) -> None:
+        limits = Limits(
+            start_speed_kmh=start,
+            backward_max_speed_kmh=back_max,
+            forward_max_speed_kmh=fwd_max,
+            turnaround_speed_kmh=max(2.0, start),
+            turnaround_hold_s=hold,
+            max_heart_rate_bpm=170,
+            backward_minutes_per_session=2.0,
+        )
+        self.sim = Sim(limits)
+
+    @rule(request=requests)
+    def request(self, request: Request) -> None:
+        self.sim.send(request)
+
+    @rule(seconds=st.floats(0.25, 6.0))
+    def advance(self, seconds: float) -> None:
+        self.sim.advance(seconds)
+
+    @rule()
+    def go_silent(self) -> None:
+        self.sim.silent = not self.sim.silent
+
+    @rule()
+    def lose_link(self) -> None:
+        self.sim.connected = False
+        self.sim.send(LinkLost())
+
+    @rule()
+    def restore_link(self) -> None:
+        self.sim.connected = True
+        self.sim.send(LinkRestored())
+
+    @rule(hr=st.one_of(st.none(), st.integers(60, 200)))
+    def heart_rate(self, hr: int | None) -> None:
+        self.sim.hr = hr
+
+    @invariant()
+    def commanded_within_caps(self) -> None:
+        g = self.sim.g
+        assert g.commanded_speed_kmh <= g.limits.max_speed(g.direction) + 1e-9
+        if g.phase is Phase.STOPPED:
+            assert g.commanded_speed_kmh == 0.0
+
+
+TestGovernorProperties = GovernorMachine.TestCase
+TestGovernorProperties.settings = settings(max_examples=200, stateful_step_count=40, deadline=None)
+
+
+@pytest.mark.slow
+def test_governor_properties_long() -> None:
+    settings(
+        max_examples=100_000,
+        stateful_step_count=40,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+        database=None,
+    )(GovernorMachine.TestCase)().runTest()
+
+
+def test_changing_back_during_turnaround_cancels_it() -> None:
+    sim = running_at(SetTarget(5.0))
+    sim.send(SetTarget(3.0, direction=B))
+    assert sim.g.turnaround_direction is B
+    sim.send(SetTarget(2.5, direction=B))  # a new target for the same turnaround
+    assert sim.g.target == SetTarget(2.5, direction=B)
+    sim.advance(0.5)
+    sim.send(SetTarget(5.0))
+    assert sim.g.phase is Phase.RUNNING and sim.g.turnaround_direction is None
+    sim.advance(10)
+    assert sim.g.direction is F and sim.g.commanded_speed_kmh == 5.0
+
+
+def test_a_disconnected_reading_latches_link_lost() -> None:
+    sim = running_at(SetTarget(4.0))
+    sim.connected = False
+    sim.advance(0.25)
+    assert sim.g.stop_reason is StopReason.LINK_LOST
+    assert sim.send(Start()).commands == ()  # cannot start what cannot be reached
+    sim.connected = True
+    assert sim.send(LinkRestored()).commands == (StopBelt(),)
+
+
+def test_non_finite_targets_are_made_safe() -> None:
+    sim = running_at(SetTarget(math.nan, incline_pct=math.nan), seconds=5)
+    assert sim.g.commanded_speed_kmh == LIMITS.start_speed_kmh
+    assert sim.g.commanded_incline_pct == 0.0
+
+
+def test_budget_spent_during_a_turnaround_to_backward() -> None:
+    limits = Limits(backward_minutes_per_session=0.5)
+    sim = Sim(limits)
+    sim.send(SetTarget(2.0, direction=B))
+    sim.send(Start())
+    sim.advance(25)
+    sim.send(SetTarget(4.0))  # turn to forward...
+    sim.advance(1)
+    sim.send(SetTarget(2.0, direction=B))  # ...and straight back to backward
+    sim.advance(40)
+    assert sim.notices(NoticeKind.BACKWARD_BUDGET_EXHAUSTED)
+    assert sim.g.direction is F
+
+
+def test_back_to_backward_after_the_budget_is_spent_turns_forward_again() -> None:
+    limits = Limits(backward_minutes_per_session=0.5)
+    sim = Sim(limits)
+    sim.send(SetTarget(2.0, direction=B))
+    sim.send(Start())
+    sim.advance(27)
+    sim.send(SetTarget(4.0))  # turnaround to forward; the hold is still backward time
+    sim.advance(4)
+    assert sim.notices(NoticeKind.BACKWARD_BUDGET_EXHAUSTED)
+    sim.send(SetTarget(2.0, direction=B))  # asks for backward again: forward walking instead
+    assert sim.g.phase is Phase.TURNAROUND and sim.g.turnaround_direction is F
+    sim.advance(20)
+    assert sim.g.direction is F
+
+
+def test_slow_incline_rates_still_arrive() -> None:
+    sim = Sim(Limits(incline_rate_pct_per_s=0.04))
+    sim.send(SetTarget(2.0, incline_pct=0.2))
+    sim.send(Start())
+    sim.advance(10)
+    assert sim.g.commanded_incline_pct == pytest.approx(0.2)

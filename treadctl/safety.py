@@ -1,0 +1,680 @@
+"""The safety governor: the only path from intent to belt commands. Pure and deterministic.
+
+Theory of operation
+-------------------
+``SafetyGovernor.decide(now, belt, request)`` takes the time, the measured belt state and at
+most one request, and returns a :class:`Decision`: the belt commands it allows *now*, in the
+order to send them, and the notices it raises. It does no I/O and keeps no clock: the session
+runner calls it on every request, on every sample, and on a periodic tick (≥ 4 Hz), and sends
+the commands through the link. Called again with nothing new, it returns nothing new.
+
+Phases::
+
+    STOPPED ──Start (user)──► RUNNING ──SetTarget with the other direction──► TURNAROUND
+       ▲                        │  ▲                                              │
+       └──── any stop ──────────┘  └──── held ≤ turnaround speed for hold_s ──────┘
+
+* **STOPPED** is latched. Every stop — app Stop, E-stop, user Pause, console stop or pause,
+  safety key, link loss, watchdog, a failed command — lands here with its ``stop_reason``, and
+  *nothing* leaves it except an explicit user :class:`Start` request (which the runner only
+  issues for a user's action). The first speed after it is at most the start speed.
+* **RUNNING** follows the target through ramps: a speed increase is at most one second of the
+  direction's acceleration and comes at least one second after the previous one (so the rate
+  never exceeds the acceleration); decreases are never limited. Incline moves at most
+  ``incline_rate`` per second, both ways (a person facing the rear feels a sudden tilt either
+  way). Targets beyond the direction's caps are clamped, with a notice.
+* **TURNAROUND** replaces a direction change while the belt moves: slow to the turnaround speed
+  at once, bring the incline within the new direction's cap, hold at or below the turnaround
+  speed (measured) for ``turnaround_hold_s`` with a countdown, then flip and ramp from there.
+* **Heart rate** over the profile's maximum: slow to walking and raise ``HEART_RATE_HIGH`` (the
+  runner pauses the program); speed may not rise again until the user's :class:`Start`.
+* **Watchdog**: no sample for ``watchdog_s`` while the belt moves → stop.
+* **Backward budget**: once ``backward_minutes_per_session`` are used, backward targets become
+  forward walking (turnaround included), with a notice.
+* **Link loss**: latched as a stop; the app cannot reach the belt, so the notice tells the
+  person to use the treadmill's own stop. When the link is back, the first command is a stop.
+* Stop, Pause and E-stop are always allowed, in every phase, and come first in their decision.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from treadctl.limits import Direction, Limits
+
+#: Measured speeds within this of a goal count as there (belts report 0.01 km/h steps).
+SPEED_TOLERANCE_KMH = 0.05
+#: Minimum time between two speed increases, and between two incline steps.
+STEP_INTERVAL_S = 1.0
+#: How far above its cap the measured belt may run before the governor intervenes (console).
+OVERSPEED_MARGIN_KMH = 0.3
+_EPS = 1e-9
+
+
+class Phase(enum.StrEnum):
+    STOPPED = "stopped"
+    RUNNING = "running"
+    TURNAROUND = "turnaround"
+
+
+class StopReason(enum.StrEnum):
+    NOT_STARTED = "not_started"
+    APP_STOP = "app_stop"
+    ESTOP = "estop"
+    USER_PAUSE = "user_pause"
+    CONSOLE_STOP = "console_stop"
+    CONSOLE_PAUSE = "console_pause"
+    SAFETY_KEY = "safety_key"
+    LINK_LOST = "link_lost"
+    WATCHDOG = "watchdog"
+    COMMAND_FAILED = "command_failed"
+    PROGRAM_REST = "program_rest"
+    PROGRAM_END = "program_end"
+
+
+# --- requests ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SetTarget:
+    """The steady state wanted now (a program step, or manual mode)."""
+
+    speed_kmh: float
+    incline_pct: float = 0.0
+    direction: Direction = Direction.FORWARD
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    """The user explicitly starts or resumes. The only request that can move a stopped belt."""
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    """The user pauses: the belt is paused and the governor latches."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    reason: StopReason = StopReason.APP_STOP
+
+
+@dataclass(frozen=True, slots=True)
+class EStop:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleStopped:
+    """The treadmill reported a stop or pause made at its console (FTMS status 0x02)."""
+
+    pause: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleStarted:
+    """The treadmill reported a start made at its console (FTMS status 0x04)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyKeyPulled:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class LinkLost:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRestored:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class CommandFailed:
+    """A command the governor allowed did not take effect (refused, timed out, link error)."""
+
+    detail: str = ""
+
+
+Request = (
+    SetTarget
+    | Start
+    | Pause
+    | Stop
+    | EStop
+    | ConsoleStopped
+    | ConsoleStarted
+    | SafetyKeyPulled
+    | LinkLost
+    | LinkRestored
+    | CommandFailed
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BeltReading:
+    """What was last measured. ``last_sample_t`` is the clock time of the last sample."""
+
+    speed_kmh: float | None = None
+    incline_pct: float | None = None
+    heart_rate_bpm: int | None = None
+    last_sample_t: float | None = None
+    connected: bool = True
+
+
+# --- outputs -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StartBelt:
+    """Start or resume the belt at this speed (the link orders speed and start per device)."""
+
+    speed_kmh: float
+
+
+@dataclass(frozen=True, slots=True)
+class SetSpeed:
+    speed_kmh: float
+
+
+@dataclass(frozen=True, slots=True)
+class SetIncline:
+    incline_pct: float
+
+
+@dataclass(frozen=True, slots=True)
+class StopBelt:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class PauseBelt:
+    pass
+
+
+Command = StartBelt | SetSpeed | SetIncline | StopBelt | PauseBelt
+
+
+class NoticeKind(enum.StrEnum):
+    STOPPED = "stopped"
+    RESUME_REQUIRED = "resume_required"
+    STARTED = "started"
+    SPEED_CLAMPED = "speed_clamped"
+    INCLINE_CLAMPED = "incline_clamped"
+    TURNAROUND_STARTED = "turnaround_started"
+    TURNAROUND_COUNTDOWN = "turnaround_countdown"
+    DIRECTION_CHANGED = "direction_changed"
+    HEART_RATE_HIGH = "heart_rate_high"
+    WATCHDOG = "watchdog"
+    LINK_LOST = "link_lost"
+    LINK_RESTORED = "link_restored"
+    OVERSPEED = "overspeed"
+    STARTED_AT_CONSOLE = "started_at_console"
+    BACKWARD_BUDGET_EXHAUSTED = "backward_budget_exhausted"
+    COMMAND_FAILED = "command_failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    kind: NoticeKind
+    message: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    commands: tuple[Command, ...] = ()
+    notices: tuple[Notice, ...] = ()
+
+
+_STOP_MESSAGES = {
+    StopReason.NOT_STARTED: "Not started.",
+    StopReason.APP_STOP: "Stopped.",
+    StopReason.ESTOP: "Emergency stop.",
+    StopReason.USER_PAUSE: "Paused.",
+    StopReason.CONSOLE_STOP: "Stopped at the treadmill's console.",
+    StopReason.CONSOLE_PAUSE: "Paused at the treadmill's console.",
+    StopReason.SAFETY_KEY: "Safety key pulled: the treadmill stopped.",
+    StopReason.LINK_LOST: (
+        "Connection to the treadmill lost. The app cannot stop the belt: use the treadmill's "
+        "own stop button or safety key."
+    ),
+    StopReason.WATCHDOG: "No data from the treadmill: the belt was told to stop.",
+    StopReason.COMMAND_FAILED: "A command to the treadmill failed: the belt was told to stop.",
+    StopReason.PROGRAM_REST: "Rest: the belt is stopped.",
+    StopReason.PROGRAM_END: "Program complete.",
+}
+
+
+def _floor2(value: float) -> float:
+    """Round down to 0.01 (the wire resolution): a ramp step never overshoots its allowance."""
+    return math.floor(value * 100 + 1e-6) / 100
+
+
+class SafetyGovernor:
+    """See the module docstring. One instance per session."""
+
+    def __init__(self, limits: Limits, *, direction: Direction = Direction.FORWARD) -> None:
+        self._limits = limits
+        self._phase = Phase.STOPPED
+        self._stop_reason: StopReason | None = StopReason.NOT_STARTED
+        self._direction = direction
+        self._target = SetTarget(0.0, 0.0, direction)
+        self._commanded_speed = 0.0
+        self._commanded_incline: float | None = None
+        self._last_increase_t = -math.inf
+        self._last_incline_t = -math.inf
+        self._running_since = -math.inf
+        self._pending_direction: Direction | None = None
+        self._hold_since: float | None = None
+        self._countdown_shown: int | None = None
+        self._hr_hold = False
+        self._backward_s = 0.0
+        self._budget_spent = False
+        self._last_tick: float | None = None
+        self._link_lost = False
+        self._last_clamp: tuple[float, float] | None = None
+        self._last_overspeed_t = -math.inf
+
+    # -- read-only state ----------------------------------------------------------------------
+
+    @property
+    def limits(self) -> Limits:
+        return self._limits
+
+    @property
+    def phase(self) -> Phase:
+        return self._phase
+
+    @property
+    def stop_reason(self) -> StopReason | None:
+        return self._stop_reason
+
+    @property
+    def resume_required(self) -> bool:
+        """True while latched stopped, or held for heart rate: only the user's Start moves on."""
+        return self._phase is Phase.STOPPED or self._hr_hold
+
+    @property
+    def direction(self) -> Direction:
+        return self._direction
+
+    @property
+    def target(self) -> SetTarget:
+        return self._target
+
+    @property
+    def commanded_speed_kmh(self) -> float:
+        return self._commanded_speed
+
+    @property
+    def commanded_incline_pct(self) -> float | None:
+        return self._commanded_incline
+
+    @property
+    def backward_seconds(self) -> float:
+        return self._backward_s
+
+    @property
+    def heart_rate_hold(self) -> bool:
+        return self._hr_hold
+
+    @property
+    def turnaround_direction(self) -> Direction | None:
+        """The direction a turnaround in progress will flip to."""
+        return self._pending_direction if self._phase is Phase.TURNAROUND else None
+
+    # -- the decision -------------------------------------------------------------------------
+
+    def decide(self, now: float, belt: BeltReading, request: Request | None = None) -> Decision:
+        out = _Out()
+        if self._commanded_incline is None and belt.incline_pct is not None:
+            self._commanded_incline = belt.incline_pct  # start from where the deck is
+        self._integrate(now, belt)
+        if request is not None:
+            self._apply(request, now, belt, out)
+        if self._phase is not Phase.STOPPED:
+            self._watch(now, belt, out)
+        if self._phase is not Phase.STOPPED:
+            self._advance(now, belt, out)
+        return out.decision()
+
+    # -- requests -----------------------------------------------------------------------------
+
+    def _apply(self, request: Request, now: float, belt: BeltReading, out: _Out) -> None:
+        match request:
+            case EStop():
+                self._latch(StopReason.ESTOP, out, StopBelt())
+            case Stop(reason=reason):
+                self._latch(reason, out, StopBelt())
+            case Pause():
+                self._latch(StopReason.USER_PAUSE, out, PauseBelt())
+            case ConsoleStopped(pause=pause):
+                # The person halted the belt at the machine; a command from us would turn a
+                # console pause into a stop, so none is sent. Latched all the same.
+                reason = StopReason.CONSOLE_PAUSE if pause else StopReason.CONSOLE_STOP
+                self._latch(reason, out, None)
+            case SafetyKeyPulled():
+                self._latch(StopReason.SAFETY_KEY, out, None)
+            case LinkLost():
+                self._link_lost = True
+                out.notice(NoticeKind.LINK_LOST, _STOP_MESSAGES[StopReason.LINK_LOST])
+                self._latch(StopReason.LINK_LOST, out, None)
+            case LinkRestored():
+                if self._link_lost:
+                    self._link_lost = False
+                    # The belt may be running on its own; tell it to stop before anything else.
+                    out.command(StopBelt())
+                    out.notice(
+                        NoticeKind.LINK_RESTORED,
+                        "Connection back. The belt was told to stop; press Resume to go on.",
+                    )
+            case CommandFailed(detail=detail):
+                out.notice(NoticeKind.COMMAND_FAILED, f"Command failed: {detail}")
+                if self._phase is not Phase.STOPPED:
+                    self._latch(StopReason.COMMAND_FAILED, out, StopBelt())
+            case ConsoleStarted():
+                if self._phase is Phase.STOPPED:
+                    out.notice(
+                        NoticeKind.STARTED_AT_CONSOLE,
+                        "The belt was started at the treadmill. The session stays paused "
+                        "until you press Resume.",
+                    )
+            case Start():
+                self._start(now, belt, out)
+            case _:
+                self._set_target(request, now, out)
+
+    def _latch(self, reason: StopReason, out: _Out, command: Command | None) -> None:
+        if command is not None:
+            out.command(command, first=True)
+        was = self._phase
+        self._phase = Phase.STOPPED
+        self._stop_reason = reason
+        self._commanded_speed = 0.0
+        self._pending_direction = None
+        self._hold_since = None
+        self._countdown_shown = None
+        self._hr_hold = False
+        if was is not Phase.STOPPED or command is not None:
+            out.notice(NoticeKind.STOPPED, _STOP_MESSAGES[reason], {"reason": reason.value})
+
+    def _start(self, now: float, belt: BeltReading, out: _Out) -> None:
+        if self._hr_hold and self._phase is not Phase.STOPPED:
+            self._hr_hold = False  # the user resumes after a heart-rate hold
+            self._last_increase_t = now
+            out.notice(NoticeKind.STARTED, "Resumed.")
+            return
+        if self._phase is not Phase.STOPPED:
+            return
+        if not belt.connected or self._link_lost:
+            out.notice(NoticeKind.RESUME_REQUIRED, "Not connected to the treadmill.")
+            return
+        target = self._effective_target()
+        if target.direction is not self._direction:
+            # The belt stands still: the person can turn around without a turnaround.
+            self._direction = target.direction
+            out.notice(
+                NoticeKind.DIRECTION_CHANGED,
+                f"Facing {self._direction.value}.",
+                {"direction": self._direction.value},
+            )
+        first = self._limits.start_speed_kmh
+        if target.speed_kmh > 0:
+            first = min(first, self._cap_speed(target.speed_kmh, self._direction))
+        first = _floor2(first)
+        self._phase = Phase.RUNNING
+        self._stop_reason = None
+        self._commanded_speed = first
+        self._last_increase_t = now
+        self._running_since = now
+        out.command(StartBelt(first))
+        out.notice(NoticeKind.STARTED, f"Starting at {first:.1f} km/h.", {"speed_kmh": first})
+
+    def _set_target(self, request: SetTarget, now: float, out: _Out) -> None:
+        self._target = request
+        target = self._effective_target()
+        speed = self._cap_speed(target.speed_kmh, target.direction)
+        incline = self._cap_incline(target.incline_pct, target.direction)
+        clamp = (speed, incline)
+        if clamp != self._last_clamp:
+            if speed < target.speed_kmh - _EPS:
+                out.notice(
+                    NoticeKind.SPEED_CLAMPED,
+                    f"{target.speed_kmh:.1f} km/h {target.direction.value} is above the limit; "
+                    f"using {speed:.1f} km/h.",
+                    {"requested": target.speed_kmh, "allowed": speed},
+                )
+            if abs(incline - target.incline_pct) > _EPS:
+                out.notice(
+                    NoticeKind.INCLINE_CLAMPED,
+                    f"Incline {target.incline_pct:g} % {target.direction.value} is outside the "
+                    f"limits; using {incline:g} %.",
+                    {"requested": target.incline_pct, "allowed": incline},
+                )
+            self._last_clamp = clamp
+        if self._phase is Phase.RUNNING and target.direction is not self._direction:
+            self._begin_turnaround(target.direction, out)
+        elif self._phase is Phase.TURNAROUND and target.direction is self._direction:
+            # Changed back before the flip: no turnaround needed any more.
+            self._phase = Phase.RUNNING
+            self._pending_direction = None
+            self._hold_since = None
+            self._countdown_shown = None
+            self._last_increase_t = now
+        elif self._phase is Phase.TURNAROUND:
+            self._pending_direction = target.direction
+
+    def _effective_target(self) -> SetTarget:
+        """The target after the backward budget: once spent, backward becomes forward walking."""
+        t = self._target
+        if self._budget_spent and t.direction is Direction.BACKWARD:
+            return SetTarget(
+                min(t.speed_kmh, self._limits.walking_speed_kmh), t.incline_pct, Direction.FORWARD
+            )
+        return t
+
+    def _begin_turnaround(self, new: Direction, out: _Out) -> None:
+        self._phase = Phase.TURNAROUND
+        self._pending_direction = new
+        self._hold_since = None
+        self._countdown_shown = None
+        out.notice(
+            NoticeKind.TURNAROUND_STARTED,
+            f"Turnaround: slowing to {self._limits.turnaround_speed_kmh:.1f} km/h, then turn to "
+            f"face {new.value}.",
+            {"to": new.value},
+        )
+
+    # -- caps ---------------------------------------------------------------------------------
+
+    def _cap_speed(self, kmh: float, direction: Direction) -> float:
+        cap = self._limits.max_speed(direction)
+        if self._hr_hold:
+            cap = min(cap, self._limits.hr_slow_speed(direction))
+        return max(0.0, min(kmh, cap)) if math.isfinite(kmh) else 0.0
+
+    def _cap_incline(self, pct: float, direction: Direction) -> float:
+        if not math.isfinite(pct):
+            return max(self._limits.min_incline_pct, 0.0)
+        return min(max(pct, self._limits.min_incline_pct), self._limits.max_incline(direction))
+
+    # -- watching the measurements ------------------------------------------------------------
+
+    def _integrate(self, now: float, belt: BeltReading) -> None:
+        last, self._last_tick = self._last_tick, now
+        if last is None or now <= last:
+            return
+        moving = self._phase is not Phase.STOPPED and (belt.speed_kmh or 0.0) > 0
+        if moving and self._direction is Direction.BACKWARD:
+            self._backward_s += now - last
+
+    def _watch(self, now: float, belt: BeltReading, out: _Out) -> None:
+        if not belt.connected:
+            self._link_lost = True
+            out.notice(NoticeKind.LINK_LOST, _STOP_MESSAGES[StopReason.LINK_LOST])
+            self._latch(StopReason.LINK_LOST, out, None)
+            return
+        reference = max(belt.last_sample_t or -math.inf, self._running_since)
+        if now - reference > self._limits.watchdog_s:
+            out.notice(
+                NoticeKind.WATCHDOG,
+                f"No data from the treadmill for {self._limits.watchdog_s:g} s.",
+                {"silent_s": now - reference},
+            )
+            self._latch(StopReason.WATCHDOG, out, StopBelt())
+            return
+        max_hr = self._limits.max_heart_rate_bpm
+        hr = belt.heart_rate_bpm
+        if max_hr is not None and hr is not None and hr > max_hr and not self._hr_hold:
+            self._hr_hold = True
+            slow = self._limits.hr_slow_speed(self._direction)
+            out.notice(
+                NoticeKind.HEART_RATE_HIGH,
+                f"Heart rate {hr} bpm is over your maximum of {max_hr}: slowing to "
+                f"{slow:.1f} km/h. Press Resume when ready.",
+                {"heart_rate_bpm": hr, "max_bpm": max_hr},
+            )
+        budget = self._limits.backward_minutes_per_session * 60
+        if not self._budget_spent and self._backward_s >= budget:
+            self._budget_spent = True
+            out.notice(
+                NoticeKind.BACKWARD_BUDGET_EXHAUSTED,
+                f"{self._limits.backward_minutes_per_session:g} backward minutes done for this "
+                "session: the rest is forward walking.",
+            )
+            if self._phase is Phase.RUNNING and self._direction is Direction.BACKWARD:
+                self._begin_turnaround(Direction.FORWARD, out)
+        measured = belt.speed_kmh
+        cap = self._limits.max_speed(self._direction)
+        if (
+            measured is not None
+            and measured > cap + OVERSPEED_MARGIN_KMH
+            and now - self._last_overspeed_t >= STEP_INTERVAL_S
+        ):
+            # Someone raised the speed at the console past this person's cap.
+            self._last_overspeed_t = now
+            self._commanded_speed = min(self._commanded_speed, cap)
+            out.command(SetSpeed(self._commanded_speed))
+            out.notice(
+                NoticeKind.OVERSPEED,
+                f"Belt at {measured:.1f} km/h is over the {cap:.1f} km/h limit: slowing down.",
+                {"measured": measured, "cap": cap},
+            )
+
+    # -- motion -------------------------------------------------------------------------------
+
+    def _advance(self, now: float, belt: BeltReading, out: _Out) -> None:
+        if self._phase is Phase.TURNAROUND:
+            self._turnaround(now, belt, out)
+            return
+        target = self._effective_target()
+        if target.direction is not self._direction:  # pragma: no cover - defence in depth
+            # Every path that changes the target or the direction already starts a turnaround;
+            # should one ever not, the belt still never runs a person the wrong way round.
+            self._begin_turnaround(target.direction, out)
+            self._turnaround(now, belt, out)
+            return
+        goal = self._cap_speed(target.speed_kmh, self._direction)
+        self._move_speed(goal, now, out)
+        self._move_incline(self._cap_incline(target.incline_pct, self._direction), now, out)
+
+    def _move_speed(self, goal: float, now: float, out: _Out) -> None:
+        if goal <= 0:
+            # A zero target is not a stop (stops are explicit requests): crawl at start speed.
+            goal = self._limits.start_speed_kmh
+        if self._commanded_speed > goal + _EPS:
+            self._commanded_speed = goal  # decreases are never limited
+            out.command(SetSpeed(goal))
+        elif self._commanded_speed < goal - _EPS and not self._hr_hold:
+            if now - self._last_increase_t < STEP_INTERVAL_S - _EPS:
+                return
+            step = self._limits.accel(self._direction) * STEP_INTERVAL_S
+            new = _floor2(min(goal, self._commanded_speed + step))
+            if new > self._commanded_speed + _EPS:
+                self._commanded_speed = new
+                self._last_increase_t = now
+                out.command(SetSpeed(new))
+
+    def _move_incline(self, goal: float, now: float, out: _Out) -> None:
+        # A treadmill that reports no incline is taken to be flat until told otherwise.
+        current = 0.0 if self._commanded_incline is None else self._commanded_incline
+        if abs(goal - current) < _EPS:
+            self._commanded_incline = current
+            return
+        if now - self._last_incline_t < STEP_INTERVAL_S - _EPS:
+            return
+        step = self._limits.incline_rate_pct_per_s * STEP_INTERVAL_S
+        new = current + max(-step, min(step, goal - current))
+        # Steps land exactly on the goal at the end; rounding here could stall small rates.
+        new = goal if abs(goal - new) < 1e-6 else round(new, 6)
+        self._commanded_incline = new
+        self._last_incline_t = now
+        out.command(SetIncline(new))
+
+    def _turnaround(self, now: float, belt: BeltReading, out: _Out) -> None:
+        assert self._pending_direction is not None
+        new = self._pending_direction
+        slow = self._limits.turnaround_speed_kmh
+        if self._commanded_speed > slow + _EPS:
+            self._commanded_speed = slow
+            out.command(SetSpeed(slow))
+        incline_goal = min(self._commanded_incline or 0.0, self._limits.max_incline(new))
+        incline_goal = max(incline_goal, self._limits.min_incline_pct)
+        self._move_incline(incline_goal, now, out)
+        measured = belt.speed_kmh
+        speed_ok = measured is not None and measured <= slow + SPEED_TOLERANCE_KMH
+        incline_ok = (self._commanded_incline or 0.0) <= self._limits.max_incline(new) + _EPS
+        if not speed_ok:
+            self._hold_since = None
+            self._countdown_shown = None
+            return
+        if self._hold_since is None:
+            self._hold_since = now
+        remaining = self._limits.turnaround_hold_s - (now - self._hold_since)
+        if remaining > _EPS or not incline_ok:
+            seconds = max(1, math.ceil(remaining - _EPS))
+            if seconds != self._countdown_shown:
+                self._countdown_shown = seconds
+                out.notice(
+                    NoticeKind.TURNAROUND_COUNTDOWN,
+                    f"Turn around in {seconds}",
+                    {"seconds": seconds, "to": new.value},
+                )
+            return
+        self._direction = new
+        self._phase = Phase.RUNNING
+        self._pending_direction = None
+        self._hold_since = None
+        self._countdown_shown = None
+        self._last_increase_t = now
+        out.notice(
+            NoticeKind.DIRECTION_CHANGED,
+            f"Now facing {new.value}.",
+            {"direction": new.value},
+        )
+
+
+class _Out:
+    """Collects one decision's commands and notices; stops go first."""
+
+    def __init__(self) -> None:
+        self._commands: list[Command] = []
+        self._notices: list[Notice] = []
+
+    def command(self, command: Command, *, first: bool = False) -> None:
+        if first:
+            self._commands.insert(0, command)
+        else:
+            self._commands.append(command)
+
+    def notice(self, kind: NoticeKind, message: str, data: dict[str, Any] | None = None) -> None:
+        self._notices.append(Notice(kind, message, data or {}))
+
+    def decision(self) -> Decision:
+        return Decision(tuple(self._commands), tuple(self._notices))
