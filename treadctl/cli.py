@@ -7,6 +7,12 @@ Subcommands:
   streams every decoded sample, status and training status as JSON lines until Ctrl-C (or
   ``--duration``). It is what a user attaches to a bug report, so it prints raw bytes too.
 
+* ``treadctl run PROGRAM [--simulate] [--time-scale N] [--log-dir DIR]`` runs a program
+  headless, printing progress. Exit 0 completed, 1 stopped or aborted by a fault, 2 invalid
+  program. On a terminal, Enter resumes a stopped session (and pauses a running one), ``q``
+  finishes; with no terminal any stop or pause ends the session (belt stopped, log closed).
+  With ``--simulate``: ``--sim-fault KIND@SECONDS`` and ``--sim-trace FILE``.
+
 ``--simulate`` uses the virtual treadmill (a Bumble peripheral on an in-process radio, reached
 through the same Bleak calls as real hardware). Without a Bluetooth adapter, both commands say
 so in one line and exit with status 3 — never a traceback. The app window (plain
@@ -19,9 +25,11 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import sys
 from collections.abc import AsyncIterator, Sequence
 from enum import Enum
+from pathlib import Path
 from typing import Any, TextIO
 
 from treadctl import __version__
@@ -57,7 +65,58 @@ def build_parser() -> argparse.ArgumentParser:
         "--quirks", default="standard", help="virtual treadmill quirk profile (with --simulate)"
     )
     probe.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
+    run = sub.add_parser("run", help="run a program headless (no window), printing progress")
+    run.add_argument("program", help="a program file (.toml) or a built-in program's name")
+    run.add_argument("--simulate", action="store_true", help="run on the virtual treadmill")
+    run.add_argument("--address", help="the treadmill's address (real hardware)")
+    run.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        help="with --simulate: simulated seconds per real second (e.g. 60)",
+    )
+    run.add_argument("--log-dir", type=Path, help="where the session log goes")
+    run.add_argument(
+        "--quirks", default="standard", help="virtual treadmill quirk profile (with --simulate)"
+    )
+    run.add_argument(
+        "--sim-fault",
+        action="append",
+        default=[],
+        metavar="KIND@SECONDS",
+        help=f"with --simulate: trigger a fault at a session time; KIND is one of "
+        f"{', '.join(SIM_FAULTS)}",
+    )
+    run.add_argument(
+        "--sim-trace", type=Path, help="with --simulate: write the treadmill's trace (JSON Lines)"
+    )
     return parser
+
+
+SIM_FAULTS = (
+    "drop-link",
+    "silence",
+    "console-stop",
+    "console-pause",
+    "safety-key",
+    "refuse",
+    "no-answer",
+    "lose-control",
+    "malformed",
+)
+
+
+def parse_fault(text: str) -> tuple[str, float]:
+    kind, sep, at = text.partition("@")
+    if not sep or kind not in SIM_FAULTS:
+        raise ValueError(f"--sim-fault {text!r}: expected KIND@SECONDS, KIND one of {SIM_FAULTS}")
+    try:
+        seconds = float(at)
+    except ValueError:
+        raise ValueError(f"--sim-fault {text!r}: {at!r} is not a number of seconds") from None
+    if not seconds >= 0:
+        raise ValueError(f"--sim-fault {text!r}: seconds must be 0 or more")
+    return kind, seconds
 
 
 def _plain(value: object) -> Any:
@@ -80,7 +139,9 @@ def emit(out: TextIO, record: dict[str, Any]) -> None:
 
 
 @contextlib.asynccontextmanager
-async def _backends(simulate: bool, quirks: str = "standard") -> AsyncIterator[Any]:
+async def _backends(
+    simulate: bool, quirks: str = "standard", clock: Any = None
+) -> AsyncIterator[Any]:
     """The Bleak backends to use, and (with --simulate) the virtual world that serves them."""
     from treadctl.link import BleakBackends
 
@@ -90,7 +151,7 @@ async def _backends(simulate: bool, quirks: str = "standard") -> AsyncIterator[A
     from treadctl.clock import RealClock
     from treadctl.virtual.world import VirtualWorld
 
-    async with VirtualWorld(RealClock(), quirks=quirks, with_strap=True) as world:
+    async with VirtualWorld(clock or RealClock(), quirks=quirks, with_strap=True) as world:
         yield BleakBackends(world.scanner_backend(), world.client_backend()), world
 
 
@@ -240,12 +301,214 @@ async def run_probe(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def find_program(name: str) -> Any:
+    """A program file, or a built-in by file stem or name (case-insensitive)."""
+    from treadctl.program import builtin_programs, load_program
+
+    path = Path(name)
+    if path.suffix == ".toml" or path.exists():
+        return load_program(path)
+    wanted = name.casefold()
+    for program in builtin_programs():
+        stem = Path(program.source or "").stem.casefold()
+        if wanted in (program.name.casefold(), stem) or stem.split("-", 1)[-1] == wanted:
+            return program
+    names = ", ".join(Path(p.source or "").stem for p in builtin_programs())
+    raise FileNotFoundError(f"no program file or built-in program {name!r} (built-ins: {names})")
+
+
+def default_log_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("treadctl")) / "sessions"
+
+
+async def run_headless(args: argparse.Namespace, out: TextIO) -> int:
+    """``treadctl run``: see the issue's contract. Exit 0 completed, 1 stopped/aborted."""
+    from treadctl.clock import RealClock, ScaledClock
+    from treadctl.limits import DEFAULT_LIMITS
+    from treadctl.link import TreadmillLink
+    from treadctl.program import clamp
+    from treadctl.recorder import SessionRecorder
+    from treadctl.session import (
+        Countdown,
+        EndReason,
+        NoticeRaised,
+        Progress,
+        SegmentStarted,
+        SessionRunner,
+        SessionState,
+        StateChanged,
+        classify_stop,
+    )
+
+    program = find_program(args.program)
+    faults = [parse_fault(f) for f in args.sim_fault]
+    if not args.simulate and (faults or args.sim_trace or args.time_scale != 1.0):
+        out.write("run: --sim-fault, --sim-trace and --time-scale need --simulate\n")
+        return EXIT_USAGE
+    if not args.simulate and not args.address:
+        out.write("run: give --address ADDRESS (see `treadctl scan`) or --simulate\n")
+        return EXIT_USAGE
+    if args.time_scale <= 0:
+        out.write("run: --time-scale must be above 0\n")
+        return EXIT_USAGE
+    limits = DEFAULT_LIMITS
+    program, notices = clamp(program, limits)  # shown (and run) clamped; the governor re-checks
+    for notice in notices:
+        out.write(f"limit: {notice}\n")
+    clock = RealClock() if args.time_scale == 1.0 else ScaledClock(args.time_scale)
+    interactive = sys.stdin is not None and sys.stdin.isatty()
+
+    async with _backends(args.simulate, args.quirks, clock) as (backends, world):
+        link = TreadmillLink(clock, backends=backends)
+        await link.connect(args.address or world.treadmill_address)
+        # fsync every 3 *real* seconds: at --time-scale 60 a simulated cadence would fsync 20
+        # times a second on the event loop's thread and starve the treadmill's data.
+        recorder = SessionRecorder(
+            args.log_dir or default_log_dir(), clock, fsync_interval_s=3.0 * args.time_scale
+        )
+        runner = SessionRunner(link, clock, limits, program, recorder=recorder)
+        trace_file = None
+        if world is not None and args.sim_trace is not None:
+            trace_file = args.sim_trace.open("w", encoding="utf-8")
+
+            def trace(record: dict[str, Any]) -> None:
+                assert trace_file is not None
+                record = {**record, "t": round(runner.session_time, 3)}
+                trace_file.write(json.dumps(_plain(record)) + "\n")
+
+            world.treadmill.add_trace_listener(trace)
+        last_print = -math.inf
+
+        def show(event: Any) -> None:
+            nonlocal last_print
+            t = f"[{_clock_text(runner.session_time)}]"
+            match event:
+                case SegmentStarted(planned=p):
+                    seg = p.segment
+                    what = (
+                        f"rest {seg.duration_s:g} s"
+                        if seg.rest
+                        else f"{seg.direction.value} {seg.speed_kmh:g} km/h, "
+                        f"incline {seg.incline_pct:g} %"
+                    )
+                    where = f" ({p.position})" if p.position else ""
+                    out.write(f"{t} segment {p.index + 1}/{p.total}: {seg.label}{where} - {what}\n")
+                    if seg.cue:
+                        out.write(f"{t}   cue: {seg.cue}\n")
+                case Countdown(seconds=n, turnaround=turn):
+                    out.write(f"{t}   {'TURN AROUND in' if turn else 'next segment in'} {n}\n")
+                case NoticeRaised(notice=notice):
+                    out.write(f"{t} notice: {notice.message}\n")
+                case StateChanged(state=state, stop_reason=reason):
+                    out.write(f"{t} state: {state.value}{f' ({reason.value})' if reason else ''}\n")
+                    if state is SessionState.STOPPED and not interactive:
+                        # No terminal to resume from: any stop or pause ends the session.
+                        runner.finish(classify_stop(reason))
+                    elif state is SessionState.STOPPED:
+                        out.write("    press Enter to resume, or type q and Enter to finish\n")
+                case Progress(
+                    sample=sample, segment_remaining_s=left_s, segment_remaining_m=left_m
+                ):
+                    if runner.session_time - last_print >= 10.0:
+                        last_print = runner.session_time
+                        left = (
+                            f", {left_s:.0f} s left"
+                            if left_s is not None
+                            else (f", {left_m:.0f} m left" if left_m is not None else "")
+                        )
+                        out.write(
+                            f"{t} {event.direction.value} {sample.speed_kmh or 0:.1f} km/h, "
+                            f"{sample.distance_m or 0} m{left}\n"
+                        )
+            out.flush()
+
+        runner.add_listener(show)
+        fault_tasks = [
+            asyncio.ensure_future(_fault_at(world, runner, clock, kind, at)) for kind, at in faults
+        ]
+        keyboard = _watch_keyboard(runner) if interactive else None
+        try:
+            reason = await runner.run()
+        finally:
+            for task in fault_tasks:
+                task.cancel()
+            if keyboard is not None:
+                keyboard()
+            if trace_file is not None and world is not None:
+                world.treadmill.remove_trace_listener(trace)
+                trace_file.close()
+            await link.disconnect()
+        summary = runner.summary(reason)
+        duration = _clock_text(summary["duration_s"])
+        out.write(
+            f"session {reason.value}: {summary['distance_m']:.0f} m in {duration}, "
+            f"backward {summary['backward_minutes']:.1f} min, "
+            f"{summary['energy_kcal']:.0f} kcal. Log: {recorder.path}\n"
+        )
+        return EXIT_OK if reason is EndReason.COMPLETED else EXIT_FAILED
+
+
+def _clock_text(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+async def _fault_at(world: Any, runner: Any, clock: Any, kind: str, at: float) -> None:
+    """Trigger a virtual-treadmill fault at session time ``at`` (simulated seconds)."""
+    from protocols.ftms import ResultCode
+
+    while runner.session_time < at:
+        await clock.sleep(min(0.25, at - runner.session_time + 1e-3))
+    treadmill = world.treadmill
+    match kind:
+        case "drop-link":
+            await treadmill.drop_link()
+        case "silence":
+            treadmill.faults.silent = True
+        case "console-stop":
+            treadmill.console_stop()
+        case "console-pause":
+            treadmill.console_pause()
+        case "safety-key":
+            treadmill.pull_safety_key()
+        case "refuse":
+            treadmill.faults.refuse(ResultCode.OPERATION_FAILED)
+        case "no-answer":
+            treadmill.faults.ignore_commands()
+        case "lose-control":
+            treadmill.lose_control()
+        case "malformed":
+            treadmill.faults.malformed_records = True
+
+
+def _watch_keyboard(runner: Any) -> Any:
+    """On a terminal: Enter resumes a stopped session, ``q`` finishes it. Returns a remover."""
+    from treadctl.session import EndReason, SessionState
+
+    loop = asyncio.get_running_loop()
+
+    def on_line() -> None:
+        line = sys.stdin.readline()
+        if not line or line.strip().lower() in ("q", "quit"):
+            runner.finish(EndReason.STOPPED)
+        elif runner.state in (SessionState.STOPPED, SessionState.RESTING):
+            runner.start()
+        else:
+            runner.pause()  # Enter while running pauses: a keyboard is a stop button too
+
+    loop.add_reader(sys.stdin.fileno(), on_line)
+    return lambda: loop.remove_reader(sys.stdin.fileno())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from treadctl.link import ConnectFailed, LinkError, NoAdapterError
+    from treadctl.program import ProgramError
 
-    runner = {"scan": run_scan, "probe": run_probe}.get(args.command or "")
+    runner = {"scan": run_scan, "probe": run_probe, "run": run_headless}.get(args.command or "")
     if runner is None:
         print(
             "treadctl: the app window is not built yet. Today: `treadctl scan`, "
@@ -257,6 +520,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(runner(args, sys.stdout))
     except KeyboardInterrupt:
         return EXIT_OK
+    except (ProgramError, FileNotFoundError) as error:
+        print(f"treadctl: invalid program: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValueError as error:
+        print(f"treadctl: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except NoAdapterError as error:
         print(f"treadctl: {error}. Try --simulate to use the virtual treadmill.", file=sys.stderr)
         return EXIT_NO_ADAPTER

@@ -217,6 +217,10 @@ class NoticeKind(enum.StrEnum):
     STARTED_AT_CONSOLE = "started_at_console"
     BACKWARD_BUDGET_EXHAUSTED = "backward_budget_exhausted"
     COMMAND_FAILED = "command_failed"
+    # Raised by the session runner, not the governor; one vocabulary for the log and the UI.
+    REST_REMINDER = "rest_reminder"
+    REST_OVER = "rest_over"
+    LOG_FAILED = "log_failed"
 
 
 @dataclass(frozen=True, slots=True)
