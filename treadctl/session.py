@@ -788,8 +788,9 @@ class SessionRunner:
         self._emit(SegmentStarted(self.session_time, planned, nxt, target))
         if seg.rest:
             self._rest_until = self._clock.now() + (seg.duration_s or 0.0)
-            self._request(Stop(StopReason.PROGRAM_REST))
+            # RESTING first: the stop that follows is the rest, not a stop that ends things.
             self._set_state(SessionState.RESTING)
+            self._request(Stop(StopReason.PROGRAM_REST))
             return
         self._request(target)
 

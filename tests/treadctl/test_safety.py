@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 
 from treadctl.limits import Direction, Limits
 from treadctl.safety import (
@@ -479,13 +485,16 @@ TestGovernorProperties.settings = settings(max_examples=200, stateful_step_count
 
 @pytest.mark.slow
 def test_governor_properties_long() -> None:
-    settings(
-        max_examples=100_000,
-        stateful_step_count=40,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow],
-        database=None,
-    )(GovernorMachine.TestCase)().runTest()
+    run_state_machine_as_test(
+        GovernorMachine,
+        settings=settings(
+            max_examples=100_000,
+            stateful_step_count=40,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+            database=None,
+        ),
+    )
 
 
 def test_changing_back_during_turnaround_cancels_it() -> None:
