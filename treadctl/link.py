@@ -640,6 +640,12 @@ def op_name(request: ControlPointRequest) -> str:
     return _OP_NAMES.get(request.op, f"op_0x{int(request.op):02x}")
 
 
+#: Advertised-name prefixes of treadmills that need Start before Set Target Speed: KingSmith
+#: walking pads ("KS-HD-…") drop the BLE link when given a speed while stopped (per the
+#: mcdax/walkingpad-controller README). A refusal teaches the link the same for other models.
+START_FIRST_NAME_PREFIXES = ("KS-",)
+
+
 def fit_to_grid(value: float, low: float, high: float, step: float) -> float:
     """Clamp ``value`` to ``[low, high]`` and move it onto the grid ``low + k * step``,
     rounding towards zero magnitude (slower, flatter), never to a step beyond ``value``."""
@@ -768,6 +774,9 @@ class TreadmillLink(_Connection):
             await client.start_notify(ftms.FITNESS_MACHINE_CONTROL_POINT_UUID, self._on_answer)
         else:
             notes.append("no Control Point: the treadmill can be watched but not driven")
+        if (client.name or "").startswith(START_FIRST_NAME_PREFIXES):
+            self._start_first = True
+            notes.append("known to need Start before a speed: the belt is started first")
         for note in notes:
             logger.warning("%s: %s", self._address, note)
         self._info = TreadmillInfo(

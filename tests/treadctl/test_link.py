@@ -411,12 +411,13 @@ def test_each_profile_can_be_driven(quirks: str) -> None:
     run(scenario)
 
 
-def test_kingsmith_drops_the_link_on_speed_before_start() -> None:
+def test_kingsmith_is_recognised_by_name_and_started_first() -> None:
     # KingSmith walking pads need Start before Set Target Speed or they drop the BLE link
-    # (mcdax/walkingpad-controller README); told so, the link starts first.
+    # (mcdax/walkingpad-controller README); the link knows them by their advertised name.
     async def scenario() -> None:
         async with linked("kingsmith") as (world, link, _events, trace, clock):
-            link.starts_before_speed = True
+            assert link.starts_before_speed
+            assert link.info is not None and any("Start before" in n for n in link.info.notes)
             await link.start_at(2.0)
             assert trace.ops()[1:] == ["start_or_resume", "set_target_speed"]
             await belt_reaches(world, clock, 2.0)

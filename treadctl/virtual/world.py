@@ -290,6 +290,10 @@ class VirtualRadio:
 # The whole simulated world: radio + treadmill (+ strap)
 
 
+#: Advertised names of the quirk profiles' devices (what a scan of the real device shows).
+DEVICE_NAMES = {"kingsmith": "KS-HD-Z1D"}
+
+
 class VirtualWorld:
     """A radio with a virtual FTMS treadmill (and optionally a heart-rate strap) on it.
 
@@ -319,13 +323,16 @@ class VirtualWorld:
         quirks: str | Quirks = "standard",
         data_rate_hz: float = 2.0,
         with_strap: bool = False,
-        name: str = "Virtual Treadmill",
+        name: str | None = None,
         address: str = "F0:00:00:00:00:01",
         max_fragment_size: int | None = None,
         max_connections: int = 1,
     ) -> None:
         self.clock = clock
         self.quirks = quirks_by_name(quirks) if isinstance(quirks, str) else quirks
+        if name is None:
+            # Advertise as the device would, so name-based handling in the link is exercised.
+            name = DEVICE_NAMES.get(self.quirks.name, "Virtual Treadmill")
         self.radio = VirtualRadio()
         self.model = TreadmillModel(
             self.quirks.apply_to(spec if spec is not None else TreadmillSpec()),
