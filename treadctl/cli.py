@@ -27,7 +27,7 @@ import contextlib
 import json
 import math
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from enum import Enum
 from pathlib import Path
 from typing import Any, TextIO
@@ -502,7 +502,9 @@ def _watch_keyboard(runner: Any) -> Any:
     return lambda: loop.remove_reader(sys.stdin.fileno())
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, app: Callable[..., int] | None = None) -> int:
+    """Run the command line. ``app`` opens the window when no subcommand is given: the console
+    script passes ``ui.app.run_app`` (see ``ui/launcher.py``), so treadctl never imports ui."""
     parser = build_parser()
     args = parser.parse_args(argv)
     from treadctl.link import ConnectFailed, LinkError, NoAdapterError
@@ -510,12 +512,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     runner = {"scan": run_scan, "probe": run_probe, "run": run_headless}.get(args.command or "")
     if runner is None:
-        print(
-            "treadctl: the app window is not built yet. Today: `treadctl scan`, "
-            "`treadctl probe` (both take --simulate); run `treadctl --help`.",
-            file=sys.stderr,
-        )
-        return EXIT_OK
+        if app is None:
+            print("treadctl: no app window in this build; see `treadctl --help`.", file=sys.stderr)
+            return EXIT_USAGE
+        return app(simulate=args.simulate)
     try:
         return asyncio.run(runner(args, sys.stdout))
     except KeyboardInterrupt:
@@ -535,4 +535,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main())  # headless subcommands only; `treadctl` itself also opens the app

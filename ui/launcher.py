@@ -1,0 +1,16 @@
+"""The ``treadctl`` console script: the engine's command line, with the app window plugged in.
+
+The dependency points ui → treadctl: the engine's CLI takes the window as a callable, so
+nothing in treadctl imports Qt.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> None:
+    from treadctl.cli import main as cli_main
+    from ui.app import run_app
+
+    sys.exit(cli_main(app=run_app))
