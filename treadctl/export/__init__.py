@@ -1,0 +1,689 @@
+"""Exports of a session log: CSV, TCX (Garmin Training Center v2) and FIT (activity file).
+
+The JSON Lines session log (``docs/session-log.md``) is the source of truth; every export is
+made from it, never from live state, so a history rebuilt from logs exports the same files.
+The formats and their limits are described in ``docs/export.md``.
+
+Shape::
+
+    SessionLog ──load_session()──► ExportSession          (this module: the one loader)
+                                    ├── samples: ExportSample, one per `sample` record
+                                    ├── laps: ExportLap, one per program segment that has
+                                    │         samples (manual mode: one lap)
+                                    └── totals (end summary, else computed)
+    ExportSession ──► csv_export.to_csv()  → str           (pure: no I/O)
+                  ──► tcx.to_tcx()         → bytes
+                  ──► fit.to_fit()         → bytes
+    export_csv / export_tcx / export_fit(log, path)       write one file (atomically)
+    export_session(log_path, fmt, out_path) → Path        read a log file, pick the writer
+    export_all(paths, fmt, out_dir) → list[Path]          many logs; failures reported together
+
+Why a common model: each format needs the same derived values — a session distance that only
+grows (a treadmill's own counter can reset or step back), laps that tile the session's time, a
+lap's energy and heart rate — and computing them once keeps the three files in agreement.
+
+The writers are imported lazily: ``garmin_fit_sdk`` is a large module (its profile alone is
+32 000 lines) and nothing but a FIT export needs it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from treadctl.limits import Direction
+from treadctl.recorder import SessionLog, read_session_log
+
+__all__ = [
+    "FORMATS",
+    "ExportError",
+    "ExportFormat",
+    "ExportLap",
+    "ExportSample",
+    "ExportSession",
+    "LapTrigger",
+    "export_all",
+    "export_csv",
+    "export_fit",
+    "export_session",
+    "export_tcx",
+    "load_session",
+    "output_path",
+]
+
+ExportFormat = Literal["csv", "tcx", "fit"]
+FORMATS: tuple[ExportFormat, ...] = get_args(ExportFormat)
+
+LapTrigger = Literal["time", "distance", "manual"]
+"""What ended a lap: a duration segment's time, a distance segment's distance, or the user
+(manual mode, or a program segment whose length the log does not give)."""
+
+DASH = "\u2014"  # the em dash between a lap's label and its direction: "Backward walk — backward"
+
+
+class ExportError(ValueError):
+    """A log cannot be exported. ``path`` names the log; ``failures`` (from :func:`export_all`)
+    lists every log that failed with its error, ``written`` the files that were made anyway."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Path | None = None,
+        failures: Sequence[tuple[Path, Exception]] = (),
+        written: Sequence[Path] = (),
+    ) -> None:
+        super().__init__(f"{path}: {message}" if path is not None else message)
+        self.path = path
+        self.failures = tuple(failures)
+        self.written = tuple(written)
+
+
+# --------------------------------------------------------------------------------------------
+# The model
+
+
+@dataclass(frozen=True, slots=True)
+class ExportSample:
+    """One ``sample`` record, with the session distance worked out.
+
+    ``t`` is seconds since the session start and ``time`` the same instant in UTC.
+    ``distance_m`` is the *session* distance (from 0, never decreasing); the treadmill's own
+    counter, as logged, is ``treadmill_distance_m``. ``None`` means not measured.
+    """
+
+    t: float
+    time: datetime
+    speed_kmh: float | None
+    incline_pct: float | None
+    distance_m: float
+    treadmill_distance_m: float | None
+    elapsed_s: float | None
+    energy_kcal: float | None
+    heart_rate_bpm: int | None
+    direction: Direction
+    segment: int | None
+
+    @property
+    def speed_ms(self) -> float | None:
+        return None if self.speed_kmh is None else self.speed_kmh / 3.6
+
+
+@dataclass(frozen=True, slots=True)
+class ExportLap:
+    """A lap: one program segment (or the whole of a manual session).
+
+    Laps tile the session: a lap runs from ``start_t`` to ``end_t`` (s since the start), the
+    first from 0, each to where the next begins, the last to the session's end. A segment
+    without samples (skipped at once) gets no lap; its time goes to the lap before it.
+    ``distance_m`` and ``energy_kcal`` are what the session totals grew by during the lap.
+    ``direction`` is the segment's; in manual mode it is the one direction used, or None if
+    both were. ``forward_s``/``backward_s`` count time with the belt moving.
+    """
+
+    number: int
+    segment: int | None
+    label: str
+    direction: Direction | None
+    rest: bool
+    trigger: LapTrigger
+    start_t: float
+    end_t: float
+    samples: tuple[ExportSample, ...]
+    distance_m: float
+    energy_kcal: float
+    forward_s: float
+    backward_s: float
+    planned_duration_s: float | None = None
+    planned_distance_m: float | None = None
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_t - self.start_t
+
+    @property
+    def name(self) -> str:
+        """The lap as a person reads it, direction included: ``"Backward walk — backward"``.
+
+        This is what TCX lap Notes and the FIT lap/workout-step names carry, because neither
+        format has a field for which way the person faced.
+        """
+        if self.rest:
+            return f"{self.label} {DASH} rest, belt stopped"
+        if self.segment is not None and self.direction is not None:
+            return f"{self.label} {DASH} {self.direction.value}"
+        parts = [
+            f"{direction.value} {seconds / 60:.1f} min"
+            for direction, seconds in (
+                (Direction.FORWARD, self.forward_s),
+                (Direction.BACKWARD, self.backward_s),
+            )
+            if seconds > 0
+        ]
+        return f"{self.label} {DASH} {', '.join(parts) if parts else 'belt stopped'}"
+
+    @property
+    def speeds_ms(self) -> list[float]:
+        return [s.speed_ms for s in self.samples if s.speed_ms is not None]
+
+    @property
+    def max_speed_ms(self) -> float | None:
+        return max(self.speeds_ms, default=None)
+
+    @property
+    def avg_speed_ms(self) -> float | None:
+        """Distance over time, as Garmin defines a lap's average speed."""
+        return self.distance_m / self.duration_s if self.duration_s > 0 else None
+
+    @property
+    def heart_rates(self) -> list[int]:
+        return [s.heart_rate_bpm for s in self.samples if s.heart_rate_bpm is not None]
+
+    @property
+    def avg_heart_rate_bpm(self) -> int | None:
+        rates = self.heart_rates
+        return round(sum(rates) / len(rates)) if rates else None
+
+    @property
+    def max_heart_rate_bpm(self) -> int | None:
+        return max(self.heart_rates, default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportSession:
+    """A session as the exporters see it. See :func:`load_session`.
+
+    ``duration_s``, ``distance_m`` and ``energy_kcal`` come from the end record's summary when
+    it has them, else from the samples; ``end_reason`` is the end record's reason, or
+    ``"interrupted"`` for a log without one.
+    """
+
+    path: Path
+    session_id: str
+    started_at: datetime
+    app_version: str
+    program_name: str | None
+    profile: str | None
+    treadmill_name: str | None
+    samples: tuple[ExportSample, ...]
+    laps: tuple[ExportLap, ...]
+    duration_s: float
+    distance_m: float
+    energy_kcal: float
+    end_reason: str
+    interrupted: bool
+    segment_labels: Mapping[int, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def manual(self) -> bool:
+        return self.program_name is None
+
+    @property
+    def ended_at(self) -> datetime:
+        return self.started_at + timedelta(seconds=self.duration_s)
+
+    @property
+    def max_speed_ms(self) -> float | None:
+        return max((s.speed_ms for s in self.samples if s.speed_ms is not None), default=None)
+
+    @property
+    def avg_speed_ms(self) -> float | None:
+        return self.distance_m / self.duration_s if self.duration_s > 0 else None
+
+    @property
+    def heart_rates(self) -> list[int]:
+        return [s.heart_rate_bpm for s in self.samples if s.heart_rate_bpm is not None]
+
+    @property
+    def avg_heart_rate_bpm(self) -> int | None:
+        rates = self.heart_rates
+        return round(sum(rates) / len(rates)) if rates else None
+
+    @property
+    def max_heart_rate_bpm(self) -> int | None:
+        return max(self.heart_rates, default=None)
+
+    def segment_label(self, index: int | None) -> str | None:
+        """The label of program segment ``index`` (None in manual mode or if unknown)."""
+        return None if index is None else self.segment_labels.get(index)
+
+    def version_parts(self) -> tuple[int, int]:
+        """``app_version`` as (major, minor), for fields that want numbers; (0, 0) if odd."""
+        m = re.match(r"(\d+)\.(\d+)", self.app_version)
+        return (int(m[1]), int(m[2])) if m else (0, 0)
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+
+class _Fields:
+    """Typed reads of one record's fields, with errors that say which record and field."""
+
+    def __init__(self, path: Path, what: str, record: Mapping[str, Any]) -> None:
+        self.path = path
+        self.what = what
+        self.record = record
+
+    def fail(self, key: str, expected: str) -> ExportError:
+        return ExportError(
+            f"{self.what}: {key} is {self.record.get(key)!r}, expected {expected}", path=self.path
+        )
+
+    def number(self, key: str, *, minimum: float | None = None) -> float | None:
+        value = self.record.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(key, "a number or null")
+        if not math.isfinite(value):
+            return None  # the recorder writes these as null; a hand-made file may not
+        if minimum is not None and value < minimum:
+            raise self.fail(key, f"a number of at least {minimum:g}")
+        return float(value)
+
+    def integer(self, key: str) -> int | None:
+        value = self.record.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(key, "an integer or null")
+        return value
+
+    def text(self, key: str) -> str | None:
+        value = self.record.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise self.fail(key, "a string or null")
+        return value
+
+    def direction(self, key: str = "direction") -> Direction:
+        value = self.record.get(key)
+        if value not in ("forward", "backward"):
+            raise self.fail(key, '"forward" or "backward"')
+        return Direction(value)
+
+
+def _started_at(log: SessionLog) -> datetime:
+    raw = log.header.get("started_at")
+    try:
+        when = datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise ExportError(
+            f"header: started_at is {raw!r}, expected an ISO 8601 UTC time", path=log.path
+        )
+    return when.astimezone(UTC)
+
+
+def _planned(log: SessionLog) -> dict[int, Mapping[str, Any]]:
+    """The header's program segments by index: where a segment's length (duration/distance)
+    is, since the runner's ``segment`` records do not repeat it."""
+    program = log.header.get("program")
+    segments = program.get("segments") if isinstance(program, Mapping) else None
+    if not isinstance(segments, list):
+        return {}
+    return {
+        seg["index"]: seg
+        for seg in segments
+        if isinstance(seg, Mapping) and isinstance(seg.get("index"), int)
+    }
+
+
+def _summary_number(end: Mapping[str, Any] | None, key: str) -> float | None:
+    summary = end.get("summary") if end is not None else None
+    if not isinstance(summary, Mapping):
+        return None
+    value = summary.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+@dataclass
+class _LapDraft:
+    segment: Mapping[str, Any] | None  # the `segment` record; None: manual mode
+    start_t: float
+    samples: list[ExportSample]
+
+
+def load_session(log: SessionLog) -> ExportSession:
+    """The export model of a session log.
+
+    Samples keep file order (which is session-clock order) and belong to the segment whose
+    ``segment`` record precedes them in the file — the segment the runner was in when it
+    logged them (a sample before any segment record belongs to the first). An interrupted log
+    exports everything up to its last line. Raises :class:`ExportError` naming the log and
+    the record for values that cannot be exported (a hand-edited log).
+    """
+    path = log.path
+    started_at = _started_at(log)
+    planned = _planned(log)
+    program = log.header.get("program")
+    program_name = str(program.get("name") or "Program") if isinstance(program, Mapping) else None
+
+    samples: list[ExportSample] = []
+    drafts: list[_LapDraft] = []
+    # Session distance, counted as the runner counts it (treadctl.session._on_sample): the
+    # treadmill's counter where it has one, only its increases (a counter that resets or steps
+    # back adds nothing); else the integral of the measured speed.
+    distance = 0.0
+    last_counter: float | None = None
+    prev_t: float | None = None
+    last_t = 0.0
+    for number, record in enumerate(log.records, start=1):
+        kind = record["kind"]
+        t = float(record["t"])
+        last_t = max(last_t, t)
+        if kind == "segment":
+            if program_name is None:
+                program_name = "Program"  # segments without a header program: still laps
+            drafts.append(_LapDraft(record, t, []))
+            continue
+        if kind != "sample":
+            continue
+        f = _Fields(path, f"record {number} (sample at t={t:g} s)", record)
+        if prev_t is not None and t < prev_t:
+            raise ExportError(
+                f"record {number}: sample at t={t:g} s is earlier than the one before "
+                f"(t={prev_t:g} s)",
+                path=path,
+            )
+        speed = f.number("speed_kmh", minimum=0.0)
+        counter = f.number("distance_m", minimum=0.0)
+        if counter is not None:
+            if last_counter is not None and counter >= last_counter:
+                distance += counter - last_counter
+            last_counter = counter
+        elif prev_t is not None:
+            distance += (speed or 0.0) / 3.6 * (t - prev_t)
+        prev_t = t
+        heart_rate = f.integer("heart_rate_bpm")
+        if heart_rate is not None and not 0 < heart_rate < 255:
+            heart_rate = None  # 0 is "no contact" on many straps; 255 is FIT's "invalid"
+        sample = ExportSample(
+            t=t,
+            time=started_at + timedelta(seconds=t),
+            speed_kmh=speed,
+            incline_pct=f.number("incline_pct"),
+            distance_m=distance,
+            treadmill_distance_m=counter,
+            elapsed_s=f.number("elapsed_s"),
+            energy_kcal=f.number("energy_kcal", minimum=0.0),
+            heart_rate_bpm=heart_rate,
+            direction=f.direction(),
+            segment=f.integer("segment"),
+        )
+        samples.append(sample)
+        if not drafts:
+            drafts.append(_LapDraft(None, 0.0, []))
+        drafts[-1].samples.append(sample)
+
+    end = log.end
+    if end is not None:
+        last_t = max(last_t, float(end["t"]))
+    duration = _summary_number(end, "duration_s")
+    if duration is None:
+        duration = last_t
+    # Laps must cover every sample even when the runner's clock and the recorder's differ by
+    # a hair (the summary is timed from the runner's start, samples from the recorder's).
+    duration = max(duration, samples[-1].t if samples else 0.0)
+
+    kept = [d for d in drafts if d.samples]
+    if not kept:
+        # Nothing measured: one empty lap, so TCX (at least one Lap) and FIT stay valid.
+        kept = [_LapDraft(drafts[0].segment if drafts else None, 0.0, [])]
+    kept[0].start_t = 0.0
+    laps = _laps(path, kept, duration, planned, manual=program_name is None)
+    labels = {
+        index: str(seg["label"])
+        for index, seg in planned.items()
+        if isinstance(seg.get("label"), str)
+    }
+    labels.update(
+        (lap.segment, lap.label) for lap in laps if lap.segment is not None
+    )  # the labels the segment records carry win over the header's
+
+    computed_energy = next(
+        (s.energy_kcal for s in reversed(samples) if s.energy_kcal is not None), 0.0
+    )
+    summary_distance = _summary_number(end, "distance_m")
+    summary_energy = _summary_number(end, "energy_kcal")
+    treadmill = log.header.get("treadmill")
+    treadmill_name = treadmill.get("name") if isinstance(treadmill, Mapping) else None
+    profile = log.header.get("profile")
+    return ExportSession(
+        path=path,
+        session_id=log.session_id,
+        started_at=started_at,
+        app_version=str(log.header.get("app_version") or "0.0"),
+        program_name=program_name,
+        profile=profile if isinstance(profile, str) else None,
+        treadmill_name=treadmill_name if isinstance(treadmill_name, str) else None,
+        samples=tuple(samples),
+        laps=tuple(laps),
+        duration_s=duration,
+        distance_m=distance if summary_distance is None else summary_distance,
+        energy_kcal=computed_energy if summary_energy is None else summary_energy,
+        end_reason=str(end.get("reason") or "unknown") if end is not None else "interrupted",
+        interrupted=end is None,
+        segment_labels=labels,
+    )
+
+
+def _laps(
+    path: Path,
+    drafts: list[_LapDraft],
+    duration: float,
+    planned: Mapping[int, Mapping[str, Any]],
+    *,
+    manual: bool,
+) -> list[ExportLap]:
+    laps: list[ExportLap] = []
+    prev_distance = prev_energy = prev_t = 0.0
+    for number, draft in enumerate(drafts):
+        end_t = drafts[number + 1].start_t if number + 1 < len(drafts) else duration
+        forward_s = backward_s = 0.0
+        # A sample stands for the time since the one before it (the first, since the start),
+        # with its own direction, as the runner counts it; so the laps' shares add up to the
+        # session's moving time.
+        for sample in draft.samples:
+            dt = sample.t - prev_t
+            prev_t = sample.t
+            if (sample.speed_kmh or 0.0) > 0 and dt > 0:
+                if sample.direction is Direction.BACKWARD:
+                    backward_s += dt
+                else:
+                    forward_s += dt
+        distance = draft.samples[-1].distance_m if draft.samples else prev_distance
+        energy = next(
+            (s.energy_kcal for s in reversed(draft.samples) if s.energy_kcal is not None),
+            prev_energy,
+        )
+        record = draft.segment
+        if record is None or manual:
+            directions = {s.direction for s in draft.samples if (s.speed_kmh or 0.0) > 0}
+            laps.append(
+                ExportLap(
+                    number=number,
+                    segment=None,
+                    # A program session that never reached its first segment is not "manual".
+                    label="Manual" if manual else "Session",
+                    direction=directions.pop() if len(directions) == 1 else None,
+                    rest=False,
+                    trigger="manual",
+                    start_t=draft.start_t,
+                    end_t=end_t,
+                    samples=tuple(draft.samples),
+                    distance_m=distance - prev_distance,
+                    energy_kcal=max(0.0, energy - prev_energy),
+                    forward_s=forward_s,
+                    backward_s=backward_s,
+                )
+            )
+        else:
+            f = _Fields(path, f"segment record at t={draft.start_t:g} s", record)
+            index = f.integer("index")
+            plan = planned.get(index, {}) if index is not None else {}
+            p = _Fields(path, f"header program segment {index}", plan)
+            planned_duration = f.number("duration_s", minimum=0) or p.number("duration_s")
+            planned_distance = f.number("distance_m", minimum=0) or p.number("distance_m")
+            trigger: LapTrigger = (
+                "distance"
+                if planned_distance is not None
+                else "time"
+                if planned_duration is not None
+                else "manual"
+            )
+            label = f.text("label") or (f"Segment {index + 1}" if index is not None else "Segment")
+            laps.append(
+                ExportLap(
+                    number=number,
+                    segment=index,
+                    label=label,
+                    direction=f.direction(),
+                    rest=record.get("rest") is True or plan.get("rest") is True,
+                    trigger=trigger,
+                    start_t=draft.start_t,
+                    end_t=end_t,
+                    samples=tuple(draft.samples),
+                    distance_m=distance - prev_distance,
+                    energy_kcal=max(0.0, energy - prev_energy),
+                    forward_s=forward_s,
+                    backward_s=backward_s,
+                    planned_duration_s=planned_duration,
+                    planned_distance_m=planned_distance,
+                )
+            )
+        prev_distance, prev_energy = distance, max(prev_energy, energy)
+    return laps
+
+
+def _session(log: SessionLog | ExportSession) -> ExportSession:
+    return log if isinstance(log, ExportSession) else load_session(log)
+
+
+# --------------------------------------------------------------------------------------------
+# Writing files
+
+
+def _write_atomic(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same directory, so a crash
+    mid-export never leaves a half-written file that an upload would choke on."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def export_csv(log: SessionLog | ExportSession, path: Path) -> Path:
+    """Write the session as CSV, one row per sample (columns: ``docs/export.md``)."""
+    from treadctl.export.csv_export import to_csv
+
+    return _write_atomic(path, to_csv(_session(log)).encode("utf-8"))
+
+
+def export_tcx(log: SessionLog | ExportSession, path: Path) -> Path:
+    """Write the session as a Training Center Database v2 activity (one lap per segment)."""
+    from treadctl.export.tcx import to_tcx
+
+    return _write_atomic(path, to_tcx(_session(log)))
+
+
+def export_fit(log: SessionLog | ExportSession, path: Path) -> Path:
+    """Write the session as a FIT activity file (sport running, sub-sport treadmill)."""
+    from treadctl.export.fit import to_fit
+
+    return _write_atomic(path, to_fit(_session(log)))
+
+
+_WRITERS = {"csv": export_csv, "tcx": export_tcx, "fit": export_fit}
+
+
+def _check_format(fmt: str) -> ExportFormat:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
+    return fmt
+
+
+def output_path(log_path: Path, fmt: ExportFormat, out_path: Path | None = None) -> Path:
+    """Where :func:`export_session` writes ``fmt``.
+
+    No ``out_path``: ``<log name>.<fmt>`` next to the log. An existing directory, or a path
+    without a suffix (a directory still to be made): ``<log name>.<fmt>`` inside it. Any
+    other path: that file.
+    """
+    log_path = Path(log_path)
+    name = f"{log_path.stem}.{fmt}"
+    if out_path is None:
+        return log_path.with_name(name)
+    out_path = Path(out_path)
+    return out_path / name if out_path.is_dir() or not out_path.suffix else out_path
+
+
+def export_session(
+    log_path: Path,
+    fmt: str,
+    out_path: Path | None = None,
+    *,
+    skip_bad_lines: bool = False,
+) -> Path:
+    """Read the log at ``log_path`` and export it as ``fmt`` (``csv``, ``tcx`` or ``fit``).
+
+    Returns the file written (see :func:`output_path`). A corrupt log raises
+    :class:`~treadctl.recorder.SessionLogError` naming the file and line, unless
+    ``skip_bad_lines`` keeps the rest of it; the log itself is never written to.
+    """
+    checked = _check_format(fmt)
+    target = output_path(log_path, checked, out_path)
+    if target.resolve() == Path(log_path).resolve():
+        raise ExportError(f"refusing to overwrite the session log with a {fmt} export", path=target)
+    log = read_session_log(Path(log_path), skip_bad_lines=skip_bad_lines)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return _WRITERS[checked](log, target)
+
+
+def export_all(
+    paths: Iterable[Path], fmt: str, out_dir: Path, *, skip_bad_lines: bool = False
+) -> list[Path]:
+    """Export every log in ``paths`` into ``out_dir`` (created if missing), one file each.
+
+    One bad log does not stop the others: all are tried, then an :class:`ExportError` lists
+    every failure (and carries the files that were written). Returns the files, in order.
+    """
+    _check_format(fmt)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    failures: list[tuple[Path, Exception]] = []
+    for log_path in paths:
+        try:
+            written.append(
+                export_session(Path(log_path), fmt, out_dir, skip_bad_lines=skip_bad_lines)
+            )
+        except (OSError, ValueError) as exc:  # SessionLogError and ExportError are ValueErrors
+            failures.append((Path(log_path), exc))
+    if failures:
+        details = "; ".join(str(exc) for _, exc in failures)
+        raise ExportError(
+            f"{len(failures)} of {len(failures) + len(written)} logs not exported: {details}",
+            failures=failures,
+            written=written,
+        )
+    return written
