@@ -1,0 +1,644 @@
+"""Profiles for a shared laptop: each person's limits, the admin PIN, backward progression.
+
+Shape::
+
+    Profiles(store, now=...)                      rules over the tables of treadctl.store
+     ├── list_all / get / find / create / rename / delete(confirm=) / select / current
+     ├── set_limit / set_limits / set_max_heart_rate / set_progression_cap   (pin= when raising)
+     ├── has_pin / set_pin(new, old=) / verify_pin(pin)
+     ├── save_guest_session(session_id, to_profile)
+     ├── next_backward_minutes(profile) -> Progression     (read only: what, when, why not)
+     └── apply_progression(profile) / limits_for(name)     (apply a due step; what to run with)
+
+    limits_for(profile_name, data_dir=None) -> Limits     for ``treadctl run --profile P``
+
+The rules, and why:
+
+* A new profile starts at :data:`DEFAULT_LIMITS`: a newcomer never inherits anybody's caps.
+* *Raising* a limit above its default needs the admin PIN; *lowering* never does (anyone may
+  make their own session gentler). "Raising" means "more permissive", which for most fields is
+  a larger number and for some a smaller one: :data:`MORE_PERMISSIVE` spells it out per field.
+  A change needs the PIN when the new value is more permissive than both the current value and
+  the default, so lowering a limit an admin raised earlier needs no PIN either.
+* The admin PIN is set on first use (the first change that needs it, or ``set_pin``), stored
+  only as a scrypt hash with a random salt (:data:`SCRYPT_N`, :data:`SCRYPT_R`,
+  :data:`SCRYPT_P`; the parameters are stored with the hash so they can be raised later),
+  verified with a constant-time comparison, and changed only with the old PIN.
+* Guest (built in, cannot be renamed or deleted) is for people without a profile: its
+  sessions are not kept unless saved to a profile (see ``treadctl.store``: only the newest
+  unsaved guest session is kept, so its owner can save it).
+* Backward progression (:meth:`Profiles.next_backward_minutes`): the backward-minutes limit
+  grows by :data:`PROGRESSION_RATE` (15 %), at most once per :data:`PROGRESSION_INTERVAL`
+  (7 days, counted from the last step or from the profile's creation), when the profile's last
+  :data:`PROGRESSION_SESSIONS` (3) sessions with backward minutes since the last step all
+  completed without a heart-rate or watchdog stop (end reason ``completed``, no
+  ``heart_rate_high``/``watchdog`` notice, stop reason not ``watchdog``), and never beyond the
+  profile's admin-set cap (:meth:`Profiles.set_progression_cap`; without one, the default,
+  so nothing grows past the defaults unless an admin allowed it). Forward-only sessions
+  neither help nor hold it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import math
+import secrets
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from treadctl.limits import DEFAULT_LIMITS, Limits
+from treadctl.store import (
+    GUEST,
+    Store,
+    StoredSession,
+    StoreError,
+    format_time,
+    parse_time,
+    remove_log_files,
+)
+
+__all__ = [
+    "MORE_PERMISSIVE",
+    "PROGRESSION_INTERVAL",
+    "PROGRESSION_RATE",
+    "PROGRESSION_SESSIONS",
+    "SCRYPT_N",
+    "SCRYPT_P",
+    "SCRYPT_R",
+    "PinError",
+    "PinRequired",
+    "Profile",
+    "ProfileError",
+    "Profiles",
+    "Progression",
+    "limits_for",
+]
+
+# +1: a larger value is more permissive; -1: a smaller one is.
+MORE_PERMISSIVE: dict[str, int] = {
+    "start_speed_kmh": +1,  # a faster first speed after a start
+    "forward_max_speed_kmh": +1,
+    "forward_accel_kmh_per_s": +1,  # steeper ramps
+    "backward_max_speed_kmh": +1,
+    "backward_accel_kmh_per_s": +1,
+    "forward_max_incline_pct": +1,
+    "backward_max_incline_pct": +1,
+    "min_incline_pct": -1,  # a lower floor allows a decline
+    "incline_rate_pct_per_s": +1,
+    "turnaround_speed_kmh": +1,  # turning around at a faster belt
+    "turnaround_hold_s": -1,  # a shorter hold before walking the other way
+    "backward_minutes_per_session": +1,
+    "walking_speed_kmh": +1,  # the heart-rate slow-down keeps a faster belt
+    "watchdog_s": +1,  # the belt runs on longer without data
+}
+# max_heart_rate_bpm is not in the table: its default is None (no heart-rate limit), the most
+# permissive value there is, so any maximum is stricter than the default; it is personal
+# (age, fitness) and set without the PIN.
+
+SCRYPT_N = 2**15  # CPU/memory cost: 128 * N * r bytes = 32 MiB, ~0.1 s per check
+SCRYPT_R = 8
+SCRYPT_P = 1
+SCRYPT_DKLEN = 32
+SCRYPT_SALT_BYTES = 16
+_SCRYPT_MAXMEM = 64 * 1024 * 1024  # OpenSSL's default ceiling (32 MiB) is just below N=2^15
+MIN_PIN_LENGTH = 4
+
+PROGRESSION_RATE = 0.15
+PROGRESSION_MIN_STEP_MIN = 0.5  # so a short limit still grows
+PROGRESSION_INTERVAL = timedelta(days=7)
+PROGRESSION_SESSIONS = 3
+_STOP_NOTICES = frozenset({"heart_rate_high", "watchdog"})
+
+MAX_NAME_LENGTH = 40
+_SETTING_CURRENT = "current_profile"
+_SETTING_PIN = "admin_pin"
+
+
+class ProfileError(Exception):
+    """A profile operation was refused; the message says why and what to do."""
+
+
+class PinError(ProfileError):
+    """The admin PIN is wrong, missing or unusable."""
+
+
+class PinRequired(PinError):
+    """The change needs the admin PIN and none was given (a caller may prompt and retry)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    id: int
+    name: str
+    limits: Limits
+    backward_minutes_cap: float | None  # admin-set progression maximum; None: the default
+    progressed_at: datetime | None  # the last backward-minutes step
+    created_at: datetime
+    builtin: bool
+
+    @property
+    def max_heart_rate_bpm(self) -> int | None:
+        return self.limits.max_heart_rate_bpm
+
+    @property
+    def is_guest(self) -> bool:
+        return self.builtin
+
+    @property
+    def progression_cap(self) -> float:
+        if self.backward_minutes_cap is not None:
+            return self.backward_minutes_cap
+        return DEFAULT_LIMITS.backward_minutes_per_session
+
+
+@dataclass(frozen=True, slots=True)
+class Progression:
+    """The next backward-minutes step of a profile, and why it is (not) due."""
+
+    current: float
+    next: float  # == current when there is no step to take
+    cap: float
+    due: bool
+    due_after: datetime | None  # when waiting only for the 7 days to pass
+    reason: str
+
+    def describe(self) -> str:
+        head = f"backward minutes per session: {self.current:g}"
+        if self.due:
+            return f"{head} -> {self.next:g} (due: applied at the next run)"
+        if self.next > self.current:
+            return f"{head}; next step {self.next:g} ({self.reason})"
+        return f"{head} ({self.reason})"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def hash_pin(pin: str, *, salt: bytes | None = None) -> dict[str, Any]:
+    """The stored form of a PIN: scrypt parameters, salt and hash (hex). Never the PIN."""
+    salt = secrets.token_bytes(SCRYPT_SALT_BYTES) if salt is None else salt
+    digest = hashlib.scrypt(
+        pin.encode("utf-8"),
+        salt=salt,
+        n=SCRYPT_N,
+        r=SCRYPT_R,
+        p=SCRYPT_P,
+        dklen=SCRYPT_DKLEN,
+        maxmem=_SCRYPT_MAXMEM,
+    )
+    return {
+        "scheme": "scrypt",
+        "n": SCRYPT_N,
+        "r": SCRYPT_R,
+        "p": SCRYPT_P,
+        "dklen": SCRYPT_DKLEN,
+        "salt": salt.hex(),
+        "hash": digest.hex(),
+    }
+
+
+def _pin_matches(pin: str, stored: dict[str, Any]) -> bool:
+    n, r, p, dklen = (int(stored[k]) for k in ("n", "r", "p", "dklen"))
+    digest = hashlib.scrypt(
+        pin.encode("utf-8"),
+        salt=bytes.fromhex(stored["salt"]),
+        n=n,
+        r=r,
+        p=p,
+        dklen=dklen,
+        maxmem=max(_SCRYPT_MAXMEM, 256 * n * r),
+    )
+    # Constant time: how long a wrong PIN takes to refuse says nothing about how close it was.
+    return hmac.compare_digest(digest, bytes.fromhex(stored["hash"]))
+
+
+def _check_name(name: str) -> str:
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise ProfileError("a profile name cannot be empty")
+    if len(cleaned) > MAX_NAME_LENGTH:
+        raise ProfileError(f"a profile name has at most {MAX_NAME_LENGTH} characters")
+    if not cleaned.isprintable():
+        raise ProfileError(f"a profile name cannot hold control characters: {name!r}")
+    return cleaned
+
+
+def _more_permissive(field: str, value: float, than: float) -> bool:
+    return MORE_PERMISSIVE[field] * (value - than) > 0
+
+
+def raised_fields(current: Limits, new: Limits) -> list[str]:
+    """Fields ``new`` makes more permissive than both ``current`` and the defaults."""
+    raised = []
+    for name in MORE_PERMISSIVE:
+        value = getattr(new, name)
+        if _more_permissive(name, value, getattr(current, name)) and _more_permissive(
+            name, value, getattr(DEFAULT_LIMITS, name)
+        ):
+            raised.append(name)
+    return raised
+
+
+class Profiles:
+    """The profile rules over a :class:`Store`. ``now`` is injectable for tests."""
+
+    def __init__(self, store: Store, *, now: Callable[[], datetime] = _now) -> None:
+        self.store = store
+        self._now = now
+
+    # --- reading -----------------------------------------------------------------------------
+
+    _COLUMNS = (
+        "p.id, p.name, p.limits_json, p.backward_minutes_cap, p.progressed_at, p.created_at, "
+        "p.builtin"
+    )
+
+    def _profile(self, row: Any) -> Profile:
+        try:
+            limits = Limits.from_dict(json.loads(row[2]))
+        except (ValueError, TypeError) as exc:
+            raise StoreError(
+                f"profile {row[1]!r} has unusable stored limits ({exc}); reset them with "
+                "`treadctl profiles set-limit`",
+                path=self.store.path,
+            ) from None
+        return Profile(
+            id=row[0],
+            name=row[1],
+            limits=limits,
+            backward_minutes_cap=row[3],
+            progressed_at=None if row[4] is None else parse_time(row[4]),
+            created_at=parse_time(row[5]),
+            builtin=bool(row[6]),
+        )
+
+    def list_all(self) -> list[Profile]:
+        """Every profile, Guest first, then by name."""
+        rows = self.store.execute(
+            f"SELECT {self._COLUMNS} FROM profiles p ORDER BY p.builtin DESC, p.name"
+        )
+        return [self._profile(row) for row in rows]
+
+    def find(self, name: str) -> Profile | None:
+        """The profile called ``name`` now or before a rename (case-insensitive), or None."""
+        rows = self.store.execute(
+            f"SELECT {self._COLUMNS} FROM profiles p "
+            "JOIN profile_names n ON n.profile_id = p.id WHERE n.name = ?",
+            (" ".join(name.split()),),
+        )
+        return self._profile(rows[0]) if rows else None
+
+    def get(self, name: str) -> Profile:
+        profile = self.find(name)
+        if profile is None:
+            raise ProfileError(f"no profile {name!r} (see `treadctl profiles list`)")
+        return profile
+
+    def guest(self) -> Profile:
+        return self.get(GUEST)
+
+    def current(self) -> Profile | None:
+        """The selected profile, or None when none is selected."""
+        rows = self.store.execute(
+            f"SELECT {self._COLUMNS} FROM profiles p "
+            "JOIN settings s ON s.key = ? AND s.value = CAST(p.id AS TEXT)",
+            (_SETTING_CURRENT,),
+        )
+        return self._profile(rows[0]) if rows else None
+
+    # --- creating, renaming, deleting ---------------------------------------------------------
+
+    def _name_free(self, db: sqlite3.Connection, name: str, *, for_id: int | None = None) -> None:
+        row = db.execute(
+            "SELECT p.id, p.name FROM profile_names n JOIN profiles p ON p.id = n.profile_id "
+            "WHERE n.name = ?",
+            (name,),
+        ).fetchone()
+        if row is None or row[0] == for_id:
+            return
+        if row[1].casefold() == name.casefold():
+            raise ProfileError(f"a profile called {row[1]!r} already exists")
+        # Kept as an alias so a rebuild gives that profile its old logs: not reusable.
+        raise ProfileError(
+            f"{name!r} is a former name of profile {row[1]!r} (its old sessions carry it); "
+            "choose another name"
+        )
+
+    def create(self, name: str) -> Profile:
+        """A new profile at the default limits."""
+        name = _check_name(name)
+        with self.store.transaction() as db:
+            self._name_free(db, name)
+            cursor = db.execute(
+                "INSERT INTO profiles (name, limits_json, created_at) VALUES (?, ?, ?)",
+                (name, json.dumps(DEFAULT_LIMITS.to_dict()), format_time(self._now())),
+            )
+            db.execute(
+                "INSERT INTO profile_names (name, profile_id) VALUES (?, ?)",
+                (name, cursor.lastrowid),
+            )
+        return self.get(name)
+
+    def rename(self, old: str, new: str) -> Profile:
+        """Rename; the old name stays attached to the profile, for its logs."""
+        profile = self.get(old)
+        if profile.builtin:
+            raise ProfileError(f"{profile.name} is built in and cannot be renamed")
+        new = _check_name(new)
+        with self.store.transaction() as db:
+            self._name_free(db, new, for_id=profile.id)
+            db.execute("UPDATE profiles SET name = ? WHERE id = ?", (new, profile.id))
+            db.execute(
+                "INSERT OR IGNORE INTO profile_names (name, profile_id) VALUES (?, ?)",
+                (new, profile.id),
+            )
+        return self.get(new)
+
+    def delete(self, name: str, *, confirm: bool = False) -> int:
+        """Delete a profile with its history (sessions and their log files).
+
+        Refused without ``confirm=True``, saying what would go. Returns how many sessions went.
+        A rebuild brings none of them back, nor gives them to a later profile of that name.
+        """
+        profile = self.get(name)
+        if profile.builtin:
+            raise ProfileError(f"{profile.name} is built in and cannot be deleted")
+        session_ids = [
+            row[0]
+            for row in self.store.execute(
+                "SELECT id FROM sessions WHERE profile_id = ?", (profile.id,)
+            )
+        ]
+        if not confirm:
+            raise ProfileError(
+                f"deleting profile {profile.name!r} also deletes its {len(session_ids)} "
+                "session(s) and their log files; confirm to go ahead (--yes)"
+            )
+        now = format_time(self._now())
+        with self.store.transaction() as db:
+            paths = self.store.forget_sessions(db, session_ids)
+            db.execute(
+                "INSERT INTO forgotten_profiles (name, forgotten_at) "
+                "SELECT name, ? FROM profile_names WHERE profile_id = ?",
+                (now, profile.id),
+            )
+            db.execute(
+                "DELETE FROM settings WHERE key = ? AND value = ?",
+                (_SETTING_CURRENT, str(profile.id)),
+            )
+            db.execute("DELETE FROM profiles WHERE id = ?", (profile.id,))
+        remove_log_files(paths)
+        return len(session_ids)
+
+    def select(self, name: str) -> Profile:
+        """Make ``name`` the current profile (used when ``run`` names none)."""
+        profile = self.get(name)
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
+                (_SETTING_CURRENT, str(profile.id)),
+            )
+        return profile
+
+    # --- the admin PIN -----------------------------------------------------------------------
+
+    def _stored_pin(self) -> dict[str, Any] | None:
+        rows = self.store.execute("SELECT value FROM settings WHERE key = ?", (_SETTING_PIN,))
+        return json.loads(rows[0][0]) if rows else None
+
+    def has_pin(self) -> bool:
+        return self._stored_pin() is not None
+
+    def _write_pin(self, pin: str) -> None:
+        if len(pin) < MIN_PIN_LENGTH:
+            raise PinError(f"the admin PIN needs at least {MIN_PIN_LENGTH} characters")
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
+                (_SETTING_PIN, json.dumps(hash_pin(pin))),
+            )
+
+    def verify_pin(self, pin: str | None) -> None:
+        """Raise :class:`PinError` unless ``pin`` is the admin PIN."""
+        stored = self._stored_pin()
+        if stored is None:
+            raise PinError("no admin PIN is set yet (treadctl profiles set-pin --new PIN)")
+        if pin is None:
+            raise PinRequired("the admin PIN is needed (--pin)")
+        if not _pin_matches(pin, stored):
+            raise PinError("wrong admin PIN")
+
+    def set_pin(self, new: str, *, old: str | None = None) -> None:
+        """Set the admin PIN (first use: no ``old``), or change it (``old`` must match)."""
+        if self.has_pin():
+            if old is None:
+                raise PinRequired("changing the admin PIN needs the old one (--old)")
+            try:
+                self.verify_pin(old)
+            except PinError:
+                raise PinError("wrong old admin PIN: the PIN was not changed") from None
+        self._write_pin(new)
+
+    def _authorize(self, pin: str | None, what: str) -> None:
+        """Check the PIN for ``what``; the first PIN ever given becomes the admin PIN."""
+        if self._stored_pin() is None:
+            if pin is None:
+                raise PinRequired(
+                    f"{what} needs the admin PIN, and none is set yet: give one (--pin) to set "
+                    "it now; from then on it guards every raise above the defaults"
+                )
+            self._write_pin(pin)
+            return
+        if pin is None:
+            raise PinRequired(f"{what} needs the admin PIN (--pin)")
+        try:
+            self.verify_pin(pin)
+        except PinError:
+            raise PinError(f"wrong admin PIN: {what} was refused") from None
+
+    # --- limits ------------------------------------------------------------------------------
+
+    def set_limits(self, name: str, limits: Limits, *, pin: str | None = None) -> Profile:
+        """Replace a profile's limits; raising any above its default needs the admin PIN."""
+        profile = self.get(name)
+        raised = raised_fields(profile.limits, limits)
+        if raised:
+            what = ", ".join(
+                f"{field} {getattr(limits, field):g} (default {getattr(DEFAULT_LIMITS, field):g})"
+                for field in raised
+            )
+            self._authorize(pin, f"raising {what} for {profile.name!r}")
+        self._store_limits(profile, limits)
+        return self.get(profile.name)
+
+    def set_limit(self, name: str, field: str, value: float, *, pin: str | None = None) -> Profile:
+        """Set one limit (a :class:`Limits` field name) of a profile."""
+        known = {f.name for f in fields(Limits)} - {"max_heart_rate_bpm"}
+        if field == "max_heart_rate_bpm":
+            raise ProfileError("set the maximum heart rate with `profiles set-max-hr`")
+        if field not in known:
+            raise ProfileError(f"unknown limit {field!r}; one of: {', '.join(sorted(known))}")
+        profile = self.get(name)
+        return self.set_limits(name, self._limits_with(profile, **{field: value}), pin=pin)
+
+    def set_max_heart_rate(self, name: str, bpm: int | None) -> Profile:
+        """Set (or clear, None) a profile's maximum heart rate. Never needs the PIN."""
+        if bpm is not None and not 40 <= bpm <= 250:
+            raise ProfileError(f"a maximum heart rate of {bpm} bpm is not plausible (40-250)")
+        profile = self.get(name)
+        self._store_limits(profile, self._limits_with(profile, max_heart_rate_bpm=bpm))
+        return self.get(profile.name)
+
+    @staticmethod
+    def _limits_with(profile: Profile, **changes: Any) -> Limits:
+        try:
+            return replace(profile.limits, **changes)
+        except ValueError as exc:
+            raise ProfileError(f"{profile.name}: {exc}") from None
+
+    def _store_limits(
+        self, profile: Profile, limits: Limits, *, progressed_at: datetime | None = None
+    ) -> None:
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE profiles SET limits_json = ? WHERE id = ?",
+                (json.dumps(limits.to_dict()), profile.id),
+            )
+            if progressed_at is not None:
+                db.execute(
+                    "UPDATE profiles SET progressed_at = ? WHERE id = ?",
+                    (format_time(progressed_at), profile.id),
+                )
+
+    def set_progression_cap(
+        self, name: str, minutes: float | None, *, pin: str | None = None
+    ) -> Profile:
+        """The most backward minutes progression may reach (None: the default).
+
+        A cap above the default lets the limit grow past the default without the PIN, so
+        setting one above both the default and the current cap needs the PIN.
+        """
+        if minutes is not None and not (math.isfinite(minutes) and minutes >= 0):
+            raise ProfileError(f"a progression cap must be 0 minutes or more, got {minutes!r}")
+        profile = self.get(name)
+        if (
+            minutes is not None
+            and minutes > profile.progression_cap
+            and minutes > DEFAULT_LIMITS.backward_minutes_per_session
+        ):
+            self._authorize(pin, f"a backward-minutes cap of {minutes:g} for {profile.name!r}")
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE profiles SET backward_minutes_cap = ? WHERE id = ?", (minutes, profile.id)
+            )
+        return self.get(profile.name)
+
+    # --- guest sessions ----------------------------------------------------------------------
+
+    def save_guest_session(self, session_id: str, to_profile: str) -> StoredSession:
+        """Keep an unsaved guest session, as a session of ``to_profile`` (also after rebuilds)."""
+        target = self.get(to_profile)
+        if target.builtin:
+            raise ProfileError(f"save the session to a person's profile, not to {target.name}")
+        session = self.store.session(session_id)
+        if session is None or session.saved:
+            raise ProfileError(f"no unsaved guest session {session_id!r}")
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO session_owners (session_id, profile_id) VALUES (?, ?)",
+                (session_id, target.id),
+            )
+            db.execute("UPDATE sessions SET profile_id = ? WHERE id = ?", (target.id, session_id))
+        saved = self.store.session(session_id)
+        assert saved is not None  # updated just above, in this process
+        return saved
+
+    # --- backward progression ----------------------------------------------------------------
+
+    def next_backward_minutes(self, profile: Profile | str) -> Progression:
+        """The profile's next backward-minutes step and whether it is due (see module doc)."""
+        if isinstance(profile, str):
+            profile = self.get(profile)
+        current = profile.limits.backward_minutes_per_session
+        cap = profile.progression_cap
+        step = max(round(current * (1 + PROGRESSION_RATE), 1), current + PROGRESSION_MIN_STEP_MIN)
+        target = round(min(cap, step), 2)
+
+        def hold(reason: str, due_after: datetime | None = None) -> Progression:
+            return Progression(current, max(current, target), cap, False, due_after, reason)
+
+        if profile.builtin:
+            return Progression(current, current, cap, False, None, "guests do not progress")
+        if current >= cap:
+            return Progression(
+                current, current, cap, False, None, f"at the cap of {cap:g}; an admin can raise it"
+            )
+        recent = [
+            s
+            for s in self.store.sessions(profile.name)
+            if s.summary.backward_minutes > 0
+            and (profile.progressed_at is None or s.started_at > profile.progressed_at)
+        ][-PROGRESSION_SESSIONS:]
+        for session in reversed(recent):
+            problem = _not_clean(session)
+            if problem:
+                return hold(f"held: the session of {session.started_at:%Y-%m-%d} {problem}")
+        if len(recent) < PROGRESSION_SESSIONS:
+            more = PROGRESSION_SESSIONS - len(recent)
+            return hold(f"after {more} more completed backward session(s)")
+        due_after = (profile.progressed_at or profile.created_at) + PROGRESSION_INTERVAL
+        if self._now() < due_after:
+            return hold(f"not before {due_after:%Y-%m-%d}", due_after)
+        return Progression(current, target, cap, True, None, "due")
+
+    def apply_progression(self, profile: Profile | str) -> Progression:
+        """Take the step if it is due (no PIN: the cap is the admin's decision)."""
+        if isinstance(profile, str):
+            profile = self.get(profile)
+        progression = self.next_backward_minutes(profile)
+        if progression.due:
+            limits = self._limits_with(profile, backward_minutes_per_session=progression.next)
+            self._store_limits(profile, limits, progressed_at=self._now())
+        return progression
+
+    def limits_for(self, name: str | None) -> Limits:
+        """The limits to run ``name`` (None: the current profile; none: the defaults) with.
+
+        Applies a due backward-minutes step first: this is where history feeds the limits.
+        """
+        profile = self.current() if name is None else self.get(name)
+        if profile is None:
+            return DEFAULT_LIMITS
+        self.apply_progression(profile)
+        return self.get(profile.name).limits
+
+
+def _not_clean(session: StoredSession) -> str | None:
+    """Why a session does not count towards a step, or None when it does."""
+    if session.interrupted:
+        return "was interrupted"
+    if session.end_reason != "completed":
+        return f"ended {session.outcome}"
+    if session.stop_reason == "watchdog" or "watchdog" in session.notices:
+        return "had a watchdog stop"
+    if _STOP_NOTICES & set(session.notices):
+        return "had a heart-rate stop"
+    return None
+
+
+def limits_for(profile_name: str | None, *, data_dir: Path | None = None) -> Limits:
+    """The limits for ``treadctl run --profile P`` (None: the current profile, else defaults).
+
+    Opens the store in ``data_dir`` (default: the platform's data directory); raises
+    :class:`ProfileError` for an unknown profile and :class:`StoreError` for a database it
+    cannot use.
+    """
+    with Store(data_dir) as store:
+        return Profiles(store).limits_for(profile_name)
