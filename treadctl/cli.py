@@ -90,6 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--sim-trace", type=Path, help="with --simulate: write the treadmill's trace (JSON Lines)"
     )
+    run.add_argument("--profile", help="run with this profile's limits (see `treadctl profiles`)")
+    run.add_argument("--data-dir", type=Path, help="where the profiles and history live")
+
+    from treadctl.history_cli import add_history_commands, add_profile_commands
+
+    add_profile_commands(sub)
+    add_history_commands(sub)
+
     export = sub.add_parser("export", help="write a session as CSV, TCX or FIT")
     export.add_argument(
         "session", nargs="?", help="a session log (.jsonl) or a session id (from `history`)"
@@ -409,6 +417,11 @@ async def run_headless(args: argparse.Namespace, out: TextIO) -> int:
         out.write("run: --time-scale must be above 0\n")
         return EXIT_USAGE
     limits = DEFAULT_LIMITS
+    if args.profile is not None:
+        from treadctl.profiles import limits_for
+
+        limits = limits_for(args.profile, data_dir=args.data_dir)
+        out.write(f"profile {args.profile}\n")
     program, notices = clamp(program, limits)  # shown (and run) clamped; the governor re-checks
     for notice in notices:
         out.write(f"limit: {notice}\n")
@@ -420,10 +433,13 @@ async def run_headless(args: argparse.Namespace, out: TextIO) -> int:
         await link.connect(args.address or world.treadmill_address)
         # fsync every 3 *real* seconds: at --time-scale 60 a simulated cadence would fsync 20
         # times a second on the event loop's thread and starve the treadmill's data.
-        recorder = SessionRecorder(
-            args.log_dir or default_log_dir(), clock, fsync_interval_s=3.0 * args.time_scale
+        log_dir = args.log_dir or (
+            args.data_dir / "sessions" if args.data_dir is not None else default_log_dir()
         )
-        runner = SessionRunner(link, clock, limits, program, recorder=recorder)
+        recorder = SessionRecorder(log_dir, clock, fsync_interval_s=3.0 * args.time_scale)
+        runner = SessionRunner(
+            link, clock, limits, program, recorder=recorder, profile_name=args.profile
+        )
         trace_file = None
         if world is not None and args.sim_trace is not None:
             trace_file = args.sim_trace.open("w", encoding="utf-8")
@@ -563,10 +579,14 @@ def main(argv: Sequence[str] | None = None, *, app: Callable[..., int] | None = 
     parser = build_parser()
     args = parser.parse_args(argv)
     from treadctl.link import ConnectFailed, LinkError, NoAdapterError
+    from treadctl.profiles import ProfileError
     from treadctl.program import ProgramError
 
     if args.command == "export":
         return run_export(args, sys.stdout)
+    if getattr(args, "handler", None) is not None:  # profiles, history
+        result: int = args.handler(args, sys.stdout)
+        return result
     runner = {"scan": run_scan, "probe": run_probe, "run": run_headless}.get(args.command or "")
     if runner is None:
         if app is None:
@@ -577,6 +597,9 @@ def main(argv: Sequence[str] | None = None, *, app: Callable[..., int] | None = 
         return asyncio.run(runner(args, sys.stdout))
     except KeyboardInterrupt:
         return EXIT_OK
+    except ProfileError as error:
+        print(f"treadctl: {error}", file=sys.stderr)
+        return EXIT_FAILED
     except (ProgramError, FileNotFoundError) as error:
         print(f"treadctl: invalid program: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -117,3 +117,43 @@ def test_export_by_id_and_all(tmp_path: Any, capsys: pytest.CaptureFixture[str])
     assert capsys.readouterr().out.strip().endswith(".fit")
     assert main(["export", "nope", "--format", "tcx", "--log-dir", str(logs)]) == 1
     assert "no session log" in capsys.readouterr().out
+
+
+def test_run_with_a_profile_uses_its_limits(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from treadctl.recorder import read_session_log
+
+    data = tmp_path / "data"
+    assert main(["profiles", "add", "ana", "--data-dir", str(data)]) == 0
+    assert (
+        main(
+            ["profiles", "set-limit", "ana", "backward_max_speed_kmh", "3", "--data-dir", str(data)]
+        )
+        == 0
+    )
+    program = tmp_path / "p.toml"
+    program.write_text(
+        'name = "Short"\n[[steps]]\ndirection = "backward"\nspeed = "5 km/h"\nduration = "20 s"\n'
+    )
+    code = main(
+        [
+            "run",
+            str(program),
+            "--simulate",
+            "--time-scale",
+            "20",
+            "--profile",
+            "ana",
+            "--data-dir",
+            str(data),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "shown as 3 km/h" in out  # the clamp notice names the profile's cap
+    log = read_session_log(next((data / "sessions").glob("*.jsonl")))
+    assert log.header["profile"] == "ana"
+    assert log.header["limits"]["backward_max_speed_kmh"] == 3.0
+    speeds = [r["speed_kmh"] for r in log.of_kind("sample") if r["speed_kmh"] is not None]
+    assert max(speeds) <= 3.0
