@@ -428,6 +428,17 @@ class SafetyGovernor:
                 f"Facing {self._direction.value}.",
                 {"direction": self._direction.value},
             )
+        incline = self._commanded_incline
+        if incline is not None:
+            capped = self._cap_incline(incline, self._direction)
+            if abs(capped - incline) > _EPS:
+                # The deck stands above this direction's cap (a forward session paused on a
+                # hill, resumed backward): bring it down before the belt moves, not while a
+                # person walks backward on it. The belt is still, and the deck's own motor
+                # sets the pace.
+                self._commanded_incline = capped
+                self._last_incline_t = now
+                out.command(SetIncline(capped))
         first = self._limits.start_speed_kmh
         if target.speed_kmh > 0:
             first = min(first, self._cap_speed(target.speed_kmh, self._direction))

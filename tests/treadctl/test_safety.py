@@ -113,7 +113,12 @@ class Checker:
                     assert lim.min_incline_pct - 1e-9 <= p <= lim.forward_max_incline_pct + 1e-9
                     if g.direction is B and g.phase is not Phase.TURNAROUND:
                         assert p <= lim.backward_max_incline_pct + 1e-9
-                    if self.incline is not None:
+                    at_start = isinstance(request, Start) and any(
+                        isinstance(c, StartBelt) for c in cmds
+                    )
+                    if self.incline is not None and not (at_start and p < self.incline):
+                        # Only a still deck brought down to the new direction's cap before a
+                        # start may step further than the rate allows.
                         rate = lim.incline_rate_pct_per_s
                         assert abs(p - self.incline) <= rate + 1e-6, "incline step too big"
                     assert t - self.last_incline_step >= 1.0 - 1e-9, "incline steps too close"
@@ -497,6 +502,16 @@ def test_governor_properties_long() -> None:
     )
 
 
+def test_resuming_backward_brings_a_steep_deck_down_before_the_belt_moves() -> None:
+    # Found by the slow property run: paused forward at 9 %, resumed facing backward (cap 5 %).
+    sim = running_at(SetTarget(3.0, incline_pct=9.0), seconds=20)
+    sim.send(Pause())
+    sim.send(SetTarget(2.0, direction=B))
+    decision = sim.send(Start())
+    assert decision.commands == (SetIncline(LIMITS.backward_max_incline_pct), StartBelt(1.0))
+    assert sim.g.direction is B
+
+
 def test_changing_back_during_turnaround_cancels_it() -> None:
     sim = running_at(SetTarget(5.0))
     sim.send(SetTarget(3.0, direction=B))
@@ -561,3 +576,13 @@ def test_slow_incline_rates_still_arrive() -> None:
     sim.send(Start())
     sim.advance(10)
     assert sim.g.commanded_incline_pct == pytest.approx(0.2)
+
+
+def test_a_treadmill_without_incline_readings_is_taken_as_flat() -> None:
+    g = SafetyGovernor(LIMITS)
+    g.decide(0.0, BeltReading(), SetTarget(2.0, incline_pct=2.0))
+    decision = g.decide(0.0, BeltReading(speed_kmh=0.0, last_sample_t=0.0), Start())
+    # No deck to bring down first: the start, then the first incline step from flat.
+    assert decision.commands == (StartBelt(1.0), SetIncline(1.0))
+    later = g.decide(1.0, BeltReading(speed_kmh=1.0, last_sample_t=1.0))
+    assert SetIncline(2.0) in later.commands
