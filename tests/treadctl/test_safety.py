@@ -586,3 +586,34 @@ def test_a_treadmill_without_incline_readings_is_taken_as_flat() -> None:
     assert decision.commands == (StartBelt(1.0), SetIncline(1.0))
     later = g.decide(1.0, BeltReading(speed_kmh=1.0, last_sample_t=1.0))
     assert SetIncline(2.0) in later.commands
+
+
+def test_edge_cases_the_property_test_also_reaches() -> None:
+    # Deterministic twins of paths the stateful test finds, so CI's coverage gate never
+    # depends on what hypothesis happens to draw.
+    g = SafetyGovernor(LIMITS)
+    assert g.limits is LIMITS
+    idle = BeltReading(speed_kmh=0.0, last_sample_t=0.0)
+    # A failed command while already stopped: reported, nothing to stop.
+    failed = g.decide(0.0, idle, CommandFailed("late answer"))
+    assert failed.commands == () and failed.notices[0].kind is NoticeKind.COMMAND_FAILED
+    # A console start while running changes nothing; a console stop while stopped is quiet.
+    g.decide(0.0, idle, SetTarget(3.0))
+    g.decide(0.0, idle, Start())
+    assert g.decide(0.1, idle, ConsoleStarted()).notices == ()
+    g.decide(0.2, idle, ConsoleStopped())
+    assert g.decide(0.3, idle, ConsoleStopped()).notices == ()
+    # Start while already running is ignored.
+    g.decide(0.4, idle, Start())
+    assert g.decide(0.5, idle, Start()).commands == ()
+    # The same clamped target twice gives one notice.
+    g.decide(0.6, idle, SetTarget(30.0))
+    assert g.decide(0.7, idle, SetTarget(30.0)).notices == ()
+
+
+def test_a_ramp_step_below_the_wire_resolution_is_not_sent() -> None:
+    sim = Sim(Limits(forward_accel_kmh_per_s=0.004))
+    sim.send(SetTarget(1.5))
+    sim.send(Start())
+    sim.advance(3)
+    assert [c for c in sim.commands() if isinstance(c, SetSpeed)] == []
