@@ -393,6 +393,7 @@ async def run_headless(args: argparse.Namespace, out: TextIO) -> int:
     from treadctl.link import TreadmillLink
     from treadctl.program import clamp
     from treadctl.recorder import SessionRecorder
+    from treadctl.safety import StopReason
     from treadctl.session import (
         Countdown,
         EndReason,
@@ -451,6 +452,7 @@ async def run_headless(args: argparse.Namespace, out: TextIO) -> int:
 
             world.treadmill.add_trace_listener(trace)
         last_print = -math.inf
+        waiters: list[asyncio.Future[None]] = []
 
         def show(event: Any) -> None:
             nonlocal last_print
@@ -476,7 +478,16 @@ async def run_headless(args: argparse.Namespace, out: TextIO) -> int:
                     out.write(f"{t} state: {state.value}{f' ({reason.value})' if reason else ''}\n")
                     if state is SessionState.STOPPED and not interactive:
                         # No terminal to resume from: any stop or pause ends the session.
-                        runner.finish(classify_stop(reason))
+                        if reason is StopReason.LINK_LOST:
+                            # The app cannot stop a belt it cannot reach: wait for the link
+                            # (the governor's first command then is a stop) before ending.
+                            waiters.append(
+                                asyncio.ensure_future(
+                                    _finish_when_reachable(runner, link, clock, LINK_WAIT_S)
+                                )
+                            )
+                        else:
+                            runner.finish(classify_stop(reason))
                     elif state is SessionState.STOPPED:
                         out.write("    press Enter to resume, or type q and Enter to finish\n")
                 case Progress(
@@ -503,7 +514,7 @@ async def run_headless(args: argparse.Namespace, out: TextIO) -> int:
         try:
             reason = await runner.run()
         finally:
-            for task in fault_tasks:
+            for task in [*fault_tasks, *waiters]:
                 task.cancel()
             if keyboard is not None:
                 keyboard()
@@ -526,9 +537,37 @@ def _clock_text(seconds: float) -> str:
     return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
+#: How long (session seconds) a non-interactive run waits for a lost link to come back, so
+#: the belt can be told to stop, before it ends anyway.
+LINK_WAIT_S = 60.0
+
+
+async def _finish_when_reachable(runner: Any, link: Any, clock: Any, limit_s: float) -> None:
+    from treadctl.clock import wait_for
+    from treadctl.link import Reconnected
+    from treadctl.session import EndReason
+
+    back = asyncio.Event()
+
+    def on_event(event: Any) -> None:
+        # Listeners run in order: the runner has already handled this Reconnected (its
+        # governor answered with a stop, which finishing waits for) when this one runs.
+        if isinstance(event, Reconnected):
+            back.set()
+
+    link.add_listener(on_event)
+    try:
+        await wait_for(clock, back.wait(), limit_s)
+    except TimeoutError:
+        pass  # not back in time: end anyway; the notice told the person to use the treadmill
+    finally:
+        link.remove_listener(on_event)
+    runner.finish(EndReason.ABORTED)
+
+
 async def _fault_at(world: Any, runner: Any, clock: Any, kind: str, at: float) -> None:
     """Trigger a virtual-treadmill fault at session time ``at`` (simulated seconds)."""
-    from protocols.ftms import ResultCode
+    from protocols.ftms import OpCode, ResultCode
 
     while runner.session_time < at:
         await clock.sleep(min(0.25, at - runner.session_time + 1e-3))
@@ -545,9 +584,18 @@ async def _fault_at(world: Any, runner: Any, clock: Any, kind: str, at: float) -
         case "safety-key":
             treadmill.pull_safety_key()
         case "refuse":
-            treadmill.faults.refuse(ResultCode.OPERATION_FAILED)
+            # The treadmill refuses to change speed, incline or start (a belt at its limit);
+            # it still accepts a stop, so the app's answer — stop the belt — can be seen.
+            treadmill.faults.refuse(
+                ResultCode.OPERATION_FAILED,
+                ops=[
+                    OpCode.SET_TARGET_SPEED,
+                    OpCode.SET_TARGET_INCLINATION,
+                    OpCode.START_OR_RESUME,
+                ],
+            )
         case "no-answer":
-            treadmill.faults.ignore_commands()
+            treadmill.faults.ignore_commands(count=1)  # one command goes unanswered
         case "lose-control":
             treadmill.lose_control()
         case "malformed":

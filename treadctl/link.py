@@ -176,6 +176,14 @@ class CommandTimeout(CommandError):
         self.timeout = timeout
 
 
+class StartCancelled(CommandError):
+    """A stop or pause was asked for while a start sequence ran: its remaining steps are
+    dropped. Not a failure: the belt does what the later stop said."""
+
+    def __init__(self, op: OpCode) -> None:
+        super().__init__(op, f"start cancelled by a stop before {op.name}")
+
+
 class LinkLost(CommandError):
     """The link dropped while the procedure was in flight."""
 
@@ -691,6 +699,7 @@ class TreadmillLink(_Connection):
         self._belt_running = False
         self._last_speed: float | None = None
         self._raw_fragments: list[bytes] = []
+        self._stop_epoch = 0  # counts stops and pauses asked for; start_at watches it
 
     # -- state --------------------------------------------------------------------------------
 
@@ -936,20 +945,28 @@ class TreadmillLink(_Connection):
         """Start (or resume) the belt at ``kmh``, in the order this treadmill needs.
 
         Speed, start, speed again: some belts ignore a speed set while stopped, so it is set
-        once more after the start. A belt that refuses a speed while stopped is started first
-        (and remembered as such).
+        once more after the start. A treadmill that needs Start first (told by name, or learned
+        from a refused speed) is *stopped* first instead: resuming a paused FTMS treadmill
+        brings back the speed it had before the pause, and only a stop clears it, so the belt
+        starts at its slowest and then gets ``kmh``.
+
+        A stop or pause asked for while this sequence runs jumps ahead of its remaining steps
+        and cancels them (:class:`StartCancelled`): a start is never finished after a stop.
         """
         value = self.fit_speed(kmh)
+        epoch = self._stop_epoch
         if not self._start_first:
             try:
-                await self._command(ftms.SetTargetSpeed(value))
+                await self._command(ftms.SetTargetSpeed(value), cancel_after_stop=epoch)
             except CommandRefused as refused:
                 if refused.result == ResultCode.CONTROL_NOT_PERMITTED:
                     raise
                 logger.info("speed refused while stopped (%s): starting first from now on", refused)
                 self._start_first = True
-        await self._command(ftms.StartOrResume())
-        await self._command(ftms.SetTargetSpeed(value))
+        if self._start_first:
+            await self._halt(ftms.StopOrPause(pause=False), cancel_after_stop=epoch)
+        await self._command(ftms.StartOrResume(), cancel_after_stop=epoch)
+        await self._command(ftms.SetTargetSpeed(value), cancel_after_stop=epoch)
         return value
 
     async def stop(self) -> None:
@@ -959,9 +976,17 @@ class TreadmillLink(_Connection):
     async def pause(self) -> None:
         await self._halt(ftms.StopOrPause(pause=True))
 
-    async def _halt(self, request: ftms.StopOrPause) -> None:
+    async def _halt(
+        self, request: ftms.StopOrPause, *, cancel_after_stop: int | None = None
+    ) -> None:
+        if cancel_after_stop is None:
+            # A stop the caller asked for: it cancels any start sequence still under way.
+            self._stop_epoch += 1
+            priority = _Procedures.STOP
+        else:
+            priority = _Procedures.NORMAL  # a step of start_at, not a stop of its own
         try:
-            await self._command(request, priority=_Procedures.STOP)
+            await self._command(request, priority=priority, cancel_after_stop=cancel_after_stop)
         except CommandRefused as refused:
             # FTMS Table 4.24: "Operation Failed" is the answer to a stop while stopped. That is
             # only harmless if the belt is measured standing; otherwise the caller must know.
@@ -993,13 +1018,19 @@ class TreadmillLink(_Connection):
         return self._info
 
     async def _command(
-        self, request: ControlPointRequest, priority: int = _Procedures.NORMAL
+        self,
+        request: ControlPointRequest,
+        priority: int = _Procedures.NORMAL,
+        *,
+        cancel_after_stop: int | None = None,
     ) -> None:
         info = self._require_info()
         if not info.has_control_point:
             raise ControlUnavailable("this treadmill has no Control Point")
         await self._procedures.acquire(priority)
         try:
+            if cancel_after_stop is not None and self._stop_epoch != cancel_after_stop:
+                raise StartCancelled(request.op)
             needs_control = not isinstance(request, ftms.RequestControl)
             if needs_control and not self._has_control and not self._control_not_needed:
                 await self._ensure_control()
@@ -1155,6 +1186,7 @@ __all__ = [
     "Reconnected",
     "Reconnecting",
     "Sample",
+    "StartCancelled",
     "StatusChanged",
     "TrainingStatusChanged",
     "TreadmillInfo",

@@ -236,6 +236,11 @@ class Decision:
     notices: tuple[Notice, ...] = ()
 
 
+LINK_LOST_MESSAGE = (
+    "Connection to the treadmill lost. The app cannot stop the belt: use the treadmill's own "
+    "stop button or safety key."
+)
+
 _STOP_MESSAGES = {
     StopReason.NOT_STARTED: "Not started.",
     StopReason.APP_STOP: "Stopped.",
@@ -244,10 +249,7 @@ _STOP_MESSAGES = {
     StopReason.CONSOLE_STOP: "Stopped at the treadmill's console.",
     StopReason.CONSOLE_PAUSE: "Paused at the treadmill's console.",
     StopReason.SAFETY_KEY: "Safety key pulled: the treadmill stopped.",
-    StopReason.LINK_LOST: (
-        "Connection to the treadmill lost. The app cannot stop the belt: use the treadmill's "
-        "own stop button or safety key."
-    ),
+    StopReason.LINK_LOST: "Stopped: the connection to the treadmill is lost.",
     StopReason.WATCHDOG: "No data from the treadmill: the belt was told to stop.",
     StopReason.COMMAND_FAILED: "A command to the treadmill failed: the belt was told to stop.",
     StopReason.PROGRAM_REST: "Rest: the belt is stopped.",
@@ -284,6 +286,25 @@ class SafetyGovernor:
         self._link_lost = False
         self._last_clamp: tuple[float, float] | None = None
         self._last_overspeed_t = -math.inf
+        self._grid: tuple[float, float] | None = None
+
+    def set_speed_grid(self, low_kmh: float, step_kmh: float) -> None:
+        """The treadmill's speed grid (Supported Speed Range minimum and increment).
+
+        Ramp steps land on it, so the link never has to round them: rounded separately, a
+        0.25 km/h ramp on a 0.1 km/h grid becomes 2.2 then 2.5 — a 0.3 km/h step. Where the
+        grid is coarser than one second of acceleration (Urevo E1L: 0.32 km/h), each step is
+        one grid step, paced so the average rate still holds.
+        """
+        self._grid = (low_kmh, step_kmh) if step_kmh > 0 else None
+
+    def _on_grid(self, kmh: float) -> float:
+        """``kmh`` moved down onto the speed grid (values below the grid are left alone: the
+        treadmill cannot go slower than its minimum, the link clamps them up)."""
+        if self._grid is None or kmh < self._grid[0]:
+            return _floor2(kmh)
+        low, step = self._grid
+        return round(low + math.floor((kmh - low) / step + 1e-6) * step, 2)
 
     # -- read-only state ----------------------------------------------------------------------
 
@@ -367,7 +388,7 @@ class SafetyGovernor:
                 self._latch(StopReason.SAFETY_KEY, out, None)
             case LinkLost():
                 self._link_lost = True
-                out.notice(NoticeKind.LINK_LOST, _STOP_MESSAGES[StopReason.LINK_LOST])
+                out.notice(NoticeKind.LINK_LOST, LINK_LOST_MESSAGE)
                 self._latch(StopReason.LINK_LOST, out, None)
             case LinkRestored():
                 if self._link_lost:
@@ -442,7 +463,7 @@ class SafetyGovernor:
         first = self._limits.start_speed_kmh
         if target.speed_kmh > 0:
             first = min(first, self._cap_speed(target.speed_kmh, self._direction))
-        first = _floor2(first)
+        first = self._on_grid(first)
         self._phase = Phase.RUNNING
         self._stop_reason = None
         self._commanded_speed = first
@@ -532,7 +553,7 @@ class SafetyGovernor:
     def _watch(self, now: float, belt: BeltReading, out: _Out) -> None:
         if not belt.connected:
             self._link_lost = True
-            out.notice(NoticeKind.LINK_LOST, _STOP_MESSAGES[StopReason.LINK_LOST])
+            out.notice(NoticeKind.LINK_LOST, LINK_LOST_MESSAGE)
             self._latch(StopReason.LINK_LOST, out, None)
             return
         reference = max(belt.last_sample_t or -math.inf, self._running_since)
@@ -606,15 +627,24 @@ class SafetyGovernor:
         if self._commanded_speed > goal + _EPS:
             self._commanded_speed = goal  # decreases are never limited
             out.command(SetSpeed(goal))
-        elif self._commanded_speed < goal - _EPS and not self._hr_hold:
-            if now - self._last_increase_t < STEP_INTERVAL_S - _EPS:
+            return
+        if self._commanded_speed >= goal - _EPS or self._hr_hold:
+            return
+        if now - self._last_increase_t < STEP_INTERVAL_S - _EPS:
+            return
+        accel = self._limits.accel(self._direction)
+        new = self._on_grid(min(goal, self._commanded_speed + accel * STEP_INTERVAL_S))
+        if new <= self._commanded_speed + _EPS and self._grid is not None:
+            # A grid coarser than a second of acceleration: one grid step, when it is due.
+            new = self._on_grid(self._commanded_speed + self._grid[1] + 1e-6)
+            if new > goal + _EPS:
                 return
-            step = self._limits.accel(self._direction) * STEP_INTERVAL_S
-            new = _floor2(min(goal, self._commanded_speed + step))
-            if new > self._commanded_speed + _EPS:
-                self._commanded_speed = new
-                self._last_increase_t = now
-                out.command(SetSpeed(new))
+            if now - self._last_increase_t < (new - self._commanded_speed) / accel - _EPS:
+                return
+        if new > self._commanded_speed + _EPS:
+            self._commanded_speed = new
+            self._last_increase_t = now
+            out.command(SetSpeed(new))
 
     def _move_incline(self, goal: float, now: float, out: _Out) -> None:
         # A treadmill that reports no incline is taken to be flat until told otherwise.

@@ -53,6 +53,7 @@ from treadctl.link import (
     NotConnected,
     Reconnected,
     Sample,
+    StartCancelled,
     StatusChanged,
     TreadmillLink,
     op_name,
@@ -357,6 +358,9 @@ class SessionRunner:
         self._t0 = self._clock.now()
         self._last_tick = self._t0
         self._link.add_listener(self._on_link_event)
+        info = self._link.info
+        if info is not None and info.speed_range is not None:
+            self._governor.set_speed_grid(info.speed_range.min_kmh, info.speed_range.increment_kmh)
         self._worker = loop.create_task(self._command_worker())
         if self._recorder is not None:
             self._log(self._recorder.start, self._header())
@@ -518,6 +522,8 @@ class SessionRunner:
                 case PauseBelt():
                     await link.pause()
             self._totals.commands += 1
+        except StartCancelled:
+            logger.info("%s cancelled by a later stop", command)
         except (NotConnected, ControlUnavailable) as error:
             if isinstance(command, StopBelt | PauseBelt):
                 logger.warning("could not send %s: %s", command, error)
@@ -688,6 +694,7 @@ class SessionRunner:
             self._state is SessionState.RUNNING
             and self._index is not None
             and self._governor.phase is Phase.RUNNING
+            and not self._governor.heart_rate_hold  # the program waits for the user
         )
 
     def _tick(self) -> None:

@@ -66,6 +66,7 @@ class Checker:
     last_incline_step: float = -math.inf
     may_move: bool = False  # a Start was processed since the last latch
     lost: bool = False
+    grid_step: float = 0.0
     history: list[tuple[float, float | None]] = field(default_factory=list)
 
     def check(
@@ -104,9 +105,13 @@ class Checker:
                         assert self.may_move, "speed rose after a stop without a Start"
                         assert g.phase is not Phase.STOPPED
                         assert not g.heart_rate_hold, "speed rose during a heart-rate hold"
-                        step = lim.accel(g.direction) * 1.0
+                        accel = lim.accel(g.direction)
+                        # One second of acceleration per step, or one step of a coarser speed
+                        # grid; either way, never faster than the acceleration on average.
+                        step = max(accel * 1.0, self.grid_step)
                         assert v - self.commanded <= step + 1e-6, "increase over 1 s of accel"
-                        assert t - self.last_increase >= 1.0 - 1e-9, "increases too close"
+                        gap = max(1.0, (v - self.commanded) / accel)
+                        assert t - self.last_increase >= gap - 1e-6, "increases too close"
                         self.last_increase = t
                     self.commanded = v
                 case SetIncline(incline_pct=p):
@@ -437,8 +442,16 @@ class GovernorMachine(RuleBasedStateMachine):
         back_max=st.floats(2.0, 8.0),
         fwd_max=st.floats(8.0, 16.0),
         hold=st.floats(1.0, 8.0),
+        grid=st.sampled_from([None, (0.5, 0.1), (0.96, 0.32), (0.1, 0.01)]),
     )
-    def setup(self, start: float, back_max: float, fwd_max: float, hold: float) -> None:
+    def setup(
+        self,
+        start: float,
+        back_max: float,
+        fwd_max: float,
+        hold: float,
+        grid: tuple[float, float] | None,
+    ) -> None:
         limits = Limits(
             start_speed_kmh=start,
             backward_max_speed_kmh=back_max,
@@ -449,6 +462,9 @@ class GovernorMachine(RuleBasedStateMachine):
             backward_minutes_per_session=2.0,
         )
         self.sim = Sim(limits)
+        if grid is not None:
+            self.sim.g.set_speed_grid(*grid)
+            self.sim.checker.grid_step = grid[1]
 
     @rule(request=requests)
     def request(self, request: Request) -> None:
@@ -617,3 +633,33 @@ def test_a_ramp_step_below_the_wire_resolution_is_not_sent() -> None:
     sim.send(Start())
     sim.advance(3)
     assert [c for c in sim.commands() if isinstance(c, SetSpeed)] == []
+
+
+def test_ramp_steps_land_on_the_treadmill_grid() -> None:
+    sim = Sim()
+    sim.g.set_speed_grid(0.5, 0.1)
+    sim.send(SetTarget(3.0, direction=B))
+    sim.send(Start())
+    sim.advance(12)
+    speeds = [c.speed_kmh for c in sim.commands() if isinstance(c, SetSpeed)]
+    assert speeds[:4] == [1.2, 1.4, 1.6, 1.8]  # 0.25 km/h per s, on a 0.1 grid: 0.2 steps
+    assert speeds[-1] == 3.0
+
+
+def test_a_coarse_grid_takes_one_grid_step_at_the_average_rate() -> None:
+    # Urevo E1L: 0.96-6.43 km/h in 0.32 km/h steps; backward acceleration 0.25 km/h per s.
+    sim = Sim()
+    sim.g.set_speed_grid(0.96, 0.32)
+    sim.checker.grid_step = 0.32
+    sim.send(SetTarget(2.0, direction=B))
+    assert sim.send(Start()).commands == (StartBelt(0.96),)
+    sim.advance(10)
+    steps = [
+        (t, c.speed_kmh)
+        for (t, _, d) in sim.decisions
+        for c in d.commands
+        if isinstance(c, SetSpeed)
+    ]
+    assert [v for _, v in steps] == [1.28, 1.6, 1.92]
+    for (t0, v0), (t1, v1) in itertools.pairwise([(0.0, 0.96), *steps]):
+        assert (v1 - v0) / (t1 - t0) <= 0.25 + 1e-6

@@ -68,6 +68,7 @@ drop the link instead of answering (``kingsmith``); see :data:`QUIRK_PROFILES`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import itertools
 import logging
@@ -999,6 +1000,10 @@ class FtmsPeripheral:
         result: str,
     ) -> None:
         value: float | None = None
+        if request is None and data:
+            # Refused and ignored writes are traced with what they asked for, too.
+            with contextlib.suppress(ParseError):
+                request = ControlPointRequest.from_bytes(data)
         match request:
             case SetTargetSpeed(kmh=kmh):
                 value = kmh
