@@ -419,7 +419,8 @@ def test_kingsmith_is_recognised_by_name_and_started_first() -> None:
             assert link.starts_before_speed
             assert link.info is not None and any("Start before" in n for n in link.info.notes)
             await link.start_at(2.0)
-            assert trace.ops()[1:] == ["start_or_resume", "set_target_speed"]
+            # Stopped first (a paused belt would resume at its old speed), then started.
+            assert trace.ops()[1:] == ["stop", "start_or_resume", "set_target_speed"]
             await belt_reaches(world, clock, 2.0)
 
     run(scenario)
