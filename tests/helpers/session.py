@@ -1,0 +1,334 @@
+"""Session scenarios: a real SessionRunner, the real link, the virtual treadmill over real GATT.
+
+`session(...)` builds a `VirtualWorld` on a `ManualClock`, connects a `TreadmillLink`, starts a
+`SessionRunner` (with a `SessionRecorder` writing to a temporary directory) as a task and yields
+a `Scenario`. Simulated time moves only through the scenario's driver (`step`, `run_for`,
+`until`), which advances the clock by `STEP_S` at a time and notes the model's belt after each
+step, so a test can say what the belt did between any two moments. Every wait is bounded:
+`until` in simulated seconds, `reconnected` in real seconds (`WAIT`; Bumble's virtual
+controllers reconnect in real time, not on the clock).
+
+What the treadmill received is read from its trace (every control-point write, with its
+result, and the belt once per simulated second); each trace record also carries ``clock``, the
+clock time at which it was made, so it compares directly with `Scenario.now`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import math
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.helpers.ftms_client import WAIT
+from treadctl.clock import ManualClock
+from treadctl.limits import Limits
+from treadctl.link import BleakBackends, LinkEvent, Reconnected, Sample, TreadmillLink
+from treadctl.program import Program, parse_program
+from treadctl.recorder import SessionLog, SessionRecorder, read_session_log
+from treadctl.session import (
+    EndReason,
+    SegmentStarted,
+    SessionEvent,
+    SessionRunner,
+    SessionState,
+)
+from treadctl.virtual.treadmill import BeltState, MachineState
+from treadctl.virtual.world import VirtualWorld
+
+STEP_S = 0.25
+#: Start speed of the default limits: the most a first speed after any start may be.
+START_SPEED_KMH = Limits().start_speed_kmh
+#: Measured speeds within this count as equal (the belt model is exact; the wire has 0.01).
+TOLERANCE_KMH = 0.011
+
+
+def program(text: str, source: str = "<test>") -> Program:
+    """A program from TOML text (tests write their programs the way users do)."""
+    return parse_program(text, source=source)
+
+
+class SessionEvents:
+    """Every event the runner emitted, in order."""
+
+    def __init__(self, runner: SessionRunner) -> None:
+        self.items: list[SessionEvent] = []
+        runner.add_listener(self.items.append)
+
+    def of[E](self, kind: type[E], after: int = 0) -> list[E]:
+        return [e for e in self.items[after:] if isinstance(e, kind)]
+
+    def mark(self) -> int:
+        return len(self.items)
+
+
+class TreadmillTrace:
+    """The virtual treadmill's trace records, each with the clock time it was made at."""
+
+    def __init__(self, world: VirtualWorld, clock: ManualClock) -> None:
+        self.records: list[dict[str, Any]] = []
+        self._clock = clock
+        world.treadmill.add_trace_listener(self._add)
+
+    def _add(self, record: dict[str, Any]) -> None:
+        self.records.append({**record, "clock": self._clock.now()})
+
+    def writes(self, since: float = -math.inf) -> list[dict[str, Any]]:
+        return [r for r in self.records if r["kind"] == "write" and r["clock"] >= since]
+
+    def belt(self, since: float = -math.inf) -> list[dict[str, Any]]:
+        return [r for r in self.records if r["kind"] == "belt" and r["clock"] >= since]
+
+    def ops(self, since: float = -math.inf) -> list[str]:
+        return [w["op"] for w in self.writes(since)]
+
+    def speeds_sent(self, since: float = -math.inf) -> list[float]:
+        """Values of the successful set_target_speed writes since ``since``."""
+        return [
+            w["value"]
+            for w in self.writes(since)
+            if w["op"] == "set_target_speed" and w["result"] == "success"
+        ]
+
+
+@dataclass
+class Scenario:
+    world: VirtualWorld
+    clock: ManualClock
+    link: TreadmillLink
+    runner: SessionRunner
+    recorder: SessionRecorder
+    events: SessionEvents
+    trace: TreadmillTrace
+    link_events: list[LinkEvent]
+    link_changed: asyncio.Event
+    task: asyncio.Task[EndReason]
+    #: (clock time, belt) after every driver step.
+    belt_log: list[tuple[float, BeltState]] = field(default_factory=list)
+
+    # -- reading --------------------------------------------------------------------------
+
+    @property
+    def now(self) -> float:
+        return self.clock.now()
+
+    @property
+    def belt(self) -> BeltState:
+        return self.world.model.snapshot()
+
+    def belt_since(self, since: float) -> list[BeltState]:
+        return [b for t, b in self.belt_log if t >= since]
+
+    # -- driving --------------------------------------------------------------------------
+
+    async def step(self, seconds: float = STEP_S) -> None:
+        await self.clock.advance(seconds)
+        self.belt_log.append((self.clock.now(), self.world.model.snapshot()))
+
+    async def run_for(self, seconds: float) -> None:
+        for _ in range(math.ceil(seconds / STEP_S - 1e-9)):
+            await self.step()
+
+    async def until(self, done: Callable[[], bool], within: float, what: str) -> float:
+        """Drive until ``done()``; fail after ``within`` simulated seconds. Returns the time."""
+        deadline = self.now + within
+        while not done():
+            if self.now >= deadline:
+                belt = self.belt
+                raise AssertionError(
+                    f"not {what} within {within} s (t={self.now}, state={self.runner.state}, "
+                    f"belt {belt.state.name} at {belt.speed_kmh} km/h)"
+                )
+            await self.step()
+        return self.now
+
+    async def until_state(self, state: SessionState, within: float = 30.0) -> float:
+        return await self.until(lambda: self.runner.state is state, within, f"in {state}")
+
+    async def reconnected(self, after: int = 0) -> Reconnected:
+        """The link's first Reconnected event from index ``after``, waiting ``WAIT`` real s.
+
+        Bumble's virtual controllers advertise and connect on real-time timers, so this waits
+        on the link's events, not on the clock.
+        """
+
+        async def find() -> Reconnected:
+            while True:
+                for event in self.link_events[after:]:
+                    if isinstance(event, Reconnected):
+                        return event
+                self.link_changed.clear()
+                await self.link_changed.wait()
+
+        return await asyncio.wait_for(find(), WAIT)
+
+    async def finish(
+        self, reason: EndReason = EndReason.STOPPED, within: float = 30.0
+    ) -> SessionLog:
+        """End the session as the user would, drive until the runner is done, read the log."""
+        self.runner.finish(reason)
+        await self.until(self.task.done, within, "finished")
+        await self.task
+        assert self.recorder.path is not None
+        return read_session_log(self.recorder.path)
+
+
+@asynccontextmanager
+async def session(
+    log_dir: Path,
+    prog: Program | None = None,
+    limits: Limits | None = None,
+    *,
+    data_rate_hz: float = 2.0,
+    quirks: str = "standard",
+    start: bool = True,
+    command_timeout: float = 2.0,
+    **runner_kwargs: Any,
+) -> AsyncIterator[Scenario]:
+    """A running session; see the module docstring. Left unfinished, it is finished on exit."""
+    clock = ManualClock()
+    async with VirtualWorld(clock, quirks=quirks, data_rate_hz=data_rate_hz) as world:
+        link = TreadmillLink(
+            clock,
+            backends=BleakBackends(world.scanner_backend(), world.client_backend()),
+            command_timeout=command_timeout,
+            reconnect_delays=(0.5,),
+        )
+        link_events: list[LinkEvent] = []
+        link_changed = asyncio.Event()
+
+        def on_link_event(event: LinkEvent) -> None:
+            link_events.append(event)
+            link_changed.set()
+
+        link.add_listener(on_link_event)
+        trace = TreadmillTrace(world, clock)
+        await link.connect(world.treadmill_address)
+        recorder = SessionRecorder(log_dir, clock)
+        runner = SessionRunner(
+            link, clock, limits or Limits(), prog, recorder=recorder, **runner_kwargs
+        )
+        events = SessionEvents(runner)
+        task = asyncio.ensure_future(runner.run(start=start))
+        scenario = Scenario(
+            world, clock, link, runner, recorder, events, trace, link_events, link_changed, task
+        )
+        try:
+            await clock.settle()
+            yield scenario
+        finally:
+            if not task.done():
+                runner.finish()
+                for _ in range(400):
+                    if task.done():
+                        break
+                    await clock.advance(STEP_S)
+            if task.done() and not task.cancelled():
+                task.exception()  # retrieved: a failure shows in the test's own assertion
+            else:
+                task.cancel()
+            await link.disconnect()
+
+
+# --- what every stop must leave behind ---------------------------------------------------------
+
+
+async def assert_stays_stopped(
+    scn: Scenario, since: float, *, within: float = 30.0, hold_s: float = 120.0
+) -> float:
+    """The belt stops (or pauses) within ``within`` s and nothing moves it for ``hold_s`` s.
+
+    Checked on the model after every driver step and on the treadmill's own trace: after the
+    stop the belt never runs again and never speeds up, and since ``since`` (the moment of
+    the stop's cause) the treadmill received no start. Returns the time the belt stopped.
+    """
+    stopped_at = await scn.until(
+        lambda: scn.belt.state is not MachineState.RUNNING, within, "stopped"
+    )
+    await scn.run_for(hold_s)
+    after = [b for t, b in scn.belt_log if t > stopped_at]
+    assert all(b.state is not MachineState.RUNNING for b in after), "the belt ran again"
+    speeds = [b.speed_kmh for b in after]
+    rises = [(a, b) for a, b in itertools.pairwise(speeds) if b > a + 1e-9]
+    assert rises == [], f"the belt sped up after the stop: {rises[:3]}"
+    assert scn.belt.speed_kmh == 0.0
+    assert "start_or_resume" not in scn.trace.ops(since)
+    belt_trace = scn.trace.belt(stopped_at + 1.0)
+    assert belt_trace, "no belt records in the trace"
+    assert not any(r["running"] for r in belt_trace)
+    traced = [r["speed_kmh"] for r in belt_trace]
+    assert all(b <= a for a, b in itertools.pairwise(traced))
+    return stopped_at
+
+
+async def assert_resumes_from_start_speed(scn: Scenario, within: float = 15.0) -> float:
+    """The user's Start moves the belt again, first at no more than the start speed."""
+    since = scn.now
+    scn.runner.start()
+    started = await scn.until(
+        lambda: scn.belt.state is MachineState.RUNNING and scn.belt.speed_kmh > 0,
+        within,
+        "running again",
+    )
+    ops = scn.trace.ops(since)
+    assert "start_or_resume" in ops
+    sent = scn.trace.speeds_sent(since)
+    assert sent, "no speed was sent with the start"
+    assert sent[0] <= START_SPEED_KMH, f"first speed after the start was {sent[0]} km/h"
+    start_index = ops.index("start_or_resume")
+    after_start = [
+        w["value"] for w in scn.trace.writes(since)[start_index:] if w["op"] == "set_target_speed"
+    ]
+    assert after_start and after_start[0] <= START_SPEED_KMH
+    # For the first second after the start, the belt runs at (or below) the start speed.
+    await scn.run_for(1.0)
+    start_t = next(w["clock"] for w in scn.trace.writes(since) if w["op"] == "start_or_resume")
+    first_second = [b.speed_kmh for t, b in scn.belt_log if since <= t <= start_t + 1.0]
+    assert max(first_second) <= START_SPEED_KMH + TOLERANCE_KMH, first_second
+    return started
+
+
+def assert_log_complete(scn: Scenario, log: SessionLog, *, end_reason: str) -> None:
+    """Header, every sample, every command with its answer, notices, segments, end record."""
+    header = log.header
+    assert header["app_version"] and header["started_at"]
+    assert header["limits"] == scn.runner.governor.limits.to_dict()
+    if scn.runner.plan:
+        assert header["mode"] == "program"
+        assert len(header["program"]["segments"]) == len(scn.runner.plan)
+    else:
+        assert header["mode"] == "manual" and header["program"] is None
+    times = [r["t"] for r in log.records]
+    assert times == sorted(times), "records out of time order"
+    end = log.end
+    assert end is not None, "no end record"
+    assert end["reason"] == end_reason
+    assert end["summary"]["reason"] == end_reason
+    assert end["t"] >= (times[-1] if times else 0.0)
+
+    samples = log.of_kind("sample")
+    t0 = scn.now - scn.runner.session_time  # the clock time of the session start
+    received = [e.t - t0 for e in scn.link_events if isinstance(e, Sample)]
+    before_end = sum(1 for t in received if t < end["t"] - 1e-6)
+    at_end = sum(1 for t in received if t <= end["t"] + 1e-6)
+    assert samples and before_end <= len(samples) <= at_end, (len(samples), before_end, at_end)
+    assert all({"speed_kmh", "distance_m", "direction", "segment"} <= s.keys() for s in samples)
+
+    commands = log.of_kind("command")
+    assert [c["op"] for c in commands] == scn.trace.ops(), "a command is missing from the log"
+    for command, write in zip(commands, scn.trace.writes(), strict=True):
+        assert (command["result"] is None) != (command["error"] is None)
+        if write["result"] == "success":
+            assert command["result"] == "success"
+        if write["op"] == "set_target_speed" and write["result"] == "success":
+            assert command["value"] == write["value"]
+
+    notices = log.of_kind("notice")
+    assert {n["notice"] for n in notices} >= {"started"}
+    segments = log.of_kind("segment")
+    started = [e.planned.index for e in scn.events.of(SegmentStarted)]
+    assert [s["index"] for s in segments] == started
