@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import math
 import sys
@@ -427,6 +428,14 @@ async def run_headless(args: argparse.Namespace, out: TextIO) -> int:
     for notice in notices:
         out.write(f"limit: {notice}\n")
     clock = RealClock() if args.time_scale == 1.0 else ScaledClock(args.time_scale)
+    if args.time_scale > 1.0:
+        # Under --time-scale N, a stall of the host's event loop for w real seconds looks like
+        # N·w simulated seconds without data. Keep the watchdog at least half a real second so
+        # it catches a silent treadmill, not a busy laptop (the log records the value used).
+        watchdog = max(limits.watchdog_s, 0.5 * args.time_scale)
+        if watchdog != limits.watchdog_s:
+            limits = dataclasses.replace(limits, watchdog_s=watchdog)
+            out.write(f"time scale {args.time_scale:g}: watchdog {watchdog:g} simulated s\n")
     interactive = sys.stdin is not None and sys.stdin.isatty()
 
     async with _backends(args.simulate, args.quirks, clock) as (backends, world):
@@ -520,6 +529,17 @@ async def run_headless(args: argparse.Namespace, out: TextIO) -> int:
                 keyboard()
             if trace_file is not None and world is not None:
                 world.treadmill.remove_trace_listener(trace)
+                # A last belt record, so the trace shows how the session left the belt.
+                world.model.advance_to(clock.now())
+                belt = world.model.snapshot()
+                trace(
+                    {
+                        "kind": "belt",
+                        "speed_kmh": round(belt.speed_kmh, 3),
+                        "incline_pct": round(belt.incline_pct, 3),
+                        "running": belt.state.name == "RUNNING",
+                    }
+                )
                 trace_file.close()
             await link.disconnect()
         summary = runner.summary(reason)

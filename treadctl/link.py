@@ -969,6 +969,11 @@ class TreadmillLink(_Connection):
         await self._command(ftms.SetTargetSpeed(value), cancel_after_stop=epoch)
         return value
 
+    def cancel_start(self) -> None:
+        """Drop what is left of a start sequence under way, sending nothing (the caller
+        learned of a stop some other way: the console, the safety key, a lost link)."""
+        self._stop_epoch += 1
+
     async def stop(self) -> None:
         """Stop the belt. Granted the control point before any queued command."""
         await self._halt(ftms.StopOrPause(pause=False))

@@ -418,7 +418,7 @@ class SafetyGovernor:
     def _latch(self, reason: StopReason, out: _Out, command: Command | None) -> None:
         if command is not None:
             out.command(command, first=True)
-        was = self._phase
+        was, was_reason = self._phase, self._stop_reason
         self._phase = Phase.STOPPED
         self._stop_reason = reason
         self._commanded_speed = 0.0
@@ -426,7 +426,8 @@ class SafetyGovernor:
         self._hold_since = None
         self._countdown_shown = None
         self._hr_hold = False
-        if was is not Phase.STOPPED or command is not None:
+        # Told every time something new stopped it: a safety key pulled while paused matters.
+        if was is not Phase.STOPPED or command is not None or reason is not was_reason:
             out.notice(NoticeKind.STOPPED, _STOP_MESSAGES[reason], {"reason": reason.value})
 
     def _start(self, now: float, belt: BeltReading, out: _Out) -> None:

@@ -261,6 +261,8 @@ class SessionRunner:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._finished: asyncio.Future[EndReason] | None = None
         self._end_reason: EndReason | None = None
+        self._speed_sent: tuple[float, float] | None = None  # (clock time, km/h) last on wire
+        self._final_stop_reason: StopReason | None = None
 
     # -- read-only state ------------------------------------------------------------------------
 
@@ -458,6 +460,11 @@ class SessionRunner:
                 self._spawn(self._send(command))
             else:
                 self._queue.put_nowait(command)
+        if self._governor.phase is Phase.STOPPED:
+            # Latched, maybe with no command of our own (console stop, safety key, lost link):
+            # nothing decided before the latch may still reach the belt.
+            self._clear_queue()
+            self._link.cancel_start()
         self._sync_state()
 
     def _notice(self, notice: Notice) -> None:
@@ -510,20 +517,29 @@ class SessionRunner:
         try:
             match command:
                 case StartBelt(speed_kmh=v):
-                    await link.start_at(v)
+                    try:
+                        await link.start_at(v)
+                        self._note_speed_sent(v)
+                    finally:
+                        await self._stop_if_latched()
                 case SetSpeed(speed_kmh=v):
+                    if not await self._pace(v):
+                        return
                     await link.set_target_speed(v)
+                    self._note_speed_sent(v)
                 case SetIncline(incline_pct=p):
                     if info is None or not info.can_set_incline:
                         return  # a flat treadmill: nothing to tilt
                     await link.set_target_inclination(p)
                 case StopBelt():
                     await link.stop()
+                    self._speed_sent = None
                 case PauseBelt():
                     await link.pause()
+                    self._speed_sent = None
             self._totals.commands += 1
         except StartCancelled:
-            logger.info("%s cancelled by a later stop", command)
+            logger.info("%s cancelled by a later stop", command)  # the stop undoes it
         except (NotConnected, ControlUnavailable) as error:
             if isinstance(command, StopBelt | PauseBelt):
                 logger.warning("could not send %s: %s", command, error)
@@ -531,6 +547,35 @@ class SessionRunner:
             self._command_failed(command, error)
         except (CommandError, LinkError) as error:
             self._command_failed(command, error)
+
+    async def _stop_if_latched(self) -> None:
+        """A start that reached the belt after the session latched (the console stop raced
+        the start's last step) is undone: the belt never runs while the session is stopped."""
+        if self._governor.phase is Phase.STOPPED and self._link.is_connected:
+            logger.warning("a start completed after a stop: stopping the belt again")
+            with contextlib.suppress(LinkError):
+                await self._link.stop()
+
+    def _note_speed_sent(self, kmh: float) -> None:
+        self._speed_sent = (self._clock.now(), kmh)
+
+    async def _pace(self, kmh: float) -> bool:
+        """Hold a speed increase until the acceleration allows it *on the wire*.
+
+        The governor paces increases by when it decides them; a slow link (answers late, a
+        start sequence still in flight) could otherwise deliver two steps back to back.
+        Returns False when the session latched meanwhile: the step is dropped.
+        """
+        if self._speed_sent is None:
+            return True
+        sent_at, sent = self._speed_sent
+        if kmh <= sent:
+            return True  # decreases go at once
+        accel = self._limits.accel(self._governor.direction)
+        due = sent_at + max(1.0, (kmh - sent) / accel)
+        if self._clock.now() < due:
+            await self._clock.sleep_until(due)
+        return self._governor.phase is not Phase.STOPPED
 
     def _command_failed(self, command: Command, error: Exception) -> None:
         logger.warning("%s failed: %s", command, error)
@@ -865,9 +910,7 @@ class SessionRunner:
         t = self._totals
         return {
             "reason": reason.value,
-            "stop_reason": None
-            if self._governor.stop_reason is None
-            else self._governor.stop_reason.value,
+            "stop_reason": self._summary_stop_reason(),
             "duration_s": round(self.session_time, 1),
             "distance_m": round(t.distance_m, 1),
             "forward_minutes": round(t.forward_s / 60, 2),
@@ -882,6 +925,12 @@ class SessionRunner:
             "segments_total": len(self._plan),
             "program": self._program.name if self._program else None,
         }
+
+    def _summary_stop_reason(self) -> str | None:
+        reason = self._final_stop_reason or self._governor.stop_reason
+        if reason is None:
+            return None
+        return reason.value
 
     @property
     def end_reason(self) -> EndReason | None:

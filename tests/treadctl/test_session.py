@@ -490,12 +490,6 @@ def test_a_stop_during_the_start_sequence_is_not_undone(stop: str, tmp_path: Pat
     run(scenario)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a console stop latches the governor with no command (safety.py _apply, "
-    "ConsoleStopped), so nothing cancels the start sequence in flight (session.py _send -> "
-    "link.start_at): start_or_resume follows and the belt runs while the session is stopped",
-)
 def test_a_console_stop_during_a_resume_is_not_undone(tmp_path: Path) -> None:
     # The person resumes in the app, then at once presses Stop on the treadmill (the belt is
     # paused, so the console's Stop is accepted) while the app's resume is still under way.
@@ -819,12 +813,6 @@ duration = "1 min"
     run(scenario)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the governor paces ramp steps by when it decides them (safety.py _move_speed, "
-    "last_increase_t), but session.py's command worker sends them when the link is free: "
-    "behind a slow start sequence, steps queue up and reach the treadmill back to back",
-)
 def test_ramp_steps_reach_a_slow_treadmill_no_faster_than_the_acceleration(
     tmp_path: Path,
 ) -> None:
