@@ -1,0 +1,156 @@
+"""Alarms: what happened and what to do, on screen until someone acknowledges it.
+
+Shape::
+
+    ALARMS: {NoticeKind: AlarmText}     which engine notices are alarms, and their words
+    AlarmBanner(bridge)                  one row per active alarm kind, newest on top
+        alarm_raised(Alarm)              for the cues (sound, speech)
+        active_kinds / acknowledge(kind)
+
+An alarm of a kind already showing updates its row (the time and message) rather than
+stacking: a flapping link must not bury the STOP button under identical banners. Rows leave
+only by their Acknowledge button (Enter on it works too: see ``controls.StopKeyFilter``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from treadctl.safety import Notice, NoticeKind
+from ui.bridge import Bridge
+
+
+@dataclass(frozen=True)
+class AlarmText:
+    title: str
+    todo: str  # what the person should do now
+    spoken: str  # short, for speech
+    details: bool = True  # show the engine's message too (False: it only repeats the title)
+
+
+ALARMS: dict[NoticeKind, AlarmText] = {
+    NoticeKind.LINK_LOST: AlarmText(
+        "Connection to the treadmill lost",
+        "The app cannot stop the belt now: use the treadmill's own stop button or safety key. "
+        "The app reconnects by itself and then stops the belt; press Resume to go on.",
+        "Connection lost. Use the treadmill's own stop.",
+        details=False,
+    ),
+    NoticeKind.WATCHDOG: AlarmText(
+        "No data from the treadmill",
+        "The belt was told to stop. If it still moves, use the treadmill's own stop or safety "
+        "key. Check the treadmill, then press Resume.",
+        "No data from the treadmill. Stopping.",
+    ),
+    NoticeKind.HEART_RATE_HIGH: AlarmText(
+        "Heart rate over your maximum",
+        "The belt slows to walking. Slow your breathing; press Resume when you are ready, or "
+        "End session.",
+        "Heart rate high. Slowing down.",
+    ),
+    NoticeKind.COMMAND_FAILED: AlarmText(
+        "The treadmill refused a command",
+        "The belt was told to stop. If it still moves, use the treadmill's own stop or safety "
+        "key. Press Resume to try again.",
+        "Command failed. Stopping.",
+    ),
+    NoticeKind.LOG_FAILED: AlarmText(
+        "The session log cannot be written",
+        "The session goes on, but is not being saved. Check the disk space.",
+        "Session log failed.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Alarm:
+    kind: NoticeKind
+    text: AlarmText
+    message: str  # the engine's own words about what happened
+    at: str  # wall-clock time, so "since when" is answerable
+
+
+class _AlarmRow(QFrame):
+    def __init__(self, banner: AlarmBanner, alarm: Alarm) -> None:
+        super().__init__()
+        self.setObjectName("alarmRow")
+        self.kind = alarm.kind
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(14, 8, 10, 8)
+        icon = QLabel("⚠")
+        icon.setObjectName("alarmIcon")
+        texts = QVBoxLayout()
+        texts.setSpacing(2)
+        self.title = QLabel()
+        self.title.setObjectName("alarmTitle")
+        self.message = QLabel()
+        self.message.setObjectName("alarmMessage")
+        self.message.setWordWrap(True)
+        self.details = QLabel()
+        self.details.setObjectName("alarmDetails")
+        self.details.setWordWrap(True)
+        texts.addWidget(self.title)
+        texts.addWidget(self.message)
+        texts.addWidget(self.details)
+        self.ack = QPushButton("Acknowledge")
+        self.ack.setObjectName("ackButton")
+        self.ack.clicked.connect(lambda: banner.acknowledge(self.kind))
+        layout.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(texts, 1)
+        layout.addWidget(self.ack, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.set_alarm(alarm)
+
+    def set_alarm(self, alarm: Alarm) -> None:
+        self.title.setText(f"{alarm.text.title}  ({alarm.at})")
+        self.message.setText(alarm.text.todo)
+        self.details.setText(alarm.message)
+        self.details.setVisible(alarm.text.details)
+        self.setAccessibleName(f"Alarm: {alarm.text.title}")
+
+
+class AlarmBanner(QWidget):
+    alarm_raised = Signal(object)  # Alarm
+
+    def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("alarmBanner")
+        self._rows: dict[NoticeKind, _AlarmRow] = {}
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(4)
+        bridge.notice.connect(self.on_notice)
+        self.hide()
+
+    @property
+    def active_kinds(self) -> list[NoticeKind]:
+        return list(self._rows)
+
+    def row(self, kind: NoticeKind) -> _AlarmRow | None:
+        return self._rows.get(kind)
+
+    def on_notice(self, notice: Notice) -> None:
+        text = ALARMS.get(notice.kind)
+        if text is None:
+            return
+        alarm = Alarm(notice.kind, text, notice.message, time.strftime("%H:%M:%S"))
+        row = self._rows.get(notice.kind)
+        if row is None:
+            row = _AlarmRow(self, alarm)
+            self._rows[notice.kind] = row
+            self._layout.insertWidget(0, row)
+        else:
+            row.set_alarm(alarm)
+        self.show()
+        self.alarm_raised.emit(alarm)
+
+    def acknowledge(self, kind: NoticeKind) -> None:
+        row = self._rows.pop(kind, None)
+        if row is not None:
+            row.hide()
+            row.deleteLater()
+        if not self._rows:
+            self.hide()

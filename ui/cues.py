@@ -1,0 +1,218 @@
+"""Cues for a person who may be facing away: the TURN AROUND overlay, speech and sounds.
+
+Shape::
+
+    Speaker(engine=None, enabled=True)      QTextToSpeech, or nothing where it cannot speak
+    SoundPlayer(enabled=True)               QSoundEffect per sound in resources/sounds/
+    Cues(bridge, overlay, alarms, speaker, sounds)
+        Countdown(turnaround=True)          overlay "TURN AROUND" + count; "turn around in 3, 2, 1"
+        Countdown                           countdown beep; "next segment in 3, 2, 1"
+        TURNAROUND_STARTED / _COUNTDOWN     overlay while the belt slows and holds
+        DIRECTION_CHANGED                   overlay "NOW FACING …" for a moment, start sound
+        SegmentStarted                      start sound; speak the label and the step's cue
+        AlarmBanner.alarm_raised            alarm sound; speak the alarm's short text
+        a stop / the end                    overlay away
+
+Sound and speech are optional extras. A system with no voice or no audio device gets a Speaker
+or SoundPlayer that does nothing; any failure at construction or while playing is logged once
+and swallowed, because a cue must never be the reason a session breaks.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, QUrl
+
+from treadctl.limits import Direction
+from treadctl.safety import Notice, NoticeKind
+from treadctl.session import Countdown, SegmentStarted, SessionState, StateChanged
+from ui.alarms import Alarm, AlarmBanner
+from ui.bridge import Bridge
+from ui.overlay import TurnaroundOverlay
+
+logger = logging.getLogger(__name__)
+
+SOUNDS_DIR = Path(__file__).resolve().parent.parent / "resources" / "sounds"
+SOUND_NAMES = ("start", "countdown", "alarm")
+
+#: How long "NOW FACING …" stays up after the flip.
+FACING_CUE_MS = 2500
+
+
+class Speaker:
+    """Says short phrases, or silently does nothing where there is no usable voice."""
+
+    def __init__(self, engine: str | None = None, *, enabled: bool = True) -> None:
+        self._tts = None
+        self.spoken: list[str] = []  # what was asked, for tests and the log
+        if not enabled:
+            return
+        try:
+            from PySide6.QtTextToSpeech import QTextToSpeech
+
+            tts = QTextToSpeech(engine) if engine else QTextToSpeech()
+            if tts.state() == QTextToSpeech.State.Error:
+                logger.info("no speech: %s", tts.errorString() or "engine failed to start")
+                return
+        except (ImportError, RuntimeError) as error:
+            logger.info("no speech: %s", error)
+            return
+        self._tts = tts
+
+    @property
+    def available(self) -> bool:
+        return self._tts is not None
+
+    def say(self, text: str) -> None:
+        self.spoken.append(text)
+        tts = self._tts
+        if tts is None:
+            return
+        try:
+            # say() interrupts what is being said: a stale "3" must not delay the "2".
+            tts.say(text)
+        except RuntimeError as error:
+            logger.warning("speech failed, going quiet: %s", error)
+            self._tts = None
+
+
+class SoundPlayer:
+    """Plays the cue sounds, or nothing where there is no audio."""
+
+    def __init__(self, *, enabled: bool = True, directory: Path = SOUNDS_DIR) -> None:
+        self._effects: dict[str, object] = {}
+        self.played: list[str] = []
+        if not enabled:
+            return
+        try:
+            from PySide6.QtMultimedia import QSoundEffect
+        except ImportError as error:
+            logger.info("no sounds: %s", error)
+            return
+        for name in SOUND_NAMES:
+            path = directory / f"{name}.wav"
+            if not path.exists():
+                continue
+            effect = QSoundEffect()
+            effect.setSource(QUrl.fromLocalFile(str(path)))
+            effect.setVolume(0.8)
+            self._effects[name] = effect
+
+    def play(self, name: str) -> None:
+        self.played.append(name)
+        effect = self._effects.get(name)
+        if effect is None:
+            return
+        try:
+            effect.play()  # type: ignore[attr-defined]
+        except RuntimeError as error:
+            logger.warning("sound %s failed, going quiet: %s", name, error)
+            self._effects.clear()
+
+
+class Cues(QObject):
+    def __init__(
+        self,
+        bridge: Bridge,
+        overlay: TurnaroundOverlay,
+        alarms: AlarmBanner,
+        speaker: Speaker,
+        sounds: SoundPlayer,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._overlay = overlay
+        self._speaker = speaker
+        self._sounds = sounds
+        # The last count spoken: the first number of a run is said in full, then just numbers.
+        self._last_count: int | None = None
+        self._facing_timer = QTimer(self)
+        self._facing_timer.setSingleShot(True)
+        self._facing_timer.setInterval(FACING_CUE_MS)
+        self._facing_timer.timeout.connect(self.on_facing_timeout)
+        bridge.countdown.connect(self.on_countdown)
+        bridge.notice.connect(self.on_notice)
+        bridge.segment_started.connect(self.on_segment_started)
+        bridge.state_changed.connect(self.on_state_changed)
+        bridge.session_finished.connect(self.on_session_finished)
+        alarms.alarm_raised.connect(self.on_alarm)
+
+    def _count(self, seconds: int, phrase: str) -> None:
+        """Speak ``phrase`` with the number the first time, then just the numbers."""
+        first = self._last_count is None or seconds >= self._last_count
+        self._last_count = seconds
+        self._speaker.say(f"{phrase} {seconds}" if first else str(seconds))
+
+    def on_countdown(self, event: Countdown) -> None:
+        self._sounds.play("countdown")
+        nxt = event.next
+        if event.turnaround and nxt is not None:
+            to = nxt.segment.direction
+            self._show(
+                "TURN AROUND",
+                f"Next: face {to.value.upper()}. The belt slows down in",
+                event.seconds,
+                to,
+            )
+            self._count(event.seconds, "Turn around in")
+        else:
+            self._count(event.seconds, "Next segment in")
+
+    def on_notice(self, notice: Notice) -> None:
+        data = notice.data
+        match notice.kind:
+            case NoticeKind.TURNAROUND_STARTED:
+                to = Direction(data.get("to", Direction.BACKWARD.value))
+                self._show(
+                    "TURN AROUND", f"Slowing down. Get ready to face {to.value.upper()}", None, to
+                )
+                self._last_count = None
+                self._speaker.say("Slowing down. Get ready to turn around.")
+            case NoticeKind.TURNAROUND_COUNTDOWN:
+                to = Direction(data.get("to", Direction.BACKWARD.value))
+                seconds = int(data.get("seconds", 0))
+                self._show("TURN AROUND", f"Face {to.value.upper()} in", seconds, to)
+                self._sounds.play("countdown")
+                self._count(seconds, "Turn around in")
+            case NoticeKind.DIRECTION_CHANGED:
+                to = Direction(data.get("direction", Direction.FORWARD.value))
+                self._last_count = None
+                if self._overlay.isVisible():
+                    self._show(f"NOW FACING {to.value.upper()}", "", None, to)
+                    self._facing_timer.start()
+                self._sounds.play("start")
+                self._speaker.say(f"Now facing {to.value}.")
+            case NoticeKind.STOPPED:
+                self._hide()
+
+    def on_segment_started(self, event: SegmentStarted) -> None:
+        seg = event.planned.segment
+        self._last_count = None
+        self._sounds.play("start")
+        words = seg.label if not seg.cue else f"{seg.label}. {seg.cue}"
+        self._speaker.say(words)
+
+    def on_state_changed(self, event: StateChanged) -> None:
+        if event.state in (SessionState.STOPPED, SessionState.RESTING, SessionState.FINISHED):
+            self._hide()
+
+    def on_session_finished(self, *_: object) -> None:
+        self._hide()
+
+    def on_alarm(self, alarm: Alarm) -> None:
+        self._sounds.play("alarm")
+        self._speaker.say(alarm.text.spoken)
+
+    def on_facing_timeout(self) -> None:
+        self._overlay.hide_cue()
+
+    def _show(self, headline: str, detail: str, count: int | None, to: Direction) -> None:
+        self._facing_timer.stop()
+        self._overlay.show_cue(headline, detail, count, to)
+
+    def _hide(self) -> None:
+        self._facing_timer.stop()
+        self._last_count = None
+        self._overlay.hide_cue()

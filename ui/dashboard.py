@@ -1,0 +1,498 @@
+"""The dashboard: what a person on the belt reads from 2–3 m, often over a shoulder.
+
+Shape::
+
+    Dashboard(bridge)
+     ├── DirectionIndicator     FORWARD (blue, ▲) / BACKWARD (amber, ▼) / TURNING → …
+     ├── speed                  measured, very large; the commanded target under it
+     ├── state pill + status    RUNNING / STOPPED — press Resume …; the latest engine notice
+     ├── countdown              "Next segment in 3" / "TURN AROUND in 3"
+     ├── Readout tiles          incline, distance, elapsed, remaining, heart rate, energy
+     ├── segment lines          now / next / the step's cue
+     ├── progress bar + timeline (ProfileChart with a cursor)
+     ├── manual row             speed −/+, incline −/+, turn around (manual sessions only)
+     └── LivePlot
+
+Only renders bridge signals; its buttons call bridge intents (which call the runner). The
+session's remaining time adds the plan's estimated durations of the segments still to come to
+what the runner says is left of the current one: display arithmetic, nothing the belt obeys.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPolygonF
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from treadctl.limits import Direction
+from treadctl.link import Sample
+from treadctl.program import PlannedSegment
+from treadctl.safety import Notice, NoticeKind, SetTarget
+from treadctl.session import (
+    Countdown,
+    Progress,
+    SegmentStarted,
+    SessionFinished,
+    SessionState,
+    StateChanged,
+)
+from ui import colors, format
+from ui.bridge import Bridge, SessionInfo, SessionKind
+from ui.fonts import fitted_font
+from ui.plot import LivePlot
+from ui.profile_chart import ProfileChart
+
+_STATE_TEXT = {
+    SessionState.READY: "READY",
+    SessionState.RUNNING: "RUNNING",
+    SessionState.TURNAROUND: "TURNAROUND",
+    SessionState.STOPPED: "STOPPED — press Resume to go on",
+    SessionState.RESTING: "REST — belt stopped",
+    SessionState.FINISHED: "FINISHED",
+}
+
+
+def _polish(widget: QWidget) -> None:
+    """Re-apply the stylesheet after a dynamic property changed."""
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
+
+
+class DirectionIndicator(QWidget):
+    """Which way the person faces, as a coloured block with an arrow: readable at a glance."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._direction = Direction.FORWARD
+        self._turning_to: Direction | None = None
+        self.setMinimumSize(300, 150)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAccessibleName("direction")
+
+    def sizeHint(self) -> QSize:
+        return QSize(460, 220)
+
+    @property
+    def direction(self) -> Direction:
+        return self._direction
+
+    @property
+    def text(self) -> str:
+        if self._turning_to is not None:
+            return f"TURN → {self._turning_to.value.upper()}"
+        return self._direction.value.upper()
+
+    def set_direction(self, direction: Direction, turning_to: Direction | None = None) -> None:
+        if (direction, turning_to) == (self._direction, self._turning_to):
+            return
+        self._direction, self._turning_to = direction, turning_to
+        self.setAccessibleDescription(self.text)
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        try:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            shown = self._turning_to or self._direction
+            fill = QColor(colors.BACKWARD if shown is Direction.BACKWARD else colors.FORWARD)
+            rect = QRectF(self.rect()).adjusted(2, 2, -2, -2)
+            painter.setPen(Qt.PenStyle.NoPen)
+            if self._turning_to is not None:
+                # Striped while turning: the new direction's colour on the panel colour.
+                painter.setBrush(QColor(colors.PANEL))
+                painter.drawRoundedRect(rect, 14, 14)
+                painter.setBrush(fill)
+                painter.drawRoundedRect(rect.adjusted(8, 8, -8, -8), 10, 10)
+            else:
+                painter.setBrush(fill)
+                painter.drawRoundedRect(rect, 14, 14)
+            ink = QColor(colors.BACKGROUND)
+            h = rect.height()
+            arrow_w = min(h * 0.55, rect.width() * 0.28)
+            cx = rect.left() + 20 + arrow_w / 2
+            top, bottom = rect.top() + h * 0.18, rect.bottom() - h * 0.18
+            half = arrow_w / 2
+            shaft = arrow_w * 0.18
+            head = (bottom - top) * 0.45
+            if shown is Direction.FORWARD:
+                points = [
+                    (cx, top), (cx + half, top + head), (cx + shaft, top + head),
+                    (cx + shaft, bottom), (cx - shaft, bottom), (cx - shaft, top + head),
+                    (cx - half, top + head),
+                ]  # fmt: skip
+            else:
+                points = [
+                    (cx, bottom), (cx + half, bottom - head), (cx + shaft, bottom - head),
+                    (cx + shaft, top), (cx - shaft, top), (cx - shaft, bottom - head),
+                    (cx - half, bottom - head),
+                ]  # fmt: skip
+            painter.setBrush(ink)
+            painter.drawPolygon(QPolygonF([QPointF(x, y) for x, y in points]))
+            text_rect = rect.adjusted(arrow_w + 36, 0, -14, 0)
+            word = shown.value.upper()
+            # Both words at the size of the longer one: FORWARD and BACKWARD look alike.
+            font = fitted_font(self.font(), "BACKWARD", text_rect.width(), h * 0.36)
+            painter.setPen(ink)
+            if self._turning_to is not None:
+                small = QFont(font)
+                small.setPixelSize(max(10, font.pixelSize() // 2))
+                painter.setFont(small)
+                painter.drawText(
+                    text_rect.adjusted(0, 0, 0, -h * 0.5),
+                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
+                    "TURN TO FACE",
+                )
+                painter.setFont(font)
+                painter.drawText(
+                    text_rect.adjusted(0, h * 0.5, 0, 0),
+                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
+                    word,
+                )
+            else:
+                painter.setFont(font)
+                painter.drawText(
+                    text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, word
+                )
+        finally:
+            painter.end()
+
+
+class Readout(QFrame):
+    """A caption over a large value."""
+
+    def __init__(self, caption: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("readout")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 8, 14, 10)
+        layout.setSpacing(0)
+        self._caption = QLabel(caption)
+        self._caption.setObjectName("readoutCaption")
+        self._value = QLabel(format.DASH)
+        self._value.setObjectName("readoutValue")
+        layout.addWidget(self._caption)
+        layout.addWidget(self._value)
+        self.setAccessibleName(caption)
+
+    @property
+    def value(self) -> str:
+        return self._value.text()
+
+    def set_value(self, text: str) -> None:
+        self._value.setText(text)
+
+
+class Dashboard(QWidget):
+    def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("dashboard")
+        self._bridge = bridge
+        self._plan: tuple[PlannedSegment, ...] = ()
+        self._estimates: list[float] = []
+        self._kind: SessionKind | None = None
+        self._build()
+        self._connect_bridge()
+        self._show_no_session()
+
+    # -- building -------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.direction = DirectionIndicator()
+        self.speed = QLabel(format.DASH)
+        self.speed.setObjectName("speedValue")
+        self.speed.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.speed.setAccessibleName("speed")
+        unit = QLabel("km/h")
+        unit.setObjectName("speedUnit")
+        self.target = QLabel("")
+        self.target.setObjectName("targetValue")
+        speed_box = QGridLayout()
+        speed_box.setSpacing(0)
+        speed_box.addWidget(self.speed, 0, 0, 2, 1)
+        speed_box.addWidget(unit, 0, 1, Qt.AlignmentFlag.AlignBottom)
+        speed_box.addWidget(self.target, 1, 1, Qt.AlignmentFlag.AlignTop)
+
+        self.state = QLabel("")
+        self.state.setObjectName("statePill")
+        self.state.setWordWrap(True)
+        self.state.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.countdown = QLabel("")
+        self.countdown.setObjectName("countdown")
+        self.countdown.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.status = QLabel("")
+        self.status.setObjectName("statusLine")
+        self.status.setWordWrap(True)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        side = QVBoxLayout()
+        side.addWidget(self.state)
+        side.addWidget(self.countdown, 1)
+        side.addWidget(self.status)
+
+        top = QHBoxLayout()
+        top.addWidget(self.direction, 5)
+        top.addLayout(speed_box, 5)
+        top.addLayout(side, 4)
+
+        self.incline = Readout("INCLINE")
+        self.distance = Readout("DISTANCE")
+        self.elapsed = Readout("ELAPSED")
+        self.remaining = Readout("REMAINING")
+        self.heart_rate = Readout("HEART RATE")
+        self.energy = Readout("ENERGY")
+        tiles = QHBoxLayout()
+        for tile in (
+            self.incline,
+            self.distance,
+            self.elapsed,
+            self.remaining,
+            self.heart_rate,
+            self.energy,
+        ):
+            tiles.addWidget(tile)
+
+        # Wrapped, not elided or clipped: a long label must neither widen the window nor lose
+        # the words that say what comes next.
+        self.segment_now = QLabel("")
+        self.segment_now.setObjectName("segmentNow")
+        self.segment_now.setWordWrap(True)
+        self.segment_next = QLabel("")
+        self.segment_next.setObjectName("segmentNext")
+        self.segment_next.setWordWrap(True)
+        self.cue = QLabel("")
+        self.cue.setObjectName("cueLine")
+        self.cue.setWordWrap(True)
+
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setObjectName("sessionProgress")
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setTextVisible(False)
+        self.progress_bar.setFixedHeight(14)
+        self.timeline = ProfileChart(compact=True)
+        self.timeline.setFixedHeight(46)
+
+        self.manual = QWidget()
+        manual = QHBoxLayout(self.manual)
+        manual.setContentsMargins(0, 0, 0, 0)
+        self.manual_label = QLabel("")
+        self.manual_label.setObjectName("manualTarget")
+        self.manual_label.setWordWrap(True)
+        manual.addWidget(self.manual_label, 1)
+        self.manual_buttons: dict[str, QPushButton] = {}
+        for key, text, slot in (
+            ("speed_down", "Speed −", self.on_speed_down),
+            ("speed_up", "Speed +", self.on_speed_up),
+            ("incline_down", "Incline −", self.on_incline_down),
+            ("incline_up", "Incline +", self.on_incline_up),
+            ("turn", "Turn around", self.on_turn),
+        ):
+            button = QPushButton(text)
+            button.setObjectName("manualButton")
+            button.clicked.connect(slot)
+            manual.addWidget(button)
+            self.manual_buttons[key] = button
+
+        self.plot = LivePlot()
+        self.plot.setMinimumHeight(160)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(8)
+        layout.addLayout(top, 5)
+        layout.addLayout(tiles, 2)
+        layout.addWidget(self.segment_now)
+        layout.addWidget(self.segment_next)
+        layout.addWidget(self.cue)
+        layout.addWidget(self.progress_bar)
+        layout.addWidget(self.timeline)
+        layout.addWidget(self.manual)
+        layout.addWidget(self.plot, 4)
+
+    def _connect_bridge(self) -> None:
+        b = self._bridge
+        b.sample.connect(self.on_sample)
+        b.session_started.connect(self.on_session_started)
+        b.segment_started.connect(self.on_segment_started)
+        b.countdown.connect(self.on_countdown)
+        b.progress.connect(self.on_progress)
+        b.state_changed.connect(self.on_state_changed)
+        b.notice.connect(self.on_notice)
+        b.session_finished.connect(self.on_session_finished)
+        b.manual_target_changed.connect(self.on_manual_target_changed)
+        b.message.connect(self.on_message)
+
+    # -- slots: engine → screen -----------------------------------------------------------------
+
+    def _show_no_session(self) -> None:
+        self._set_state_pill("NO SESSION", "idle")
+        self.segment_now.setText("No session running: pick a program, or start a manual session.")
+        self.segment_next.setText("")
+        self.cue.setText("")
+        self.manual.setVisible(False)
+
+    def on_sample(self, sample: Sample) -> None:
+        self.speed.setText(format.speed(sample.speed_kmh))
+        self.incline.set_value(format.incline(sample.incline_pct))
+        if not self._bridge.in_session and sample.heart_rate_bpm is not None:
+            self.heart_rate.set_value(f"{sample.heart_rate_bpm} bpm")
+
+    def on_session_started(self, info: SessionInfo) -> None:
+        self._kind = info.kind
+        self._plan = info.plan
+        self._estimates = [p.segment.estimated_duration_s() for p in info.plan]
+        self.plot.on_session_started()
+        self.timeline.set_profile(info.program.profile() if info.program is not None else [])
+        self.timeline.setVisible(info.program is not None)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setVisible(info.program is not None)
+        self.manual.setVisible(info.kind is SessionKind.MANUAL)
+        self.countdown.setText("")
+        self.status.setText("")
+        self.cue.setText("")
+        for tile in (self.distance, self.elapsed, self.remaining, self.energy, self.heart_rate):
+            tile.set_value(format.DASH)
+        if info.kind is SessionKind.MANUAL:
+            self.segment_now.setText("Manual session")
+            self.segment_next.setText("Speed and incline with the buttons below.")
+        else:
+            name = info.program.name if info.program is not None else ""
+            self.segment_now.setText(name)
+            self.segment_next.setText("")
+        self._set_state_pill(_STATE_TEXT[SessionState.READY], SessionState.READY.value)
+
+    def on_segment_started(self, event: SegmentStarted) -> None:
+        p = event.planned
+        seg = p.segment
+        where = f"  ·  {p.position}" if p.position else ""
+        self.segment_now.setText(
+            f"Now {p.index + 1}/{p.total}: {seg.label}{where}  —  {self._describe(p)}"
+        )
+        nxt = event.next
+        self.segment_next.setText(
+            f"Next: {nxt.segment.label}  —  {self._describe(nxt)}" if nxt else "Next: finish"
+        )
+        self.cue.setText(seg.cue or "")
+        self.countdown.setText("")
+        self.plot.on_segment_started(event)
+
+    @staticmethod
+    def _describe(p: PlannedSegment) -> str:
+        seg = p.segment
+        if seg.rest:
+            return f"rest {format.clock(seg.duration_s)}"
+        span = (
+            format.clock(seg.duration_s)
+            if seg.duration_s is not None
+            else format.distance(seg.distance_m)
+        )
+        return f"{seg.direction.value} {seg.speed_kmh:g} km/h, {seg.incline_pct:g} %, {span}"
+
+    def on_countdown(self, event: Countdown) -> None:
+        if event.turnaround:
+            self.countdown.setText(f"TURN AROUND in {event.seconds}")
+        else:
+            self.countdown.setText(f"Next segment in {event.seconds}")
+        self.countdown.setProperty("turnaround", event.turnaround)
+        _polish(self.countdown)
+
+    def on_progress(self, progress: Progress, distance_m: float) -> None:
+        self.plot.on_progress(progress)
+        turning = self._turning_to(progress)
+        self.direction.set_direction(progress.direction, turning)
+        self.target.setText(f"target {progress.target_speed_kmh:.1f}")
+        self.distance.set_value(format.distance(distance_m))
+        self.elapsed.set_value(format.clock(progress.t))
+        self.energy.set_value(f"{progress.energy_kcal:.0f} kcal")
+        hr = progress.heart_rate_bpm
+        self.heart_rate.set_value(format.DASH if hr is None else f"{hr} bpm")
+        index = progress.segment_index
+        if index is None or not self._plan:
+            self.remaining.set_value(format.DASH)
+            return
+        seg = self._plan[index].segment
+        left = progress.segment_remaining_s
+        if left is None and progress.segment_remaining_m is not None and seg.speed_kmh > 0:
+            left = progress.segment_remaining_m / (seg.speed_kmh / 3.6)
+        left = left or 0.0
+        later = sum(self._estimates[index + 1 :])
+        done = sum(self._estimates[:index]) + progress.segment_elapsed_s
+        self.remaining.set_value(format.clock(left + later))
+        total = done + left + later
+        if total > 0:
+            self.progress_bar.setValue(int(1000 * done / total))
+        self.timeline.set_position(done)
+
+    def _turning_to(self, progress: Progress) -> Direction | None:
+        if progress.state is not SessionState.TURNAROUND:
+            return None
+        return Direction.BACKWARD if progress.direction is Direction.FORWARD else Direction.FORWARD
+
+    def on_state_changed(self, event: StateChanged) -> None:
+        self._set_state_pill(_STATE_TEXT[event.state], event.state.value)
+        if event.state is not SessionState.TURNAROUND:
+            self.direction.set_direction(self.direction.direction)
+        if event.state in (SessionState.STOPPED, SessionState.FINISHED):
+            self.countdown.setText("")
+
+    def _set_state_pill(self, text: str, state: str) -> None:
+        self.state.setText(text)
+        self.state.setProperty("state", state)
+        _polish(self.state)
+
+    def on_notice(self, notice: Notice) -> None:
+        if notice.kind is NoticeKind.TURNAROUND_COUNTDOWN:
+            return  # the overlay counts; the status line keeps the turnaround's reason
+        self.status.setText(notice.message)
+
+    def on_message(self, text: str) -> None:
+        self.status.setText(text)
+
+    def on_session_finished(self, event: SessionFinished, log_path: Path | None) -> None:
+        s: dict[str, Any] = event.summary
+        self._kind = None
+        self.manual.setVisible(False)
+        self.countdown.setText("")
+        self._set_state_pill(f"SESSION {event.reason.value.upper()}", "finished")
+        self.segment_now.setText(
+            f"{format.distance(s.get('distance_m'))} in {format.clock(s.get('duration_s'))}  ·  "
+            f"backward {s.get('backward_minutes', 0):.1f} min  ·  "
+            f"{s.get('energy_kcal', 0):.0f} kcal"
+        )
+        self.segment_next.setText(f"Log: {log_path}" if log_path else "")
+        self.cue.setText("")
+
+    def on_manual_target_changed(self, target: SetTarget) -> None:
+        self.manual_label.setText(
+            f"Manual target: {target.speed_kmh:.1f} km/h  ·  {target.incline_pct:g} %  ·  "
+            f"{target.direction.value}"
+        )
+
+    # -- slots: buttons → intents ---------------------------------------------------------------
+
+    def on_speed_up(self) -> None:
+        self._bridge.manual_speed(+1)
+
+    def on_speed_down(self) -> None:
+        self._bridge.manual_speed(-1)
+
+    def on_incline_up(self) -> None:
+        self._bridge.manual_incline(+1)
+
+    def on_incline_down(self) -> None:
+        self._bridge.manual_incline(-1)
+
+    def on_turn(self) -> None:
+        self._bridge.manual_turn()

@@ -1,0 +1,223 @@
+"""The program picker: built-in programs and files, each with its profile before it starts.
+
+Shape: ``ProgramView(bridge, programs)``: a list (name, length, backward minutes), and for the
+selected program its description, a ``ProfileChart``, its figures, the limit notices (the
+program is shown — and run — fitted to the limits, as the headless ``run`` does; the governor
+checks every command again), and Start / Manual session / Open file… buttons. Start calls
+``bridge.start_program``; the window turns to the dashboard on the bridge's ``session_started``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from treadctl.limits import Direction
+from treadctl.program import Program, ProgramError, clamp, load_program
+from ui import format
+from ui.bridge import Bridge
+from ui.profile_chart import ProfileChart
+
+_PROGRAM_ROLE = Qt.ItemDataRole.UserRole
+
+
+class ProgramView(QWidget):
+    def __init__(
+        self, bridge: Bridge, programs: Sequence[Program], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("programView")
+        self._bridge = bridge
+        self._programs: list[Program] = []
+        self._dialog: QFileDialog | None = None
+
+        title = QLabel("Programs")
+        title.setObjectName("pageTitle")
+        self.list = QListWidget()
+        self.list.setObjectName("programList")
+        self.list.currentItemChanged.connect(self.on_current_changed)
+        self.list.itemActivated.connect(self.on_item_activated)
+        self.list.setMinimumWidth(260)
+        # Long names wrap instead of hiding their ends behind a horizontal scroll bar.
+        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.open_button = QPushButton("Open program file…")
+        self.open_button.clicked.connect(self.on_open_clicked)
+        left = QVBoxLayout()
+        left.addWidget(title)
+        left.addWidget(self.list, 1)
+        left.addWidget(self.open_button)
+
+        self.name = QLabel("")
+        self.name.setObjectName("programName")
+        self.name.setWordWrap(True)
+        self.description = QLabel("")
+        self.description.setObjectName("programDescription")
+        self.description.setWordWrap(True)
+        self.description.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.description.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.chart = ProfileChart()
+        self.chart.setMinimumHeight(220)
+        self.figures: dict[str, QLabel] = {}
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(28)
+        for index, (key, caption) in enumerate(
+            (
+                ("total", "TOTAL"),
+                ("backward", "BACKWARD"),
+                ("longest", "LONGEST BOUT"),
+                ("segments", "SEGMENTS"),
+            )
+        ):
+            cap = QLabel(caption)
+            cap.setObjectName("readoutCaption")
+            value = QLabel(format.DASH)
+            value.setObjectName("figureValue")
+            # Two by two: fits a 1280-pixel-wide window next to the simulated console.
+            row, column = divmod(index, 2)
+            grid.addWidget(cap, row * 2, column)
+            grid.addWidget(value, row * 2 + 1, column)
+            self.figures[key] = value
+        self.notices = QLabel("")
+        self.notices.setObjectName("clampNotices")
+        self.notices.setWordWrap(True)
+        self.start_button = QPushButton("Start program")
+        self.start_button.setObjectName("primaryButton")
+        self.start_button.clicked.connect(self.on_start_clicked)
+        self.manual_button = QPushButton("Manual session")
+        self.manual_button.clicked.connect(self.on_manual_clicked)
+        self.hint = QLabel("")
+        self.hint.setObjectName("dimNote")
+        self.hint.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.manual_button)
+        buttons.addWidget(self.hint, 1)
+        right = QVBoxLayout()
+        right.setSpacing(12)
+        right.addWidget(self.name)
+        right.addWidget(self.description)
+        right.addWidget(self.chart, 1)
+        right.addLayout(grid)
+        right.addWidget(self.notices)
+        right.addLayout(buttons)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(24, 18, 24, 18)
+        layout.setSpacing(24)
+        layout.addLayout(left, 3)
+        layout.addLayout(right, 6)
+
+        bridge.connected.connect(self.on_link_changed)
+        bridge.reconnected.connect(self.on_link_changed)
+        bridge.link_down.connect(self.on_link_changed)
+        for program in programs:
+            self.add_program(program)
+        if self.list.count():
+            self.list.setCurrentRow(0)
+        self.on_link_changed()
+
+    # -- state ----------------------------------------------------------------------------------
+
+    def add_program(self, program: Program) -> QListWidgetItem:
+        fitted, _ = clamp(program, self._bridge.limits)
+        self._programs.append(program)
+        minutes = fitted.estimated_duration_s() / 60
+        item = QListWidgetItem(
+            f"{program.name}\n{format.minutes(minutes)}  ·  "
+            f"{format.minutes(fitted.backward_minutes())} backward"
+        )
+        item.setData(_PROGRAM_ROLE, len(self._programs) - 1)
+        item.setToolTip(program.source or "")
+        self.list.addItem(item)
+        return item
+
+    def selected_program(self) -> Program | None:
+        item = self.list.currentItem()
+        if item is None:
+            return None
+        return self._programs[int(item.data(_PROGRAM_ROLE))]
+
+    def _fitted(self) -> tuple[Program | None, list[str]]:
+        program = self.selected_program()
+        if program is None:
+            return None, []
+        fitted, notices = clamp(program, self._bridge.limits)
+        return fitted, [str(n) for n in notices]
+
+    # -- slots ----------------------------------------------------------------------------------
+
+    def on_link_changed(self, *_: object) -> None:
+        connected = self._bridge.is_connected
+        has = self.selected_program() is not None
+        self.start_button.setEnabled(connected and has)
+        self.manual_button.setEnabled(connected)
+        self.hint.setText("" if connected else "Connect to a treadmill first.")
+
+    def on_current_changed(self, current: QListWidgetItem | None, *_: object) -> None:
+        program, notices = self._fitted()
+        if program is None:
+            return
+        self.name.setText(program.name)
+        self.description.setText(" ".join(program.description.split()))
+        self.chart.set_profile(program.profile())
+        self.figures["total"].setText(format.clock(program.estimated_duration_s()))
+        self.figures["backward"].setText(format.minutes(program.backward_minutes()))
+        self.figures["longest"].setText(format.minutes(program.longest_backward_minutes()))
+        segments = program.segments()
+        backward = sum(
+            1 for p in segments if p.segment.direction is Direction.BACKWARD and not p.segment.rest
+        )
+        self.figures["segments"].setText(f"{len(segments)} · {backward} back")
+        self.notices.setText("Fitted to your limits: " + "; ".join(notices) if notices else "")
+        self.notices.setVisible(bool(notices))
+        self.on_link_changed()
+
+    def on_item_activated(self, item: QListWidgetItem) -> None:
+        # Enter on a program starts nothing: starting a belt takes the Start button.
+        self.start_button.setFocus()
+
+    def on_start_clicked(self) -> None:
+        program, _ = self._fitted()
+        if program is not None:
+            self._bridge.start_program(program)
+
+    def on_manual_clicked(self) -> None:
+        self._bridge.start_manual()
+
+    def on_open_clicked(self) -> None:
+        # Non-modal: a modal dialog's nested event loop is no place to run a session from.
+        dialog = QFileDialog(self, "Open program", "", "Programs (*.toml)")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(self.on_file_selected)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._dialog = dialog
+        dialog.open()
+
+    def on_file_selected(self, path: str) -> None:
+        self._dialog = None
+        self.open_file(path)
+
+    def open_file(self, path: str) -> Program | None:
+        try:
+            program = load_program(path)
+        except ProgramError as error:
+            self.notices.setText(f"Cannot open the program: {error}")
+            self.notices.setVisible(True)
+            return None
+        item = self.add_program(program)
+        self.list.setCurrentItem(item)
+        return program
