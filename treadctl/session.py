@@ -46,6 +46,7 @@ from treadctl.link import (
     CommandError,
     ControlUnavailable,
     Disconnected,
+    HeartRateLink,
     HeartRateSample,
     LinkError,
     LinkEvent,
@@ -150,6 +151,8 @@ class Progress:
     energy_kcal: float
     heart_rate_bpm: int | None
     target_speed_kmh: float
+    distance_m: float = 0.0  # the session's distance so far (the treadmill's counter may reset)
+    session_remaining_s: float | None = None  # estimated, from the segments still to run
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,6 +288,15 @@ class SessionRunner:
     @property
     def session_time(self) -> float:
         return self._clock.now() - self._t0
+
+    def attach_heart_rate(self, strap: HeartRateLink) -> None:
+        """Take heart rate from a strap too (it wins over the treadmill's while fresh)."""
+        strap.add_listener(self._on_strap_event)
+
+    def _on_strap_event(self, event: LinkEvent) -> None:
+        # Only its readings: a strap dropping out is not the treadmill's link being lost.
+        if isinstance(event, HeartRateSample):
+            self._on_link_event(event)
 
     def add_listener(self, listener: SessionListener) -> None:
         self._listeners.append(listener)
@@ -708,8 +720,22 @@ class SessionRunner:
                 energy_kcal=self._energy.kcal,
                 heart_rate_bpm=hr,
                 target_speed_kmh=self._governor.commanded_speed_kmh,
+                distance_m=self._totals.distance_m,
+                session_remaining_s=self._session_remaining_s(remaining_s, remaining_m),
             )
         )
+
+    def _session_remaining_s(
+        self, segment_left_s: float | None, segment_left_m: float | None
+    ) -> float | None:
+        """This segment's time left plus the later segments' estimates (ramps not counted)."""
+        if not self._plan or self._index is None:
+            return None
+        seg = self._plan[self._index].segment
+        if segment_left_s is None and segment_left_m is not None:
+            segment_left_s = segment_left_m / max(seg.speed_kmh / 3.6, 0.1)
+        later = sum(p.segment.estimated_duration_s() for p in self._plan[self._index + 1 :])
+        return (segment_left_s or 0.0) + later
 
     def _account(self, direction: Direction, speed: float, moved: float, dt: float) -> None:
         t = self._totals

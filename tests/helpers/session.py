@@ -187,11 +187,14 @@ async def session(
     quirks: str = "standard",
     start: bool = True,
     command_timeout: float = 2.0,
+    with_strap: bool = False,
     **runner_kwargs: Any,
 ) -> AsyncIterator[Scenario]:
     """A running session; see the module docstring. Left unfinished, it is finished on exit."""
     clock = ManualClock()
-    async with VirtualWorld(clock, quirks=quirks, data_rate_hz=data_rate_hz) as world:
+    async with VirtualWorld(
+        clock, quirks=quirks, data_rate_hz=data_rate_hz, with_strap=with_strap
+    ) as world:
         link = TreadmillLink(
             clock,
             backends=BleakBackends(world.scanner_backend(), world.client_backend()),

@@ -938,3 +938,43 @@ def test_builtin_program_runs_to_completion(prog: Program, tmp_path: Path) -> No
                 assert "backward_budget_exhausted" in {n["notice"] for n in log.of_kind("notice")}
 
     run(scenario)
+
+
+def test_a_strap_feeds_heart_rate_and_its_loss_is_not_a_link_loss(tmp_path: Path) -> None:
+    from treadctl.link import BleakBackends, HeartRateLink
+
+    async def scenario() -> None:
+        async with session(tmp_path, TURN, Limits(max_heart_rate_bpm=150), with_strap=True) as scn:
+            strap_world = scn.world.strap
+            assert strap_world is not None and scn.world.strap_address is not None
+            strap = HeartRateLink(
+                scn.clock,
+                backends=BleakBackends(scn.world.scanner_backend(), scn.world.client_backend()),
+            )
+            await strap.connect(scn.world.strap_address)
+            scn.runner.attach_heart_rate(strap)
+            await reach(scn, "steady")
+            strap_world.bpm = 170
+            await scn.until(lambda: scn.runner.governor.heart_rate_hold, 10.0, "held")
+            await strap.disconnect()
+            await scn.run_for(2.0)
+            assert scn.runner.governor.stop_reason is None  # still running, held
+
+    run(scenario)
+
+
+def test_progress_carries_session_distance_and_time_left(tmp_path: Path) -> None:
+    from treadctl.session import Progress
+
+    async def scenario() -> None:
+        async with session(tmp_path, TURN) as scn:
+            await reach(scn, "steady")
+            progress = scn.events.of(Progress)
+            first, last = progress[0], progress[-1]
+            assert last.distance_m > first.distance_m >= 0
+            assert first.session_remaining_s is not None and last.session_remaining_s is not None
+            assert last.session_remaining_s < first.session_remaining_s
+            total = sum(p.segment.estimated_duration_s() for p in scn.runner.plan)
+            assert first.session_remaining_s <= total + 1e-6
+
+    run(scenario)
