@@ -386,20 +386,34 @@ class SessionRunner:
             if start:
                 self.start()
             ticker = loop.create_task(self._ticker())
+            ticker.add_done_callback(self._on_ticker_done)
             try:
                 reason = await self._finished
             finally:
                 ticker.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await ticker
+                # Its own failure, if any, was handled by _on_ticker_done.
+                await asyncio.gather(ticker, return_exceptions=True)
             await self._wind_down(reason)
             return reason
+        except BaseException:
+            # A bug here (or the task being cancelled) must not leave a belt running.
+            logger.exception("session runner ended abnormally: stopping the belt")
+            with contextlib.suppress(LinkError):
+                await asyncio.shield(self._link.stop())
+            raise
         finally:
             self._link.remove_listener(self._on_link_event)
             if self._worker is not None:
                 self._worker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._worker
+
+    def _on_ticker_done(self, ticker: asyncio.Task[None]) -> None:
+        # The tick feeds the watchdog and the program clock; if it dies the session cannot go
+        # on safely, so it ends (and the belt is stopped) rather than hang.
+        if not ticker.cancelled() and ticker.exception() is not None:
+            logger.error("session tick failed", exc_info=ticker.exception())
+            self.finish(EndReason.ABORTED)
 
     async def _ticker(self) -> None:
         deadline = self._clock.now()

@@ -978,3 +978,32 @@ def test_progress_carries_session_distance_and_time_left(tmp_path: Path) -> None
             assert first.session_remaining_s <= total + 1e-6
 
     run(scenario)
+
+
+def test_a_crash_in_the_tick_ends_the_session_and_stops_the_belt(tmp_path: Path) -> None:
+    # A programming error inside the tick (here: a recorder that raises something it never
+    # should) must end the session with the belt stopped, not leave it running unwatched.
+    from treadctl.recorder import SessionRecorder
+
+    class ExplodingRecorder(SessionRecorder):
+        armed = False
+
+        def flush_if_due(self) -> bool:
+            if self.armed:
+                self.armed = False  # once: the point is what the runner does next
+                raise RuntimeError("bug")
+            return super().flush_if_due()
+
+    async def scenario() -> None:
+        async with session(tmp_path, TURN) as scn:
+            await reach(scn, "steady")
+            recorder = ExplodingRecorder(tmp_path / "other", scn.clock)
+            recorder.start({"program": None, "limits": {}})
+            scn.runner._recorder = recorder  # the tick's only call into the recorder
+            recorder.armed = True
+            await scn.run_for(3.0)
+            assert scn.runner.end_reason is EndReason.ABORTED
+            await scn.run_for(5.0)
+            assert scn.belt.state is not MachineState.RUNNING
+
+    run(scenario)
