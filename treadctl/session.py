@@ -450,6 +450,8 @@ class SessionRunner:
 
     def _log(self, write: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Write to the session log; a failing disk is reported once and never stops control."""
+        if self._recorder is not None and self._recorder.closed:
+            return  # the session has ended: a late stop must still reach the belt
         try:
             write(*args, **kwargs)
         except SessionLogError as error:
@@ -478,14 +480,17 @@ class SessionRunner:
         return BeltReading(r.speed_kmh, r.incline_pct, hr, self._last_sample_t, r.connected)
 
     def _carry_out(self, decision: Decision) -> None:
-        for notice in decision.notices:
-            self._notice(notice)
+        # Commands before notices: a notice's listeners (the window relayouting, the log)
+        # must not delay a stop. A stop starts eagerly, so its write is under way before this
+        # returns, not after whatever the event loop has queued.
         for command in decision.commands:
             if isinstance(command, StopBelt | PauseBelt):
                 self._clear_queue()
-                self._spawn(self._send(command))
+                self._spawn(self._send(command), eager=True)
             else:
                 self._queue.put_nowait(command)
+        for notice in decision.notices:
+            self._notice(notice)
         if self._governor.phase is Phase.STOPPED:
             # Latched, maybe with no command of our own (console stop, safety key, lost link):
             # nothing decided before the latch may still reach the belt.
@@ -618,8 +623,9 @@ class SessionRunner:
             return
         self._request(CommandFailed(str(error)))
 
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.ensure_future(coro)
+    def _spawn(self, coro: Any, *, eager: bool = False) -> None:
+        loop = asyncio.get_running_loop()
+        task: asyncio.Task[Any] = asyncio.Task(coro, loop=loop, eager_start=eager)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

@@ -1007,3 +1007,18 @@ def test_a_crash_in_the_tick_ends_the_session_and_stops_the_belt(tmp_path: Path)
             assert scn.belt.state is not MachineState.RUNNING
 
     run(scenario)
+
+
+def test_a_stop_after_the_session_finished_still_reaches_the_belt(tmp_path: Path) -> None:
+    # Found by the app benchmark: a stop arriving between SessionFinished and run()'s return
+    # raised on the closed log before the stop was sent.
+    async def scenario() -> None:
+        async with session(tmp_path, TURN) as scn:
+            await reach(scn, "steady")
+            scn.runner.finish()
+            await scn.until(lambda: scn.runner.state is SessionState.FINISHED, 10.0, "finished")
+            scn.runner.estop()  # must not raise
+            await scn.run_for(3.0)
+            assert scn.belt.state is not MachineState.RUNNING
+
+    run(scenario)
