@@ -5,10 +5,13 @@ Shape: ``LivePlot(QWidget)`` wrapping one pyqtgraph ``PlotWidget``. Slots ``on_s
 line); a ``QTimer`` redraws at most ``REDRAW_HZ`` times a second and only when something changed.
 
 Why it is built this way: a 6-hour session at 10 Hz is 216 000 samples, and every millisecond
-spent drawing on the Qt thread is a millisecond the E-stop waits. So: buffers that double instead
-of Python lists re-converted per frame; peak downsampling and clip-to-view (pyqtgraph draws about
-one point per pixel column); pen width 1, no antialiasing, no grid (the costly parts); backward
-stretches as a few region items, not per-sample fills.
+spent drawing on the Qt thread is a millisecond the E-stop waits (tests/bench/bench_app.py
+measured it). So: buffers that double instead of Python lists re-converted per frame; our own
+min/max envelope of about two points per pixel column, computed with numpy ``reduceat`` (pyqtgraph's
+per-curve downsampling and finite checks cost more than the drawing); pen width 1, no
+antialiasing, no grid; all backward stretches as ONE bar item and all segment boundaries as ONE
+line item — a pyqtgraph item per stretch recomputed its bounds in Python on every repaint (51
+stretches cost ~15 ms); and the view matrix updated at once, so a redraw paints once, not twice.
 """
 
 from __future__ import annotations
@@ -44,8 +47,17 @@ class LivePlot(QWidget):
         self._target = item.plot(name="target", pen=pg.mkPen(colors.FORWARD, width=1))
         self._measured = item.plot(name="measured", pen=pg.mkPen(colors.TEXT, width=1))
         for curve in (self._target, self._measured):
-            curve.setDownsampling(auto=True, method="peak")
-            curve.setClipToView(True)
+            curve.setDownsampling(auto=False)
+            curve.setClipToView(False)
+            curve.setSkipFiniteCheck(True)
+        self._bands = pg.BarGraphItem(
+            x0=[], x1=[], y0=[], y1=[], brush=pg.mkBrush(colors.BACKWARD_BAND), pen=pg.mkPen(None)
+        )
+        self._bands.setZValue(-10)
+        item.addItem(self._bands)
+        self._lines = pg.PlotDataItem(pen=pg.mkPen(colors.BORDER, width=1), connect="pairs")
+        self._lines.setZValue(-5)
+        item.addItem(self._lines)
         self._item = item
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -56,9 +68,9 @@ class LivePlot(QWidget):
         self._n = 0
         self._top = 4.0
         self._dirty = False
-        self._regions: list[pg.LinearRegionItem] = []
+        self._spans: list[tuple[float, float]] = []  # backward stretches, closed ones
         self._region_start: float | None = None
-        self._boundaries: list[pg.InfiniteLine] = []
+        self._boundaries: list[float] = []
         self._timer = QTimer(self)
         self._timer.setInterval(1000 // REDRAW_HZ)
         self._timer.timeout.connect(self.on_redraw_timer)
@@ -72,11 +84,7 @@ class LivePlot(QWidget):
         self._n = 0
         self._top = 4.0
         self._region_start = None
-        for region in self._regions:
-            self._item.removeItem(region)
-        for line in self._boundaries:
-            self._item.removeItem(line)
-        self._regions.clear()
+        self._spans.clear()
         self._boundaries.clear()
         self._dirty = True
 
@@ -84,11 +92,8 @@ class LivePlot(QWidget):
         self.clear()
 
     def on_segment_started(self, event: SegmentStarted) -> None:
-        line = pg.InfiniteLine(
-            pos=event.t, angle=90, movable=False, pen=pg.mkPen(colors.BORDER, width=1)
-        )
-        self._item.addItem(line)
-        self._boundaries.append(line)
+        self._boundaries.append(event.t)
+        self._dirty = True
 
     def on_progress(self, progress: Progress) -> None:
         self.append(
@@ -110,17 +115,8 @@ class LivePlot(QWidget):
         backward = direction is Direction.BACKWARD
         if backward and self._region_start is None:
             self._region_start = t
-            region = pg.LinearRegionItem(
-                values=(t, t),
-                movable=False,
-                brush=pg.mkBrush(colors.BACKWARD_BAND),
-                pen=pg.mkPen(None),
-            )
-            region.setZValue(-10)
-            self._item.addItem(region)
-            self._regions.append(region)
         elif not backward and self._region_start is not None:
-            self._regions[-1].setRegion((self._region_start, t))
+            self._spans.append((self._region_start, t))
             self._region_start = None
         self._dirty = True
 
@@ -129,10 +125,38 @@ class LivePlot(QWidget):
             return
         self._dirty = False
         n = self._n
-        self._measured.setData(self._t[:n], self._v[:n])
-        self._target.setData(self._t[:n], self._goal[:n])
+        columns = max(64, self._widget.width())
+        self._measured.setData(*_envelope(self._t[:n], self._v[:n], columns))
+        self._target.setData(*_envelope(self._t[:n], self._goal[:n], columns))
+        spans = list(self._spans)
         if self._region_start is not None and n:
-            self._regions[-1].setRegion((self._region_start, self._t[n - 1]))
+            spans.append((self._region_start, float(self._t[n - 1])))
+        self._bands.setOpts(
+            x0=[a for a, _ in spans],
+            x1=[b for _, b in spans],
+            y0=[0.0] * len(spans),
+            y1=[self._top] * len(spans),
+        )
+        xs = np.repeat(np.asarray(self._boundaries, dtype=float), 2)
+        ys = np.tile([0.0, self._top], len(self._boundaries))
+        self._lines.setData(xs, ys)
         self._item.setYRange(0, self._top, padding=0)
         if n:
             self._item.setXRange(0, max(60.0, float(self._t[n - 1])), padding=0.01)
+        # Apply the new range now, so this redraw paints once (not once stale, once right).
+        self._item.getViewBox().updateMatrix()
+
+
+def _envelope(t: np.ndarray, v: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most ~2 points per pixel column: each column's min and max, in time order, so
+    peaks survive (a spike in speed must stay visible however long the session)."""
+    n = len(t)
+    if n <= 2 * columns:
+        return t, v
+    edges = np.linspace(0, n, columns + 1).astype(np.intp)[:-1]
+    lows = np.minimum.reduceat(v, edges)
+    highs = np.maximum.reduceat(v, edges)
+    xs = np.repeat(t[edges], 2)
+    ys = np.empty(2 * len(edges))
+    ys[0::2], ys[1::2] = lows, highs
+    return xs, ys
