@@ -6,6 +6,8 @@ Shape::
      └── qasync.run(_main(...))          asyncio's loop *is* Qt's loop, on the Qt thread
           ├── VirtualWorld(RealClock)    with --simulate: started in the loop
           ├── Bridge(clock, backends)    engine ↔ Qt
+          ├── ProfilesModel              profiles and history: <data dir>/history.sqlite3,
+          │                              the sessions in <data dir>/sessions (as the CLI)
           ├── MainWindow(...)            shown; with --simulate it scans and connects itself,
           │                              otherwise it reconnects to the last treadmill used
           └── until the window has closed (belt stopped, log closed), then the world closes
@@ -33,6 +35,7 @@ from treadctl.virtual.world import VirtualWorld
 from ui.bridge import Bridge
 from ui.cues import SoundPlayer, Speaker
 from ui.main_window import MainWindow
+from ui.profiles_view import ProfilesModel
 
 logger = logging.getLogger(__name__)
 
@@ -70,11 +73,17 @@ def build_window(
     sounds: SoundPlayer | None = None,
     scan_timeout_s: float = 3.0,
     limits: Limits = DEFAULT_LIMITS,
+    data_dir: Path | None = None,
 ) -> tuple[Bridge, MainWindow]:
-    """The bridge and the window, wired. Call inside the running qasync loop."""
+    """The bridge and the window, wired. Call inside the running qasync loop.
+
+    ``limits`` are what a session runs with while nobody is chosen; a chosen profile's come
+    from the store in ``data_dir`` (default: the folder that holds ``sessions_dir``).
+    """
     bridge = Bridge(
         clock, backends, sessions_dir=sessions_dir, limits=limits, scan_timeout_s=scan_timeout_s
     )
+    profiles = ProfilesModel(bridge, data_dir)
     window = MainWindow(
         bridge,
         programs=builtin_programs(),
@@ -82,7 +91,9 @@ def build_window(
         world=world,
         speaker=speaker,
         sounds=sounds,
+        profiles=profiles,
     )
+    profiles.setParent(window)
     return bridge, window
 
 

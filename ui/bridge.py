@@ -4,6 +4,8 @@ Shape (who owns what)::
 
     Bridge(clock, backends, *, sessions_dir, limits=DEFAULT_LIMITS, scan_timeout_s=3.0)
      ├── link: TreadmillLink            owned here; no widget ever sees it
+     ├── profile                        who runs the next session and with which limits
+     │                                  (``set_profile``; none chosen: the base ``limits``)
      ├── runner: SessionRunner | None   one at a time, of one of three kinds:
      │     IDLE     while connected and no session runs: no recorder, never started. It exists
      │              so that STOP, a console start and a lost link go through a runner and its
@@ -14,7 +16,7 @@ Shape (who owns what)::
      └── intents (plain methods)        scan, connect_to, scan_then_connect, start_program,
                                         start_manual, resume, pause, stop, estop, skip, extend,
                                         finish_session, manual_speed, manual_incline,
-                                        manual_turn, shutdown
+                                        manual_turn, set_profile, shutdown
 
 Every belt intent is a call on the current runner, so it passes the safety governor. Methods
 that need the loop (scan, connect, switching runners) start a task and report through signals;
@@ -123,6 +125,7 @@ class Bridge(QObject):
     command_failed = Signal(object)  # CommandFailedEvent
     session_finished = Signal(object, object)  # SessionFinished, log path (Path | None)
     manual_target_changed = Signal(object)  # SetTarget
+    profile_changed = Signal(object)  # str | None: who runs the next session
     message = Signal(str)  # something the app itself has to say (not an engine notice)
 
     def __init__(
@@ -140,7 +143,10 @@ class Bridge(QObject):
         self._clock = clock
         self._backends = backends
         self._sessions_dir = sessions_dir
+        self._base_limits = limits
         self._limits = limits
+        self._profile_name: str | None = None
+        self._starting = False
         self._scan_timeout_s = scan_timeout_s
         self._link = link or TreadmillLink(clock, backends=backends)
         self._link.add_listener(self._on_link_event)
@@ -156,7 +162,28 @@ class Bridge(QObject):
 
     @property
     def limits(self) -> Limits:
+        """The limits the next session runs with: the profile's, or the base limits."""
         return self._limits
+
+    @property
+    def profile_name(self) -> str | None:
+        """The profile the next session is recorded for (None: no profile chosen)."""
+        return self._profile_name
+
+    @property
+    def sessions_dir(self) -> Path:
+        return self._sessions_dir
+
+    @property
+    def closing(self) -> bool:
+        """True once ``shutdown`` began: whatever ends now ends because the app closes."""
+        return self._closing
+
+    @property
+    def starting_session(self) -> bool:
+        """True while a program or manual session is being switched to (the one before it
+        may be finishing right now: its end is not the end of someone's turn)."""
+        return self._starting
 
     @property
     def is_connected(self) -> bool:
@@ -174,6 +201,12 @@ class Bridge(QObject):
     @property
     def in_session(self) -> bool:
         return self._kind in (SessionKind.PROGRAM, SessionKind.MANUAL)
+
+    @property
+    def session_active(self) -> bool:
+        """A program or manual session runs and has not finished (its runner may still be
+        winding down after ``session_finished``: that one is over for the person)."""
+        return self.in_session and self.session_state is not SessionState.FINISHED
 
     @property
     def session_state(self) -> SessionState | None:
@@ -232,6 +265,22 @@ class Bridge(QObject):
         # `connected` is emitted by the link's Connected event; the idle runner follows.
         await self._switch(None, SessionKind.IDLE)
 
+    # -- profiles -------------------------------------------------------------------------------
+
+    def set_profile(self, name: str | None, limits: Limits | None = None) -> bool:
+        """Run the next sessions as profile ``name`` with ``limits`` (None: the base limits).
+
+        Refused (False, with a message) while a session runs: it keeps the limits and the
+        profile it started with, and switching people mid-session would mislabel its log.
+        """
+        if self.session_active:
+            self.message.emit("Finish the session before switching profiles.")
+            return False
+        self._profile_name = name
+        self._limits = limits if limits is not None else self._base_limits
+        self.profile_changed.emit(name)
+        return True
+
     # -- sessions -------------------------------------------------------------------------------
 
     def start_program(self, program: Program) -> None:
@@ -254,14 +303,25 @@ class Bridge(QObject):
     async def _switch(self, program: Program | None, kind: SessionKind) -> None:
         """End the current runner (belt stopped, log closed) and start one of ``kind``."""
         async with self._switch_lock:
-            await self._end_current()
+            self._starting = kind is not SessionKind.IDLE
+            try:
+                await self._end_current()
+            finally:
+                self._starting = False
             if self._closing or not self._link.is_connected:
                 return
             recorder = None
+            profile = None
             if kind is not SessionKind.IDLE:
                 recorder = SessionRecorder(self._sessions_dir, self._clock)
+                profile = self._profile_name
             runner = SessionRunner(
-                self._link, self._clock, self._limits, program, recorder=recorder
+                self._link,
+                self._clock,
+                self._limits,
+                program,
+                recorder=recorder,
+                profile_name=profile,
             )
             runner.add_listener(lambda event: self._on_session_event(runner, kind, recorder, event))
             self._runner, self._kind = runner, kind

@@ -2,13 +2,74 @@
 
 Shape: small pure functions, ``None`` in → a dash out, so a readout never shows "None" or a
 stale number for a value the treadmill does not send.
+
+The engine works in km/h and metres, always. The display unit (:class:`SpeedUnit`: km/h, mph
+or a pace per km or mile) is chosen in the settings and applied here, at the last step before
+text: :func:`set_speed_unit` sets it for the whole app, and :func:`speed` and :func:`distance`
+convert with it unless a unit is passed. It is module state on purpose: every readout (the
+dashboard's, the program page's) calls these functions, and one app has one display unit.
 """
 
 from __future__ import annotations
 
+import enum
 import math
 
 DASH = "–"
+
+KM_PER_MILE = 1.609344
+#: Below this a pace is "hours per km": not a pace anyone reads. Shown as a dash.
+PACE_MIN_KMH = 0.5
+
+
+class SpeedUnit(enum.StrEnum):
+    """How speeds are shown. The value is the unit's label, as it appears on screen."""
+
+    KMH = "km/h"
+    MPH = "mph"
+    PACE_KM = "min/km"
+    PACE_MI = "min/mi"
+
+    @property
+    def imperial(self) -> bool:
+        return self in (SpeedUnit.MPH, SpeedUnit.PACE_MI)
+
+    @property
+    def pace(self) -> bool:
+        return self in (SpeedUnit.PACE_KM, SpeedUnit.PACE_MI)
+
+    @property
+    def describe(self) -> str:
+        """For the settings' choice list."""
+        return {
+            SpeedUnit.KMH: "km/h",
+            SpeedUnit.MPH: "mph",
+            SpeedUnit.PACE_KM: "pace, min per km",
+            SpeedUnit.PACE_MI: "pace, min per mile",
+        }[self]
+
+
+class _Display:
+    unit = SpeedUnit.KMH
+
+
+_display = _Display()
+
+
+def set_speed_unit(unit: SpeedUnit | str) -> SpeedUnit:
+    """Make ``unit`` the display unit of every readout from now on; returns it.
+
+    An unknown value (an old or hand-edited settings file) falls back to km/h.
+    """
+    try:
+        _display.unit = SpeedUnit(unit)
+    except ValueError:
+        _display.unit = SpeedUnit.KMH
+    return _display.unit
+
+
+def speed_unit() -> SpeedUnit:
+    return _display.unit
 
 
 def clock(seconds: float | None) -> str:
@@ -23,17 +84,44 @@ def clock(seconds: float | None) -> str:
     return f"{minutes}:{secs:02d}"
 
 
-def speed(kmh: float | None) -> str:
-    return DASH if kmh is None else f"{kmh:.1f}"
+def speed(kmh: float | None, unit: SpeedUnit | None = None) -> str:
+    """A speed in the display unit, without the unit: ``"5.0"``, ``"3.1"`` (mph), ``"12:00"``
+    (pace). A pace of a (nearly) stopped belt is a dash."""
+    if kmh is None or not math.isfinite(kmh):
+        return DASH
+    unit = unit or _display.unit
+    if unit.pace:
+        return pace(kmh, unit)
+    value = kmh / KM_PER_MILE if unit.imperial else kmh
+    return f"{value:.1f}"
+
+
+def pace(kmh: float | None, unit: SpeedUnit | None = None) -> str:
+    """Minutes per km (or per mile for imperial units): ``"12:00"``; a dash when too slow."""
+    if kmh is None or not math.isfinite(kmh) or kmh < PACE_MIN_KMH:
+        return DASH
+    unit = unit or _display.unit
+    seconds = round(3600.0 / kmh * (KM_PER_MILE if unit.imperial else 1.0))
+    return f"{seconds // 60}:{seconds % 60:02d}"  # minutes past 60 stay minutes: "75:00"
+
+
+def speed_with_unit(kmh: float | None, unit: SpeedUnit | None = None) -> str:
+    """``"5.0 km/h"``, ``"3.1 mph"``, ``"12:00 min/km"``."""
+    unit = unit or _display.unit
+    text = speed(kmh, unit)
+    return text if text == DASH else f"{text} {unit.value}"
 
 
 def incline(pct: float | None) -> str:
     return DASH if pct is None else f"{pct:.1f} %"
 
 
-def distance(metres: float | None) -> str:
-    if metres is None:
+def distance(metres: float | None, unit: SpeedUnit | None = None) -> str:
+    """``"350 m"``/``"1.25 km"``, or in miles for imperial units (``"0.22 mi"``)."""
+    if metres is None or not math.isfinite(metres):
         return DASH
+    if (unit or _display.unit).imperial:
+        return f"{metres / 1000 / KM_PER_MILE:.2f} mi"
     if metres < 1000:
         return f"{metres:.0f} m"
     return f"{metres / 1000:.2f} km"

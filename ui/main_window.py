@@ -2,16 +2,27 @@
 
 Shape::
 
-    MainWindow(bridge, programs, settings, world=None, speaker=None, sounds=None)
-     ├── top bar              page buttons (Ctrl+1..3) · link status
+    MainWindow(bridge, programs, settings, world=None, speaker=None, sounds=None,
+               profiles=None)
+     ├── top bar              page buttons (Ctrl+1..6) · who is on the treadmill · link status
      ├── AlarmBanner          alarms until acknowledged
-     ├── body                 QStackedWidget: ConnectView, ProgramView, Dashboard
+     ├── body                 QStackedWidget: ConnectView, ProgramView (+ New / Edit program,
+     │    │                   opening ProgramEditor in its own window), Dashboard,
+     │    │                   ProfilesView, HistoryView, SettingsView
      │    └── TurnaroundOverlay  over the pages only, so STOP stays visible and clickable
      ├── SessionControls      STOP · Pause/Resume · Skip · +1 min · End session
      ├── ConsolePanel         a dock, with --simulate only
      ├── StopKeyFilter        Esc / Space stop from any widget of this window
-     └── Cues                 speech and sounds
+     ├── Cues                 speech and sounds, switchable from the settings
+     └── ProfilesModel        profiles and the history store (``profiles``; made here if not
+                              given, in the folder that holds the sessions folder)
     closed                    emitted once the belt is stopped and the log closed
+
+Profiles on a shared laptop: at start, when there are profiles to choose from, the window opens
+on the chooser (nobody chosen yet: the last person's limits never carry over). After a session
+the finished log is imported, the chooser shows what it was (a Guest one with the offer to
+keep it) and, with "return to the profile chooser" on, the window goes back to the chooser with
+nobody chosen. The display unit applies to every readout through ``ui.format``.
 
 Closing: the first close is refused while the bridge stops the belt (through the runner),
 closes the session log and disconnects; then the window closes for real and ``closed`` fires.
@@ -23,12 +34,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
+    QBoxLayout,
     QButtonGroup,
     QDockWidget,
     QHBoxLayout,
@@ -41,9 +54,11 @@ from PySide6.QtWidgets import (
 )
 
 from treadctl.link import Reconnecting, TreadmillInfo
+from treadctl.profiles import Profile
 from treadctl.program import Program
-from treadctl.session import SessionState
+from treadctl.session import Progress, SessionFinished, SessionState
 from treadctl.virtual.world import VirtualWorld
+from ui import format
 from ui.alarms import AlarmBanner
 from ui.bridge import SHUTDOWN_TIMEOUT_S, Bridge, SessionInfo
 from ui.connect_view import ConnectView
@@ -51,12 +66,33 @@ from ui.console_panel import ConsolePanel
 from ui.controls import SessionControls, StopKeyFilter
 from ui.cues import Cues, SoundPlayer, Speaker
 from ui.dashboard import Dashboard
+from ui.format import SpeedUnit
+from ui.history_view import HistoryView
 from ui.overlay import TurnaroundOverlay
+from ui.profiles_view import ERRORS, ProfilesModel, ProfilesView
+from ui.program_editor import ProgramEditor
 from ui.program_view import ProgramView
+from ui.settings_view import AppSettings, SettingsView, SwitchableSounds, SwitchableSpeaker
 
 logger = logging.getLogger(__name__)
 
-PAGES = ("connect", "programs", "dashboard")
+PAGES = ("connect", "programs", "dashboard", "profiles", "history", "settings")
+_NAV = ("Treadmill", "Programs", "Dashboard", "Profiles", "History", "Settings")
+
+
+def _layout_holding(widget: QWidget) -> QBoxLayout | None:
+    """The box layout (nested anywhere in its parent's layout) that holds ``widget``."""
+    parent = widget.parentWidget()
+    pending = [parent.layout()] if parent is not None else []
+    while pending:
+        layout = pending.pop()
+        if layout is None:
+            continue
+        if isinstance(layout, QBoxLayout) and layout.indexOf(widget) >= 0:
+            return layout
+        items = (layout.itemAt(i) for i in range(layout.count()))
+        pending += [item.layout() for item in items if item is not None]
+    return None
 
 
 class _Body(QWidget):
@@ -87,6 +123,7 @@ class MainWindow(QMainWindow):
         world: VirtualWorld | None = None,
         speaker: Speaker | None = None,
         sounds: SoundPlayer | None = None,
+        profiles: ProfilesModel | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
@@ -96,12 +133,26 @@ class MainWindow(QMainWindow):
         self._shutting_down = False
         self._shutdown_done = False
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.app_settings = AppSettings(settings)
+        self.profiles = profiles if profiles is not None else ProfilesModel(bridge, parent=self)
 
         self.connect_view = ConnectView(bridge, settings)
         self.program_view = ProgramView(bridge, programs)
+        self.editor: ProgramEditor | None = None
+        programs_page = self._programs_page()
         self.dashboard = Dashboard(bridge)
+        self.profiles_view = ProfilesView(self.profiles, bridge)
+        self.history_view = HistoryView(self.profiles)
+        self.settings_view = SettingsView(self.app_settings)
         self.pages = QStackedWidget()
-        for page in (self.connect_view, self.program_view, self.dashboard):
+        for page in (
+            self.connect_view,
+            programs_page,
+            self.dashboard,
+            self.profiles_view,
+            self.history_view,
+            self.settings_view,
+        ):
             self.pages.addWidget(page)
         self.overlay = TurnaroundOverlay()
         body = _Body(self.pages, self.overlay)
@@ -113,7 +164,7 @@ class MainWindow(QMainWindow):
         self.nav = QButtonGroup(self)
         self.nav.setExclusive(True)
         self.nav_buttons: list[QPushButton] = []
-        for index, text in enumerate(("Treadmill", "Programs", "Dashboard")):
+        for index, text in enumerate(_NAV):
             button = QPushButton(f"{text}")
             button.setObjectName("navButton")
             button.setCheckable(True)
@@ -124,9 +175,18 @@ class MainWindow(QMainWindow):
             QShortcut(QKeySequence(f"Ctrl+{index + 1}"), self, lambda i=index: self.show_page(i))
         self.nav.idClicked.connect(self.show_page)
         top.addStretch(1)
+        # Who and which treadmill, one above the other: six page buttons and a long link
+        # state ("connection lost — reconnecting") side by side would widen the window.
+        self.profile_badge = QLabel("")
+        self.profile_badge.setObjectName("profileBadge")
         self.link_status = QLabel("● not connected")
         self.link_status.setObjectName("linkStatus")
-        top.addWidget(self.link_status)
+        status = QVBoxLayout()
+        status.setSpacing(0)
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        status.addWidget(self.profile_badge, 0, right)
+        status.addWidget(self.link_status, 0, right)
+        top.addLayout(status)
 
         central = QWidget()
         central.setObjectName("central")
@@ -154,18 +214,14 @@ class MainWindow(QMainWindow):
             )
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
 
-        self.cues = Cues(
-            bridge,
-            self.overlay,
-            self.alarms,
-            speaker if speaker is not None else Speaker(),
-            sounds if sounds is not None else SoundPlayer(),
-            self,
-        )
+        self.speaker = SwitchableSpeaker(speaker if speaker is not None else Speaker())
+        self.sounds = SwitchableSounds(sounds if sounds is not None else SoundPlayer())
+        self.cues = Cues(bridge, self.overlay, self.alarms, self.speaker, self.sounds, self)
         self.key_filter = StopKeyFilter(bridge, self)
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self.key_filter)
+        QShortcut(QKeySequence("Ctrl+E"), self, self.on_edit_program_clicked)
         for key, slot in (("P", self.on_pause_key), ("N", bridge.skip), ("+", self.on_extend_key)):
             QShortcut(QKeySequence(key), self, slot)
 
@@ -175,7 +231,16 @@ class MainWindow(QMainWindow):
         bridge.link_down.connect(self.on_link_down)
         bridge.reconnecting.connect(self.on_reconnecting)
         bridge.message.connect(self.on_message)
+        # After the dashboard's own slots: the target line in the display unit.
+        bridge.progress.connect(self.on_progress)
+        bridge.session_finished.connect(self.on_session_finished)
+        self.profiles.selected.connect(self.on_profile_selected)
+        self.profiles_view.continue_requested.connect(self.on_continue)
+        self.settings_view.changed.connect(self.apply_settings)
+        self.apply_settings()
+        self.on_profile_selected(self.profiles.current)
         self._restore()
+        self._open_chooser_at_start()
 
     # -- pages ----------------------------------------------------------------------------------
 
@@ -188,6 +253,134 @@ class MainWindow(QMainWindow):
             index = PAGES.index(index)
         self.pages.setCurrentIndex(index)
         self.nav_buttons[index].setChecked(True)
+        if PAGES[index] == "history":
+            self.history_view.refresh()  # sessions logged since, also by `treadctl run`
+
+    # -- the program editor ---------------------------------------------------------------------
+
+    def _programs_page(self) -> QWidget:
+        """The program picker, with the editor's buttons under its "Open program file…"."""
+        self.new_program_button = QPushButton("New program…")
+        self.new_program_button.setToolTip("Write a program: steps, repeats, a live preview")
+        self.new_program_button.clicked.connect(self.on_new_program_clicked)
+        self.edit_program_button = QPushButton("Edit…")
+        self.edit_program_button.setToolTip(
+            "Open the selected program in the editor (Ctrl+E); a built-in one is saved as a "
+            "new file"
+        )
+        self.edit_program_button.clicked.connect(self.on_edit_program_clicked)
+        row = QHBoxLayout()
+        row.addWidget(self.new_program_button, 1)
+        row.addWidget(self.edit_program_button, 1)
+        # In the picker's own column, next to opening a file: a row of its own under the page
+        # would make the page taller than the window has room for while an alarm shows.
+        column = _layout_holding(self.program_view.open_button)
+        if column is not None:
+            column.insertLayout(column.indexOf(self.program_view.open_button) + 1, row)
+            return self.program_view
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.program_view, 1)
+        layout.addLayout(row)
+        return page
+
+    def on_new_program_clicked(self) -> None:
+        self.open_editor(None)
+
+    def on_edit_program_clicked(self) -> None:
+        self.open_editor(self.program_view.selected_program())
+
+    def open_editor(self, program: Program | None) -> ProgramEditor:
+        """The editor in its own window (there, Space is a space, not the STOP key); a saved
+        program joins the list and is selected."""
+        editor = self.editor
+        if editor is None:
+            editor = ProgramEditor(self, limits=self._bridge.limits)
+            editor.setWindowFlag(Qt.WindowType.Window)
+            editor.setWindowTitle("Program editor — treadctl")
+            editor.saved.connect(self.on_program_saved)
+            editor.destroyed.connect(self.on_editor_closed)
+            editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            editor.resize(1280, 900)
+            self.editor = editor
+            editor.load(program)
+        elif program is not None and not editor.is_modified():
+            editor.load(program)
+        editor.show()
+        editor.raise_()
+        editor.activateWindow()
+        return editor
+
+    def on_program_saved(self, path: Path) -> None:
+        self.program_view.open_file(str(path))
+
+    def on_editor_closed(self, *_: object) -> None:
+        self.editor = None
+
+    # -- profiles -------------------------------------------------------------------------------
+
+    def _open_chooser_at_start(self) -> None:
+        try:
+            # Sessions run from the command line since, and the profiles their logs name.
+            self.profiles.sync()
+            # A guest session nobody saved before the app last closed can no longer be claimed.
+            self.profiles.discard_guest()
+        except ERRORS as error:
+            logger.warning("history not brought up to date: %s", error)
+        if self.profiles.people():
+            self.show_page("profiles")
+
+    def on_profile_selected(self, profile: Profile | None) -> None:
+        if profile is None:
+            self.profile_badge.setText("no profile")
+        else:
+            self.profile_badge.setText("Guest" if profile.builtin else f"● {profile.name}")
+        self.profile_badge.setProperty("state", "none" if profile is None else "chosen")
+        self.profile_badge.style().unpolish(self.profile_badge)
+        self.profile_badge.style().polish(self.profile_badge)
+        # The program page shows programs fitted to the limits a Start would run with.
+        self.program_view.on_current_changed(self.program_view.list.currentItem())
+
+    def on_continue(self) -> None:
+        self.show_page("programs" if self._bridge.is_connected else "connect")
+
+    def on_session_finished(self, event: SessionFinished, log_path: Path | None) -> None:
+        if self._shutting_down or self._bridge.closing or log_path is None:
+            return
+        stored = self.profiles.import_finished(log_path)
+        self.profiles_view.show_last_session(stored)
+        if self._bridge.starting_session:
+            return  # the same person started another session: their turn goes on
+        guest = stored is not None and not stored.saved
+        try:
+            if self.app_settings.return_to_chooser and (guest or self.profiles.people()):
+                self.profiles.select(None)
+                self.show_page("profiles")
+                return
+            current = self.profiles.current
+            if current is not None:
+                # The same person goes on: a backward step may have come due with this session.
+                self.profiles.select(current.name)
+        except ERRORS as error:
+            self.on_message(f"Profiles: {error}")
+        if guest:
+            self.on_message("Guest session: not kept unless saved (Profiles page).")
+
+    # -- settings -------------------------------------------------------------------------------
+
+    def apply_settings(self) -> None:
+        s = self.app_settings
+        unit = format.set_speed_unit(s.speed_unit)
+        self.sounds.enabled = s.sounds
+        self.speaker.enabled = s.speech
+        unit_label = self.dashboard.findChild(QLabel, "speedUnit")
+        if unit_label is not None:
+            unit_label.setText(unit.value)
+
+    def on_progress(self, progress: Progress, distance_m: float) -> None:
+        if format.speed_unit() is not SpeedUnit.KMH:
+            self.dashboard.target.setText(f"target {format.speed(progress.target_speed_kmh)}")
 
     # -- bridge → window ------------------------------------------------------------------------
 
@@ -271,9 +464,11 @@ class MainWindow(QMainWindow):
     async def _shutdown(self) -> None:
         try:
             await asyncio.wait_for(self._bridge.shutdown(), SHUTDOWN_TIMEOUT_S + 2)
+            await asyncio.wait_for(self.profiles.wait_idle(), SHUTDOWN_TIMEOUT_S)
         except TimeoutError:
             logger.error("shutdown took too long; closing anyway")
         finally:
+            self.profiles.close()
             self._shutdown_done = True
             self.close()
 

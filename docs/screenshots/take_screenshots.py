@@ -2,8 +2,11 @@
 docs/screenshots/take_screenshots.py`` (or with ``QT_QPA_PLATFORM=offscreen``).
 
 Drives the real app against the virtual treadmill exactly as the UI tests do
-(``tests/ui/harness.py``): connect, pick a built-in program, run it, skip into the first
-backward bout (through the turnaround), drop the link. Each PNG is the window's own ``grab()``.
+(``tests/ui/harness.py``): connect, choose a profile, pick a built-in program, run it, skip into
+the first backward bout (through the turnaround), drop the link, end the session; then the
+profile chooser with the limits (after a refused raise), the history and the settings. Past
+weeks of sessions are logs written beforehand, as ``treadctl run`` would have. Each PNG is the
+window's own ``grab()``.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -19,6 +23,7 @@ sys.path.insert(0, str(HERE.parent.parent))
 import qasync  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from tests.treadctl.test_store import write_log  # noqa: E402
 from tests.ui.harness import AppHarness, run  # noqa: E402
 from treadctl.safety import NoticeKind  # noqa: E402
 
@@ -31,9 +36,39 @@ async def save(app: AppHarness, name: str) -> None:
     print(f"saved {path}")
 
 
+def past_sessions(sessions: Path) -> None:
+    """Six weeks of Anna's sessions, backward minutes growing, and one of Ben's."""
+    sessions.mkdir(parents=True)
+    now = datetime.now(UTC)
+    for week in range(6):
+        for k in range(2):
+            started = now - timedelta(days=7 * (6 - week) + 3 * k, hours=2)
+            minutes = 3 + week * 0.8 + k * 0.4
+            write_log(
+                sessions,
+                f"a{week}{k}",
+                profile="Anna",
+                started=started,
+                forward_s=300,
+                backward_s=int(60 * minutes),
+            )
+    write_log(sessions, "b0", profile="Ben", started=now - timedelta(days=3))
+
+
 async def scenario(tmp: Path) -> None:
+    past_sessions(tmp / "sessions")
     async with AppHarness(tmp, scale=4.0, with_strap=True) as app:
+        profiles = app.window.profiles
+        for name in ("Chris Okafor", "Dana"):
+            profiles.create(name)
+        profiles.profiles.set_pin("4321")
         await app.connect()
+        view = app.window.profiles_view
+        view.choose("Anna")
+        view.table.set_value("backward_max_speed_kmh", 5.0)  # lowering: no PIN
+        saved = app.expect(profiles.limits_saved)
+        app.click(view.apply_button)
+        await saved
         app.window.show_page("connect")
         await save(app, "connect")
         app.window.show_page("programs")
@@ -59,6 +94,32 @@ async def scenario(tmp: Path) -> None:
         await app.expect(app.bridge.reconnected)
         await app.samples(4)
         await save(app, "alarm")
+
+        # The end of Anna's turn: the chooser comes back, with what her session was.
+        row = app.window.alarms.row(NoticeKind.LINK_LOST)
+        assert row is not None
+        app.click(row.ack)
+        finished = app.expect(app.bridge.session_finished)
+        app.click(app.window.controls.finish_button)
+        await finished
+        await save(app, "profile-chooser")
+
+        # Anna's limits, after someone tried to raise one with a wrong PIN.
+        view.choose("Anna")
+        view.table.set_value("forward_max_speed_kmh", 14.0)
+        app.click(view.apply_button)
+        await app.expect(profiles.pin_required)
+        assert view.pin_dialog is not None
+        view.pin_dialog.pin.setText("1111")
+        refused = app.expect(profiles.limits_refused)
+        view.pin_dialog.on_ok()
+        await refused
+        await save(app, "profiles")
+
+        app.window.show_page("history")
+        await save(app, "history")
+        app.window.show_page("settings")
+        await save(app, "settings")
 
 
 def main() -> None:

@@ -1,0 +1,179 @@
+"""Settings: the display unit on the dashboard, cue switches, the shared-laptop chooser, and
+that they are kept across runs. Plus the unit conversions themselves (``ui.format``)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLabel
+
+from tests.ui.harness import AppHarness, run
+from tests.ui.test_profiles import choose, run_short_session
+from treadctl.link import Sample
+from ui import format
+from ui.format import SpeedUnit
+
+
+@pytest.fixture
+def km_h_after() -> Iterator[None]:
+    """The display unit is app-wide: put it back for the tests that follow."""
+    yield
+    format.set_speed_unit(SpeedUnit.KMH)
+
+
+def test_conversions(km_h_after: None) -> None:
+    assert format.speed(10.0, SpeedUnit.KMH) == "10.0"
+    assert format.speed(16.09344, SpeedUnit.MPH) == "10.0"
+    assert format.speed(12.0, SpeedUnit.PACE_KM) == "5:00"
+    assert format.speed(9.656064, SpeedUnit.PACE_MI) == "10:00"
+    assert format.speed(0.2, SpeedUnit.PACE_KM) == format.DASH  # a stopped belt has no pace
+    assert format.speed(0.8, SpeedUnit.PACE_KM) == "75:00"
+    assert format.speed(None, SpeedUnit.MPH) == format.DASH
+    assert format.distance(1609.344, SpeedUnit.MPH) == "1.00 mi"
+    assert format.distance(1609.344, SpeedUnit.PACE_MI) == "1.00 mi"
+    assert format.distance(1500.0, SpeedUnit.PACE_KM) == "1.50 km"
+    assert format.speed_with_unit(5.0, SpeedUnit.KMH) == "5.0 km/h"
+    assert format.speed_with_unit(6.0, SpeedUnit.PACE_KM) == "10:00 min/km"
+    assert format.set_speed_unit("furlongs per fortnight") is SpeedUnit.KMH
+    format.set_speed_unit("mph")
+    assert format.speed(16.09344) == "10.0"
+    assert format.distance(804.672) == "0.50 mi"
+
+
+def test_mph_changes_the_speed_readout(
+    loop: asyncio.AbstractEventLoop, tmp_path: Path, km_h_after: None
+) -> None:
+    async def scenario() -> None:
+        async with AppHarness(tmp_path) as app:
+            dash = app.window.dashboard
+            unit = dash.findChild(QLabel, "speedUnit")
+            assert unit is not None and unit.text() == "km/h"
+            await app.connect()
+            await app.start_program_file()
+            await app.belt_running()
+
+            moving = app.expect(app.bridge.sample, lambda s: (s.speed_kmh or 0) > 0)
+            (sample,) = await moving
+            assert dash.speed.text() == f"{sample.speed_kmh:.1f}"
+
+            app.window.show_page("settings")
+            app.window.settings_view.set_speed_unit(SpeedUnit.MPH)
+            assert unit.text() == "mph"
+            assert app.settings.value("display/speed_unit") == "mph"
+            moving = app.expect(app.bridge.sample, lambda s: (s.speed_kmh or 0) > 0)
+            (sample,) = await moving
+            assert isinstance(sample, Sample) and sample.speed_kmh is not None
+            assert dash.speed.text() == f"{sample.speed_kmh / 1.609344:.1f}"
+            await app.expect(app.bridge.progress)
+            assert dash.distance.value.endswith(" mi")
+            assert dash.target.text().startswith("target ")
+
+            app.window.settings_view.set_speed_unit(SpeedUnit.PACE_KM)
+            assert unit.text() == "min/km"
+            moving = app.expect(app.bridge.sample, lambda s: (s.speed_kmh or 0) >= 1)
+            (sample,) = await moving
+            minutes, seconds = dash.speed.text().split(":")
+            assert abs(int(minutes) * 60 + int(seconds) - 3600 / sample.speed_kmh) <= 1
+
+    run(loop, scenario())
+
+
+def test_settings_are_kept_and_applied_at_start(
+    loop: asyncio.AbstractEventLoop, tmp_path: Path, km_h_after: None
+) -> None:
+    settings_path = str(tmp_path / "settings.ini")
+
+    async def scenario() -> None:
+        first = QSettings(settings_path, QSettings.Format.IniFormat)
+        async with AppHarness(tmp_path, settings=first) as app:
+            view = app.window.settings_view
+            view.set_speed_unit(SpeedUnit.MPH)
+            app.click(view.sounds)
+            app.click(view.speech)
+            app.click(view.return_to_chooser)
+        format.set_speed_unit(SpeedUnit.KMH)
+        again = QSettings(settings_path, QSettings.Format.IniFormat)
+        async with AppHarness(tmp_path, settings=again) as app:
+            view = app.window.settings_view
+            assert view.unit.currentData() == "mph"
+            assert format.speed_unit() is SpeedUnit.MPH
+            assert not view.sounds.isChecked() and not app.window.sounds.enabled
+            assert not view.speech.isChecked() and not app.window.speaker.enabled
+            assert not view.return_to_chooser.isChecked()
+            assert not app.window.app_settings.return_to_chooser
+
+    run(loop, scenario())
+
+
+def test_speech_and_sounds_switch_off_and_on(
+    loop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    async def scenario() -> None:
+        async with AppHarness(tmp_path) as app:
+            view = app.window.settings_view
+            app.window.show_page("settings")
+            app.click(view.speech)  # off
+            app.window.speaker.say("Turn around in 3")
+            assert app.speaker.spoken == []
+            app.click(view.speech)  # on again
+            app.window.speaker.say("Turn around in 3")
+            assert app.speaker.spoken == ["Turn around in 3"]
+            app.click(view.sounds)
+            app.window.sounds.play("alarm")
+            assert app.window.sounds.inner.played == []
+            app.click(view.sounds)
+            app.window.sounds.play("alarm")
+            assert app.window.sounds.inner.played == ["alarm"]
+
+    run(loop, scenario())
+
+
+def test_without_return_to_chooser_the_profile_stays(
+    loop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    async def scenario() -> None:
+        async with AppHarness(tmp_path) as app:
+            app.window.profiles.create("Ana")
+            app.window.show_page("settings")
+            app.click(app.window.settings_view.return_to_chooser)  # off: a personal laptop
+            await app.connect()
+            await choose(app, "Ana")
+            app.window.show_page("programs")
+            await run_short_session(app)
+            assert app.window.page == "dashboard"
+            assert app.bridge.profile_name == "Ana"
+            assert "Ana" in app.window.profiles_view.last_text.text()
+
+    run(loop, scenario())
+
+
+def test_the_new_pages_by_keyboard(loop: asyncio.AbstractEventLoop, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with AppHarness(tmp_path) as app:
+            await app.activate()
+            for key, page in (
+                (Qt.Key.Key_4, "profiles"),
+                (Qt.Key.Key_5, "history"),
+                (Qt.Key.Key_6, "settings"),
+            ):
+                QTest.keyClick(app.window, key, Qt.KeyboardModifier.ControlModifier)
+                assert app.window.page == page
+            # A mnemonic on the settings page: Alt+S goes to the unit list.
+            QTest.keyClick(app.window, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)
+            assert QApplication.focusWidget() is app.window.settings_view.unit
+            # Tab goes on to the next setting.
+            QTest.keyClick(app.window.settings_view.unit, Qt.Key.Key_Tab)
+            assert QApplication.focusWidget() is app.window.settings_view.sounds
+            # Enter on a focused check box switches it (Space is the STOP key).
+            app.key(Qt.Key.Key_Return, app.window.settings_view.sounds)
+            await app.until(
+                lambda: not app.window.settings_view.sounds.isChecked(),
+                app.window.settings_view.changed,
+            )
+
+    run(loop, scenario())
