@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
@@ -27,7 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from protocols.ftms import ResultCode
-from treadctl.virtual.world import VirtualWorld
+
+if TYPE_CHECKING:
+    # Only with --simulate; importing Bumble costs startup time.
+    from treadctl.virtual.world import VirtualWorld
 
 logger = logging.getLogger(__name__)
 

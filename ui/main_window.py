@@ -35,7 +35,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
@@ -57,7 +57,6 @@ from treadctl.link import Reconnecting, TreadmillInfo
 from treadctl.profiles import Profile
 from treadctl.program import Program
 from treadctl.session import Progress, SessionFinished, SessionState
-from treadctl.virtual.world import VirtualWorld
 from ui import format
 from ui.alarms import AlarmBanner
 from ui.bridge import SHUTDOWN_TIMEOUT_S, Bridge, SessionInfo
@@ -73,6 +72,10 @@ from ui.profiles_view import ERRORS, ProfilesModel, ProfilesView
 from ui.program_editor import ProgramEditor
 from ui.program_view import ProgramView
 from ui.settings_view import AppSettings, SettingsView, SwitchableSounds, SwitchableSpeaker
+
+if TYPE_CHECKING:
+    # Only with --simulate; importing Bumble costs startup time.
+    from treadctl.virtual.world import VirtualWorld
 
 logger = logging.getLogger(__name__)
 
