@@ -574,12 +574,13 @@ def _suggest(key: str, allowed: Sequence[str]) -> str | None:
     return None
 
 
-def _default_label(indices: Sequence[int]) -> str:
+def default_label(indices: Sequence[int]) -> str:
+    """What an unlabelled segment is called (``"Step 2.1"``); the editor shows the same."""
     # 1-based for people ("Step 3" is the third), while paths stay 0-based like TOML arrays.
     return "Step " + ".".join(str(i + 1) for i in indices)
 
 
-_REST_LABEL = "Rest"
+REST_LABEL = "Rest"
 
 
 # --------------------------------------------------------------------------------------------
@@ -713,7 +714,7 @@ class _Parser:
         duration = self.measure(table, "duration", path, parse_duration, _DURATION_EXPECTED)
         cue = self.text(table, "cue", path, required=False, what="a non-empty string")
         return Segment(
-            label=label or _REST_LABEL,
+            label=label or REST_LABEL,
             direction=Direction.FORWARD,
             speed_kmh=0.0,
             duration_s=duration,
@@ -750,7 +751,7 @@ class _Parser:
             )
         cue = self.text(table, "cue", path, required=False, what="a non-empty string")
         return Segment(
-            label=label or _default_label(indices),
+            label=label or default_label(indices),
             direction=direction,
             speed_kmh=speed,
             incline_pct=incline,
@@ -826,7 +827,8 @@ def builtin_programs() -> list[Program]:
 # Writing
 
 
-def _toml_string(value: str) -> str:
+def toml_string(value: str) -> str:
+    """``value`` as a TOML basic string (shared by the writer and the editor)."""
     # JSON's escapes are all valid TOML basic-string escapes; DEL is the one control character
     # TOML requires escaped that JSON leaves raw.
     return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
@@ -838,9 +840,9 @@ def dump_program(program: Program) -> str:
     Values are normalised: speeds in km/h, durations in h/min/s, distances in m or km, and
     default labels and a 0 % incline are left out.
     """
-    lines = [f"name = {_toml_string(program.name)}"]
+    lines = [f"name = {toml_string(program.name)}"]
     if program.description:
-        lines.append(f"description = {_toml_string(program.description)}")
+        lines.append(f"description = {toml_string(program.description)}")
     _dump_steps(program.steps, (), lines)
     return "\n".join(lines) + "\n"
 
@@ -862,26 +864,26 @@ def _dump_steps(steps: Sequence[Step], indices: tuple[int, ...], lines: list[str
 def _step_items(step: Step, indices: tuple[int, ...]) -> Iterator[tuple[str, str]]:
     if isinstance(step, Block):
         if step.label is not None:
-            yield "label", _toml_string(step.label)
+            yield "label", toml_string(step.label)
         yield "repeat", str(step.repeat)
         return
     if step.rest:
-        if step.label != _REST_LABEL:
-            yield "label", _toml_string(step.label)
+        if step.label != REST_LABEL:
+            yield "label", toml_string(step.label)
         yield "rest", "true"
     else:
-        if step.label != _default_label(indices):
-            yield "label", _toml_string(step.label)
-        yield "direction", _toml_string(step.direction.value)
-        yield "speed", _toml_string(format_speed(step.speed_kmh))
+        if step.label != default_label(indices):
+            yield "label", toml_string(step.label)
+        yield "direction", toml_string(step.direction.value)
+        yield "speed", toml_string(format_speed(step.speed_kmh))
         if step.incline_pct != 0:
-            yield "incline", _toml_string(format_incline(step.incline_pct))
+            yield "incline", toml_string(format_incline(step.incline_pct))
     if step.duration_s is not None:
-        yield "duration", _toml_string(format_duration(step.duration_s))
+        yield "duration", toml_string(format_duration(step.duration_s))
     if step.distance_m is not None:
-        yield "distance", _toml_string(format_distance(step.distance_m))
+        yield "distance", toml_string(format_distance(step.distance_m))
     if step.cue is not None:
-        yield "cue", _toml_string(step.cue)
+        yield "cue", toml_string(step.cue)
 
 
 # --------------------------------------------------------------------------------------------

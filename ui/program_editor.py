@@ -47,7 +47,6 @@ edits a cell, Tab moves to the next cell, Enter commits.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -95,6 +94,7 @@ from treadctl.limits import Direction, Limits
 from treadctl.program import (
     BUILTIN_PROGRAMS_DIR,
     MAX_REPEAT,
+    REST_LABEL,
     Block,
     ClampNotice,
     Program,
@@ -102,6 +102,7 @@ from treadctl.program import (
     Segment,
     Step,
     clamp,
+    default_label,
     dump_program,
     format_distance,
     format_duration,
@@ -113,6 +114,7 @@ from treadctl.program import (
     parse_incline,
     parse_program,
     parse_speed,
+    toml_string,
 )
 from ui import colors, format
 from ui.profile_chart import ProfileChart
@@ -206,19 +208,13 @@ QLabel#fieldCaption {{ font-size: 16px; color: {colors.DIM}; font-weight: bold; 
 """
 
 
-def _toml_string(value: str) -> str:
-    # Same escaping as treadctl.program's writer: JSON's escapes are valid TOML basic-string
-    # escapes; DEL is the one control character TOML requires escaped that JSON leaves raw.
-    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
-
-
 def _default_label(kind: str, indices: tuple[int, ...]) -> str:
     """What the parser calls an unlabelled step (``"Step 2.1"``, ``"Rest"``), shown dimmed."""
     if kind == REST:
-        return "Rest"
+        return REST_LABEL
     if kind == BLOCK:
         return "Block"
-    return "Step " + ".".join(str(i + 1) for i in indices)
+    return default_label(indices)
 
 
 def _length_key(text: str) -> str:
@@ -896,9 +892,9 @@ class ProgramEditor(QWidget):
         self._paths = {}
         lines = []
         if self.name_edit.text():
-            lines.append(f"name = {_toml_string(self.name_edit.text())}")
+            lines.append(f"name = {toml_string(self.name_edit.text())}")
         if self.description_edit.toPlainText():
-            lines.append(f"description = {_toml_string(self.description_edit.toPlainText())}")
+            lines.append(f"description = {toml_string(self.description_edit.toPlainText())}")
         self._draft_steps(self.model.invisibleRootItem(), None, 1, lines)
         return "\n".join(lines) + "\n"
 
@@ -914,23 +910,23 @@ class ProgramEditor(QWidget):
             text = {column: self._cell(item, column) for column in range(len(_HEADERS))}
             pairs: list[tuple[str, str]] = []
             if text[COL_LABEL]:
-                pairs.append(("label", _toml_string(text[COL_LABEL])))
+                pairs.append(("label", toml_string(text[COL_LABEL])))
             if kind == BLOCK:
                 count = text[COL_REPEAT]
-                value = str(int(count)) if _INTEGER.fullmatch(count) else _toml_string(count)
+                value = str(int(count)) if _INTEGER.fullmatch(count) else toml_string(count)
                 pairs.append(("repeat", value))
             else:
                 if kind == REST:
                     pairs.append(("rest", "true"))
                 else:
-                    pairs.append(("direction", _toml_string(text[COL_DIRECTION])))
+                    pairs.append(("direction", toml_string(text[COL_DIRECTION])))
                     for column, key in ((COL_SPEED, "speed"), (COL_INCLINE, "incline")):
                         if text[column]:
-                            pairs.append((key, _toml_string(text[column])))
+                            pairs.append((key, toml_string(text[column])))
                 if text[COL_LENGTH]:
-                    pairs.append((_length_key(text[COL_LENGTH]), _toml_string(text[COL_LENGTH])))
+                    pairs.append((_length_key(text[COL_LENGTH]), toml_string(text[COL_LENGTH])))
                 if text[COL_CUE]:
-                    pairs.append(("cue", _toml_string(text[COL_CUE])))
+                    pairs.append(("cue", toml_string(text[COL_CUE])))
             lines.append("")
             lines.append(header)
             lines.extend(f"{key} = {value}" for key, value in pairs)
