@@ -1049,6 +1049,9 @@ class TreadmillLink(_Connection):
                 self._has_control = False
                 self._control_not_needed = False
                 await self._ensure_control()
+                if cancel_after_stop is not None and self._stop_epoch != cancel_after_stop:
+                    # A stop came in meanwhile (console, safety key): never repeat a start step.
+                    raise StartCancelled(request.op) from refused
                 await self._procedure(request)
         finally:
             self._procedures.release()

@@ -34,6 +34,7 @@ from treadctl.link import (
     NotConnected,
     Reconnected,
     Sample,
+    StartCancelled,
     StatusChanged,
     TreadmillLink,
     fit_to_grid,
@@ -480,5 +481,32 @@ def test_heart_rate_strap() -> None:
             sample = await events.next(HeartRateSample)
             assert sample.heart_rate_bpm == 128
             await strap.disconnect()
+
+    run(scenario)
+
+
+def test_a_start_refused_for_control_is_not_repeated_after_a_stop() -> None:
+    # Found in review: the one-off "ask for control again and repeat" must not repeat a start
+    # step once a stop (here learned from the console: cancel_start) came in meanwhile.
+    async def scenario() -> None:
+        async with linked() as (world, link, _events, trace, clock):
+            await link.request_control()
+            world.treadmill.faults.refuse(
+                ResultCode.CONTROL_NOT_PERMITTED, ops=[OpCode.START_OR_RESUME]
+            )
+            world.treadmill.faults.answer_delay(1.0)
+            starting = asyncio.ensure_future(link.start_at(1.0))
+            for _ in range(4):
+                await clock.advance(0.5)
+                if trace.ops().count("start_or_resume"):
+                    break
+            link.cancel_start()
+            world.treadmill.faults.clear()
+            for _ in range(6):
+                await clock.advance(0.5)
+            with pytest.raises(StartCancelled):
+                await asyncio.wait_for(starting, WAIT)
+            assert trace.ops().count("start_or_resume") == 1
+            assert world.model.state is MachineState.STOPPED
 
     run(scenario)
