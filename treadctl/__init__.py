@@ -4,11 +4,8 @@ Layering (see ``docs`` and the design notes): ``ui`` → ``treadctl`` → ``prot
 Nothing in this package imports Qt.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("treadctl")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
+# Kept equal to pyproject's version by tests/test_version.py. Not read from the installed
+# metadata: importlib.metadata costs ~60 ms at every start, before the app can paint anything.
+__version__ = "0.1.0"
 
 __all__ = ["__version__"]

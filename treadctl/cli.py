@@ -21,8 +21,9 @@ so in one line and exit with status 3 — never a traceback. The app window (pla
 
 from __future__ import annotations
 
+# Light imports only at the top (asyncio, Bleak and the engine inside the commands): the app
+# window is opened through main(), and whatever is imported before it paints delays it.
 import argparse
-import asyncio
 import contextlib
 import dataclasses
 import json
@@ -282,6 +283,8 @@ def _info_record(info: Any) -> dict[str, Any]:
 
 
 async def run_probe(args: argparse.Namespace, out: TextIO) -> int:
+    import asyncio
+
     from treadctl.clock import RealClock
     from treadctl.link import TreadmillLink
 
@@ -389,6 +392,8 @@ def default_log_dir() -> Path:
 
 async def run_headless(args: argparse.Namespace, out: TextIO) -> int:
     """``treadctl run``: see the issue's contract. Exit 0 completed, 1 stopped/aborted."""
+    import asyncio
+
     from treadctl.clock import RealClock, ScaledClock
     from treadctl.limits import DEFAULT_LIMITS
     from treadctl.link import TreadmillLink
@@ -563,6 +568,8 @@ LINK_WAIT_S = 60.0
 
 
 async def _finish_when_reachable(runner: Any, link: Any, clock: Any, limit_s: float) -> None:
+    import asyncio
+
     from treadctl.clock import wait_for
     from treadctl.link import Reconnected
     from treadctl.session import EndReason
@@ -624,6 +631,8 @@ async def _fault_at(world: Any, runner: Any, clock: Any, kind: str, at: float) -
 
 def _watch_keyboard(runner: Any) -> Any:
     """On a terminal: Enter resumes a stopped session, ``q`` finishes it. Returns a remover."""
+    import asyncio
+
     from treadctl.session import EndReason, SessionState
 
     loop = asyncio.get_running_loop()
@@ -644,8 +653,21 @@ def _watch_keyboard(runner: Any) -> Any:
 def main(argv: Sequence[str] | None = None, *, app: Callable[..., int] | None = None) -> int:
     """Run the command line. ``app`` opens the window when no subcommand is given: the console
     script passes ``ui.app.run_app`` (see ``ui/launcher.py``), so treadctl never imports ui."""
+    words = sys.argv[1:] if argv is None else list(argv)
+    if app is not None and set(words) <= {"--simulate"}:
+        # The app's own command line, opened before the parser of every subcommand is built:
+        # until its window has painted, every millisecond here is one the person waits.
+        return app(simulate=bool(words))
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None:
+        if app is None:
+            print("treadctl: no app window in this build; see `treadctl --help`.", file=sys.stderr)
+            return EXIT_USAGE
+        # Before anything else is imported: the window paints first, then loads the rest.
+        return app(simulate=args.simulate)
+    import asyncio
+
     from treadctl.link import ConnectFailed, LinkError, NoAdapterError
     from treadctl.profiles import ProfileError
     from treadctl.program import ProgramError
@@ -655,12 +677,7 @@ def main(argv: Sequence[str] | None = None, *, app: Callable[..., int] | None = 
     if getattr(args, "handler", None) is not None:  # profiles, history
         result: int = args.handler(args, sys.stdout)
         return result
-    runner = {"scan": run_scan, "probe": run_probe, "run": run_headless}.get(args.command or "")
-    if runner is None:
-        if app is None:
-            print("treadctl: no app window in this build; see `treadctl --help`.", file=sys.stderr)
-            return EXIT_USAGE
-        return app(simulate=args.simulate)
+    runner = {"scan": run_scan, "probe": run_probe, "run": run_headless}[args.command]
     try:
         return asyncio.run(runner(args, sys.stdout))
     except KeyboardInterrupt:

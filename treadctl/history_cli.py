@@ -33,8 +33,9 @@ All take ``--data-dir DIR`` (default: the platform's data directory; logs defaul
 ``sessions`` folder, where ``treadctl run`` writes them). A PIN not given on the command line
 is asked for (without echo) when stdin is a terminal and the change needs one.
 
-For ``treadctl run --profile P``: :func:`limits_for` (the profile's limits, with a due
-backward-minutes step applied) and :func:`import_session_log` (index the finished log).
+For ``treadctl run --profile P``: ``treadctl.profiles.limits_for`` (the profile's limits,
+with a due backward-minutes step applied) and :func:`import_session_log` (index the finished
+log).
 """
 
 from __future__ import annotations
@@ -46,22 +47,20 @@ import sys
 from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from treadctl.limits import Limits
-from treadctl.profiles import PinRequired, Profile, ProfileError, Profiles, limits_for
-from treadctl.store import (
-    Store,
-    StoredSession,
-    StoreError,
-    default_data_dir,
-)
+
+if TYPE_CHECKING:
+    # Imported by the commands when they run: the command line's parser is built at every
+    # start, the app's too, and the store (sqlite, the recorder, asyncio) costs ~60 ms there.
+    from treadctl.profiles import Profile, Profiles
+    from treadctl.store import Store, StoredSession
 
 __all__ = [
     "add_history_commands",
     "add_profile_commands",
     "import_session_log",
-    "limits_for",
 ]
 
 EXIT_OK = 0
@@ -72,6 +71,8 @@ Handler = Callable[[argparse.Namespace, TextIO], int]
 
 def import_session_log(path: Path, *, data_dir: Path | None = None) -> StoredSession | None:
     """Index a session log (e.g. right after ``treadctl run``); see ``Store.import_log``."""
+    from treadctl.store import Store
+
     with Store(data_dir) as store:
         return store.import_log(path)
 
@@ -86,6 +87,9 @@ def _handler(function: Callable[[argparse.Namespace, TextIO, Store], int]) -> Ha
 
     @functools.wraps(function)
     def run(args: argparse.Namespace, out: TextIO) -> int:
+        from treadctl.profiles import ProfileError
+        from treadctl.store import Store, StoreError
+
         try:
             with Store(args.data_dir) as store:
                 return function(args, out, store)
@@ -103,6 +107,8 @@ def _terminal() -> bool:
 
 def _with_pin[T](pin: str | None, action: Callable[[str | None], T], prompt: str) -> T:
     """``action(pin)``; if it needs a PIN none was given for, ask on a terminal and retry."""
+    from treadctl.profiles import PinRequired
+
     try:
         return action(pin)
     except PinRequired:
@@ -112,6 +118,12 @@ def _with_pin[T](pin: str | None, action: Callable[[str | None], T], prompt: str
 
 
 # --- profiles -----------------------------------------------------------------------------
+
+
+def _profiles(store: Store) -> Profiles:
+    from treadctl.profiles import Profiles
+
+    return Profiles(store)
 
 
 def _number_or_none(text: str) -> float | None:
@@ -133,7 +145,7 @@ def _limits_text(profile: Profile) -> str:
 
 @_handler
 def cmd_profiles_list(args: argparse.Namespace, out: TextIO, store: Store) -> int:
-    profiles = Profiles(store)
+    profiles = _profiles(store)
     current = profiles.current()
     counts = {
         row[0]: row[1]
@@ -154,35 +166,35 @@ def cmd_profiles_list(args: argparse.Namespace, out: TextIO, store: Store) -> in
 
 @_handler
 def cmd_profiles_add(args: argparse.Namespace, out: TextIO, store: Store) -> int:
-    profile = Profiles(store).create(args.name)
+    profile = _profiles(store).create(args.name)
     out.write(f"profile {profile.name!r} added, at the default limits\n")
     return EXIT_OK
 
 
 @_handler
 def cmd_profiles_remove(args: argparse.Namespace, out: TextIO, store: Store) -> int:
-    count = Profiles(store).delete(args.name, confirm=args.yes)
+    count = _profiles(store).delete(args.name, confirm=args.yes)
     out.write(f"profile {args.name!r} removed with {count} session(s)\n")
     return EXIT_OK
 
 
 @_handler
 def cmd_profiles_rename(args: argparse.Namespace, out: TextIO, store: Store) -> int:
-    profile = Profiles(store).rename(args.old, args.new)
+    profile = _profiles(store).rename(args.old, args.new)
     out.write(f"profile {args.old!r} is now {profile.name!r}\n")
     return EXIT_OK
 
 
 @_handler
 def cmd_profiles_select(args: argparse.Namespace, out: TextIO, store: Store) -> int:
-    profile = Profiles(store).select(args.name)
+    profile = _profiles(store).select(args.name)
     out.write(f"current profile: {profile.name}\n")
     return EXIT_OK
 
 
 @_handler
 def cmd_profiles_set_limit(args: argparse.Namespace, out: TextIO, store: Store) -> int:
-    profiles = Profiles(store)
+    profiles = _profiles(store)
     profile = _with_pin(
         args.pin,
         lambda pin: profiles.set_limit(args.name, args.field, args.value, pin=pin),
@@ -195,7 +207,7 @@ def cmd_profiles_set_limit(args: argparse.Namespace, out: TextIO, store: Store) 
 @_handler
 def cmd_profiles_set_max_hr(args: argparse.Namespace, out: TextIO, store: Store) -> int:
     bpm = None if args.bpm is None else round(args.bpm)
-    profile = Profiles(store).set_max_heart_rate(args.name, bpm)
+    profile = _profiles(store).set_max_heart_rate(args.name, bpm)
     shown = "none" if profile.max_heart_rate_bpm is None else f"{profile.max_heart_rate_bpm} bpm"
     out.write(f"{profile.name}: maximum heart rate {shown}\n")
     return EXIT_OK
@@ -203,7 +215,7 @@ def cmd_profiles_set_max_hr(args: argparse.Namespace, out: TextIO, store: Store)
 
 @_handler
 def cmd_profiles_set_cap(args: argparse.Namespace, out: TextIO, store: Store) -> int:
-    profiles = Profiles(store)
+    profiles = _profiles(store)
     profile = _with_pin(
         args.pin,
         lambda pin: profiles.set_progression_cap(args.name, args.minutes, pin=pin),
@@ -215,7 +227,7 @@ def cmd_profiles_set_cap(args: argparse.Namespace, out: TextIO, store: Store) ->
 
 @_handler
 def cmd_profiles_set_pin(args: argparse.Namespace, out: TextIO, store: Store) -> int:
-    profiles = Profiles(store)
+    profiles = _profiles(store)
     interactive = _terminal()
     old = args.old
     if old is None and profiles.has_pin() and interactive:
@@ -235,7 +247,7 @@ def cmd_profiles_set_pin(args: argparse.Namespace, out: TextIO, store: Store) ->
 
 @_handler
 def cmd_profiles_save_guest(args: argparse.Namespace, out: TextIO, store: Store) -> int:
-    session = Profiles(store).save_guest_session(args.session_id, args.name)
+    session = _profiles(store).save_guest_session(args.session_id, args.name)
     out.write(f"session {session.id} saved to {session.profile}\n")
     return EXIT_OK
 
@@ -334,6 +346,8 @@ def render_sessions(sessions: list[StoredSession], out: TextIO, *, with_profile:
 
 @_handler
 def cmd_history(args: argparse.Namespace, out: TextIO, store: Store) -> int:
+    from treadctl.store import default_data_dir
+
     log_dir = args.log_dir or (args.data_dir or default_data_dir()) / "sessions"
     report = store.rebuild(log_dir) if args.rebuild else store.sync(log_dir)
     for error in report.errors:
@@ -343,7 +357,7 @@ def cmd_history(args: argparse.Namespace, out: TextIO, store: Store) -> int:
             f"rebuilt from {log_dir}: {len(report.imported)} session(s), "
             f"{len(report.errors)} unreadable log(s)\n"
         )
-    profiles = Profiles(store)
+    profiles = _profiles(store)
     profile = profiles.get(args.profile) if args.profile else profiles.current()
     if profile is None:
         sessions = store.sessions()

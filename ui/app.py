@@ -17,7 +17,6 @@ Shape::
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import signal
 import sys
@@ -25,21 +24,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from treadctl.clock import Clock, RealClock
-from treadctl.limits import DEFAULT_LIMITS, Limits
-from treadctl.link import BleakBackends
-from treadctl.program import builtin_programs
-from ui.bridge import Bridge
-from ui.cues import SoundPlayer, Speaker
-from ui.main_window import MainWindow
-from ui.profiles_view import ProfilesModel
+from ui.splash import StartupScreen
 
 if TYPE_CHECKING:
-    # Imported at run time only with --simulate: Bumble alone costs ~0.35 s of startup.
+    # Imported inside the functions, after the startup screen has painted: together they cost
+    # about a second (pyqtgraph and numpy, Bleak, qasync, the pages); Bumble (the virtual
+    # treadmill) is imported only with --simulate.
+    from treadctl.clock import Clock
+    from treadctl.limits import Limits
+    from treadctl.link import BleakBackends
     from treadctl.virtual.world import VirtualWorld
+    from ui.bridge import Bridge
+    from ui.cues import SoundPlayer, Speaker
+    from ui.main_window import MainWindow
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +61,8 @@ def apply_style(app: QApplication) -> None:
         app.setStyleSheet(text.replace("@ICONS@", ICON.parent.as_posix()))
     except OSError as error:
         logger.warning("no stylesheet: %s", error)
+    from PySide6.QtGui import QIcon
+
     if ICON.exists():
         app.setWindowIcon(QIcon(str(ICON)))
 
@@ -76,16 +77,27 @@ def build_window(
     speaker: Speaker | None = None,
     sounds: SoundPlayer | None = None,
     scan_timeout_s: float = 3.0,
-    limits: Limits = DEFAULT_LIMITS,
+    limits: Limits | None = None,
     data_dir: Path | None = None,
 ) -> tuple[Bridge, MainWindow]:
     """The bridge and the window, wired. Call inside the running qasync loop.
 
-    ``limits`` are what a session runs with while nobody is chosen; a chosen profile's come
-    from the store in ``data_dir`` (default: the folder that holds ``sessions_dir``).
+    ``limits`` are what a session runs with while nobody is chosen (default: the defaults); a
+    chosen profile's come from the store in ``data_dir`` (default: the folder that holds
+    ``sessions_dir``).
     """
+    from treadctl.limits import DEFAULT_LIMITS
+    from treadctl.program import builtin_programs
+    from ui.bridge import Bridge
+    from ui.main_window import MainWindow
+    from ui.profiles_view import ProfilesModel
+
     bridge = Bridge(
-        clock, backends, sessions_dir=sessions_dir, limits=limits, scan_timeout_s=scan_timeout_s
+        clock,
+        backends,
+        sessions_dir=sessions_dir,
+        limits=DEFAULT_LIMITS if limits is None else limits,
+        scan_timeout_s=scan_timeout_s,
     )
     profiles = ProfilesModel(bridge, data_dir)
     window = MainWindow(
@@ -101,7 +113,12 @@ def build_window(
     return bridge, window
 
 
-async def _main(simulate: bool) -> int:
+async def _main(simulate: bool, startup: StartupScreen | None = None) -> int:
+    import asyncio
+
+    from treadctl.clock import RealClock
+    from treadctl.link import BleakBackends
+
     clock = RealClock()
     world: VirtualWorld | None = None
     if simulate:
@@ -124,6 +141,9 @@ async def _main(simulate: bool) -> int:
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     window.show()
+    if startup is not None:
+        startup.close()
+        startup.deleteLater()
     # Ctrl+C or a kill: close the window the ordinary way, which stops the belt first. Python
     # runs signal handlers only between bytecodes, so a timer gives it a chance to, even when
     # nothing else is happening on the loop.
@@ -134,6 +154,7 @@ async def _main(simulate: bool) -> int:
         sig: signal.signal(sig, lambda *_: QTimer.singleShot(0, window.close))
         for sig in (signal.SIGINT, signal.SIGTERM)
     }
+    logger.info("window open (%s)", "virtual treadmill" if world is not None else "Bluetooth")
     try:
         if world is not None:
             bridge.scan_then_connect(world.treadmill_address)
@@ -152,18 +173,25 @@ async def _main(simulate: bool) -> int:
 
 
 def run_app(*, simulate: bool) -> int:
-    """Open the app window; returns the process exit status."""
-    import qasync
+    """Open the app window; returns the process exit status.
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    The startup screen is shown and painted first; only then is the rest imported and built
+    (see ``ui.splash``), and the main window takes its place.
+    """
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setOrganizationName("treadctl")
     app.setApplicationName("treadctl")
     # The loop must outlive the window: after it closes, the world still has to shut down.
     app.setQuitOnLastWindowClosed(False)
+    startup = StartupScreen(QSettings(), simulate=simulate)
+    startup.show_and_paint()
+
+    import qasync
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     apply_style(app)
     try:
-        return int(qasync.run(_main(simulate)))
+        return int(qasync.run(_main(simulate, startup)))
     except KeyboardInterrupt:
         return 0

@@ -19,6 +19,14 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.strip() == f"treadctl {__version__}"
 
 
+def test_version_is_the_packaged_one() -> None:
+    # The package states its version as a constant (cheap at startup); the project's metadata
+    # (pyproject) is what gets published. They must not drift apart.
+    from importlib.metadata import version
+
+    assert __version__ == version("treadctl")
+
+
 def test_scan_simulate_lists_treadmill_and_strap(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scan", "--simulate", "--timeout", "0.5", "--json"]) == EXIT_OK
     found = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
