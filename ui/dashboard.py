@@ -52,6 +52,7 @@ from treadctl.session import (
 from ui import colors, format
 from ui.bridge import Bridge, SessionInfo, SessionKind
 from ui.fonts import fitted_font
+from ui.format import SpeedUnit
 from ui.plot import LivePlot
 from ui.profile_chart import ProfileChart
 
@@ -203,6 +204,7 @@ class Dashboard(QWidget):
         self._bridge = bridge
         self._plan: tuple[PlannedSegment, ...] = ()
         self._estimates: list[float] = []
+        self._segment_event: SegmentStarted | None = None
         self._kind: SessionKind | None = None
         self._build()
         self._connect_bridge()
@@ -216,8 +218,9 @@ class Dashboard(QWidget):
         self.speed.setObjectName("speedValue")
         self.speed.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.speed.setAccessibleName("speed")
-        unit = QLabel("km/h")
+        unit = QLabel(format.speed_unit().value)
         unit.setObjectName("speedUnit")
+        self.speed_unit_label = unit
         self.target = QLabel("")
         self.target.setObjectName("targetValue")
         speed_box = QGridLayout()
@@ -343,6 +346,14 @@ class Dashboard(QWidget):
         self.cue.setText("")
         self.manual.setVisible(False)
 
+    def set_speed_unit(self, unit: SpeedUnit) -> None:
+        """The display unit changed (settings): the unit labels here and the plot's axis.
+        The readouts follow at the next sample, through ``ui.format``."""
+        self.speed_unit_label.setText(unit.value)
+        self.plot.set_speed_unit(unit)
+        if self._segment_event is not None and self._bridge.in_session:
+            self._show_segment(self._segment_event)  # its speeds, in the new unit
+
     def on_sample(self, sample: Sample) -> None:
         self.speed.setText(format.speed(sample.speed_kmh))
         self.incline.set_value(format.incline(sample.incline_pct))
@@ -352,6 +363,7 @@ class Dashboard(QWidget):
     def on_session_started(self, info: SessionInfo) -> None:
         self._kind = info.kind
         self._plan = info.plan
+        self._segment_event = None
         self._estimates = [p.segment.estimated_duration_s() for p in info.plan]
         self.plot.on_session_started()
         self.timeline.set_profile(info.program.profile() if info.program is not None else [])
@@ -374,6 +386,13 @@ class Dashboard(QWidget):
         self._set_state_pill(_STATE_TEXT[SessionState.READY], SessionState.READY.value)
 
     def on_segment_started(self, event: SegmentStarted) -> None:
+        self._segment_event = event
+        self._show_segment(event)
+        self.cue.setText(event.planned.segment.cue or "")
+        self.countdown.setText("")
+        self.plot.on_segment_started(event)
+
+    def _show_segment(self, event: SegmentStarted) -> None:
         p = event.planned
         seg = p.segment
         where = f"  ·  {p.position}" if p.position else ""
@@ -384,9 +403,6 @@ class Dashboard(QWidget):
         self.segment_next.setText(
             f"Next: {nxt.segment.label}  —  {self._describe(nxt)}" if nxt else "Next: finish"
         )
-        self.cue.setText(seg.cue or "")
-        self.countdown.setText("")
-        self.plot.on_segment_started(event)
 
     @staticmethod
     def _describe(p: PlannedSegment) -> str:
@@ -398,7 +414,8 @@ class Dashboard(QWidget):
             if seg.duration_s is not None
             else format.distance(seg.distance_m)
         )
-        return f"{seg.direction.value} {seg.speed_kmh:g} km/h, {seg.incline_pct:g} %, {span}"
+        speed = format.speed_with_unit(seg.speed_kmh)
+        return f"{seg.direction.value} {speed}, {seg.incline_pct:g} %, {span}"
 
     def on_countdown(self, event: Countdown) -> None:
         if event.turnaround:
@@ -412,7 +429,7 @@ class Dashboard(QWidget):
         self.plot.on_progress(progress)
         turning = self._turning_to(progress)
         self.direction.set_direction(progress.direction, turning)
-        self.target.setText(f"target {progress.target_speed_kmh:.1f}")
+        self.target.setText(f"target {format.speed(progress.target_speed_kmh)}")
         self.distance.set_value(format.distance(distance_m))
         self.elapsed.set_value(format.clock(progress.t))
         self.energy.set_value(f"{progress.energy_kcal:.0f} kcal")
@@ -476,7 +493,8 @@ class Dashboard(QWidget):
 
     def on_manual_target_changed(self, target: SetTarget) -> None:
         self.manual_label.setText(
-            f"Manual target: {target.speed_kmh:.1f} km/h  ·  {target.incline_pct:g} %  ·  "
+            f"Manual target: {format.speed_with_unit(target.speed_kmh)}  ·  "
+            f"{target.incline_pct:g} %  ·  "
             f"{target.direction.value}"
         )
 

@@ -56,7 +56,7 @@ from PySide6.QtWidgets import (
 from treadctl.link import Reconnecting, TreadmillInfo
 from treadctl.profiles import Profile
 from treadctl.program import Program
-from treadctl.session import Progress, SessionFinished, SessionState
+from treadctl.session import SessionFinished, SessionState
 from ui import format
 from ui.alarms import AlarmBanner
 from ui.bridge import SHUTDOWN_TIMEOUT_S, Bridge, SessionInfo
@@ -65,7 +65,6 @@ from ui.console_panel import ConsolePanel
 from ui.controls import SessionControls, StopKeyFilter
 from ui.cues import Cues, SoundPlayer, Speaker
 from ui.dashboard import Dashboard
-from ui.format import SpeedUnit
 from ui.history_view import HistoryView
 from ui.overlay import TurnaroundOverlay
 from ui.profiles_view import ERRORS, ProfilesModel, ProfilesView
@@ -234,8 +233,6 @@ class MainWindow(QMainWindow):
         bridge.link_down.connect(self.on_link_down)
         bridge.reconnecting.connect(self.on_reconnecting)
         bridge.message.connect(self.on_message)
-        # After the dashboard's own slots: the target line in the display unit.
-        bridge.progress.connect(self.on_progress)
         bridge.session_finished.connect(self.on_session_finished)
         self.profiles.selected.connect(self.on_profile_selected)
         self.profiles_view.continue_requested.connect(self.on_continue)
@@ -377,13 +374,7 @@ class MainWindow(QMainWindow):
         unit = format.set_speed_unit(s.speed_unit)
         self.sounds.enabled = s.sounds
         self.speaker.enabled = s.speech
-        unit_label = self.dashboard.findChild(QLabel, "speedUnit")
-        if unit_label is not None:
-            unit_label.setText(unit.value)
-
-    def on_progress(self, progress: Progress, distance_m: float) -> None:
-        if format.speed_unit() is not SpeedUnit.KMH:
-            self.dashboard.target.setText(f"target {format.speed(progress.target_speed_kmh)}")
+        self.dashboard.set_speed_unit(unit)
 
     # -- bridge → window ------------------------------------------------------------------------
 

@@ -2,7 +2,12 @@
 
 Shape: ``LivePlot(QWidget)`` wrapping one pyqtgraph ``PlotWidget``. Slots ``on_session_started``,
 ``on_progress`` (appends to preallocated numpy buffers) and ``on_segment_started`` (a boundary
-line); a ``QTimer`` redraws at most ``REDRAW_HZ`` times a second and only when something changed.
+line); ``set_speed_unit`` (km/h, or mph for the imperial units; a pace is plotted as the speed
+it is a pace of). A ``QTimer`` ticks ``REDRAW_HZ`` times a second and ``redraw()``s only when
+something changed and the new samples would show: at most once per pixel column of session
+time (over 6 hours a column is 18 s), and at least once every ``MAX_REDRAW_INTERVAL_S``, so
+"now" never trails by more than that. A new segment, a new session, a resize or a unit change
+redraws at the next tick.
 
 Why it is built this way: a 6-hour session at 10 Hz is 216 000 samples, and every millisecond
 spent drawing on the Qt thread is a millisecond the E-stop waits (tests/bench/bench_app.py
@@ -12,20 +17,28 @@ per-curve downsampling and finite checks cost more than the drawing); pen width 
 antialiasing, no grid; all backward stretches as ONE bar item and all segment boundaries as ONE
 line item — a pyqtgraph item per stretch recomputed its bounds in Python on every repaint (51
 stretches cost ~15 ms); and the view matrix updated at once, so a redraw paints once, not twice.
+A redraw of a long session costs 5-8 ms wherever the time goes (axes, text, painting); at 5 Hz
+that was half the app's CPU at 10 Hz of data, for changes narrower than a pixel.
 """
 
 from __future__ import annotations
 
+import math
+import time
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from treadctl.limits import Direction
 from treadctl.session import Progress, SegmentStarted
 from ui import colors
+from ui.format import KM_PER_MILE, SpeedUnit
 
 REDRAW_HZ = 5
+MAX_REDRAW_INTERVAL_S = 1.0
 _INITIAL_CAPACITY = 4096
 
 pg.setConfigOptions(antialias=False, background=colors.BACKGROUND, foreground=colors.DIM)
@@ -41,7 +54,7 @@ class LivePlot(QWidget):
         item.hideButtons()
         # A bumped touchpad must not zoom the plot away from "now".
         item.setMouseEnabled(x=False, y=False)
-        item.setLabel("left", "km/h")
+        item.setLabel("left", SpeedUnit.KMH.value)
         item.setLabel("bottom", "session time (s)")
         item.addLegend(offset=(-10, 5), labelTextColor=colors.TEXT)
         self._target = item.plot(name="target", pen=pg.mkPen(colors.FORWARD, width=1))
@@ -67,7 +80,11 @@ class LivePlot(QWidget):
         self._goal = np.empty(_INITIAL_CAPACITY)
         self._n = 0
         self._top = 4.0
-        self._dirty = False
+        self._dirty = False  # new samples since the last redraw
+        self._stale = True  # something else changed: redraw at the next tick
+        self._last_redraw = -math.inf
+        self.redraws = 0  # how many times it has drawn (for tests and the benchmark)
+        self._unit = SpeedUnit.KMH
         self._spans: list[tuple[float, float]] = []  # backward stretches, closed ones
         self._region_start: float | None = None
         self._boundaries: list[float] = []
@@ -86,14 +103,36 @@ class LivePlot(QWidget):
         self._region_start = None
         self._spans.clear()
         self._boundaries.clear()
-        self._dirty = True
+        self._stale = True
 
     def on_session_started(self) -> None:
         self.clear()
 
     def on_segment_started(self, event: SegmentStarted) -> None:
         self._boundaries.append(event.t)
-        self._dirty = True
+        self._stale = True
+
+    @property
+    def plot_item(self) -> pg.PlotItem:
+        return self._item
+
+    @property
+    def speed_unit(self) -> SpeedUnit:
+        return self._unit
+
+    def set_speed_unit(self, unit: SpeedUnit) -> None:
+        """Plot in mph for the imperial units, km/h otherwise (a pace axis would run upside
+        down and to infinity at a standstill)."""
+        if unit.imperial == self._unit.imperial:
+            self._unit = unit
+            return
+        self._unit = unit
+        self._item.setLabel("left", SpeedUnit.MPH.value if unit.imperial else SpeedUnit.KMH.value)
+        self._stale = True
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._stale = True  # the envelope has as many columns as the plot is wide
 
     def on_progress(self, progress: Progress) -> None:
         self.append(
@@ -121,13 +160,34 @@ class LivePlot(QWidget):
         self._dirty = True
 
     def on_redraw_timer(self) -> None:
-        if not self._dirty or not self.isVisible():
+        if not (self._dirty or self._stale) or not self.isVisible():
             return
-        self._dirty = False
+        now = time.monotonic()
+        if not self._stale and now - self._last_redraw < self.redraw_interval_s():
+            return
+        self.redraw()
+
+    def redraw_interval_s(self) -> float:
+        """How long new samples may wait: one pixel column of session time, within
+        [1 / REDRAW_HZ, MAX_REDRAW_INTERVAL_S]."""
+        span = float(self._t[self._n - 1]) if self._n else 0.0
+        columns = max(64, int(self._widget.width()))
+        per_column = max(60.0, span) / columns
+        return min(MAX_REDRAW_INTERVAL_S, max(1.0 / REDRAW_HZ, per_column))
+
+    def redraw(self) -> None:
+        """Draw what the buffers hold now (the timer calls this when it is due)."""
+        self._dirty = self._stale = False
+        self._last_redraw = time.monotonic()
+        self.redraws += 1
         n = self._n
         columns = max(64, self._widget.width())
-        self._measured.setData(*_envelope(self._t[:n], self._v[:n], columns))
-        self._target.setData(*_envelope(self._t[:n], self._goal[:n], columns))
+        scale = 1.0 / KM_PER_MILE if self._unit.imperial else 1.0
+        xs, ys = _envelope(self._t[:n], self._v[:n], columns)
+        self._measured.setData(xs, ys * scale)
+        xs, ys = _envelope(self._t[:n], self._goal[:n], columns)
+        self._target.setData(xs, ys * scale)
+        top = self._top * scale
         spans = list(self._spans)
         if self._region_start is not None and n:
             spans.append((self._region_start, float(self._t[n - 1])))
@@ -135,12 +195,12 @@ class LivePlot(QWidget):
             x0=[a for a, _ in spans],
             x1=[b for _, b in spans],
             y0=[0.0] * len(spans),
-            y1=[self._top] * len(spans),
+            y1=[top] * len(spans),
         )
         xs = np.repeat(np.asarray(self._boundaries, dtype=float), 2)
-        ys = np.tile([0.0, self._top], len(self._boundaries))
+        ys = np.tile([0.0, top], len(self._boundaries))
         self._lines.setData(xs, ys)
-        self._item.setYRange(0, self._top, padding=0)
+        self._item.setYRange(0, top, padding=0)
         if n:
             self._item.setXRange(0, max(60.0, float(self._t[n - 1])), padding=0.01)
         # Apply the new range now, so this redraw paints once (not once stale, once right).

@@ -31,7 +31,7 @@ session starts; the live samples then follow the synthesized ones at t ≈ 21 60
 (c) CPU of the whole process over ``--cpu-seconds`` of a running 10 Hz session with the window
     and the 6 h plotted, vs the bare link streaming 10 Hz alone (both include the treadmill).
 (d) Plot redraw, run after the loop has closed, on a ``LivePlot`` of the in-app plot's size
-    with the app's stylesheet: a new sample, ``on_redraw_timer()``, then Qt's events until the
+    with the app's stylesheet: a new sample, ``redraw()``, then Qt's events until the
     paints it caused are done (one redraw tick as the app lives it), with the 216 000 samples
     over 0-21 600 s vs 1 minute (600 samples). RSS: the app process's resident set at the end
     of (c), 6 h plotted, vs connected with an empty plot.
@@ -252,7 +252,7 @@ class PaintCount(QObject):
 
 
 def redraw_ticks(size: tuple[int, int], samples: int, ticks: int = REDRAWS) -> dict[str, Any]:
-    """Each of ``ticks`` redraws as the app runs one: a new sample, ``on_redraw_timer()``, then
+    """Each of ``ticks`` redraws as the app runs one: a new sample, ``redraw()``, then
     Qt's events until the paints it caused are done. Run with no asyncio loop running (Qt's
     events are processed here). Times in ms; also the paint events per tick."""
     app = QApplication.instance()
@@ -262,7 +262,7 @@ def redraw_ticks(size: tuple[int, int], samples: int, ticks: int = REDRAWS) -> d
     plot.show()
     t, kmh, goal, back = six_hours(samples)
     fill(plot, t, kmh, goal, back)
-    plot.on_redraw_timer()
+    plot.redraw()
     for _ in range(5):
         app.processEvents()
     paints = PaintCount()
@@ -273,7 +273,7 @@ def redraw_ticks(size: tuple[int, int], samples: int, ticks: int = REDRAWS) -> d
     for i in range(ticks):
         plot.append(float(t[-1]) + (i + 1) / RATE_HZ, 5.0, 5.0, Direction.FORWARD)
         start = time.perf_counter()
-        plot.on_redraw_timer()
+        plot.redraw()
         for _ in range(5):  # a paint can schedule another: let it happen too
             app.processEvents()
         times.append((time.perf_counter() - start) * 1000)

@@ -16,6 +16,7 @@ import resource
 import signal
 import stat
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -468,7 +469,8 @@ def test_fsync_at_start_every_few_seconds_and_on_close(
     monkeypatch.setattr(os, "fsync", counting_fsync)
 
     async def main() -> None:
-        recorder = make(tmp_path, clock)
+        # Inline, so the clock is read when each fsync happens (the thread is tested below).
+        recorder = make(tmp_path, clock, fsync_in_thread=False)
         recorder.start(header())
         flusher = asyncio.create_task(recorder.run_flusher())
         for _ in range(70):
@@ -480,6 +482,73 @@ def test_fsync_at_start_every_few_seconds_and_on_close(
 
     run(main)
     assert synced == pytest.approx([0.0, 3.0, 6.0, 7.0])
+
+
+def forward(clock: ManualClock, to: float) -> None:
+    asyncio.run(clock.advance(to - clock.now()))
+
+
+def test_the_periodic_fsync_does_not_hold_up_the_caller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slow disk: the due fsync runs on the recorder's thread while flush returns; close
+    waits for it before its own fsync and before closing the file."""
+    real_fsync = os.fsync
+    release = threading.Event()
+    calls: list[str] = []
+
+    def slow_fsync(fd: int) -> None:
+        name = threading.current_thread().name
+        calls.append(name)
+        if name != threading.main_thread().name:
+            assert release.wait(10), "never released"
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", slow_fsync)
+    clock = ManualClock()
+    recorder = make(tmp_path, clock)
+    path = recorder.start(header())
+    assert calls == [threading.main_thread().name]  # the header's: inline
+    forward(clock, 3.0)
+    a_sample(recorder, 4.0)
+    recorder.flush()  # due: handed to the thread, which is now blocked in fsync
+    assert calls[-1] == "session-log-fsync-abc123"
+    assert kinds(path) == ["header", "sample"]  # written (and flushed) all the same
+    forward(clock, 6.0)
+    a_sample(recorder, 5.0)
+    recorder.flush()  # due again, but one is in flight: no second thread
+    assert len(calls) == 2
+    release.set()
+    recorder.close("completed")
+    assert calls[-1] == threading.main_thread().name  # close's own fsync, after the join
+    assert read_session_log(path).end is not None
+
+
+def test_a_failed_background_fsync_is_reported_at_the_next_flush(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_fsync = os.fsync
+
+    def failing_fsync(fd: int) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            raise OSError(5, "Input/output error")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    clock = ManualClock()
+    recorder = make(tmp_path, clock)
+    recorder.start(header())
+    forward(clock, 3.0)
+    a_sample(recorder)  # due: flushed, and the fsync handed to the thread (where it fails)
+    with pytest.raises(OSError, match="Input/output error"):
+        recorder.wait_synced()
+    forward(clock, 6.0)
+    a_sample(recorder)  # another, failing in the background too
+    # Close joins it first: the error is reported, the file is closed all the same.
+    with pytest.raises(SessionLogError, match="Input/output error"):
+        recorder.close("stopped")
+    assert recorder.closed
+    assert isinstance(recorder.failed, OSError)
 
 
 def test_context_manager_records_why_it_was_left(tmp_path: Path) -> None:

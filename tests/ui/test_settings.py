@@ -72,6 +72,8 @@ def test_mph_changes_the_speed_readout(
             await app.expect(app.bridge.progress)
             assert dash.distance.value.endswith(" mi")
             assert dash.target.text().startswith("target ")
+            assert dash.plot.plot_item.getAxis("left").labelText == "mph"
+            assert "km/h" not in dash.segment_now.text() + dash.segment_next.text()
 
             app.window.settings_view.set_speed_unit(SpeedUnit.PACE_KM)
             assert unit.text() == "min/km"

@@ -37,7 +37,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from treadctl.limits import Direction
 from treadctl.recorder import SessionLog, read_session_log
@@ -117,8 +117,47 @@ class ExportSample:
         return None if self.speed_kmh is None else self.speed_kmh / 3.6
 
 
+class _Totals:
+    """What a lap and a session both report from their samples, distance and duration."""
+
+    __slots__ = ()
+    samples: tuple[ExportSample, ...]
+    distance_m: float
+    if TYPE_CHECKING:
+        # A lap's runs from start to end; a session's is a field. Declared only for the type
+        # checker: a class attribute here would become the session field's default.
+        @property
+        def duration_s(self) -> float: ...
+
+    @property
+    def speeds_ms(self) -> list[float]:
+        return [s.speed_ms for s in self.samples if s.speed_ms is not None]
+
+    @property
+    def max_speed_ms(self) -> float | None:
+        return max(self.speeds_ms, default=None)
+
+    @property
+    def avg_speed_ms(self) -> float | None:
+        """Distance over time, as Garmin defines a lap's average speed."""
+        return self.distance_m / self.duration_s if self.duration_s > 0 else None
+
+    @property
+    def heart_rates(self) -> list[int]:
+        return [s.heart_rate_bpm for s in self.samples if s.heart_rate_bpm is not None]
+
+    @property
+    def avg_heart_rate_bpm(self) -> int | None:
+        rates = self.heart_rates
+        return round(sum(rates) / len(rates)) if rates else None
+
+    @property
+    def max_heart_rate_bpm(self) -> int | None:
+        return max(self.heart_rates, default=None)
+
+
 @dataclass(frozen=True, slots=True)
-class ExportLap:
+class ExportLap(_Totals):
     """A lap: one program segment (or the whole of a manual session).
 
     Laps tile the session: a lap runs from ``start_t`` to ``end_t`` (s since the start), the
@@ -170,35 +209,10 @@ class ExportLap:
         ]
         return f"{self.label} {DASH} {', '.join(parts) if parts else 'belt stopped'}"
 
-    @property
-    def speeds_ms(self) -> list[float]:
-        return [s.speed_ms for s in self.samples if s.speed_ms is not None]
-
-    @property
-    def max_speed_ms(self) -> float | None:
-        return max(self.speeds_ms, default=None)
-
-    @property
-    def avg_speed_ms(self) -> float | None:
-        """Distance over time, as Garmin defines a lap's average speed."""
-        return self.distance_m / self.duration_s if self.duration_s > 0 else None
-
-    @property
-    def heart_rates(self) -> list[int]:
-        return [s.heart_rate_bpm for s in self.samples if s.heart_rate_bpm is not None]
-
-    @property
-    def avg_heart_rate_bpm(self) -> int | None:
-        rates = self.heart_rates
-        return round(sum(rates) / len(rates)) if rates else None
-
-    @property
-    def max_heart_rate_bpm(self) -> int | None:
-        return max(self.heart_rates, default=None)
 
 
 @dataclass(frozen=True, slots=True)
-class ExportSession:
+class ExportSession(_Totals):
     """A session as the exporters see it. See :func:`load_session`.
 
     ``duration_s``, ``distance_m`` and ``energy_kcal`` come from the end record's summary when
@@ -229,27 +243,6 @@ class ExportSession:
     @property
     def ended_at(self) -> datetime:
         return self.started_at + timedelta(seconds=self.duration_s)
-
-    @property
-    def max_speed_ms(self) -> float | None:
-        return max((s.speed_ms for s in self.samples if s.speed_ms is not None), default=None)
-
-    @property
-    def avg_speed_ms(self) -> float | None:
-        return self.distance_m / self.duration_s if self.duration_s > 0 else None
-
-    @property
-    def heart_rates(self) -> list[int]:
-        return [s.heart_rate_bpm for s in self.samples if s.heart_rate_bpm is not None]
-
-    @property
-    def avg_heart_rate_bpm(self) -> int | None:
-        rates = self.heart_rates
-        return round(sum(rates) / len(rates)) if rates else None
-
-    @property
-    def max_heart_rate_bpm(self) -> int | None:
-        return max(self.heart_rates, default=None)
 
     def segment_label(self, index: int | None) -> str | None:
         """The label of program segment ``index`` (None in manual mode or if unknown)."""
