@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QAbstractButton, QHBoxLayout, QPushButton, QWidget
 
 from treadctl.session import SessionState, StateChanged
 from ui.bridge import Bridge, SessionInfo, SessionKind
+from ui.styling import set_style_property
 
 EXTEND_S = 60.0
 
@@ -80,10 +81,8 @@ class SessionControls(QWidget):
         in_session = self._state not in (None, SessionState.FINISHED)
         program = in_session and self._bridge.session_kind is SessionKind.PROGRAM
         running = self._state in _RUNNING
-        self.pause_button.setText("Pause" if running else "Resume")
-        self.pause_button.setProperty("resume", not running)
-        self.pause_button.style().unpolish(self.pause_button)
-        self.pause_button.style().polish(self.pause_button)
+        self.pause_button.setText("Pause" if running else "Resume")  # Qt skips an unchanged text
+        set_style_property(self.pause_button, "resume", not running)
         self.pause_button.setEnabled(in_session and self._state is not SessionState.READY)
         self.skip_button.setEnabled(program)
         self.extend_button.setEnabled(program)

@@ -55,6 +55,7 @@ from ui.fonts import fitted_font
 from ui.format import SpeedUnit
 from ui.plot import LivePlot
 from ui.profile_chart import ProfileChart
+from ui.styling import set_style_property
 
 _STATE_TEXT = {
     SessionState.READY: "READY",
@@ -64,13 +65,6 @@ _STATE_TEXT = {
     SessionState.RESTING: "REST — belt stopped",
     SessionState.FINISHED: "FINISHED",
 }
-
-
-def _polish(widget: QWidget) -> None:
-    """Re-apply the stylesheet after a dynamic property changed."""
-    style = widget.style()
-    style.unpolish(widget)
-    style.polish(widget)
 
 
 class DirectionIndicator(QWidget):
@@ -422,8 +416,7 @@ class Dashboard(QWidget):
             self.countdown.setText(f"TURN AROUND in {event.seconds}")
         else:
             self.countdown.setText(f"Next segment in {event.seconds}")
-        self.countdown.setProperty("turnaround", event.turnaround)
-        _polish(self.countdown)
+        set_style_property(self.countdown, "turnaround", event.turnaround)
 
     def on_progress(self, progress: Progress, distance_m: float) -> None:
         self.plot.on_progress(progress)
@@ -466,8 +459,7 @@ class Dashboard(QWidget):
 
     def _set_state_pill(self, text: str, state: str) -> None:
         self.state.setText(text)
-        self.state.setProperty("state", state)
-        _polish(self.state)
+        set_style_property(self.state, "state", state)
 
     def on_notice(self, notice: Notice) -> None:
         if notice.kind is NoticeKind.TURNAROUND_COUNTDOWN:

@@ -71,6 +71,7 @@ from ui.profiles_view import ERRORS, ProfilesModel, ProfilesView
 from ui.program_editor import ProgramEditor
 from ui.program_view import ProgramView
 from ui.settings_view import AppSettings, SettingsView, SwitchableSounds, SwitchableSpeaker
+from ui.styling import set_style_property
 
 if TYPE_CHECKING:
     # Only with --simulate; importing Bumble costs startup time.
@@ -336,9 +337,7 @@ class MainWindow(QMainWindow):
             self.profile_badge.setText("no profile")
         else:
             self.profile_badge.setText("Guest" if profile.builtin else f"● {profile.name}")
-        self.profile_badge.setProperty("state", "none" if profile is None else "chosen")
-        self.profile_badge.style().unpolish(self.profile_badge)
-        self.profile_badge.style().polish(self.profile_badge)
+        set_style_property(self.profile_badge, "state", "none" if profile is None else "chosen")
         # The program page shows programs fitted to the limits a Start would run with.
         self.program_view.on_current_changed(self.program_view.list.currentItem())
 
@@ -403,9 +402,7 @@ class MainWindow(QMainWindow):
 
     def _set_link_status(self, text: str, state: str) -> None:
         self.link_status.setText(text)
-        self.link_status.setProperty("state", state)
-        self.link_status.style().unpolish(self.link_status)
-        self.link_status.style().polish(self.link_status)
+        set_style_property(self.link_status, "state", state)
 
     # -- keys -----------------------------------------------------------------------------------
 
