@@ -2,10 +2,11 @@
 
 Shape::
 
-    Profiles(store, now=...)                      rules over the tables of treadctl.store
+    Profiles(store, now=..., monotonic=...)       rules over the tables of treadctl.store
      ├── list_all / get / find / create / rename / delete(confirm=) / select / current
      ├── set_limit / set_limits / set_max_heart_rate / set_progression_cap   (pin= when raising)
-     ├── has_pin / set_pin(new, old=) / verify_pin(pin)
+     ├── set_limits_and_cap(name, limits, cap, pin=)   both at once: one PIN check, one write
+     ├── has_pin / set_pin(new, old=) / verify_pin(pin) / pin_wait_s()
      ├── save_guest_session(session_id, to_profile)
      ├── next_backward_minutes(profile) -> Progression     (read only: what, when, why not)
      └── apply_progression(profile) / limits_for(name)     (apply a due step; what to run with)
@@ -24,6 +25,19 @@ The rules, and why:
   only as a scrypt hash with a random salt (:data:`SCRYPT_N`, :data:`SCRYPT_R`,
   :data:`SCRYPT_P`; the parameters are stored with the hash so they can be raised later),
   verified with a constant-time comparison, and changed only with the old PIN.
+* Wrong PINs are throttled: after :data:`PIN_FREE_ATTEMPTS` (3) wrong PINs in a row, every
+  further check is refused with :class:`PinThrottled` (no scrypt run, nothing counted) until a
+  delay has passed since the last wrong one: :data:`PIN_FIRST_DELAY_S` (5 s), doubling with
+  each further wrong PIN, at most :data:`PIN_MAX_DELAY_S` (5 min). A right PIN starts the count
+  again. The count is kept in the database, not in the object: the app checks PINs on worker
+  threads, each with its own connection, and a new ``treadctl profiles`` process must not start
+  from zero. Its times are ``monotonic`` readings (default :func:`time.monotonic`, one clock for
+  every process of a boot); one from the future (after a reboot) restarts the wait from now.
+  An attempt is counted as wrong *before* scrypt runs and forgiven when the PIN is right, so
+  checks run side by side cannot slip past the count.
+* The PIN errors are typed, so callers need not read messages: :class:`PinRequired` (none
+  given), :class:`PinNotSet` (none set yet), :class:`PinTooShort`, :class:`WrongPin` (with the
+  count and the wait it started) and :class:`PinThrottled` (with the seconds left).
 * Guest (built in, cannot be renamed or deleted) is for people without a profile: its
   sessions are not kept unless saved to a profile (see ``treadctl.store``: only the newest
   unsaved guest session is kept, so its owner can save it).
@@ -46,6 +60,7 @@ import json
 import math
 import secrets
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
@@ -65,6 +80,9 @@ from treadctl.store import (
 
 __all__ = [
     "MORE_PERMISSIVE",
+    "PIN_FIRST_DELAY_S",
+    "PIN_FREE_ATTEMPTS",
+    "PIN_MAX_DELAY_S",
     "PROGRESSION_INTERVAL",
     "PROGRESSION_RATE",
     "PROGRESSION_SESSIONS",
@@ -72,12 +90,19 @@ __all__ = [
     "SCRYPT_P",
     "SCRYPT_R",
     "PinError",
+    "PinNotSet",
     "PinRequired",
+    "PinThrottled",
+    "PinTooShort",
     "Profile",
     "ProfileError",
     "Profiles",
     "Progression",
+    "WrongPin",
+    "cap_raised",
+    "describe_wait",
     "limits_for",
+    "pin_delay_s",
 ]
 
 # +1: a larger value is more permissive; -1: a smaller one is.
@@ -109,6 +134,10 @@ SCRYPT_SALT_BYTES = 16
 _SCRYPT_MAXMEM = 64 * 1024 * 1024  # OpenSSL's default ceiling (32 MiB) is just below N=2^15
 MIN_PIN_LENGTH = 4
 
+PIN_FREE_ATTEMPTS = 3  # wrong PINs in a row before the first wait
+PIN_FIRST_DELAY_S = 5.0  # the first wait; each further wrong PIN doubles it
+PIN_MAX_DELAY_S = 300.0  # never more than 5 minutes (the admin may be standing there)
+
 PROGRESSION_RATE = 0.15
 PROGRESSION_MIN_STEP_MIN = 0.5  # so a short limit still grows
 PROGRESSION_INTERVAL = timedelta(days=7)
@@ -118,6 +147,7 @@ _STOP_NOTICES = frozenset({"heart_rate_high", "watchdog"})
 MAX_NAME_LENGTH = 40
 _SETTING_CURRENT = "current_profile"
 _SETTING_PIN = "admin_pin"
+_SETTING_PIN_FAILURES = "admin_pin_failures"  # {"count": wrong PINs in a row, "at": monotonic}
 
 
 class ProfileError(Exception):
@@ -125,11 +155,45 @@ class ProfileError(Exception):
 
 
 class PinError(ProfileError):
-    """The admin PIN is wrong, missing or unusable."""
+    """The admin PIN is wrong, missing or unusable: one of the subclasses says which."""
 
 
 class PinRequired(PinError):
     """The change needs the admin PIN and none was given (a caller may prompt and retry)."""
+
+
+class PinNotSet(PinError):
+    """A PIN was to be checked, but no admin PIN is set yet."""
+
+
+class PinTooShort(PinError):
+    """A new admin PIN is shorter than :data:`MIN_PIN_LENGTH`; nothing was stored."""
+
+    def __init__(self, message: str, *, minimum: int = MIN_PIN_LENGTH) -> None:
+        super().__init__(message)
+        self.minimum = minimum
+
+
+class WrongPin(PinError):
+    """The PIN given is not the admin PIN.
+
+    ``failures``: wrong PINs in a row, this one included; ``wait_s``: how long the next check
+    will be refused because of it (0 while fewer than :data:`PIN_FREE_ATTEMPTS`).
+    """
+
+    def __init__(self, message: str, *, failures: int, wait_s: float) -> None:
+        super().__init__(message)
+        self.failures = failures
+        self.wait_s = wait_s
+
+
+class PinThrottled(PinError):
+    """Too many wrong PINs in a row: no PIN is checked for ``seconds_left`` more seconds."""
+
+    def __init__(self, message: str, *, seconds_left: float, failures: int) -> None:
+        super().__init__(message)
+        self.seconds_left = seconds_left
+        self.failures = failures
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +243,23 @@ class Progression:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def pin_delay_s(failures: int) -> float:
+    """How long checks are refused after ``failures`` wrong PINs in a row (0: not at all)."""
+    if failures < PIN_FREE_ATTEMPTS:
+        return 0.0
+    doublings = min(failures - PIN_FREE_ATTEMPTS, 16)  # 5 s * 2**6 is past the cap already
+    return min(PIN_FIRST_DELAY_S * float(2**doublings), PIN_MAX_DELAY_S)
+
+
+def describe_wait(seconds: float) -> str:
+    """``"5 s"``, ``"1 min 20 s"``, ``"5 min"``: a wait, rounded up to whole seconds."""
+    whole = max(1, math.ceil(seconds - 1e-9))
+    minutes, rest = divmod(whole, 60)
+    if not minutes:
+        return f"{rest} s"
+    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
 
 
 def hash_pin(pin: str, *, salt: bytes | None = None) -> dict[str, Any]:
@@ -234,6 +315,23 @@ def _more_permissive(field: str, value: float, than: float) -> bool:
     return MORE_PERMISSIVE[field] * (value - than) > 0
 
 
+def _check_cap(minutes: float | None) -> None:
+    if minutes is not None and not (
+        isinstance(minutes, int | float) and math.isfinite(minutes) and minutes >= 0
+    ):
+        raise ProfileError(f"a progression cap must be 0 minutes or more, got {minutes!r}")
+
+
+def cap_raised(profile: Profile, cap: float | None) -> bool:
+    """Whether setting ``cap`` raises the profile's progression cap above both its current cap
+    and the default (which needs the admin PIN, like raising a limit)."""
+    return (
+        cap is not None
+        and cap > profile.progression_cap
+        and cap > DEFAULT_LIMITS.backward_minutes_per_session
+    )
+
+
 def raised_fields(current: Limits, new: Limits) -> list[str]:
     """Fields ``new`` makes more permissive than both ``current`` and the defaults."""
     raised = []
@@ -246,12 +344,40 @@ def raised_fields(current: Limits, new: Limits) -> list[str]:
     return raised
 
 
-class Profiles:
-    """The profile rules over a :class:`Store`. ``now`` is injectable for tests."""
+def _wrong(message: str, failures: int) -> WrongPin:
+    wait = pin_delay_s(failures)
+    if wait:
+        message += (
+            f" ({failures} wrong PINs in a row: the next try is possible in {describe_wait(wait)})"
+        )
+    return WrongPin(message, failures=failures, wait_s=wait)
 
-    def __init__(self, store: Store, *, now: Callable[[], datetime] = _now) -> None:
+
+def _throttled(throttled: PinThrottled, what: str) -> PinThrottled:
+    return PinThrottled(
+        f"{throttled} ({what})",
+        seconds_left=throttled.seconds_left,
+        failures=throttled.failures,
+    )
+
+
+class Profiles:
+    """The profile rules over a :class:`Store`.
+
+    ``now`` (dates: creation, progression) and ``monotonic`` (seconds: the wrong-PIN waits)
+    are injectable for tests.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        now: Callable[[], datetime] = _now,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.store = store
         self._now = now
+        self._monotonic = monotonic
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -416,34 +542,107 @@ class Profiles:
     def has_pin(self) -> bool:
         return self._stored_pin() is not None
 
-    def _write_pin(self, pin: str) -> None:
+    @staticmethod
+    def _check_new_pin(pin: str) -> None:
         if len(pin) < MIN_PIN_LENGTH:
-            raise PinError(f"the admin PIN needs at least {MIN_PIN_LENGTH} characters")
+            raise PinTooShort(f"the admin PIN needs at least {MIN_PIN_LENGTH} characters")
+
+    def _write_pin(self, pin: str) -> None:
+        self._check_new_pin(pin)
+        stored = json.dumps(hash_pin(pin))
         with self.store.transaction() as db:
             db.execute(
-                "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
-                (_SETTING_PIN, json.dumps(hash_pin(pin))),
+                "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (_SETTING_PIN, stored)
             )
+            db.execute("DELETE FROM settings WHERE key = ?", (_SETTING_PIN_FAILURES,))
+
+    # The wrong-PIN count (see the module doc). Times are this object's ``monotonic`` readings.
+
+    @staticmethod
+    def _read_failures(db: sqlite3.Connection) -> tuple[int, float]:
+        row = db.execute(
+            "SELECT value FROM settings WHERE key = ?", (_SETTING_PIN_FAILURES,)
+        ).fetchone()
+        if row is None:
+            return 0, 0.0
+        try:
+            state = json.loads(row[0])
+            return max(0, int(state["count"])), float(state["at"])
+        except (ValueError, TypeError, KeyError):
+            return 0, 0.0  # only a hand-edited database has this, and it could drop the row
+
+    @staticmethod
+    def _write_failures(db: sqlite3.Connection, count: int, at: float) -> None:
+        db.execute(
+            "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
+            (_SETTING_PIN_FAILURES, json.dumps({"count": count, "at": at})),
+        )
+
+    def _wait_left(self, db: sqlite3.Connection) -> tuple[int, float]:
+        """(wrong PINs in a row, seconds until the next check may run); restarts a wait whose
+        start lies in the future (the clock began again: a reboot)."""
+        count, at = self._read_failures(db)
+        delay = pin_delay_s(count)
+        if not delay:
+            return count, 0.0
+        now = self._monotonic()
+        if not math.isfinite(at) or at > now:
+            self._write_failures(db, count, now)
+            at = now
+        return count, max(0.0, at + delay - now)
+
+    def pin_wait_s(self) -> float:
+        """Seconds before a PIN will be checked again (0: now)."""
+        with self.store.transaction() as db:
+            return self._wait_left(db)[1]
+
+    def _begin_attempt(self) -> int:
+        """Count a check as wrong before it runs (forgiven when right); returns the count.
+        Raises :class:`PinThrottled`, counting nothing, while a wait runs."""
+        with self.store.transaction() as db:
+            count, left = self._wait_left(db)
+            if not left:
+                count += 1
+                self._write_failures(db, count, self._monotonic())
+        if left:
+            raise PinThrottled(
+                f"{count} wrong admin PINs in a row: try again in {describe_wait(left)}",
+                seconds_left=left,
+                failures=count,
+            )
+        return count
+
+    def _forgive_attempt(self) -> None:
+        with self.store.transaction() as db:
+            db.execute("DELETE FROM settings WHERE key = ?", (_SETTING_PIN_FAILURES,))
 
     def verify_pin(self, pin: str | None) -> None:
-        """Raise :class:`PinError` unless ``pin`` is the admin PIN."""
+        """Raise a :class:`PinError` unless ``pin`` is the admin PIN (see the subclasses)."""
         stored = self._stored_pin()
         if stored is None:
-            raise PinError("no admin PIN is set yet (treadctl profiles set-pin --new PIN)")
+            raise PinNotSet("no admin PIN is set yet (treadctl profiles set-pin --new PIN)")
         if pin is None:
             raise PinRequired("the admin PIN is needed (--pin)")
-        if not _pin_matches(pin, stored):
-            raise PinError("wrong admin PIN")
+        failures = self._begin_attempt()
+        if _pin_matches(pin, stored):
+            self._forgive_attempt()
+            return
+        raise _wrong("wrong admin PIN", failures)
 
     def set_pin(self, new: str, *, old: str | None = None) -> None:
         """Set the admin PIN (first use: no ``old``), or change it (``old`` must match)."""
+        self._check_new_pin(new)  # before the old one is checked: a refusal costs no attempt
         if self.has_pin():
             if old is None:
                 raise PinRequired("changing the admin PIN needs the old one (--old)")
             try:
                 self.verify_pin(old)
-            except PinError:
-                raise PinError("wrong old admin PIN: the PIN was not changed") from None
+            except WrongPin as wrong:
+                raise _wrong(
+                    "wrong old admin PIN: the PIN was not changed", wrong.failures
+                ) from None
+            except PinThrottled as throttled:
+                raise _throttled(throttled, "the PIN was not changed") from None
         self._write_pin(new)
 
     def _authorize(self, pin: str | None, what: str) -> None:
@@ -460,22 +659,57 @@ class Profiles:
             raise PinRequired(f"{what} needs the admin PIN (--pin)")
         try:
             self.verify_pin(pin)
-        except PinError:
-            raise PinError(f"wrong admin PIN: {what} was refused") from None
+        except WrongPin as wrong:
+            raise _wrong(f"wrong admin PIN: {what} was refused", wrong.failures) from None
+        except PinThrottled as throttled:
+            raise _throttled(throttled, f"{what} was refused") from None
 
     # --- limits ------------------------------------------------------------------------------
 
     def set_limits(self, name: str, limits: Limits, *, pin: str | None = None) -> Profile:
         """Replace a profile's limits; raising any above its default needs the admin PIN."""
         profile = self.get(name)
+        return self._update(profile, limits, profile.backward_minutes_cap, pin)
+
+    def set_limits_and_cap(
+        self, name: str, limits: Limits, progression_cap: float | None, *, pin: str | None = None
+    ) -> Profile:
+        """Replace a profile's limits and progression cap together (what a form's Apply does).
+
+        One PIN check covers every raise among them, and nothing is written unless all of it
+        is allowed.
+        """
+        _check_cap(progression_cap)
+        return self._update(self.get(name), limits, progression_cap, pin)
+
+    def _update(
+        self, profile: Profile, limits: Limits, cap: float | None, pin: str | None
+    ) -> Profile:
+        asks = []
         raised = raised_fields(profile.limits, limits)
         if raised:
-            what = ", ".join(
-                f"{field} {getattr(limits, field):g} (default {getattr(DEFAULT_LIMITS, field):g})"
-                for field in raised
+            asks.append(
+                "raising "
+                + ", ".join(
+                    f"{field} {getattr(limits, field):g} "
+                    f"(default {getattr(DEFAULT_LIMITS, field):g})"
+                    for field in raised
+                )
             )
-            self._authorize(pin, f"raising {what} for {profile.name!r}")
-        self._store_limits(profile, limits)
+        if cap_raised(profile, cap):
+            assert cap is not None  # cap_raised says so
+            asks.append(f"a backward-minutes cap of {cap:g}")
+        if asks:
+            self._authorize(pin, f"{' and '.join(asks)} for {profile.name!r}")
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE profiles SET limits_json = ? WHERE id = ?",
+                (json.dumps(limits.to_dict()), profile.id),
+            )
+            if cap != profile.backward_minutes_cap:
+                db.execute(
+                    "UPDATE profiles SET backward_minutes_cap = ? WHERE id = ?", (cap, profile.id)
+                )
         return self.get(profile.name)
 
     def set_limit(self, name: str, field: str, value: float, *, pin: str | None = None) -> Profile:
@@ -525,20 +759,9 @@ class Profiles:
         A cap above the default lets the limit grow past the default without the PIN, so
         setting one above both the default and the current cap needs the PIN.
         """
-        if minutes is not None and not (math.isfinite(minutes) and minutes >= 0):
-            raise ProfileError(f"a progression cap must be 0 minutes or more, got {minutes!r}")
+        _check_cap(minutes)
         profile = self.get(name)
-        if (
-            minutes is not None
-            and minutes > profile.progression_cap
-            and minutes > DEFAULT_LIMITS.backward_minutes_per_session
-        ):
-            self._authorize(pin, f"a backward-minutes cap of {minutes:g} for {profile.name!r}")
-        with self.store.transaction() as db:
-            db.execute(
-                "UPDATE profiles SET backward_minutes_cap = ? WHERE id = ?", (minutes, profile.id)
-            )
-        return self.get(profile.name)
+        return self._update(profile, profile.limits, minutes, pin)
 
     # --- guest sessions ----------------------------------------------------------------------
 

@@ -6,20 +6,28 @@ Shape::
      ├── Store(data_dir) + Profiles          treadctl.store / treadctl.profiles (sync calls)
      ├── select(name | None)                 → bridge.set_profile(name, Profiles.limits_for(name))
      ├── create / rename / delete            raise ProfileError / StoreError with the reason
-     ├── apply_limits(name, limits, pin)     in a worker thread (scrypt takes ~0.1 s): emits
-     │                                       limits_saved | pin_required | limits_refused
+     ├── apply_limits(name, limits, pin,     in a worker thread (scrypt takes ~0.1 s): emits
+     │       progression_cap=)               limits_saved | pin_required | limits_refused
+     ├── change_pin(new, old)                in a worker thread too: emits
+     │                                       pin_changed | pin_change_refused
      └── sync / import_finished / save_guest / discard_guest / sessions / weekly_totals
     ProfilesView(model, bridge)              the page
      ├── chooser                             people as big buttons, then Guest; New / Rename /
      │                                       Delete (asks first, says the history goes too)
      ├── last session box                    after a session; a Guest one offers "Save to
      │                                       profile" or "Don't keep"
-     └── LimitsTable                         the chosen profile's limits, editable: Apply;
-                                             PinDialog when a raise needs the admin PIN
+     ├── LimitsTable                         the chosen profile's limits and progression cap,
+     │                                       editable: Apply; PinDialog when a raise needs the PIN
+     └── admin row                           "Change admin PIN…" (ChangePinDialog)
     PinDialog                                asks for the admin PIN (sets it on first use)
+    ChangePinDialog                          old PIN, new PIN twice; stays open until the engine
+                                             has answered, and shows a refusal in place
 
 The rules are the engine's (``treadctl.profiles``): lowering never needs the PIN, raising above
-the defaults does, a wrong PIN changes nothing. This page only asks and shows the answer.
+the defaults does, a wrong PIN changes nothing, three wrong PINs in a row start a wait. This page
+only asks and shows the answer; it tells the PIN errors apart by their types, not their words.
+Why the PIN change lives here and not on the Settings page: this is the page where the PIN is
+asked for (raising a limit), and where staff look after the limits; Settings points here.
 Dialogs are separate windows opened with ``open()``: no nested event loop (the belt's stop runs
 on this loop), and Space typed into a name is a space, not the window's STOP key.
 """
@@ -29,10 +37,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Coroutine
+import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
@@ -61,10 +70,15 @@ from treadctl.profiles import (
     MORE_PERMISSIVE,
     PinError,
     PinRequired,
+    PinThrottled,
+    PinTooShort,
     Profile,
     ProfileError,
     Profiles,
     Progression,
+    WrongPin,
+    cap_raised,
+    describe_wait,
     raised_fields,
 )
 from treadctl.store import GUEST, ImportReport, Store, StoredSession, StoreError, WeekTotal
@@ -92,7 +106,13 @@ class LimitRow:
     maximum: float
 
 
-#: The table's rows, in groups. Every field of :class:`Limits` appears once.
+#: A profile's progression cap: a row of the table like a limit, though not a :class:`Limits`
+#: field (it is the admin's bound on how far automatic progression may raise backward minutes).
+CAP_FIELD = "progression_cap"
+#: The cap a profile without one of its own has (``Profile.progression_cap``).
+DEFAULT_CAP = DEFAULT_LIMITS.backward_minutes_per_session
+
+#: The table's rows, in groups. Every field of :class:`Limits` appears once, plus the cap.
 # fmt: off
 LIMIT_GROUPS: tuple[tuple[str, tuple[LimitRow, ...]], ...] = (
     ("Forward", (
@@ -105,6 +125,7 @@ LIMIT_GROUPS: tuple[tuple[str, tuple[LimitRow, ...]], ...] = (
         LimitRow("backward_accel_kmh_per_s", "Acceleration", "km/h/s", 2, 0.05, 0.05, 5.0),
         LimitRow("backward_max_incline_pct", "Max incline", "%", 1, 0.5, 0.0, 40.0),
         LimitRow("backward_minutes_per_session", "Minutes per session", "min", 1, 0.5, 0, 600),
+        LimitRow(CAP_FIELD, "Progression cap", "min", 1, 0.5, 0, 600),
     )),
     ("Turnaround", (
         LimitRow("turnaround_speed_kmh", "Belt speed at most", "km/h", 1, 0.1, 0.5, 10.0),
@@ -128,6 +149,7 @@ _NAMES = {
     "walking_speed_kmh": "heart-rate slow-down speed",
     "watchdog_s": "no-data stop time",
     "max_heart_rate_bpm": "max heart rate",
+    CAP_FIELD: "backward progression cap",
 }
 ROWS: dict[str, LimitRow] = {row.field: row for _, rows in LIMIT_GROUPS for row in rows}
 HEART_RATE_FIELD = "max_heart_rate_bpm"
@@ -187,7 +209,63 @@ def above_default(field: str, value: float | None) -> bool:
     """More permissive than the default (what an admin allowed)."""
     if field == HEART_RATE_FIELD or value is None:
         return False
+    if field == CAP_FIELD:
+        return value > DEFAULT_CAP
     return bool(MORE_PERMISSIVE[field] * (value - getattr(DEFAULT_LIMITS, field)) > 0)
+
+
+@dataclass(frozen=True, slots=True)
+class LimitsChange:
+    """What an Apply asks for: the limits and the progression cap (None: the default)."""
+
+    limits: Limits
+    progression_cap: float | None
+
+
+def describe_request(before: Profile, change: LimitsChange) -> str:
+    """Every raise in ``change`` that needs the PIN, limits and cap: ``"forward max speed to
+    14 km/h (default 12 km/h); backward progression cap to 20 min (default 10 min)"``."""
+    parts = (
+        [describe_raises(before.limits, change.limits)]
+        if raised_fields(before.limits, change.limits)
+        else []
+    )
+    if cap_raised(before, change.progression_cap):
+        parts.append(
+            f"{limit_name(CAP_FIELD)} to {limit_value(CAP_FIELD, change.progression_cap)} "
+            f"(default {limit_value(CAP_FIELD, DEFAULT_CAP)})"
+        )
+    return "; ".join(parts)
+
+
+def describe_profile_changes(before: Profile, after: Profile) -> str:
+    """:func:`describe_changes`, and the progression cap when it changed."""
+    parts = [describe_changes(before.limits, after.limits)]
+    if before.progression_cap != after.progression_cap:
+        parts.append(
+            f"{limit_name(CAP_FIELD)} {limit_value(CAP_FIELD, after.progression_cap)} "
+            f"(was {limit_value(CAP_FIELD, before.progression_cap)})"
+        )
+    return "; ".join(part for part in parts if part)
+
+
+def pin_refusal(error: PinError) -> str:
+    """A PIN error in words for the page, by its type (the engine's words name CLI flags)."""
+    if isinstance(error, PinThrottled):
+        return (
+            f"{error.failures} wrong admin PINs in a row: no PIN is checked for now. "
+            f"Try again in {describe_wait(error.seconds_left)}."
+        )
+    if isinstance(error, WrongPin):
+        if error.wait_s:
+            return (
+                f"Wrong admin PIN. {error.failures} wrong PINs in a row: the next try is "
+                f"possible in {describe_wait(error.wait_s)}."
+            )
+        return "Wrong admin PIN."
+    if isinstance(error, PinTooShort):
+        return f"The admin PIN needs at least {error.minimum} characters."
+    return f"{str(error)[:1].upper()}{str(error)[1:]}."
 
 
 def describe_progression(progression: Progression) -> str:
@@ -229,11 +307,27 @@ def outcome(session: StoredSession) -> str:
 # The model
 
 
-def _set_limits_in_thread(data_dir: Path, name: str, limits: Limits, pin: str | None) -> Profile:
+def _set_limits_in_thread(
+    data_dir: Path,
+    name: str,
+    change: LimitsChange,
+    pin: str | None,
+    monotonic: Callable[[], float],
+) -> Profile:
     # Its own connection: SQLite connections stay on the thread that opened them, and the PIN
     # check (scrypt, ~0.1 s) must not hold the Qt thread, where the STOP key is handled.
     with Store(data_dir) as store:
-        return Profiles(store).set_limits(name, limits, pin=pin)
+        return Profiles(store, monotonic=monotonic).set_limits_and_cap(
+            name, change.limits, change.progression_cap, pin=pin
+        )
+
+
+def _set_pin_in_thread(
+    data_dir: Path, new: str, old: str | None, monotonic: Callable[[], float]
+) -> None:
+    # As above: the old PIN's check and the new PIN's hash are two scrypt runs.
+    with Store(data_dir) as store:
+        Profiles(store, monotonic=monotonic).set_pin(new, old=old)
 
 
 class ProfilesModel(QObject):
@@ -244,13 +338,22 @@ class ProfilesModel(QObject):
     history_changed = Signal()  # sessions imported, saved or let go
     limits_saved = Signal(object, str)  # Profile, what changed (words)
     limits_refused = Signal(str)  # why; nothing was changed
-    pin_required = Signal(str, object, bool)  # profile name, the limits asked for, first use
+    pin_required = Signal(str, object, bool)  # profile name, LimitsChange asked for, first use
+    pin_changed = Signal(bool)  # True: set for the first time (else changed)
+    pin_change_refused = Signal(str, object)  # why (words), the PinError | StoreError
 
     def __init__(
-        self, bridge: Bridge, data_dir: Path | None = None, parent: QObject | None = None
+        self,
+        bridge: Bridge,
+        data_dir: Path | None = None,
+        parent: QObject | None = None,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(parent)
         self._bridge = bridge
+        #: The clock of the wrong-PIN waits (``Profiles(monotonic=)``); tests replace it.
+        self.monotonic = monotonic
         # The CLI's layout: <data dir>/history.sqlite3 next to <data dir>/sessions/.
         self.data_dir = data_dir if data_dir is not None else bridge.sessions_dir.parent
         self._store: Store | None = None
@@ -260,7 +363,7 @@ class ProfilesModel(QObject):
         self._tasks: set[asyncio.Task[Any]] = set()
         try:
             self._store = Store(self.data_dir)
-            self._profiles = Profiles(self._store)
+            self._profiles = Profiles(self._store, monotonic=self._clock)
         except StoreError as error:
             # The treadmill still works without a history: say so, do not crash.
             logger.error("no profiles or history: %s", error)
@@ -298,8 +401,20 @@ class ProfilesModel(QObject):
     def people(self) -> list[Profile]:
         return [p for p in self.list_all() if not p.builtin]
 
+    def _clock(self) -> float:
+        return self.monotonic()
+
     def has_pin(self) -> bool:
         return self._profiles is not None and bool(self._profiles.has_pin())
+
+    def pin_wait_s(self) -> float:
+        """Seconds before a PIN will be checked again, after wrong ones (0: now)."""
+        if self._profiles is None:
+            return 0.0
+        try:
+            return self._profiles.pin_wait_s()
+        except StoreError:
+            return 0.0
 
     def progression(self, profile: Profile) -> Progression:
         return self.profiles.next_backward_minutes(profile)
@@ -379,26 +494,47 @@ class ProfilesModel(QObject):
 
     # -- limits ----------------------------------------------------------------------------------
 
-    def apply_limits(self, name: str, limits: Limits, pin: str | None = None) -> None:
-        """Save ``limits`` for ``name``; the answer comes as a signal (see the class)."""
-        self._spawn(self._apply_limits(name, limits, pin))
+    def apply_limits(
+        self,
+        name: str,
+        limits: Limits,
+        pin: str | None = None,
+        *,
+        progression_cap: float | Literal["keep"] | None = "keep",
+    ) -> None:
+        """Save ``limits`` (and ``progression_cap``: None is the default cap, "keep" leaves it)
+        for ``name``; the answer comes as a signal (see the class)."""
+        self._spawn(self._apply_limits(name, limits, pin, progression_cap))
 
-    async def _apply_limits(self, name: str, limits: Limits, pin: str | None) -> None:
+    async def _apply_limits(
+        self,
+        name: str,
+        limits: Limits,
+        pin: str | None,
+        progression_cap: float | Literal["keep"] | None,
+    ) -> None:
         try:
             before = self.profiles.get(name)
+            cap = before.backward_minutes_cap if progression_cap == "keep" else progression_cap
+            change = LimitsChange(limits, cap)
             profile = await asyncio.to_thread(
-                _set_limits_in_thread, self.data_dir, name, limits, pin
+                _set_limits_in_thread, self.data_dir, name, change, pin, self._clock
             )
         except PinRequired:
-            self.pin_required.emit(name, limits, not self.has_pin())
+            self.pin_required.emit(name, change, not self.has_pin())
+            return
+        except WrongPin as error:
+            asked = describe_request(before, change)
+            text = f"Wrong admin PIN: nothing was changed. Raising {asked} needs the admin PIN."
+            if error.wait_s:
+                text += (
+                    f" {error.failures} wrong PINs in a row: the next try is possible in "
+                    f"{describe_wait(error.wait_s)}."
+                )
+            self.limits_refused.emit(text)
             return
         except PinError as error:
-            asked = describe_raises(before.limits, limits)
-            if pin is not None and self.has_pin() and "wrong" in str(error).lower():
-                text = f"Wrong admin PIN: nothing was changed. Raising {asked} needs the admin PIN."
-            else:
-                text = f"Not saved, nothing was changed: {error}."
-            self.limits_refused.emit(text)
+            self.limits_refused.emit(f"Not saved, nothing was changed. {pin_refusal(error)}")
             return
         except ERRORS as error:
             self.limits_refused.emit(f"Not saved, nothing was changed: {readable(str(error))}")
@@ -406,7 +542,35 @@ class ProfilesModel(QObject):
         if self._current is not None and self._current.id == profile.id:
             self._refresh_current()
         self.changed.emit()
-        self.limits_saved.emit(profile, describe_changes(before.limits, profile.limits))
+        self.limits_saved.emit(profile, describe_profile_changes(before, profile))
+
+    # -- the admin PIN ---------------------------------------------------------------------------
+
+    def change_pin(self, new: str, old: str | None) -> None:
+        """Set the admin PIN (no ``old``: first use) or change it; answers with ``pin_changed``
+        or ``pin_change_refused``. The PINs go to the engine only: never logged or shown."""
+        self._spawn(self._change_pin(new, old))
+
+    async def _change_pin(self, new: str, old: str | None) -> None:
+        first = old is None
+        try:
+            await asyncio.to_thread(_set_pin_in_thread, self.data_dir, new, old, self._clock)
+        except PinRequired as error:
+            # Set from elsewhere (the command line) since the dialog opened: ask for it.
+            self.pin_change_refused.emit(
+                "An admin PIN has been set meanwhile: type it as the current PIN.", error
+            )
+            return
+        except PinError as error:
+            text = pin_refusal(error)
+            if isinstance(error, WrongPin):
+                text = text.replace("Wrong admin PIN.", "Wrong current admin PIN.", 1)
+            self.pin_change_refused.emit(f"{text} The PIN was not changed.", error)
+            return
+        except StoreError as error:
+            self.pin_change_refused.emit(f"The PIN was not changed: {error}", error)
+            return
+        self.pin_changed.emit(first)
 
     # -- history ---------------------------------------------------------------------------------
 
@@ -472,10 +636,23 @@ class ProfilesModel(QObject):
 # Dialogs
 
 
+def pin_field(accessible_name: str) -> QLineEdit:
+    """A line for a PIN: never echoed, kept from input methods' suggestions and history."""
+    field = QLineEdit()
+    field.setEchoMode(QLineEdit.EchoMode.Password)
+    field.setInputMethodHints(
+        Qt.InputMethodHint.ImhHiddenText
+        | Qt.InputMethodHint.ImhSensitiveData
+        | Qt.InputMethodHint.ImhNoPredictiveText
+    )
+    field.setAccessibleName(accessible_name)
+    return field
+
+
 class PinDialog(QDialog):
     """Asks for the admin PIN; on first use, sets it (typed twice)."""
 
-    def __init__(self, parent: QWidget, *, what: str, first_use: bool) -> None:
+    def __init__(self, parent: QWidget, *, what: str, first_use: bool, wait_s: float = 0) -> None:
         super().__init__(parent)
         self.setObjectName("pinDialog")
         self.setWindowTitle("Admin PIN")
@@ -483,13 +660,13 @@ class PinDialog(QDialog):
         text = QLabel(what)
         text.setObjectName("dialogText")
         text.setWordWrap(True)
-        self.pin = QLineEdit()
-        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin.setAccessibleName("admin PIN")
-        self.confirm = QLineEdit()
-        self.confirm.setEchoMode(QLineEdit.EchoMode.Password)
-        self.confirm.setAccessibleName("admin PIN again")
-        self.problem = QLabel("")
+        self.pin = pin_field("admin PIN")
+        self.confirm = pin_field("admin PIN again")
+        self.problem = QLabel(
+            f"After wrong PINs, no PIN is checked for {describe_wait(wait_s)} more."
+            if wait_s
+            else ""
+        )
         self.problem.setObjectName("refusal")
         self.problem.setWordWrap(True)
         form = QGridLayout()
@@ -534,18 +711,146 @@ class PinDialog(QDialog):
         if not self.pin.text():
             self.problem.setText("Type the admin PIN, or Cancel.")
             return
+        if self.first_use and len(self.pin.text()) < MIN_PIN_LENGTH:
+            self.problem.setText(f"The admin PIN needs at least {MIN_PIN_LENGTH} characters.")
+            return
         if self.first_use and self.pin.text() != self.confirm.text():
             self.problem.setText("The two PINs differ: type the same PIN twice.")
             return
         self.accept()
 
 
+class ChangePinDialog(QDialog):
+    """Changes the admin PIN: the current one, then the new one twice (first use: no current).
+
+    ``submitted(new, old)`` when the form is complete; the dialog then waits (``busy``) for
+    :meth:`refused` or the page closing it. A refusal is shown here, so the new PIN need not be
+    typed again after a mistyped current one.
+    """
+
+    submitted = Signal(str, object)  # new PIN, current PIN (None on first use)
+
+    def __init__(self, parent: QWidget, *, first_use: bool, wait_s: float = 0) -> None:
+        super().__init__(parent)
+        self.setObjectName("changePinDialog")
+        self.first_use = first_use
+        self.setWindowTitle("Set admin PIN" if first_use else "Change admin PIN")
+        text = QLabel(
+            "No admin PIN is set yet. Choose one: from then on it guards raising any limit "
+            "above its default, on every profile."
+            if first_use
+            else "The admin PIN guards raising any limit above its default, on every profile. "
+            "To change it, type the current PIN, then the new one twice."
+        )
+        text.setObjectName("dialogText")
+        text.setWordWrap(True)
+        self.old = pin_field("current admin PIN")
+        self.new = pin_field("new admin PIN")
+        self.again = pin_field("new admin PIN again")
+        form = QGridLayout()
+        form.setHorizontalSpacing(14)
+        self._old_label = QLabel("&Current PIN")
+        self._old_label.setBuddy(self.old)
+        new_label = QLabel("&New PIN")
+        new_label.setBuddy(self.new)
+        again_label = QLabel("New PIN &again")
+        again_label.setBuddy(self.again)
+        for row, (label, field) in enumerate(
+            ((self._old_label, self.old), (new_label, self.new), (again_label, self.again))
+        ):
+            form.addWidget(label, row, 0)
+            form.addWidget(field, row, 1)
+        note = QLabel(
+            f"At least {MIN_PIN_LENGTH} characters. Three wrong PINs in a row and no PIN is "
+            "checked for a while (5 s, doubling, at most 5 min)."
+        )
+        note.setObjectName("dimNote")
+        note.setWordWrap(True)
+        self.problem = QLabel("")
+        self.problem.setObjectName("refusal")
+        self.problem.setWordWrap(True)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("Set PIN" if first_use else "Change PIN")
+        self.buttons.accepted.connect(self.on_ok)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(560)
+        self._old_label.setVisible(not first_use)
+        self.old.setVisible(not first_use)
+        if wait_s:
+            self._say(f"After wrong PINs, no PIN is checked for {describe_wait(wait_s)} more.")
+        (self.new if first_use else self.old).setFocus()
+
+    @property
+    def busy(self) -> bool:
+        """Submitted, waiting for the answer."""
+        return not self.ok_button.isEnabled()
+
+    def _say(self, text: str) -> None:
+        self.problem.setText(text)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.ok_button.setEnabled(not busy)
+        for field in (self.old, self.new, self.again):
+            field.setEnabled(not busy)
+
+    def on_ok(self) -> None:
+        if self.busy:
+            return
+        old = None if self.first_use else self.old.text()
+        if old is not None and not old:
+            self._say("Type the current admin PIN.")
+            self.old.setFocus()
+            return
+        if len(self.new.text()) < MIN_PIN_LENGTH:
+            self._say(f"The new PIN needs at least {MIN_PIN_LENGTH} characters.")
+            self.new.setFocus()
+            return
+        if self.new.text() != self.again.text():
+            self._say("The two new PINs differ: type the same PIN twice.")
+            self.again.clear()
+            self.again.setFocus()
+            return
+        self._say("")
+        self._set_busy(True)
+        self.submitted.emit(self.new.text(), old)
+
+    def refused(self, message: str, error: object) -> None:
+        """The engine said no: show why, and clear what has to be typed again."""
+        self._set_busy(False)
+        self._say(message)
+        if isinstance(error, PinRequired) and self.first_use:
+            self.first_use = False
+            self._old_label.setVisible(True)
+            self.old.setVisible(True)
+            self.ok_button.setText("Change PIN")
+        if isinstance(error, WrongPin | PinThrottled | PinRequired):
+            self.old.clear()
+            self.old.setFocus()
+
+
 # --------------------------------------------------------------------------------------------
 # The limits table
 
 
+_CAP_TIP = (
+    "Automatic progression raises backward minutes per session by 15 % at most once a week, "
+    "after 3 clean sessions, and never past this cap. Raising the cap above its default needs "
+    "the admin PIN."
+)
+
+
 class LimitsTable(QFrame):
-    """One row per limit: what it is, this profile's value (editable), the default."""
+    """One row per limit: what it is, this profile's value (editable), the default. The
+    progression cap is a row too (``CAP_FIELD``), kept apart from the :class:`Limits`."""
 
     edited = Signal()
 
@@ -555,6 +860,7 @@ class LimitsTable(QFrame):
         self.spins: dict[str, QDoubleSpinBox | QSpinBox] = {}
         self.markers: dict[str, QLabel] = {}
         self._stored = DEFAULT_LIMITS
+        self._stored_cap: float | None = None
         grid = QGridLayout(self)
         grid.setContentsMargins(16, 8, 16, 10)
         grid.setHorizontalSpacing(18)
@@ -581,9 +887,11 @@ class LimitsTable(QFrame):
         hr.setSpecialValueText("none")
         hr.setSuffix(" bpm")
         self._add_row(grid, row + 1, HEART_RATE_FIELD, "Max heart rate", hr)
+        self.spins[CAP_FIELD].setToolTip(_CAP_TIP)
         rules = QLabel(
             "Lowering a limit never needs the PIN. Raising one above its default needs the "
-            "admin PIN (set on first use). A session keeps the limits it started with."
+            "admin PIN (set on first use). A session keeps the limits it started with. "
+            "Progression cap: automatic progression never raises backward minutes past it."
         )
         rules.setObjectName("dimNote")
         rules.setWordWrap(True)
@@ -609,7 +917,7 @@ class LimitsTable(QFrame):
         spin.setKeyboardTracking(False)
         spin.setMinimumWidth(170)
         spin.valueChanged.connect(self.on_value_changed)
-        default = getattr(DEFAULT_LIMITS, field)
+        default = DEFAULT_CAP if field == CAP_FIELD else getattr(DEFAULT_LIMITS, field)
         default_label = QLabel(limit_value(field, default))
         default_label.setObjectName("limitDefault")
         marker = QLabel("")
@@ -627,15 +935,44 @@ class LimitsTable(QFrame):
     def stored(self) -> Limits:
         return self._stored
 
-    def show_limits(self, limits: Limits) -> None:
-        """Show ``limits`` as the stored values (edits dropped)."""
+    @property
+    def stored_cap(self) -> float | None:
+        """The stored progression cap (None: the default)."""
+        return self._stored_cap
+
+    def _stored_value(self, field: str) -> Any:
+        """The stored value of a row (an int or None for the heart rate, else a float)."""
+        if field == CAP_FIELD:
+            return DEFAULT_CAP if self._stored_cap is None else self._stored_cap
+        return getattr(self._stored, field)
+
+    def show_limits(self, limits: Limits, cap: float | None = None) -> None:
+        """Show ``limits`` and the progression ``cap`` (None: the default) as the stored
+        values (edits dropped)."""
         self._stored = limits
+        self._stored_cap = cap
         for field, spin in self.spins.items():
             spin.blockSignals(True)
-            value = getattr(limits, field)
+            value = self._stored_value(field)
             spin.setValue(_NO_HEART_RATE if value is None else value)
             spin.blockSignals(False)
         self._mark()
+
+    def show_profile(self, profile: Profile) -> None:
+        """A profile's stored limits and cap; the cap is locked for Guest (guests do not
+        progress)."""
+        self.show_limits(profile.limits, profile.backward_minutes_cap)
+        cap = self.spins[CAP_FIELD]
+        cap.setEnabled(not profile.builtin)
+        cap.setToolTip(
+            "Guests do not progress: their backward minutes stay as set."
+            if profile.builtin
+            else _CAP_TIP
+        )
+
+    def revert(self) -> None:
+        """Drop the edits: show the stored values again."""
+        self.show_limits(self._stored, self._stored_cap)
 
     def value(self, field: str) -> float | None:
         spin = self.spins[field]
@@ -654,7 +991,7 @@ class LimitsTable(QFrame):
 
     def _changed(self, field: str) -> bool:
         """The row shows something else than the stored value (as its spin box rounds it)."""
-        stored = getattr(self._stored, field)
+        stored = self._stored_value(field)
         spin = self.spins[field]
         if isinstance(spin, QDoubleSpinBox):
             stored = round(stored, spin.decimals())
@@ -664,12 +1001,20 @@ class LimitsTable(QFrame):
         """The values on screen as Limits; ValueError (with the reason) if they do not fit."""
         # Unchanged rows keep the stored value exactly, unrounded.
         changes: dict[str, Any] = {
-            field: self.value(field) for field in self.spins if self._changed(field)
+            field: self.value(field)
+            for field in self.spins
+            if field != CAP_FIELD and self._changed(field)
         }
         return replace(self._stored, **changes)
 
+    def edited_cap(self) -> float | None:
+        """The progression cap on screen; the stored one (None: default) while unchanged."""
+        return self.value(CAP_FIELD) if self._changed(CAP_FIELD) else self._stored_cap
+
     @property
     def dirty(self) -> bool:
+        if self._changed(CAP_FIELD):
+            return True
         try:
             return self.edited_limits() != self._stored
         except ValueError:
@@ -713,6 +1058,7 @@ class ProfilesView(QWidget):
         self.name_dialog: QInputDialog | None = None
         self.confirm_box: QMessageBox | None = None
         self.pin_dialog: PinDialog | None = None
+        self.change_pin_dialog: ChangePinDialog | None = None
         self.profile_buttons: dict[str, QPushButton] = {}
         self._build()
         model.changed.connect(self.on_profiles_changed)
@@ -720,6 +1066,8 @@ class ProfilesView(QWidget):
         model.limits_saved.connect(self.on_limits_saved)
         model.limits_refused.connect(self.on_limits_refused)
         model.pin_required.connect(self.on_pin_required)
+        model.pin_changed.connect(self.on_pin_changed)
+        model.pin_change_refused.connect(self.on_pin_change_refused)
         bridge.session_started.connect(self.on_session_started)
         bridge.session_finished.connect(self.on_session_finished)
         self.on_profiles_changed()
@@ -847,6 +1195,17 @@ class ProfilesView(QWidget):
         apply_row.addWidget(self.apply_button)
         apply_row.addWidget(self.undo_button)
         apply_row.addStretch(1)
+        # The admin's own corner: where the PIN that guards the limits is set or changed.
+        self.pin_status = QLabel("")
+        self.pin_status.setObjectName("dimNote")
+        self.pin_status.setWordWrap(True)
+        self.pin_button = QPushButton("Change admin &PIN…")
+        self.pin_button.setObjectName("adminPinButton")
+        self.pin_button.clicked.connect(self.on_change_pin_clicked)
+        admin_row = QHBoxLayout()
+        admin_row.setContentsMargins(0, 6, 0, 0)
+        admin_row.addWidget(self.pin_status, 1)
+        admin_row.addWidget(self.pin_button)
         right = QVBoxLayout()
         right.setSpacing(8)
         right.addWidget(self.limits_title)
@@ -855,6 +1214,7 @@ class ProfilesView(QWidget):
         right.addWidget(self.progression)
         right.addWidget(self.apply_row)
         right.addWidget(self.limits_message)
+        right.addLayout(admin_row)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(24, 18, 24, 18)
@@ -893,7 +1253,7 @@ class ProfilesView(QWidget):
         chain += [self.save_target, self.save_button, self.discard_button]
         chain += [self.new_button, self.rename_button, self.delete_button, self.continue_button]
         chain += list(self.table.spins.values())
-        chain += [self.apply_button, self.undo_button]
+        chain += [self.apply_button, self.undo_button, self.pin_button]
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 
@@ -953,12 +1313,13 @@ class ProfilesView(QWidget):
             self.placeholder.setVisible(False)
             self.table_scroll.setVisible(True)
             self.apply_row.setVisible(True)
-            self.table.show_limits(profile.limits)
+            self.table.show_profile(profile)
             try:
                 self.progression.setText(describe_progression(self._model.progression(profile)))
             except ERRORS as error:
                 self.progression.setText(str(error))
         self._update_apply()
+        self._update_pin_row()
 
     def on_continue_clicked(self) -> None:
         self.continue_requested.emit()
@@ -1145,7 +1506,7 @@ class ProfilesView(QWidget):
         self.undo_button.setEnabled(dirty)
 
     def on_undo_clicked(self) -> None:
-        self.table.show_limits(self.table.stored)
+        self.table.revert()
         self._update_apply()
 
     def on_apply_clicked(self) -> None:
@@ -1158,19 +1519,25 @@ class ProfilesView(QWidget):
             self.on_limits_refused(f"Not saved, nothing was changed: {readable(str(error))}.")
             return
         self.apply_button.setEnabled(False)
-        self._model.apply_limits(profile.name, limits)
+        self._model.apply_limits(profile.name, limits, progression_cap=self.table.edited_cap())
 
-    def on_pin_required(self, name: str, limits: Limits, first_use: bool) -> None:
-        profile = self._model.current
-        current = profile.limits if profile is not None else DEFAULT_LIMITS
-        what = f"Raising {describe_raises(current, limits)} for {name} needs the admin PIN."
-        dialog = PinDialog(self, what=what, first_use=first_use)
+    def on_pin_required(self, name: str, change: LimitsChange, first_use: bool) -> None:
+        try:
+            before = self._model.profiles.get(name)
+        except ERRORS as error:
+            self.on_limits_refused(f"Not saved, nothing was changed: {error}")
+            return
+        what = f"Raising {describe_request(before, change)} for {name} needs the admin PIN."
+        wait = 0.0 if first_use else self._model.pin_wait_s()
+        dialog = PinDialog(self, what=what, first_use=first_use, wait_s=wait)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
         def on_finished(result: int) -> None:
             self.pin_dialog = None
             if result == QDialog.DialogCode.Accepted:
-                self._model.apply_limits(name, limits, dialog.value)
+                self._model.apply_limits(
+                    name, change.limits, dialog.value, progression_cap=change.progression_cap
+                )
             else:
                 self.on_limits_refused("Not saved: no admin PIN given. Nothing was changed.")
 
@@ -1180,15 +1547,67 @@ class ProfilesView(QWidget):
 
     def on_limits_saved(self, profile: Profile, changes: str) -> None:
         if self._model.current is not None and self._model.current.id == profile.id:
-            self.table.show_limits(profile.limits)
+            self.table.show_profile(profile)
         self._say_limits(f"Saved for {profile.name}: {changes}." if changes else "No change.")
         self._update_apply()
 
     def on_limits_refused(self, message: str) -> None:
         # Nothing was changed: show what is stored, so the screen does not suggest otherwise.
-        self.table.show_limits(self.table.stored)
+        self.table.revert()
         self._say_limits(message, refused=True)
         self._update_apply()
+
+    # -- the admin PIN -------------------------------------------------------------------------
+
+    def _update_pin_row(self) -> None:
+        available = self._model.available
+        has_pin = self._model.has_pin()
+        self.pin_button.setEnabled(available and self.change_pin_dialog is None)
+        self.pin_button.setText("Change admin &PIN…" if has_pin else "Set admin &PIN…")
+        if not available:
+            self.pin_status.setText("Admin PIN: not available without the history database.")
+        elif has_pin:
+            self.pin_status.setText("Admin PIN: set. It guards every raise above the defaults.")
+        else:
+            self.pin_status.setText(
+                "Admin PIN: not set yet. The first raise above a default sets it, or set it now."
+            )
+
+    def on_change_pin_clicked(self) -> None:
+        if self.change_pin_dialog is not None:
+            return
+        first_use = not self._model.has_pin()
+        wait = 0.0 if first_use else self._model.pin_wait_s()
+        dialog = ChangePinDialog(self, first_use=first_use, wait_s=wait)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.submitted.connect(self._model.change_pin)
+
+        def on_finished(*_: object) -> None:
+            self.change_pin_dialog = None
+            self._update_pin_row()
+
+        dialog.finished.connect(on_finished)
+        self.change_pin_dialog = dialog
+        self._update_pin_row()
+        dialog.open()
+
+    def on_pin_changed(self, first: bool) -> None:
+        dialog = self.change_pin_dialog
+        if dialog is not None:
+            dialog.accept()
+        self._update_pin_row()
+        self._say_limits(
+            "Admin PIN set: from now on it guards every raise above the defaults."
+            if first
+            else "Admin PIN changed: the old PIN no longer works."
+        )
+
+    def on_pin_change_refused(self, message: str, error: object) -> None:
+        dialog = self.change_pin_dialog
+        if dialog is not None:
+            dialog.refused(message, error)
+        else:  # closed meanwhile: still say it
+            self._say_limits(message, refused=True)
 
     # -- messages ------------------------------------------------------------------------------
 

@@ -5,6 +5,11 @@ selected program its description, a ``ProfileChart``, its figures, the limit not
 program is shown — and run — fitted to the limits, as the headless ``run`` does; the governor
 checks every command again), and Start / Manual session / Open file… buttons. Start calls
 ``bridge.start_program``; the window turns to the dashboard on the bridge's ``session_started``.
+
+The limits are the bridge's, and they change whenever a profile is chosen (or its limits are
+saved): ``bridge.profile_changed`` then refits every entry of the list, not only the selected
+one. Backward minutes are shown within the profile's backward minutes per session: past them
+the governor turns the rest of a session's backward steps into forward walking.
 """
 
 from __future__ import annotations
@@ -25,13 +30,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from treadctl.limits import Direction
+from treadctl.limits import Direction, Limits
 from treadctl.program import Program, ProgramError, clamp, load_program
 from ui import format
 from ui.bridge import Bridge
 from ui.profile_chart import ProfileChart
 
 _PROGRAM_ROLE = Qt.ItemDataRole.UserRole
+
+
+def backward_words(program: Program, limits: Limits) -> str:
+    """``"8 min"``, or ``"5 of 12 min"`` when the backward minutes per session cut it short.
+
+    ``program`` is already fitted (:func:`treadctl.program.clamp`), so distance steps are
+    timed at the speeds they will run at.
+    """
+    planned = program.backward_minutes()
+    allowed = limits.backward_minutes_per_session
+    if planned > allowed:
+        return f"{format.minutes(allowed).removesuffix(' min')} of {format.minutes(planned)}"
+    return format.minutes(planned)
 
 
 class ProgramView(QWidget):
@@ -124,6 +142,7 @@ class ProgramView(QWidget):
         bridge.connected.connect(self.on_link_changed)
         bridge.reconnected.connect(self.on_link_changed)
         bridge.link_down.connect(self.on_link_changed)
+        bridge.profile_changed.connect(self.on_limits_changed)
         for program in programs:
             self.add_program(program)
         if self.list.count():
@@ -133,17 +152,27 @@ class ProgramView(QWidget):
     # -- state ----------------------------------------------------------------------------------
 
     def add_program(self, program: Program) -> QListWidgetItem:
-        fitted, _ = clamp(program, self._bridge.limits)
         self._programs.append(program)
-        minutes = fitted.estimated_duration_s() / 60
-        item = QListWidgetItem(
-            f"{program.name}\n{format.minutes(minutes)}  ·  "
-            f"{format.minutes(fitted.backward_minutes())} backward"
-        )
+        item = QListWidgetItem(self._entry(program))
         item.setData(_PROGRAM_ROLE, len(self._programs) - 1)
         item.setToolTip(program.source or "")
         self.list.addItem(item)
         return item
+
+    def _entry(self, program: Program) -> str:
+        """A list entry: the name, then the length and backward minutes as they will run."""
+        limits = self._bridge.limits
+        fitted, _ = clamp(program, limits)
+        minutes = fitted.estimated_duration_s() / 60
+        return (
+            f"{program.name}\n{format.minutes(minutes)}  ·  "
+            f"{backward_words(fitted, limits)} backward"
+        )
+
+    def entry_text(self, row: int) -> str:
+        """What the list shows in ``row`` (for tests and the screenshot script)."""
+        item = self.list.item(row)
+        return item.text() if item is not None else ""
 
     def selected_program(self) -> Program | None:
         item = self.list.currentItem()
@@ -160,6 +189,13 @@ class ProgramView(QWidget):
 
     # -- slots ----------------------------------------------------------------------------------
 
+    def on_limits_changed(self, *_: object) -> None:
+        """Other limits (another profile, or saved ones): refit the list and the selection."""
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            item.setText(self._entry(self._programs[int(item.data(_PROGRAM_ROLE))]))
+        self.on_current_changed(self.list.currentItem())
+
     def on_link_changed(self, *_: object) -> None:
         connected = self._bridge.is_connected
         has = self.selected_program() is not None
@@ -174,14 +210,20 @@ class ProgramView(QWidget):
         self.name.setText(program.name)
         self.description.setText(" ".join(program.description.split()))
         self.chart.set_profile(program.profile())
+        limits = self._bridge.limits
         self.figures["total"].setText(format.clock(program.estimated_duration_s()))
-        self.figures["backward"].setText(format.minutes(program.backward_minutes()))
+        self.figures["backward"].setText(backward_words(program, limits))
         self.figures["longest"].setText(format.minutes(program.longest_backward_minutes()))
         segments = program.segments()
         backward = sum(
             1 for p in segments if p.segment.direction is Direction.BACKWARD and not p.segment.rest
         )
         self.figures["segments"].setText(f"{len(segments)} · {backward} back")
+        if program.backward_minutes() > limits.backward_minutes_per_session:
+            notices.append(
+                f"backward minutes stop at {limits.backward_minutes_per_session:g} per session "
+                "(your limit), then backward steps are walked forward"
+            )
         self.notices.setText("Fitted to your limits: " + "; ".join(notices) if notices else "")
         self.notices.setVisible(bool(notices))
         self.on_link_changed()

@@ -9,7 +9,8 @@ Shape::
 
 Keys: ``display/speed_unit`` (a :class:`ui.format.SpeedUnit` value), ``cues/sounds``,
 ``cues/speech``, ``profiles/return_to_chooser``. The limits are not here: they belong to each
-profile (Profiles page), within the bounds the admin PIN guards.
+profile (Profiles page), within the bounds the admin PIN guards; the PIN is set and changed
+there too, where it is asked for (this page says so).
 
 Why the switchable wrappers: ``ui.cues`` builds its speaker and player once, at start; a
 switch in the settings must take effect for the next cue without rebuilding them.
@@ -175,12 +176,14 @@ class SettingsView(QWidget):
         chooser_note.setWordWrap(True)
 
         limits_note = QLabel(
-            "Limits (speeds, inclines, turnaround, backward minutes, heart rate) belong to "
-            "each profile: see the Profiles page. Anyone may lower them; raising one above "
-            "its default needs the admin PIN."
+            "Limits (speeds, inclines, turnaround, backward minutes and their progression "
+            "cap, heart rate) belong to each profile: see the Profiles page. Anyone may lower "
+            "them; raising one above its default needs the admin PIN. The admin PIN is set "
+            "and changed on the Profiles page too (Change admin PIN…, under the limits)."
         )
         limits_note.setObjectName("dimNote")
         limits_note.setWordWrap(True)
+        self.limits_note = limits_note
 
         panel = QFrame()
         panel.setObjectName("settingsPanel")

@@ -25,15 +25,22 @@ from treadctl import history_cli
 from treadctl.limits import DEFAULT_LIMITS, Limits
 from treadctl.profiles import (
     MORE_PERMISSIVE,
+    PIN_MAX_DELAY_S,
     PROGRESSION_INTERVAL,
     SCRYPT_N,
     SCRYPT_P,
     SCRYPT_R,
     PinError,
+    PinNotSet,
     PinRequired,
+    PinThrottled,
+    PinTooShort,
     ProfileError,
     Profiles,
+    WrongPin,
+    describe_wait,
     limits_for,
+    pin_delay_s,
 )
 from treadctl.store import DB_FILENAME, Store
 
@@ -50,9 +57,24 @@ class Now:
         return self.value
 
 
+class Ticks:
+    """An adjustable monotonic clock (seconds) for the wrong-PIN waits."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.value = start
+
+    def __call__(self) -> float:
+        return self.value
+
+
 @pytest.fixture
 def now() -> Now:
     return Now(START - timedelta(days=1))
+
+
+@pytest.fixture
+def ticks() -> Ticks:
+    return Ticks()
 
 
 @pytest.fixture
@@ -72,8 +94,8 @@ def store(data_dir: Path) -> Any:
 
 
 @pytest.fixture
-def profiles(store: Store, now: Now) -> Profiles:
-    return Profiles(store, now=now)
+def profiles(store: Store, now: Now, ticks: Ticks) -> Profiles:
+    return Profiles(store, now=now, monotonic=ticks)
 
 
 # --- isolation ----------------------------------------------------------------------------
@@ -273,6 +295,168 @@ def test_the_progression_cap_above_the_default_needs_the_pin(profiles: Profiles)
     assert profiles.set_progression_cap("Ana", 15).progression_cap == 15  # lowering
     assert profiles.set_progression_cap("Ana", 8).progression_cap == 8
     assert profiles.set_progression_cap("Ana", None).progression_cap == 10  # back to default
+
+
+def test_limits_and_cap_together_need_one_pin_and_are_all_or_nothing(profiles: Profiles) -> None:
+    profiles.create("Ana")
+    profiles.set_pin(PIN)
+    faster = replace(DEFAULT_LIMITS, backward_max_speed_kmh=7.0)
+    with pytest.raises(PinRequired) as refused:
+        profiles.set_limits_and_cap("Ana", faster, 20)
+    assert str(refused.value) == (
+        "raising backward_max_speed_kmh 7 (default 6) and a backward-minutes cap of 20 for "
+        "'Ana' needs the admin PIN (--pin)"
+    )
+    # A lowered limit beside a raised cap: refused as a whole, so the lowering is not kept.
+    gentler = replace(DEFAULT_LIMITS, forward_max_speed_kmh=9.0)
+    with pytest.raises(WrongPin):
+        profiles.set_limits_and_cap("Ana", gentler, 20, pin="000000")
+    ana = profiles.get("Ana")
+    assert (ana.limits, ana.backward_minutes_cap) == (DEFAULT_LIMITS, None)
+
+    ana = profiles.set_limits_and_cap("Ana", faster, 20, pin=PIN)
+    assert (ana.limits.backward_max_speed_kmh, ana.progression_cap) == (7.0, 20)
+    # Lowering either needs no PIN; None is the default cap again.
+    ana = profiles.set_limits_and_cap("Ana", DEFAULT_LIMITS, 12)
+    assert (ana.limits, ana.progression_cap) == (DEFAULT_LIMITS, 12)
+    assert profiles.set_limits_and_cap("Ana", DEFAULT_LIMITS, None).backward_minutes_cap is None
+    with pytest.raises(ProfileError, match="a progression cap must be 0 minutes or more"):
+        profiles.set_limits_and_cap("Ana", DEFAULT_LIMITS, -1)
+
+
+# --- wrong PINs ---------------------------------------------------------------------------
+
+
+def test_pin_errors_are_typed(profiles: Profiles) -> None:
+    profiles.create("Ana")
+    with pytest.raises(PinNotSet, match="no admin PIN is set yet"):
+        profiles.verify_pin(PIN)
+    with pytest.raises(PinTooShort, match="at least 4") as short:
+        profiles.set_pin("123")
+    assert short.value.minimum == 4 and not profiles.has_pin()
+    profiles.set_pin(PIN)
+    with pytest.raises(PinRequired):
+        profiles.verify_pin(None)
+    with pytest.raises(WrongPin) as wrong:
+        profiles.verify_pin("000000")
+    assert (wrong.value.failures, wrong.value.wait_s) == (1, 0)
+    # Each is a PinError, and none is another's kind.
+    kinds = (PinNotSet, PinTooShort, PinRequired, WrongPin, PinThrottled)
+    assert all(issubclass(kind, PinError) for kind in kinds)
+    assert not any(issubclass(a, b) for a in kinds for b in kinds if a is not b)
+
+
+def test_delays_double_from_5_s_up_to_5_min() -> None:
+    assert [pin_delay_s(n) for n in range(11)] == [
+        0, 0, 0, 5, 10, 20, 40, 80, 160, 300, 300,
+    ]  # fmt: skip
+    assert pin_delay_s(10_000) == PIN_MAX_DELAY_S
+    assert [describe_wait(s) for s in (0.2, 5, 59.5, 60, 80, 300)] == [
+        "1 s", "5 s", "1 min", "1 min", "1 min 20 s", "5 min",
+    ]  # fmt: skip
+
+
+def test_three_wrong_pins_start_a_growing_wait_and_a_right_pin_ends_it(
+    profiles: Profiles, ticks: Ticks
+) -> None:
+    profiles.set_pin(PIN)
+    for failures in (1, 2):
+        with pytest.raises(WrongPin, match=r"^wrong admin PIN$") as wrong:
+            profiles.verify_pin("000000")
+        assert (wrong.value.failures, wrong.value.wait_s) == (failures, 0)
+    assert profiles.pin_wait_s() == 0
+    with pytest.raises(WrongPin) as wrong:
+        profiles.verify_pin("000000")
+    assert str(wrong.value) == (
+        "wrong admin PIN (3 wrong PINs in a row: the next try is possible in 5 s)"
+    )
+    assert (wrong.value.failures, wrong.value.wait_s) == (3, 5)
+
+    # Refused while the wait runs, even the right PIN, and the refusals count nothing.
+    ticks.value += 4
+    for pin in ("000000", PIN):
+        with pytest.raises(PinThrottled) as throttled:
+            profiles.verify_pin(pin)
+        assert str(throttled.value) == "3 wrong admin PINs in a row: try again in 1 s"
+        assert throttled.value.seconds_left == pytest.approx(1)
+        assert throttled.value.failures == 3
+    assert profiles.pin_wait_s() == pytest.approx(1)
+
+    # Each further wrong PIN doubles the wait, up to 5 minutes.
+    waits = []
+    for _ in range(8):
+        ticks.value += profiles.pin_wait_s()
+        with pytest.raises(WrongPin) as wrong:
+            profiles.verify_pin("000000")
+        waits.append(wrong.value.wait_s)
+    assert waits == [10, 20, 40, 80, 160, 300, 300, 300]
+    ticks.value += 299
+    with pytest.raises(PinThrottled, match="try again in 1 s"):
+        profiles.verify_pin(PIN)
+
+    # After the wait the right PIN is checked, and it starts the count again.
+    ticks.value += 1
+    profiles.verify_pin(PIN)
+    assert profiles.pin_wait_s() == 0
+    with pytest.raises(WrongPin) as wrong:
+        profiles.verify_pin("000000")
+    assert (wrong.value.failures, wrong.value.wait_s) == (1, 0)
+
+
+def test_the_wait_holds_across_connections_and_restarts_after_a_reboot(
+    profiles: Profiles, data_dir: Path, now: Now
+) -> None:
+    profiles.set_pin(PIN)
+    for _ in range(3):
+        with pytest.raises(WrongPin):
+            profiles.verify_pin("000000")
+    # Another process (the app's worker thread, `treadctl profiles`): its own connection.
+    with Store(data_dir) as other_store:
+        other = Profiles(other_store, now=now, monotonic=Ticks(1002.0))
+        with pytest.raises(PinThrottled, match="try again in 3 s"):
+            other.verify_pin(PIN)
+    # After a reboot the clock starts low again: the wait restarts from now, it is not endless.
+    with Store(data_dir) as other_store:
+        rebooted = Ticks(20.0)
+        other = Profiles(other_store, now=now, monotonic=rebooted)
+        with pytest.raises(PinThrottled, match="try again in 5 s"):
+            other.verify_pin(PIN)
+        rebooted.value += 5
+        other.verify_pin(PIN)
+
+
+def test_changing_the_pin_and_raising_limits_are_throttled_too(
+    profiles: Profiles, ticks: Ticks
+) -> None:
+    profiles.create("Ana")
+    profiles.set_pin(PIN)
+    with pytest.raises(PinTooShort):
+        profiles.set_pin("12", old="000000")  # refused before the old PIN is checked
+    for _ in range(2):
+        with pytest.raises(WrongPin, match="wrong old admin PIN: the PIN was not changed"):
+            profiles.set_pin("1111", old="000000")
+    with pytest.raises(WrongPin) as wrong:
+        profiles.set_limit("Ana", "forward_max_speed_kmh", 14, pin="000000")
+    assert str(wrong.value) == (
+        "wrong admin PIN: raising forward_max_speed_kmh 14 (default 12) for 'Ana' was refused "
+        "(3 wrong PINs in a row: the next try is possible in 5 s)"
+    )
+    with pytest.raises(PinThrottled) as throttled:
+        profiles.set_limit("Ana", "forward_max_speed_kmh", 14, pin=PIN)
+    assert str(throttled.value) == (
+        "3 wrong admin PINs in a row: try again in 5 s (raising forward_max_speed_kmh 14 "
+        "(default 12) for 'Ana' was refused)"
+    )
+    with pytest.raises(PinThrottled, match=r"try again in 5 s \(the PIN was not changed\)"):
+        profiles.set_pin("1111", old=PIN)
+    with pytest.raises(PinThrottled):
+        profiles.set_progression_cap("Ana", 20, pin=PIN)
+    assert profiles.get("Ana").limits == DEFAULT_LIMITS
+    # Lowering needs no PIN, so no wait either.
+    assert profiles.set_limit("Ana", "forward_max_speed_kmh", 9).limits.forward_max_speed_kmh == 9
+    ticks.value += 5
+    profiles.set_pin("1111", old=PIN)
+    profiles.verify_pin("1111")
 
 
 # --- selecting, renaming, deleting --------------------------------------------------------

@@ -179,3 +179,20 @@ def test_the_new_pages_by_keyboard(loop: asyncio.AbstractEventLoop, tmp_path: Pa
             )
 
     run(loop, scenario())
+
+
+def test_the_settings_page_says_where_the_admin_pin_is_changed(
+    loop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    async def scenario() -> None:
+        async with AppHarness(tmp_path) as app:
+            note = app.window.settings_view.limits_note.text()
+            button = app.window.profiles_view.pin_button
+            # Named as the Profiles page labels it once a PIN is set.
+            app.window.profiles.profiles.set_pin("4321")
+            app.window.profiles_view.on_selected(None)
+            assert "admin PIN is set and changed on the Profiles page" in note
+            assert f"({button.text().replace('&', '')}, under the limits)" in note
+            assert "progression cap" in note
+
+    run(loop, scenario())

@@ -210,7 +210,6 @@ class ExportLap(_Totals):
         return f"{self.label} {DASH} {', '.join(parts) if parts else 'belt stopped'}"
 
 
-
 @dataclass(frozen=True, slots=True)
 class ExportSession(_Totals):
     """A session as the exporters see it. See :func:`load_session`.
