@@ -293,6 +293,16 @@ class SessionRunner:
         """Take heart rate from a strap too (it wins over the treadmill's while fresh)."""
         strap.add_listener(self._on_strap_event)
 
+    def detach_heart_rate(self, strap: HeartRateLink) -> None:
+        """Stop taking heart rate from ``strap``; its last reading stops counting at once.
+
+        Harmless when ``strap`` is not attached. Without it, a strap kept for many sessions
+        would hold on to every runner it was ever attached to.
+        """
+        with contextlib.suppress(ValueError):
+            strap.remove_listener(self._on_strap_event)
+        self._strap_hr = self._strap_hr_t = None
+
     def _on_strap_event(self, event: LinkEvent) -> None:
         # Only its readings: a strap dropping out is not the treadmill's link being lost.
         if isinstance(event, HeartRateSample):

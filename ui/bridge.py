@@ -4,6 +4,8 @@ Shape (who owns what)::
 
     Bridge(clock, backends, *, sessions_dir, limits=DEFAULT_LIMITS, scan_timeout_s=3.0)
      ├── link: TreadmillLink            owned here; no widget ever sees it
+     ├── strap: HeartRateLink           owned here too: the heart-rate strap in use, if any
+     │                                  (``connect_strap`` / ``disconnect_strap``)
      ├── profile                        who runs the next session and with which limits
      │                                  (``set_profile``; none chosen: the base ``limits``)
      ├── runner: SessionRunner | None   one at a time, of one of three kinds:
@@ -12,16 +14,35 @@ Shape (who owns what)::
      │              governor between sessions too (the engine has no other path to the belt).
      │     PROGRAM  a program, recorded (SessionRecorder in ``sessions_dir``)
      │     MANUAL   manual mode, recorded; targets from the manual up/down intents
-     ├── engine events → Qt signals     a listener on the link and one on each runner
-     └── intents (plain methods)        scan, connect_to, scan_then_connect, start_program,
-                                        start_manual, resume, pause, stop, estop, skip, extend,
-                                        finish_session, manual_speed, manual_incline,
-                                        manual_turn, set_profile, shutdown
+     ├── engine events → Qt signals     a listener on the link, one on the strap and one on
+     │                                  each runner
+     └── intents (plain methods)        scan, connect_to, scan_then_connect, connect_strap,
+                                        disconnect_strap, start_program, start_manual, resume,
+                                        pause, stop, estop, skip, extend, finish_session,
+                                        manual_speed, manual_incline, manual_turn, set_profile,
+                                        shutdown
 
 Every belt intent is a call on the current runner, so it passes the safety governor. Methods
 that need the loop (scan, connect, switching runners) start a task and report through signals;
 none of them blocks the Qt thread. Engine listeners run on the loop's thread, which with qasync
-is the Qt thread, so signals are emitted directly.
+is the Qt thread, so signals are emitted directly — except right after a stop.
+
+Stop first, screen second: a stop, E-stop, pause or "end session" the person asked for holds
+back the signals its events cause (the state pill, the buttons, the status line — a relayout of
+the window, ~3-5 ms on the Qt thread) until the treadmill has answered the stop, or
+``STOP_FIRST_S`` at most; then they are emitted in order. The runner has started the stop's
+write before it returns (eagerly); held, the window's work no longer sits between that write's
+steps on the loop (tests/bench/bench_app.py: the E-stop figure).
+
+The strap: one ``HeartRateLink`` for the bridge's lifetime, attached to every runner the bridge
+creates (idle ones too) and detached when that runner ends, so a strap connected mid-session
+counts at once and whatever strap is in use counts in every later session. While its readings
+are fresh the runner takes them over the treadmill's hand-grip heart rate. A strap dropping out
+is *not* the treadmill's link being lost: no ``link_down``, no notice, nothing stops; the
+strap's link reconnects by itself with backoff (``strap_lost``, then ``strap_reconnecting``),
+and the session falls back to the hand grips once the last reading is stale. The link reports
+no event of its own when it is back, so the first reading after a drop-out is what says so
+(``strap_connected`` again).
 """
 
 from __future__ import annotations
@@ -29,7 +50,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,12 +58,16 @@ from typing import Any
 from bleak.exc import BleakError
 from PySide6.QtCore import QObject, Signal
 
+from protocols.ftms import StopOrPause
 from treadctl.clock import Clock
 from treadctl.limits import DEFAULT_LIMITS, Direction, Limits
 from treadctl.link import (
     BleakBackends,
+    CommandAnswered,
     Connected,
     Disconnected,
+    HeartRateLink,
+    HeartRateSample,
     LinkError,
     LinkEvent,
     Reconnected,
@@ -73,6 +98,13 @@ logger = logging.getLogger(__name__)
 #: How long closing the window waits for the stop to reach the belt and the log to close.
 SHUTDOWN_TIMEOUT_S = 5.0
 
+#: After a stop the user asked for, the window's share of it waits for the treadmill's answer
+#: to the stop, this long at most (see the module doc). Too short for anyone to notice.
+STOP_FIRST_S = 0.1
+
+#: How long a strap reading counts as current (as long as the session runner trusts one).
+STRAP_FRESH_S = 5.0
+
 #: Manual mode steps per button press.
 MANUAL_SPEED_STEP_KMH = 0.5
 MANUAL_INCLINE_STEP_PCT = 1.0
@@ -84,6 +116,13 @@ _IDLE_QUIET = {
     NoticeKind.RESUME_REQUIRED,
     NoticeKind.LINK_RESTORED,
 }
+
+
+class StrapState(enum.Enum):
+    NONE = "none"  # no strap in use
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    LOST = "lost"  # dropped out; its link reconnects by itself
 
 
 class SessionKind(enum.Enum):
@@ -115,6 +154,14 @@ class Bridge(QObject):
     reconnecting = Signal(object)  # Reconnecting
     reconnected = Signal(object)  # TreadmillInfo
     sample = Signal(object)  # Sample: every record, in a session or not
+    # -- heart-rate strap (its own link: losing it is never the treadmill's link lost) --
+    strap_connecting = Signal(str)  # address
+    strap_connected = Signal(str, str)  # address, name (or address); again after a drop-out
+    strap_connect_failed = Signal(str)
+    strap_lost = Signal()  # dropped out: reconnecting; sessions use the treadmill's HR
+    strap_reconnecting = Signal(object)  # Reconnecting
+    strap_disconnected = Signal()  # on purpose (disconnect_strap, shutdown)
+    strap_reading = Signal(int)  # bpm: every measurement made with skin contact
     # -- session --
     session_started = Signal(object)  # SessionInfo
     segment_started = Signal(object)  # SegmentStarted
@@ -137,6 +184,7 @@ class Bridge(QObject):
         limits: Limits = DEFAULT_LIMITS,
         scan_timeout_s: float = 3.0,
         link: TreadmillLink | None = None,
+        strap: HeartRateLink | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -150,12 +198,22 @@ class Bridge(QObject):
         self._scan_timeout_s = scan_timeout_s
         self._link = link or TreadmillLink(clock, backends=backends)
         self._link.add_listener(self._on_link_event)
+        self._strap = strap or HeartRateLink(clock, backends=backends)
+        self._strap.add_listener(self._on_strap_event)
+        self._strap_state = StrapState.NONE
+        self._strap_address: str | None = None
+        self._strap_bpm: tuple[float, int] | None = None  # (clock time, bpm) of the last reading
+        self._strap_task: asyncio.Task[None] | None = None
+        self._names: dict[str, str] = {}  # address -> advertised name, from scans
         self._runner: SessionRunner | None = None
         self._kind: SessionKind | None = None
         self._session_task: asyncio.Task[None] | None = None
         self._switch_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closing = False
+        # Deliveries held back while a stop goes out first (None: not holding).
+        self._held: list[Callable[[], None]] | None = None
+        self._release: asyncio.TimerHandle | None = None
         self._manual = SetTarget(limits.start_speed_kmh)
 
     # -- read-only state ------------------------------------------------------------------------
@@ -192,6 +250,29 @@ class Bridge(QObject):
     @property
     def address(self) -> str | None:
         return self._link.address if self._link.is_connected else None
+
+    @property
+    def strap_state(self) -> StrapState:
+        return self._strap_state
+
+    @property
+    def strap_address(self) -> str | None:
+        """The strap in use (connecting, connected or lost); None when there is none."""
+        return self._strap_address if self._strap_state is not StrapState.NONE else None
+
+    @property
+    def strap_name(self) -> str | None:
+        """The strap's advertised name as a scan saw it, else its address."""
+        address = self.strap_address
+        return None if address is None else self._names.get(address, address)
+
+    @property
+    def strap_bpm(self) -> int | None:
+        """The strap's last reading while it is current (``STRAP_FRESH_S``), else None."""
+        if self._strap_state is not StrapState.CONNECTED or self._strap_bpm is None:
+            return None
+        t, bpm = self._strap_bpm
+        return bpm if self._clock.now() - t <= STRAP_FRESH_S else None
 
     @property
     def session_kind(self) -> SessionKind | None:
@@ -236,6 +317,7 @@ class Bridge(QObject):
         except (LinkError, BleakError, OSError) as error:
             self.scan_failed.emit(str(error))
             return
+        self._names.update({d.address: d.name for d in found if d.name})
         self.scan_finished.emit(found)
 
     def connect_to(self, address: str) -> None:
@@ -264,6 +346,79 @@ class Bridge(QObject):
             return
         # `connected` is emitted by the link's Connected event; the idle runner follows.
         await self._switch(None, SessionKind.IDLE)
+
+    # -- the heart-rate strap -------------------------------------------------------------------
+
+    def connect_strap(self, address: str) -> None:
+        """Use the strap at ``address`` (instead of the one in use, if another)."""
+        if self._closing:
+            return
+        if self._strap_state is not StrapState.NONE and self._strap_address == address:
+            return  # in use already: connected, connecting or reconnecting by itself
+        previous = self._strap_task
+        self._strap_address, self._strap_bpm = address, None
+        self._strap_state = StrapState.CONNECTING
+        self.strap_connecting.emit(address)
+        self._strap_task = self._spawn(self._connect_strap(address, previous))
+
+    def disconnect_strap(self) -> None:
+        """Stop using the strap: disconnect it (also while it is connecting or reconnecting)."""
+        if self._strap_state is StrapState.NONE:
+            return
+        previous = self._strap_task
+        self._strap_state = StrapState.NONE
+        self._strap_bpm = None
+        self._strap_task = self._spawn(self._disconnect_strap(previous))
+
+    async def _after(self, task: asyncio.Task[None] | None) -> None:
+        """Cancel ``task`` (the strap's previous connect or disconnect) and wait for its end."""
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait([task])  # without raising its CancelledError in this task
+
+    async def _connect_strap(self, address: str, previous: asyncio.Task[None] | None) -> None:
+        await self._after(previous)
+        try:
+            await self._strap.disconnect()  # the strap used before, if any: expected, not lost
+            await self._strap.connect(address)
+        except (LinkError, BleakError, OSError, TimeoutError) as error:
+            # A drop during the set-up may have started the link's reconnect loop: end it.
+            await self._strap.disconnect()
+            self._strap_state = StrapState.NONE
+            self.strap_connect_failed.emit(str(error))
+            return
+        self._strap_state = StrapState.CONNECTED
+        self.strap_connected.emit(address, self._names.get(address, address))
+
+    async def _disconnect_strap(self, previous: asyncio.Task[None] | None) -> None:
+        await self._after(previous)
+        # Shielded: a connect asked for meanwhile (or shutdown) cancels this task, and a
+        # disconnect cut short could leave the strap connected with nobody holding it.
+        await asyncio.shield(self._spawn(self._strap.disconnect()))
+        self.strap_disconnected.emit()
+
+    def _on_strap_event(self, event: LinkEvent) -> None:
+        state = self._strap_state
+        match event:
+            case HeartRateSample(heart_rate_bpm=bpm, sensor_contact=contact):
+                if state in (StrapState.NONE, StrapState.CONNECTING):
+                    return  # being let go, or not reported connected yet
+                if state is StrapState.LOST and self._strap_address is not None:
+                    # The link reports no event when it is back: its first reading says so.
+                    self._strap_state = StrapState.CONNECTED
+                    address = self._strap_address
+                    self.strap_connected.emit(address, self._names.get(address, address))
+                if contact is not False:
+                    self._strap_bpm = (event.t, bpm)
+                    self.strap_reading.emit(bpm)
+            case Disconnected(expected=False) if state is StrapState.CONNECTED:
+                self._strap_state = StrapState.LOST
+                self._strap_bpm = None
+                self.strap_lost.emit()
+            case Reconnecting() if state is StrapState.LOST:
+                self.strap_reconnecting.emit(event)
+            case _:
+                pass
 
     # -- profiles -------------------------------------------------------------------------------
 
@@ -303,6 +458,11 @@ class Bridge(QObject):
     async def _switch(self, program: Program | None, kind: SessionKind) -> None:
         """End the current runner (belt stopped, log closed) and start one of ``kind``."""
         async with self._switch_lock:
+            if kind is SessionKind.IDLE and self._runner is not None:
+                # A session started while this switch waited (the user pressed Start as the
+                # last one ended): it is what runs now. Ending it here would also go wrong, as
+                # its runner may not have begun to run, and a finish before that is lost.
+                return
             self._starting = kind is not SessionKind.IDLE
             try:
                 await self._end_current()
@@ -324,6 +484,8 @@ class Bridge(QObject):
                 profile_name=profile,
             )
             runner.add_listener(lambda event: self._on_session_event(runner, kind, recorder, event))
+            # Whether a strap is in use or not: one connected later counts in this session too.
+            runner.attach_heart_rate(self._strap)
             self._runner, self._kind = runner, kind
             self._manual = SetTarget(self._limits.start_speed_kmh)
             if kind is not SessionKind.IDLE:
@@ -343,6 +505,7 @@ class Bridge(QObject):
             logger.exception("session runner failed")
             self.message.emit(f"The session ended with an error: {error}")
         finally:
+            runner.detach_heart_rate(self._strap)
             if self._runner is runner:
                 # Ended by itself (completed): not replaced. Back to an idle runner.
                 self._runner = self._kind = None
@@ -369,19 +532,19 @@ class Bridge(QObject):
 
     def pause(self) -> None:
         if self._runner is not None:
-            self._runner.pause()
+            self._stop_first(self._runner.pause)
 
     def stop(self) -> None:
         if self._runner is None:
             self._no_runner()
             return
-        self._runner.stop()
+        self._stop_first(self._runner.stop)
 
     def estop(self) -> None:
         if self._runner is None:
             self._no_runner()
             return
-        self._runner.estop()
+        self._stop_first(self._runner.estop)
 
     def _no_runner(self) -> None:
         self.message.emit(
@@ -400,7 +563,39 @@ class Bridge(QObject):
     def finish_session(self) -> None:
         """End the session: the runner stops the belt and closes the log."""
         if self._runner is not None and self.in_session:
-            self._runner.finish(EndReason.STOPPED)
+            runner = self._runner
+            self._stop_first(lambda: runner.finish(EndReason.STOPPED))
+
+    # -- stop first, screen second (see the module doc) -----------------------------------------
+
+    def _stop_first(self, intent: Callable[[], None]) -> None:
+        if self._held is None:
+            self._held = []
+        try:
+            intent()
+        finally:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # no loop to send anything on: nothing to wait for
+                self._release_held()
+            else:
+                if self._release is not None:
+                    self._release.cancel()
+                self._release = loop.call_later(STOP_FIRST_S, self._release_held)
+
+    def _deliver(self, delivery: Callable[[], None]) -> None:
+        if self._held is not None:
+            self._held.append(delivery)
+        else:
+            delivery()
+
+    def _release_held(self) -> None:
+        if self._release is not None:
+            self._release.cancel()
+            self._release = None
+        held, self._held = self._held, None
+        for delivery in held or ():
+            delivery()
 
     def manual_speed(self, steps: int) -> None:
         t = self._manual
@@ -433,7 +628,8 @@ class Bridge(QObject):
         self.manual_target_changed.emit(target)
 
     async def shutdown(self) -> None:
-        """Stop the belt (through the runner), close the log, disconnect. Idempotent."""
+        """Stop the belt (through the runner), close the log, disconnect the treadmill and the
+        strap. Idempotent."""
         self._closing = True
         runner = self._runner
         if runner is not None:
@@ -445,10 +641,25 @@ class Bridge(QObject):
             if task is not asyncio.current_task():
                 task.cancel()
         await self._link.disconnect()
+        await self._strap.disconnect()
+        if self._strap_state is not StrapState.NONE:
+            self._strap_state = StrapState.NONE
+            self._strap_bpm = None
+            self.strap_disconnected.emit()
 
     # -- engine events → signals ----------------------------------------------------------------
 
     def _on_link_event(self, event: LinkEvent) -> None:
+        if (
+            self._held is not None
+            and isinstance(event, CommandAnswered)
+            and isinstance(event.request, StopOrPause)
+        ):
+            # The stop is through: what was held back can be shown (after this dispatch).
+            asyncio.get_running_loop().call_soon(self._release_held)
+        self._deliver(lambda: self._emit_link_event(event))
+
+    def _emit_link_event(self, event: LinkEvent) -> None:
         match event:
             case Sample():
                 self.sample.emit(event)
@@ -464,6 +675,15 @@ class Bridge(QObject):
                 pass
 
     def _on_session_event(
+        self,
+        runner: SessionRunner,
+        kind: SessionKind,
+        recorder: SessionRecorder | None,
+        event: SessionEvent,
+    ) -> None:
+        self._deliver(lambda: self._emit_session_event(runner, kind, recorder, event))
+
+    def _emit_session_event(
         self,
         runner: SessionRunner,
         kind: SessionKind,

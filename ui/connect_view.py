@@ -1,9 +1,13 @@
-"""The connect page: scan, list treadmills (and straps) with name and signal, connect.
+"""The connect page: scan, list treadmills and heart-rate straps with name and signal, connect.
 
-Shape: ``ConnectView(bridge, settings)``: Scan and Connect buttons, a list, a status line.
-Slots render the bridge's scan/connect signals; the buttons call ``bridge.scan`` and
-``bridge.connect_to``. The last connected address is kept in QSettings (``link/last_address``)
-so the app can reconnect to it at start (``reconnect_last``).
+Shape: ``ConnectView(bridge, settings)``: Scan, Connect and Disconnect strap buttons, a list,
+a status line for the treadmill and one for the strap. Slots render the bridge's scan, connect
+and strap signals; the buttons call ``bridge.scan``, ``bridge.connect_to`` (a treadmill
+selected) or ``bridge.connect_strap`` (a strap selected: the button reads "Connect strap"),
+and ``bridge.disconnect_strap``. The last treadmill and the last strap are kept in QSettings
+(``link/last_address``, ``link/last_strap``): ``reconnect_last`` connects to both at start,
+and a scan that sees the remembered strap while none is in use connects to it. Disconnecting
+the strap here forgets it; closing the app does not.
 """
 
 from __future__ import annotations
@@ -21,10 +25,12 @@ from PySide6.QtWidgets import (
 
 from treadctl.link import FoundDevice, Reconnecting, TreadmillInfo
 from ui import format
-from ui.bridge import Bridge
+from ui.bridge import Bridge, StrapState
 
 LAST_ADDRESS_KEY = "link/last_address"
+LAST_STRAP_KEY = "link/last_strap"
 _ADDRESS_ROLE = Qt.ItemDataRole.UserRole
+_KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class ConnectView(QWidget):
@@ -48,13 +54,22 @@ class ConnectView(QWidget):
         self.connect_button.setObjectName("primaryButton")
         self.connect_button.setEnabled(False)
         self.connect_button.clicked.connect(self.on_connect_clicked)
+        self.strap_disconnect_button = QPushButton("Disconnect strap")
+        self.strap_disconnect_button.setVisible(False)
+        self.strap_disconnect_button.clicked.connect(self.on_strap_disconnect_clicked)
         buttons = QHBoxLayout()
         buttons.addWidget(self.scan_button)
         buttons.addWidget(self.connect_button)
+        buttons.addWidget(self.strap_disconnect_button)
         buttons.addStretch(1)
+        self.strap_status = QLabel("")
+        self.strap_status.setObjectName("strapStatus")
+        self.strap_status.setWordWrap(True)
+        self._set_strap_status("Heart-rate strap: none.", "none")
         note = QLabel(
-            "Heart-rate straps are listed but not used yet; a treadmill's hand-grip heart "
-            "rate is shown when it sends one."
+            "To use a heart-rate strap, select it in the list and press Connect strap: while "
+            "it sends, sessions take its heart rate; without one, the treadmill's hand-grip "
+            "heart rate is shown when it sends one."
         )
         note.setObjectName("dimNote")
         note.setWordWrap(True)
@@ -63,6 +78,7 @@ class ConnectView(QWidget):
         layout.setSpacing(12)
         layout.addWidget(title)
         layout.addWidget(self.status)
+        layout.addWidget(self.strap_status)
         layout.addLayout(buttons)
         layout.addWidget(self.devices, 1)
         layout.addWidget(note)
@@ -75,13 +91,28 @@ class ConnectView(QWidget):
         bridge.link_down.connect(self.on_link_down)
         bridge.reconnecting.connect(self.on_reconnecting)
         bridge.reconnected.connect(self.on_connected)
+        bridge.strap_connecting.connect(self.on_strap_connecting)
+        bridge.strap_connected.connect(self.on_strap_connected)
+        bridge.strap_connect_failed.connect(self.on_strap_connect_failed)
+        bridge.strap_lost.connect(self.on_strap_lost)
+        bridge.strap_reconnecting.connect(self.on_strap_reconnecting)
+        bridge.strap_disconnected.connect(self.on_strap_disconnected)
+        bridge.strap_reading.connect(self.on_strap_reading)
 
     def last_address(self) -> str | None:
         value = self._settings.value(LAST_ADDRESS_KEY)
         return str(value) if value else None
 
+    def last_strap(self) -> str | None:
+        value = self._settings.value(LAST_STRAP_KEY)
+        return str(value) if value else None
+
     def reconnect_last(self) -> bool:
-        """Connect to the last treadmill used, if there is one; True if it tries."""
+        """Connect to the last strap and the last treadmill used, if there are; True if it
+        tries the treadmill."""
+        strap = self.last_strap()
+        if strap is not None:
+            self._bridge.connect_strap(strap)
         address = self.last_address()
         if address is None:
             return False
@@ -105,12 +136,15 @@ class ConnectView(QWidget):
                 f"{device.address}"
             )
             item.setData(_ADDRESS_ROLE, device.address)
-            if device.kind != "treadmill":
-                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
+            item.setData(_KIND_ROLE, device.kind)
             self.devices.addItem(item)
         treadmills = [d for d in found if d.kind == "treadmill"]
         if treadmills:
             self.devices.setCurrentRow(found.index(treadmills[0]))
+        strap = self.last_strap()
+        seen = any(d.kind == "heart_rate" and d.address == strap for d in found)
+        if strap is not None and seen and self._bridge.strap_state is StrapState.NONE:
+            self._bridge.connect_strap(strap)
         if not self._bridge.is_connected:
             self.status.setText(
                 f"Found {len(treadmills)} treadmill(s). Pick one and press Connect."
@@ -138,6 +172,56 @@ class ConnectView(QWidget):
         self.connect_button.setEnabled(self.devices.currentItem() is not None)
         self.status.setText(f"Could not connect: {error}")
 
+    def on_strap_connecting(self, address: str) -> None:
+        self._strap_changed()
+        name = self._bridge.strap_name or address
+        self._set_strap_status(f"Heart-rate strap: connecting to {name}…", "connecting")
+
+    def on_strap_connected(self, address: str, name: str) -> None:
+        self._settings.setValue(LAST_STRAP_KEY, address)
+        self._strap_changed()
+        self._set_strap_status(f"Heart-rate strap: {name} — connected.", "connected")
+
+    def on_strap_reading(self, bpm: int) -> None:
+        if self._bridge.strap_state is StrapState.CONNECTED:
+            name = self._bridge.strap_name
+            self._set_strap_status(f"Heart-rate strap: {name} — connected · {bpm} bpm", "connected")
+
+    def on_strap_connect_failed(self, error: str) -> None:
+        self._strap_changed()
+        self._set_strap_status(f"Heart-rate strap: could not connect: {error}", "lost")
+
+    def on_strap_lost(self) -> None:
+        self._set_strap_status(self._strap_lost_text("reconnecting…"), "lost")
+
+    def on_strap_reconnecting(self, event: Reconnecting) -> None:
+        self._set_strap_status(
+            self._strap_lost_text(f"reconnecting (attempt {event.attempt})…"), "lost"
+        )
+
+    def on_strap_disconnected(self) -> None:
+        self._strap_changed()
+        self._set_strap_status("Heart-rate strap: none.", "none")
+
+    def _strap_lost_text(self, what: str) -> str:
+        # One line, so the buttons under it do not jump: the note below says the rest.
+        return (
+            f"Heart-rate strap: {self._bridge.strap_name} — lost, {what}  ·  using the "
+            "hand-grip heart rate meanwhile"
+        )
+
+    def _set_strap_status(self, text: str, state: str) -> None:
+        self.strap_status.setText(text)
+        self.strap_status.setProperty("state", state)
+        self.strap_status.style().unpolish(self.strap_status)
+        self.strap_status.style().polish(self.strap_status)
+
+    def _strap_changed(self) -> None:
+        self.strap_disconnect_button.setVisible(self._bridge.strap_state is not StrapState.NONE)
+        current = self.devices.currentItem()
+        if current is not None and current.data(_KIND_ROLE) == "heart_rate":
+            self.on_current_changed(current)  # a treadmill's Connect is left as it was
+
     def on_link_down(self, expected: bool) -> None:
         self.status.setText("Disconnected." if expected else "Connection lost: reconnecting…")
 
@@ -149,8 +233,16 @@ class ConnectView(QWidget):
     # -- user → intents -------------------------------------------------------------------------
 
     def on_current_changed(self, current: QListWidgetItem | None, *_: object) -> None:
+        if current is None:
+            self.connect_button.setText("Connect")
+            self.connect_button.setEnabled(False)
+            return
+        strap = current.data(_KIND_ROLE) == "heart_rate"
+        self.connect_button.setText("Connect strap" if strap else "Connect")
+        # The strap in use already: nothing to connect (Disconnect strap is next to it).
+        in_use = strap and current.data(_ADDRESS_ROLE) == self._bridge.strap_address
         self.connect_button.setEnabled(
-            current is not None and bool(current.flags() & Qt.ItemFlag.ItemIsEnabled)
+            bool(current.flags() & Qt.ItemFlag.ItemIsEnabled) and not in_use
         )
 
     def on_scan_clicked(self) -> None:
@@ -159,8 +251,20 @@ class ConnectView(QWidget):
     def on_connect_clicked(self) -> None:
         item = self.devices.currentItem()
         if item is not None:
-            self._bridge.connect_to(str(item.data(_ADDRESS_ROLE)))
+            self._connect(item)
 
     def on_item_activated(self, item: QListWidgetItem) -> None:
         if item.flags() & Qt.ItemFlag.ItemIsEnabled:
-            self._bridge.connect_to(str(item.data(_ADDRESS_ROLE)))
+            self._connect(item)
+
+    def _connect(self, item: QListWidgetItem) -> None:
+        address = str(item.data(_ADDRESS_ROLE))
+        if item.data(_KIND_ROLE) == "heart_rate":
+            self._bridge.connect_strap(address)
+        else:
+            self._bridge.connect_to(address)
+
+    def on_strap_disconnect_clicked(self) -> None:
+        # On purpose: not to be connected again at the next start or scan.
+        self._settings.remove(LAST_STRAP_KEY)
+        self._bridge.disconnect_strap()

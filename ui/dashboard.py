@@ -321,6 +321,7 @@ class Dashboard(QWidget):
     def _connect_bridge(self) -> None:
         b = self._bridge
         b.sample.connect(self.on_sample)
+        b.strap_reading.connect(self.on_strap_reading)
         b.session_started.connect(self.on_session_started)
         b.segment_started.connect(self.on_segment_started)
         b.countdown.connect(self.on_countdown)
@@ -351,8 +352,15 @@ class Dashboard(QWidget):
     def on_sample(self, sample: Sample) -> None:
         self.speed.setText(format.speed(sample.speed_kmh))
         self.incline.set_value(format.incline(sample.incline_pct))
-        if not self._bridge.in_session and sample.heart_rate_bpm is not None:
+        # Outside a session: the strap's reading while it is fresh, else the hand grip's. (In
+        # a session the runner chooses, and Progress carries its choice.)
+        strap_fresh = self._bridge.strap_bpm is not None
+        if not self._bridge.in_session and sample.heart_rate_bpm is not None and not strap_fresh:
             self.heart_rate.set_value(f"{sample.heart_rate_bpm} bpm")
+
+    def on_strap_reading(self, bpm: int) -> None:
+        if not self._bridge.in_session:
+            self.heart_rate.set_value(f"{bpm} bpm")
 
     def on_session_started(self, info: SessionInfo) -> None:
         self._kind = info.kind
