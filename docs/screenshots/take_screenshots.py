@@ -1,11 +1,12 @@
 """Take the README's screenshots: ``xvfb-run -a -s "-screen 0 1600x1000x24" uv run python
 docs/screenshots/take_screenshots.py`` (or with ``QT_QPA_PLATFORM=offscreen``).
 
-Drives the real app against the virtual treadmill exactly as the UI tests do
-(``tests/ui/harness.py``): connect, choose a profile, pick a built-in program, run it, skip into
-the first backward bout (through the turnaround), drop the link, end the session; then the
-profile chooser with the limits (after a refused raise), the history and the settings. Past
-weeks of sessions are logs written beforehand, as ``treadctl run`` would have. Each PNG is the
+First the startup screen (``ui.splash``); then it drives the real app against the virtual
+treadmill exactly as the UI tests do (``tests/ui/harness.py``): connect (and the strap),
+choose a profile, pick a built-in program, run it, skip into the first backward bout (through
+the turnaround), drop the link, end the session; then the profile chooser with the limits
+(after a refused raise), the history and the settings. Past weeks of sessions are logs written
+beforehand, as ``treadctl run`` would have. Each PNG is the
 window's own ``grab()``.
 """
 
@@ -21,11 +22,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
 import qasync  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from tests.treadctl.test_store import write_log  # noqa: E402
 from tests.ui.harness import AppHarness, run  # noqa: E402
 from treadctl.safety import NoticeKind  # noqa: E402
+from treadctl.virtual.heart_rate_strap import DEFAULT_STRAP_ADDRESS  # noqa: E402
+from ui.splash import StartupScreen  # noqa: E402
 
 
 async def save(app: AppHarness, name: str) -> None:
@@ -56,6 +60,12 @@ def past_sessions(sessions: Path) -> None:
 
 
 async def scenario(tmp: Path) -> None:
+    startup = StartupScreen(
+        QSettings(str(tmp / "startup.ini"), QSettings.Format.IniFormat), simulate=True
+    )
+    startup.resize(1600, 1000)
+    startup.grab().save(str(HERE / "startup.png"))
+    print(f"saved {HERE / 'startup.png'}")
     past_sessions(tmp / "sessions")
     async with AppHarness(tmp, scale=4.0, with_strap=True) as app:
         profiles = app.window.profiles
@@ -63,6 +73,10 @@ async def scenario(tmp: Path) -> None:
             profiles.create(name)
         profiles.profiles.set_pin("4321")
         await app.connect()
+        # The heart-rate strap too, as the connect page does for a listed strap.
+        strap_read = app.expect(app.bridge.strap_reading)
+        app.bridge.connect_strap(DEFAULT_STRAP_ADDRESS)
+        await strap_read
         view = app.window.profiles_view
         view.choose("Anna")
         view.table.set_value("backward_max_speed_kmh", 5.0)  # lowering: no PIN
