@@ -593,9 +593,16 @@ class SessionRunner:
         """A start that reached the belt after the session latched (the console stop raced
         the start's last step) is undone: the belt never runs while the session is stopped."""
         if self._governor.phase is Phase.STOPPED and self._link.is_connected:
-            logger.warning("a start completed after a stop: stopping the belt again")
+            # Halted again the way it was latched: a pause the person asked for stays a pause
+            # on the treadmill (its console's Start then resumes, as after any pause).
+            pause = self._governor.stop_reason in (StopReason.USER_PAUSE, StopReason.CONSOLE_PAUSE)
+            logger.warning(
+                "a start completed after a %s: %s the belt again",
+                "pause" if pause else "stop",
+                "pausing" if pause else "stopping",
+            )
             with contextlib.suppress(LinkError):
-                await self._link.stop()
+                await (self._link.pause() if pause else self._link.stop())
 
     def _note_speed_sent(self, kmh: float) -> None:
         self._speed_sent = (self._clock.now(), kmh)

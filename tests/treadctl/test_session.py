@@ -490,6 +490,32 @@ def test_a_stop_during_the_start_sequence_is_not_undone(stop: str, tmp_path: Pat
     run(scenario)
 
 
+def test_a_pause_while_the_start_is_in_flight_stays_a_pause(tmp_path: Path) -> None:
+    # P pressed while the treadmill has the start command but has not answered it: the start
+    # completes after the pause, and the belt is halted again — paused, as asked, not stopped.
+    async def scenario() -> None:
+        async with session(tmp_path, TURN, start=False) as scn:
+            scn.world.treadmill.faults.answer_delay(0.5)
+            scn.runner.start()
+            await scn.until(
+                lambda: "start_or_resume" in scn.trace.ops(), within=10.0, what="the start write"
+            )
+            paused_at = scn.now
+            scn.runner.pause()
+            await scn.run_for(30.0)
+            assert scn.runner.governor.stop_reason is StopReason.USER_PAUSE
+            assert scn.belt.state is MachineState.PAUSED and scn.belt.speed_kmh == 0.0
+            ops = scn.trace.ops(paused_at)
+            assert "stop" not in ops
+            assert ops.count("pause") >= 1
+            # Whatever the start did once it landed, the belt is halted within a second and
+            # never runs again.
+            later = [b for t, b in scn.belt_log if t > paused_at + 1.0]
+            assert later and all(b.state is not MachineState.RUNNING for b in later)
+
+    run(scenario)
+
+
 def test_a_console_stop_during_a_resume_is_not_undone(tmp_path: Path) -> None:
     # The person resumes in the app, then at once presses Stop on the treadmill (the belt is
     # paused, so the console's Stop is accepted) while the app's resume is still under way.
