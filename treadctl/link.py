@@ -325,6 +325,15 @@ class Reconnected:
 
 
 @dataclass(frozen=True, slots=True)
+class StrapReconnected:
+    """A heart-rate strap's link is back (its readings follow, if it sends any)."""
+
+    t: float
+    address: str
+    name: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class HeartRateSample:
     t: float
     heart_rate_bpm: int
@@ -343,6 +352,7 @@ LinkEvent = (
     | Disconnected
     | Reconnecting
     | Reconnected
+    | StrapReconnected
     | HeartRateSample
 )
 Listener = Callable[[LinkEvent], None]
@@ -1155,10 +1165,21 @@ class HeartRateLink(_Connection):
         client = await self._connect_with_retry(address)
         await self._setup(client)
 
+    @property
+    def name(self) -> str | None:
+        """The strap's name as it reported it on connecting (None before, or if it has none)."""
+        return self._name
+
     async def _setup(self, client: BleakClient) -> None:
         self._client = client
         self._name = client.name
         await client.start_notify(HEART_RATE_MEASUREMENT_UUID, self._on_measurement)
+
+    def _on_reconnected(self) -> None:
+        # A strap that is back but sends nothing yet is still back: say so, not only with its
+        # first reading.
+        if self._address is not None:
+            self._emit(StrapReconnected(self._clock.now(), self._address, self._name))
 
     def _on_measurement(self, _: BleakGATTCharacteristic, data: bytearray) -> None:
         now = self._clock.now()
@@ -1196,6 +1217,7 @@ __all__ = [
     "Sample",
     "StartCancelled",
     "StatusChanged",
+    "StrapReconnected",
     "TrainingStatusChanged",
     "TreadmillInfo",
     "TreadmillLink",

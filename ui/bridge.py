@@ -73,6 +73,7 @@ from treadctl.link import (
     Reconnected,
     Reconnecting,
     Sample,
+    StrapReconnected,
     TreadmillLink,
     scan,
 )
@@ -403,11 +404,8 @@ class Bridge(QObject):
             case HeartRateSample(heart_rate_bpm=bpm, sensor_contact=contact):
                 if state in (StrapState.NONE, StrapState.CONNECTING):
                     return  # being let go, or not reported connected yet
-                if state is StrapState.LOST and self._strap_address is not None:
-                    # The link reports no event when it is back: its first reading says so.
-                    self._strap_state = StrapState.CONNECTED
-                    address = self._strap_address
-                    self.strap_connected.emit(address, self._names.get(address, address))
+                if state is StrapState.LOST:
+                    return  # not before the link says it is back (StrapReconnected)
                 if contact is not False:
                     self._strap_bpm = (event.t, bpm)
                     self.strap_reading.emit(bpm)
@@ -417,6 +415,9 @@ class Bridge(QObject):
                 self.strap_lost.emit()
             case Reconnecting() if state is StrapState.LOST:
                 self.strap_reconnecting.emit(event)
+            case StrapReconnected(address=address, name=name) if state is StrapState.LOST:
+                self._strap_state = StrapState.CONNECTED
+                self.strap_connected.emit(address, name or self._names.get(address, address))
             case _:
                 pass
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from treadctl.link import FoundDevice, Reconnecting, TreadmillInfo
 from ui import format
 from ui.bridge import Bridge, StrapState
+from ui.styling import set_style_property
 
 LAST_ADDRESS_KEY = "link/last_address"
 LAST_STRAP_KEY = "link/last_strap"
@@ -212,9 +213,7 @@ class ConnectView(QWidget):
 
     def _set_strap_status(self, text: str, state: str) -> None:
         self.strap_status.setText(text)
-        self.strap_status.setProperty("state", state)
-        self.strap_status.style().unpolish(self.strap_status)
-        self.strap_status.style().polish(self.strap_status)
+        set_style_property(self.strap_status, "state", state)
 
     def _strap_changed(self) -> None:
         self.strap_disconnect_button.setVisible(self._bridge.strap_state is not StrapState.NONE)

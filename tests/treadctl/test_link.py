@@ -36,6 +36,7 @@ from treadctl.link import (
     Sample,
     StartCancelled,
     StatusChanged,
+    StrapReconnected,
     TreadmillLink,
     fit_to_grid,
     op_name,
@@ -480,6 +481,16 @@ def test_heart_rate_strap() -> None:
             await clock.advance(2.0)
             sample = await events.next(HeartRateSample)
             assert sample.heart_rate_bpm == 128
+            assert strap.name == "Virtual HR"
+
+            # Dropped, and silent: the link still says when it is back, readings or not.
+            await world.strap.close()
+            mark = len(events.items)
+            readings = len(events.of(HeartRateSample))
+            await world.radio.drop_link(world.strap.device)
+            back = await events.next(StrapReconnected, after=mark)
+            assert (back.address, back.name) == (world.strap_address, "Virtual HR")
+            assert len(events.of(HeartRateSample)) == readings  # nothing read since the drop
             await strap.disconnect()
 
     run(scenario)

@@ -195,16 +195,20 @@ def test_a_strap_drop_out_is_not_a_link_loss(
             assert app.bridge.strap_bpm == STRAP_BPM  # only while connected
             assert "connected" in view.strap_status.text()
 
-            # Dropped and silent from then on: the session falls back to the hand grips.
+            # Dropped, and silent from then on: back on the link but sending nothing, so the
+            # session falls back to the hand grips.
             await strap.close()
             lost = app.expect(app.bridge.strap_lost)
+            back = app.expect(app.bridge.strap_connected)
             await app.world.radio.drop_link(strap.device)
             await lost
             assert "lost" in view.strap_status.text()
             assert "hand-grip" in view.strap_status.text()
+            await back  # the link says it is back: no reading needed for that
+            assert app.bridge.strap_state is StrapState.CONNECTED
             await app.until(lambda: hr.last == HAND_GRIP_BPM, app.bridge.progress)
-            assert app.bridge.strap_state is StrapState.LOST
             assert app.bridge.strap_bpm is None
+            assert "bpm" not in view.strap_status.text()
 
             # Through all of it: no alarm, no link loss, no stop; the belt kept going.
             assert [n.kind for n in notices if n.kind is NoticeKind.LINK_LOST] == []
