@@ -1,8 +1,9 @@
 """The virtual treadmill's console, for ``--simulate``: a person standing at the machine.
 
 Shape: ``ConsolePanel(world)``: Start / Pause / Stop, safety key pull and insert, and faults
-(drop the link, go silent, refuse commands, a hand-grip heart rate), plus a readout of what the
-machine itself shows (state, belt speed), refreshed twice a second.
+(drop the link, drop the heart-rate strap's link, go silent, refuse commands, a hand-grip
+heart rate), plus a readout of what the machine itself shows (state, belt speed), refreshed
+twice a second.
 
 These buttons press the *treadmill's* buttons (``world.treadmill``), not the app's: they are how
 to try what the app does when someone stops the belt at the console or the link drops. The app
@@ -55,6 +56,7 @@ class ConsolePanel(QWidget):
                 ("insert_key", "Insert key", self.on_insert_key),
                 ("drop_link", "Drop link", self.on_drop_link),
             )
+            + ((("drop_strap", "Drop strap", self.on_drop_strap),) if world.strap else ())
         ):
             button = QPushButton(text)
             button.setObjectName("consoleButton")
@@ -119,14 +121,22 @@ class ConsolePanel(QWidget):
         self._say("Safety key", self._world.treadmill.insert_safety_key())
 
     def on_drop_link(self) -> None:
-        task = asyncio.ensure_future(self._world.treadmill.drop_link())
+        self._keep(asyncio.ensure_future(self._world.treadmill.drop_link()))
+
+    def on_drop_strap(self) -> None:
+        """The heart-rate strap's link drops (it comes back by itself, as a real one does)."""
+        strap = self._world.strap
+        if strap is not None:
+            self._keep(asyncio.ensure_future(self._world.radio.drop_link(strap.device)))
+
+    def _keep(self, task: asyncio.Task[Any]) -> None:
         self._tasks.add(task)  # the loop keeps tasks only weakly
         task.add_done_callback(self._on_task_done)
 
     def _on_task_done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and (error := task.exception()) is not None:
-            logger.warning("virtual treadmill: drop link failed: %s", error)
+            logger.warning("virtual world: dropping a link failed: %s", error)
             self.readout.setText(f"Drop link failed: {error}")
 
     def on_silent_toggled(self, on: bool) -> None:

@@ -67,6 +67,9 @@ _STATE_TEXT = {
 }
 
 
+_PILL_PAD = 8  # the pill's vertical padding in resources/style.qss
+
+
 class DirectionIndicator(QWidget):
     """Which way the person faces, as a coloured block with an arrow: readable at a glance."""
 
@@ -227,6 +230,10 @@ class Dashboard(QWidget):
         self.state.setObjectName("statePill")
         self.state.setWordWrap(True)
         self.state.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # Room for two lines ("STOPPED — press Resume to go on" wraps): when an alarm banner
+        # and a two-line segment text squeeze the page, the pill must not be the one clipped.
+        self.state.ensurePolished()
+        self.state.setMinimumHeight(2 * self.state.fontMetrics().lineSpacing() + 2 * _PILL_PAD)
         self.countdown = QLabel("")
         self.countdown.setObjectName("countdown")
         self.countdown.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -416,7 +423,7 @@ class Dashboard(QWidget):
             if seg.duration_s is not None
             else format.distance(seg.distance_m)
         )
-        speed = format.speed_with_unit(seg.speed_kmh)
+        speed = format.speed_with_unit(seg.speed_kmh, compact=True)
         return f"{seg.direction.value} {speed}, {seg.incline_pct:g} %, {span}"
 
     def on_countdown(self, event: Countdown) -> None:

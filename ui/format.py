@@ -105,11 +105,18 @@ def pace(kmh: float | None, unit: SpeedUnit | None = None) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"  # minutes past 60 stay minutes: "75:00"
 
 
-def speed_with_unit(kmh: float | None, unit: SpeedUnit | None = None) -> str:
-    """``"5.0 km/h"``, ``"3.1 mph"``, ``"12:00 min/km"``."""
+def speed_with_unit(
+    kmh: float | None, unit: SpeedUnit | None = None, *, compact: bool = False
+) -> str:
+    """``"5.0 km/h"``, ``"3.1 mph"``, ``"12:00 min/km"``; ``compact`` drops a ``.0`` (a
+    program step's "2 km/h", as its file says it)."""
     unit = unit or _display.unit
     text = speed(kmh, unit)
-    return text if text == DASH else f"{text} {unit.value}"
+    if text == DASH:
+        return text
+    if compact and text.endswith(".0"):
+        text = text[:-2]
+    return f"{text} {unit.value}"
 
 
 def incline(pct: float | None) -> str:

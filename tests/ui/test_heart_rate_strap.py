@@ -185,10 +185,11 @@ def test_a_strap_drop_out_is_not_a_link_loss(
             view = app.window.connect_view
             strap = strap_of(app)
 
-            # Dropped: lost, then back by itself, readings again.
+            # Dropped (from the simulated console): lost, then back by itself, readings again.
             lost = app.expect(app.bridge.strap_lost)
             back = app.expect(app.bridge.strap_connected)
-            await app.world.radio.drop_link(strap.device)
+            assert app.window.console is not None
+            app.click(app.window.console.buttons["drop_strap"])
             await lost
             await back
             await app.expect(app.bridge.strap_reading)

@@ -39,6 +39,10 @@ def test_conversions(km_h_after: None) -> None:
     assert format.distance(1500.0, SpeedUnit.PACE_KM) == "1.50 km"
     assert format.speed_with_unit(5.0, SpeedUnit.KMH) == "5.0 km/h"
     assert format.speed_with_unit(6.0, SpeedUnit.PACE_KM) == "10:00 min/km"
+    assert format.speed_with_unit(2.0, SpeedUnit.KMH, compact=True) == "2 km/h"
+    assert format.speed_with_unit(2.5, SpeedUnit.KMH, compact=True) == "2.5 km/h"
+    assert format.speed_with_unit(16.09344, SpeedUnit.MPH, compact=True) == "10 mph"
+    assert format.speed_with_unit(6.0, SpeedUnit.PACE_KM, compact=True) == "10:00 min/km"
     assert format.set_speed_unit("furlongs per fortnight") is SpeedUnit.KMH
     format.set_speed_unit("mph")
     assert format.speed(16.09344) == "10.0"
