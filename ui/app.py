@@ -3,12 +3,14 @@
 Shape::
 
     run_app(simulate=...) -> int         what the ``treadctl`` console script calls
+     ├── StartupScreen                   painted before anything heavy is imported (ui.splash)
      └── qasync.run(_main(...))          asyncio's loop *is* Qt's loop, on the Qt thread
           ├── VirtualWorld(RealClock)    with --simulate: started in the loop
           ├── Bridge(clock, backends)    engine ↔ Qt
           ├── ProfilesModel              profiles and history: <data dir>/history.sqlite3,
           │                              the sessions in <data dir>/sessions (as the CLI)
-          ├── MainWindow(...)            shown; with --simulate it scans and connects itself,
+          ├── MainWindow(...)            shown in the startup screen's place; with --simulate
+          │                              it scans and connects itself,
           │                              otherwise it reconnects to the last treadmill used
           └── until the window has closed (belt stopped, log closed), then the world closes
 
