@@ -707,10 +707,10 @@ class Bridge(QObject):
             return  # winding down after being replaced: its state is no longer on screen
         match event:
             case Progress():
-                # The runner's own accounting (counter steps, missing counters) — not the
-                # treadmill's raw counter, which does not start at 0 with the session.
-                distance = float(runner.summary(EndReason.STOPPED)["distance_m"])
-                self.progress.emit(event, distance)
+                # The runner's own accounting (counter steps, missing counters), which Progress
+                # carries — not the treadmill's raw counter, which does not start at 0 with the
+                # session.
+                self.progress.emit(event, event.distance_m)
             case SegmentStarted():
                 self.segment_started.emit(event)
             case Countdown():

@@ -84,6 +84,7 @@ from treadctl.profiles import (
 from treadctl.store import GUEST, ImportReport, Store, StoredSession, StoreError, WeekTotal
 from ui import format
 from ui.bridge import Bridge, SessionInfo
+from ui.styling import set_style_property
 
 logger = logging.getLogger(__name__)
 
@@ -1034,9 +1035,7 @@ class LimitsTable(QFrame):
             if changed:
                 text.append("edited")
             marker.setText("  ·  ".join(text))
-            marker.setProperty("state", "edited" if changed else "above" if above else "")
-            marker.style().unpolish(marker)
-            marker.style().polish(marker)
+            set_style_property(marker, "state", "edited" if changed else "above" if above else "")
 
 
 # --------------------------------------------------------------------------------------------
@@ -1619,13 +1618,9 @@ class ProfilesView(QWidget):
 
     def _say_limits(self, text: str, *, refused: bool = False) -> None:
         self.limits_message.setText(text)
-        self.limits_message.setProperty("state", "refused" if refused else "ok")
-        self.limits_message.style().unpolish(self.limits_message)
-        self.limits_message.style().polish(self.limits_message)
+        set_style_property(self.limits_message, "state", "refused" if refused else "ok")
 
     def _say(self, text: str, *, refused: bool = False) -> None:
         self.error.setText(text)
-        self.error.setProperty("state", "refused" if refused else "ok")
-        self.error.style().unpolish(self.error)
-        self.error.style().polish(self.error)
+        set_style_property(self.error, "state", "refused" if refused else "ok")
         self.error.setVisible(bool(text))

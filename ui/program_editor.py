@@ -118,6 +118,7 @@ from treadctl.program import (
 )
 from ui import colors, format
 from ui.profile_chart import ProfileChart
+from ui.styling import set_style_property
 
 # Columns of the step table. A row is a segment, a rest or a block; cells that do not apply to
 # its kind are read-only and blank (a rest's and a block's direction name the kind instead).
@@ -1068,11 +1069,7 @@ class ProgramEditor(QWidget):
 
     @staticmethod
     def _set_invalid(widget: QWidget, invalid: bool) -> None:
-        if bool(widget.property("invalid")) == invalid:
-            return
-        widget.setProperty("invalid", invalid)
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)
+        set_style_property(widget, "invalid", invalid)
 
     def _show_message(self, text: str, *, invalid: bool) -> None:
         self.message.setText(text)
