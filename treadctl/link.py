@@ -86,6 +86,7 @@ from protocols.heart_rate import (
     HeartRateMeasurement,
 )
 from treadctl.clock import Clock, wait_for
+from treadctl.errors import TreadctlError
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ class BleakBackends:
 # Errors
 
 
-class LinkError(Exception):
+class LinkError(TreadctlError):
     """Base of every error the link raises."""
 
 

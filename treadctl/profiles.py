@@ -67,6 +67,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from treadctl.errors import TreadctlError
 from treadctl.limits import DEFAULT_LIMITS, Limits
 from treadctl.store import (
     GUEST,
@@ -150,7 +151,7 @@ _SETTING_PIN = "admin_pin"
 _SETTING_PIN_FAILURES = "admin_pin_failures"  # {"count": wrong PINs in a row, "at": monotonic}
 
 
-class ProfileError(Exception):
+class ProfileError(TreadctlError):
     """A profile operation was refused; the message says why and what to do."""
 
 

@@ -52,6 +52,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import NamedTuple
 
+from treadctl.errors import TreadctlError
 from treadctl.limits import Direction, Limits
 
 __all__ = [
@@ -109,7 +110,7 @@ _TOP_KEYS = ("name", "description", "steps")
 # Errors
 
 
-class ProgramError(ValueError):
+class ProgramError(TreadctlError, ValueError):
     """A program file that cannot be used, and exactly where and why.
 
     ``file`` is the path or source name given to the loader; ``step`` the step's path

@@ -51,6 +51,7 @@ from typing import Any, Self
 
 import treadctl
 from treadctl.clock import Clock
+from treadctl.errors import TreadctlError
 from treadctl.limits import Direction, Limits
 
 __all__ = [
@@ -82,7 +83,7 @@ _KIND_RE = re.compile(r"[a-z][a-z0-9_]*")
 _SESSION_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
-class SessionLogError(ValueError):
+class SessionLogError(TreadctlError, ValueError):
     """A session log cannot be written or read. ``path`` and ``line`` (1-based) say where."""
 
     def __init__(self, message: str, *, path: Path | None = None, line: int | None = None):

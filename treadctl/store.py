@@ -61,6 +61,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Self
 
+from treadctl.errors import TreadctlError
 from treadctl.limits import DEFAULT_LIMITS
 from treadctl.recorder import SessionLog, SessionLogError, read_session_log
 
@@ -90,7 +91,7 @@ GUEST = "Guest"
 _BUSY_TIMEOUT_S = 10.0  # a `treadctl run` may be importing while `treadctl history` reads
 
 
-class StoreError(Exception):
+class StoreError(TreadctlError):
     """The history database cannot be used. The message names the file and what to do."""
 
     def __init__(self, message: str, *, path: Path | None = None) -> None:

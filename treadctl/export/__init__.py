@@ -39,6 +39,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
+from treadctl.errors import TreadctlError
 from treadctl.limits import Direction
 from treadctl.recorder import SessionLog, read_session_log
 
@@ -69,7 +70,7 @@ LapTrigger = Literal["time", "distance", "manual"]
 DASH = "\u2014"  # the em dash between a lap's label and its direction: "Backward walk — backward"
 
 
-class ExportError(ValueError):
+class ExportError(TreadctlError, ValueError):
     """A log cannot be exported. ``path`` names the log; ``failures`` (from :func:`export_all`)
     lists every log that failed with its error, ``written`` the files that were made anyway."""
 
