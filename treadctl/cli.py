@@ -548,11 +548,11 @@ async def run_headless(args: argparse.Namespace, out: TextIO) -> int:
                 trace_file.close()
             await link.disconnect()
         summary = runner.summary(reason)
-        duration = _clock_text(summary["duration_s"])
+        duration = _clock_text(summary.duration_s)
         out.write(
-            f"session {reason.value}: {summary['distance_m']:.0f} m in {duration}, "
-            f"backward {summary['backward_minutes']:.1f} min, "
-            f"{summary['energy_kcal']:.0f} kcal. Log: {recorder.path}\n"
+            f"session {reason.value}: {summary.distance_m:.0f} m in {duration}, "
+            f"backward {summary.backward_minutes:.1f} min, "
+            f"{summary.energy_kcal or 0:.0f} kcal. Log: {recorder.path}\n"
         )
         return EXIT_OK if reason is EndReason.COMPLETED else EXIT_FAILED
 

@@ -21,7 +21,6 @@ what the runner says is left of the current one: display arithmetic, nothing the
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPolygonF
@@ -485,15 +484,15 @@ class Dashboard(QWidget):
         self.status.setText(text)
 
     def on_session_finished(self, event: SessionFinished, log_path: Path | None) -> None:
-        s: dict[str, Any] = event.summary
+        s = event.summary
         self._kind = None
         self.manual.setVisible(False)
         self.countdown.setText("")
         self._set_state_pill(f"SESSION {event.reason.value.upper()}", "finished")
         self.segment_now.setText(
-            f"{format.distance(s.get('distance_m'))} in {format.clock(s.get('duration_s'))}  ·  "
-            f"backward {s.get('backward_minutes', 0):.1f} min  ·  "
-            f"{s.get('energy_kcal', 0):.0f} kcal"
+            f"{format.distance(s.distance_m)} in {format.clock(s.duration_s)}  ·  "
+            f"backward {s.backward_minutes:.1f} min  ·  "
+            f"{s.energy_kcal or 0:.0f} kcal"
         )
         self.segment_next.setText(f"Log: {log_path}" if log_path else "")
         self.cue.setText("")

@@ -741,7 +741,7 @@ def test_distance_segments_end_on_the_measured_distance(quirks: str, tmp_path: P
             # A 10 m counter step that began during the turnaround is counted after the flip.
             step = 10.0 if quirks == "urevo-e1l" else 1.0
             assert 50.0 - step <= second <= 50.0 + 12.0, second
-            assert scn.runner.summary(EndReason.COMPLETED)["segments_completed"] == 3
+            assert scn.runner.summary(EndReason.COMPLETED).segments_completed == 3
 
     run(scenario)
 

@@ -4,37 +4,34 @@ Shape (who owns what)::
 
     SessionRunner
      ├── SafetyGovernor           every belt command is its decision; the runner only asks
+     ├── ProgramTiming            segments, countdowns, rests, skip/extend (pure: .timing)
+     ├── SessionTotals            distance, time and speed per direction (pure: .totals)
      ├── TreadmillLink            samples, statuses, link loss in; governor commands out
-     ├── program segments         timing by duration (clock) or by measured distance
      ├── SessionRecorder          header, samples, commands, notices, segments, end
      ├── EnergyIntegrator         ACSM with the backward factor (treadctl.energy)
      └── events → listeners       SegmentStarted, Countdown, Progress, NoticeRaised,
-                                  StateChanged, CommandFailedEvent, SessionFinished
+                                  StateChanged, CommandFailedEvent, SessionFinished (.events)
 
-Data flow: the link's events call ``_on_link_event``; a periodic tick (``tick_s`` of clock
-time) and every sample call the governor with the latest :class:`BeltReading`; the decision's
+This module is the async glue: the decisions are the governor's (what the belt may do) and
+the timing's (what the program asks for when). Data flow: the link's events call
+``_on_link_event``; a periodic tick (``tick_s`` of clock time) and every sample call the
+governor with the latest :class:`BeltReading` and the timing with the time; the decision's
 commands go to a command worker that sends them through the link in order, except stops and
 pauses, which are sent at once (the link puts them ahead of any queued command) and clear the
 worker's queue. A failed command is reported back to the governor, which stops the belt.
 
-Segment time runs only while the belt runs in the segment's direction (not while stopped,
-paused or turning around); distance segments count measured distance over the same periods.
-A countdown (``countdown_s``) precedes every segment change. A rest segment stops the belt
-for its duration; afterwards the session waits, latched, for the user to resume — nothing
-restarts the belt by itself. The user's intents (``start``, ``pause``, ``stop``, ``estop``,
-``skip``, ``extend``, ``set_manual``, ``finish``) are plain methods, safe to call from any
-coroutine or Qt slot on the loop's thread.
+A rest segment stops the belt for its duration; afterwards the session waits, latched, for the
+user to resume — nothing restarts the belt by itself. The user's intents (``start``,
+``pause``, ``stop``, ``estop``, ``skip``, ``extend``, ``set_manual``, ``finish``) are plain
+methods, safe to call from any coroutine or Qt slot on the loop's thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import logging
-import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from protocols.ftms import StatusOp
@@ -59,7 +56,7 @@ from treadctl.link import (
     TreadmillLink,
     op_name,
 )
-from treadctl.program import PlannedSegment, Program, Segment
+from treadctl.program import PlannedSegment, Program
 from treadctl.recorder import SessionLogError, SessionRecorder
 from treadctl.safety import (
     BeltReading,
@@ -88,126 +85,32 @@ from treadctl.safety import (
     StopBelt,
     StopReason,
 )
+from treadctl.session.events import (
+    CommandFailedEvent,
+    Countdown,
+    EndReason,
+    NoticeRaised,
+    Progress,
+    SegmentStarted,
+    SessionEvent,
+    SessionFinished,
+    SessionListener,
+    SessionState,
+    StateChanged,
+)
+from treadctl.session.timing import (
+    CountdownDue,
+    ProgramComplete,
+    ProgramTiming,
+    RestOver,
+    RestReminderDue,
+    SegmentDue,
+    TimingEvent,
+    TimingInputs,
+)
+from treadctl.session.totals import SessionSummary, SessionTotals
 
 logger = logging.getLogger(__name__)
-
-
-class SessionState(enum.StrEnum):
-    READY = "ready"  # not started yet
-    RUNNING = "running"
-    TURNAROUND = "turnaround"
-    STOPPED = "stopped"  # latched: waits for the user (pause, any stop, any fault)
-    RESTING = "resting"  # a program rest: belt stopped, rest clock running
-    FINISHED = "finished"
-
-
-class EndReason(enum.StrEnum):
-    COMPLETED = "completed"
-    STOPPED = "stopped"  # the user ended it, or a stop ended a non-interactive run
-    ABORTED = "aborted"  # a fault ended it (link lost, watchdog, failed command)
-
-
-_FAULTS = {
-    StopReason.LINK_LOST,
-    StopReason.WATCHDOG,
-    StopReason.COMMAND_FAILED,
-    StopReason.SAFETY_KEY,
-}
-
-
-# --- events --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SegmentStarted:
-    t: float
-    planned: PlannedSegment
-    next: PlannedSegment | None
-    target: SetTarget
-
-
-@dataclass(frozen=True, slots=True)
-class Countdown:
-    """``seconds`` until the next segment; ``turnaround`` when it faces the other way."""
-
-    t: float
-    seconds: int
-    next: PlannedSegment | None
-    turnaround: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    """One sample, with where the session stands. ``t`` is seconds since the session start."""
-
-    t: float
-    sample: Sample
-    direction: Direction
-    state: SessionState
-    segment_index: int | None
-    segment_elapsed_s: float
-    segment_remaining_s: float | None
-    segment_remaining_m: float | None
-    energy_kcal: float
-    heart_rate_bpm: int | None
-    target_speed_kmh: float
-    distance_m: float = 0.0  # the session's distance so far (the treadmill's counter may reset)
-    session_remaining_s: float | None = None  # estimated, from the segments still to run
-
-
-@dataclass(frozen=True, slots=True)
-class NoticeRaised:
-    t: float
-    notice: Notice
-
-
-@dataclass(frozen=True, slots=True)
-class StateChanged:
-    t: float
-    state: SessionState
-    stop_reason: StopReason | None
-
-
-@dataclass(frozen=True, slots=True)
-class CommandFailedEvent:
-    t: float
-    command: Command
-    error: str
-
-
-@dataclass(frozen=True, slots=True)
-class SessionFinished:
-    t: float
-    reason: EndReason
-    summary: dict[str, Any]
-
-
-SessionEvent = (
-    SegmentStarted
-    | Countdown
-    | Progress
-    | NoticeRaised
-    | StateChanged
-    | CommandFailedEvent
-    | SessionFinished
-)
-SessionListener = Callable[[SessionEvent], None]
-
-
-@dataclass
-class _Totals:
-    distance_m: float = 0.0
-    forward_s: float = 0.0
-    backward_s: float = 0.0
-    forward_m: float = 0.0
-    backward_m: float = 0.0
-    max_forward_kmh: float = 0.0
-    max_backward_kmh: float = 0.0
-    hr_sum: float = 0.0
-    hr_count: int = 0
-    segments_done: int = 0
-    commands: int = 0
-    notices: list[str] = field(default_factory=list)
 
 
 class SessionRunner:
@@ -234,31 +137,22 @@ class SessionRunner:
         self._recorder = recorder
         self._profile_name = profile_name
         self._tick_s = tick_s
-        self._countdown_s = countdown_s
-        self._rest_reminder_s = rest_reminder_s
         self._governor = SafetyGovernor(limits)
         self._energy = EnergyIntegrator(body_mass_kg)
         self._plan: list[PlannedSegment] = program.segments() if program else []
+        self._timing = ProgramTiming(
+            self._plan, countdown_s=countdown_s, rest_reminder_s=rest_reminder_s
+        )
         self._listeners: list[SessionListener] = []
         self._state = SessionState.READY
-        self._index: int | None = None
-        self._segment_elapsed = 0.0
-        self._segment_distance = 0.0
-        self._segment_extra_s = 0.0
-        self._segment_extra_m = 0.0
-        self._countdown_shown: int | None = None
-        self._rest_until: float | None = None
         self._manual_target = SetTarget(0.0)
         self._t0 = 0.0
         self._last_tick: float | None = None
         self._reading = BeltReading()
-        self._last_distance: float | None = None
         self._last_sample_t: float | None = None
         self._strap_hr: int | None = None
         self._strap_hr_t: float | None = None
-        self._since_rest_s = 0.0
-        self._rest_reminded = False
-        self._totals = _Totals()
+        self._totals = SessionTotals()
         self._queue: asyncio.Queue[Command] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -283,7 +177,7 @@ class SessionRunner:
 
     @property
     def segment_index(self) -> int | None:
-        return self._index
+        return self._timing.index
 
     @property
     def session_time(self) -> float:
@@ -327,7 +221,7 @@ class SessionRunner:
     def start(self) -> None:
         """The user starts or resumes. The only way the belt moves after any stop."""
         if self._state is SessionState.RESTING:
-            self._end_rest(early=True)
+            self._follow(self._timing.end_rest_early(self._clock.now()))
         self._request(Start())
 
     resume = start
@@ -344,19 +238,13 @@ class SessionRunner:
 
     def skip(self) -> None:
         """Go to the next segment now (through the governor's ramps and turnarounds)."""
-        if self._index is not None and self._state is not SessionState.FINISHED:
-            self._next_segment()
+        if self._state is not SessionState.FINISHED:
+            self._follow(self._timing.skip(self._clock.now()))
 
     def extend(self, seconds: float) -> None:
         """Make the current segment longer (or, negative, shorter) by ``seconds``; a distance
         segment by the distance its target speed covers in that time."""
-        if not self._plan or self._index is None:
-            return
-        seg = self._plan[self._index].segment
-        if seg.distance_m is not None:
-            self._segment_extra_m += seconds * seg.speed_kmh / 3.6
-        else:
-            self._segment_extra_s += seconds
+        self._timing.extend(seconds)
 
     def set_manual(self, speed_kmh: float, incline_pct: float, direction: Direction) -> None:
         """Manual mode (no program): the target the governor ramps to, within the limits."""
@@ -390,7 +278,7 @@ class SessionRunner:
             self._log(self._recorder.start, self._header())
         try:
             if self._plan:
-                self._begin_segment(0)
+                self._follow(self._timing.begin(self._clock.now()))
             else:
                 self._request(self._manual_target)
             if start:
@@ -447,7 +335,7 @@ class SessionRunner:
         self._set_state(SessionState.FINISHED)
         summary = self.summary(reason)
         if self._recorder is not None:
-            self._log(self._recorder.close, reason.value, summary)
+            self._log(self._recorder.close, reason.value, summary.to_record())
         self._emit(SessionFinished(self.session_time, reason, summary))
 
     async def _drain(self) -> None:
@@ -511,7 +399,6 @@ class SessionRunner:
     def _notice(self, notice: Notice) -> None:
         if self._recorder is not None:
             self._log(self._recorder.notice, notice.kind.value, notice.message, **notice.data)
-        self._totals.notices.append(notice.kind.value)
         self._emit(NoticeRaised(self.session_time, notice))
 
     def _sync_state(self) -> None:
@@ -578,7 +465,6 @@ class SessionRunner:
                 case PauseBelt():
                     await link.pause()
                     self._speed_sent = None
-            self._totals.commands += 1
         except StartCancelled:
             logger.info("%s cancelled by a later stop", command)  # the stop undoes it
         except (NotConnected, ControlUnavailable) as error:
@@ -709,21 +595,15 @@ class SessionRunner:
         )
         direction = self._governor.direction
         speed = sample.speed_kmh or 0.0
-        # Distance: the treadmill's own counter where it has one (some advance in 10 m steps:
-        # Urevo E1L), else the integral of the measured speed.
-        moved = 0.0
-        if sample.distance_m is not None:
-            if self._last_distance is not None and sample.distance_m >= self._last_distance:
-                moved = sample.distance_m - self._last_distance
-            self._last_distance = sample.distance_m
-        elif prev_t is not None:
-            moved = speed / 3.6 * max(0.0, sample.t - prev_t)
         dt = 0.0 if prev_t is None else max(0.0, sample.t - prev_t)
         if speed > 0 and dt > 0:
             grade = sample.incline_pct or 0.0
             self._energy.add(dt, speed, grade, direction)
-        self._account(direction, speed, moved, dt)
         hr = self._current_reading().heart_rate_bpm
+        moved = self._totals.add(sample.t, sample.speed_kmh, sample.distance_m, direction, hr)
+        if self._counting():
+            self._timing.count_distance(moved)
+        timing = self._timing
         if self._recorder is not None:
             self._log(
                 self._recorder.sample,
@@ -734,15 +614,15 @@ class SessionRunner:
                 energy_kcal=round(self._energy.kcal, 2),
                 heart_rate_bpm=hr,
                 direction=direction,
-                segment=self._index,
+                segment=timing.index,
             )
         self._request(None)
-        seg = self._plan[self._index].segment if self._plan and self._index is not None else None
+        seg = timing.segment
         remaining_s = remaining_m = None
         if seg is not None and seg.duration_s is not None:
-            remaining_s = max(0.0, seg.duration_s + self._segment_extra_s - self._segment_elapsed)
+            remaining_s = max(0.0, timing.segment_remaining_s(sample.speed_kmh) or 0.0)
         elif seg is not None:
-            left = self._remaining_m(seg)
+            left = timing.segment_remaining_m()
             remaining_m = None if left is None else max(0.0, left)
         self._emit(
             Progress(
@@ -750,48 +630,17 @@ class SessionRunner:
                 sample=sample,
                 direction=direction,
                 state=self._state,
-                segment_index=self._index,
-                segment_elapsed_s=self._segment_elapsed,
+                segment_index=timing.index,
+                segment_elapsed_s=timing.segment_elapsed_s,
                 segment_remaining_s=remaining_s,
                 segment_remaining_m=remaining_m,
                 energy_kcal=self._energy.kcal,
                 heart_rate_bpm=hr,
                 target_speed_kmh=self._governor.commanded_speed_kmh,
                 distance_m=self._totals.distance_m,
-                session_remaining_s=self._session_remaining_s(remaining_s, remaining_m),
+                session_remaining_s=timing.session_remaining_s(remaining_s, remaining_m),
             )
         )
-
-    def _session_remaining_s(
-        self, segment_left_s: float | None, segment_left_m: float | None
-    ) -> float | None:
-        """This segment's time left plus the later segments' estimates (ramps not counted)."""
-        if not self._plan or self._index is None:
-            return None
-        seg = self._plan[self._index].segment
-        if segment_left_s is None and segment_left_m is not None:
-            segment_left_s = segment_left_m / max(seg.speed_kmh / 3.6, 0.1)
-        later = sum(p.segment.estimated_duration_s() for p in self._plan[self._index + 1 :])
-        return (segment_left_s or 0.0) + later
-
-    def _account(self, direction: Direction, speed: float, moved: float, dt: float) -> None:
-        t = self._totals
-        t.distance_m += moved
-        if speed > 0:
-            if direction is Direction.BACKWARD:
-                t.backward_s += dt
-                t.backward_m += moved
-                t.max_backward_kmh = max(t.max_backward_kmh, speed)
-            else:
-                t.forward_s += dt
-                t.forward_m += moved
-                t.max_forward_kmh = max(t.max_forward_kmh, speed)
-        hr = self._current_reading().heart_rate_bpm
-        if hr:
-            t.hr_sum += hr
-            t.hr_count += 1
-        if self._counting():
-            self._segment_distance += moved
 
     # -- segments -----------------------------------------------------------------------------
 
@@ -800,7 +649,7 @@ class SessionRunner:
         around: a turnaround starts the moment the segment asks for the other direction)."""
         return (
             self._state is SessionState.RUNNING
-            and self._index is not None
+            and self._timing.index is not None
             and self._governor.phase is Phase.RUNNING
             and not self._governor.heart_rate_hold  # the program waits for the user
         )
@@ -810,88 +659,52 @@ class SessionRunner:
         dt = 0.0 if self._last_tick is None else max(0.0, now - self._last_tick)
         self._last_tick = now
         if self._recorder is not None:
-            self._log(
-                self._recorder.flush_if_due,
-            )
+            self._log(self._recorder.flush_if_due)
         self._request(None)
         if self._state is SessionState.FINISHED:
             return
-        if self._governor.phase is Phase.RUNNING:
-            self._since_rest_s += dt
-            if self._since_rest_s >= self._rest_reminder_s and not self._rest_reminded:
-                self._rest_reminded = True
-                self._notice(
-                    Notice(
-                        NoticeKind.REST_REMINDER,
-                        "You have been going for an hour: take about 10 minutes' rest.",
+        inputs = TimingInputs(
+            running=self._governor.phase is Phase.RUNNING,
+            counting=self._counting(),
+            resting=self._state is SessionState.RESTING,
+            direction=self._governor.direction,
+            speed_kmh=self._reading.speed_kmh,
+        )
+        self._follow(self._timing.tick(now, dt, inputs))
+
+    def _follow(self, events: list[TimingEvent]) -> None:
+        """Carry out what the program's timing says is due."""
+        for event in events:
+            match event:
+                case SegmentDue(planned=planned, next=nxt):
+                    self._begin_segment(planned, nxt)
+                case CountdownDue(seconds=seconds, next=nxt, turnaround=turn):
+                    self._emit(Countdown(self.session_time, seconds, nxt, turn))
+                case RestOver(early=early):
+                    self._notice(
+                        Notice(
+                            NoticeKind.REST_OVER,
+                            "Rest ended." if early else "Rest over. Press Resume to go on.",
+                        )
                     )
-                )
-        if self._state is SessionState.RESTING:
-            self._since_rest_s = 0.0
-            self._rest_reminded = False
-            if self._rest_until is not None and now >= self._rest_until:
-                self._end_rest(early=False)
-            return
-        if not self._plan or self._index is None:
-            return
-        if self._counting():
-            self._segment_elapsed += dt
-        seg = self._plan[self._index].segment
-        remaining = self._remaining_s(seg)
-        if remaining is None:
-            return
-        if remaining <= 0:
-            self._next_segment()
-            return
-        seconds = math.ceil(remaining)
-        if seconds <= self._countdown_s and seconds != self._countdown_shown and self._counting():
-            self._countdown_shown = seconds
-            nxt = self._plan[self._index + 1] if self._index + 1 < len(self._plan) else None
-            turn = (
-                nxt is not None
-                and not nxt.segment.rest
-                and nxt.segment.direction is not self._governor.direction
-            )
-            self._emit(Countdown(self.session_time, seconds, nxt, turn))
+                    self._set_state(SessionState.STOPPED)
+                case ProgramComplete():
+                    self.finish(EndReason.COMPLETED)
+                case RestReminderDue():
+                    self._notice(
+                        Notice(
+                            NoticeKind.REST_REMINDER,
+                            "You have been going for an hour: take about 10 minutes' rest.",
+                        )
+                    )
 
-    def _remaining_m(self, seg: Segment) -> float | None:
-        if seg.distance_m is None:
-            return None
-        return seg.distance_m + self._segment_extra_m - self._segment_distance
-
-    def _remaining_s(self, seg: Segment) -> float | None:
-        """Seconds left in the segment; for a distance, at the measured (or target) speed."""
-        if seg.duration_s is not None:
-            return seg.duration_s + self._segment_extra_s - self._segment_elapsed
-        left_m = self._remaining_m(seg)
-        if left_m is None:
-            return None
-        speed = self._reading.speed_kmh or seg.speed_kmh
-        return left_m / max(speed / 3.6, 0.1)
-
-    def _next_segment(self) -> None:
-        assert self._index is not None
-        self._totals.segments_done += 1
-        if self._index + 1 >= len(self._plan):
-            self.finish(EndReason.COMPLETED)
-            return
-        self._begin_segment(self._index + 1)
-
-    def _begin_segment(self, index: int) -> None:
-        self._index = index
-        self._segment_elapsed = 0.0
-        self._segment_distance = 0.0
-        self._segment_extra_s = 0.0
-        self._segment_extra_m = 0.0
-        self._countdown_shown = None
-        planned = self._plan[index]
+    def _begin_segment(self, planned: PlannedSegment, nxt: PlannedSegment | None) -> None:
         seg = planned.segment
-        nxt = self._plan[index + 1] if index + 1 < len(self._plan) else None
         target = SetTarget(seg.speed_kmh, seg.incline_pct, seg.direction)
         if self._recorder is not None:
             self._log(
                 self._recorder.segment,
-                index=index,
+                index=planned.index,
                 label=seg.label,
                 direction=seg.direction,
                 target_speed_kmh=None if seg.rest else seg.speed_kmh,
@@ -902,24 +715,11 @@ class SessionRunner:
             )
         self._emit(SegmentStarted(self.session_time, planned, nxt, target))
         if seg.rest:
-            self._rest_until = self._clock.now() + (seg.duration_s or 0.0)
             # RESTING first: the stop that follows is the rest, not a stop that ends things.
             self._set_state(SessionState.RESTING)
             self._request(Stop(StopReason.PROGRAM_REST))
             return
         self._request(target)
-
-    def _end_rest(self, *, early: bool) -> None:
-        self._rest_until = None
-        self._notice(
-            Notice(
-                NoticeKind.REST_OVER,
-                "Rest ended." if early else "Rest over. Press Resume to go on.",
-            )
-        )
-        self._set_state(SessionState.STOPPED)
-        assert self._index is not None
-        self._next_segment()
 
     # -- header and summary ---------------------------------------------------------------------
 
@@ -969,25 +769,16 @@ class SessionRunner:
             },
         }
 
-    def summary(self, reason: EndReason) -> dict[str, Any]:
-        t = self._totals
-        return {
-            "reason": reason.value,
-            "stop_reason": self._summary_stop_reason(),
-            "duration_s": round(self.session_time, 1),
-            "distance_m": round(t.distance_m, 1),
-            "forward_minutes": round(t.forward_s / 60, 2),
-            "backward_minutes": round(t.backward_s / 60, 2),
-            "forward_distance_m": round(t.forward_m, 1),
-            "backward_distance_m": round(t.backward_m, 1),
-            "energy_kcal": round(self._energy.kcal, 1),
-            "max_forward_kmh": t.max_forward_kmh,
-            "max_backward_kmh": t.max_backward_kmh,
-            "avg_heart_rate_bpm": round(t.hr_sum / t.hr_count) if t.hr_count else None,
-            "segments_completed": t.segments_done,
-            "segments_total": len(self._plan),
-            "program": self._program.name if self._program else None,
-        }
+    def summary(self, reason: EndReason) -> SessionSummary:
+        return self._totals.summary(
+            reason=reason.value,
+            stop_reason=self._summary_stop_reason(),
+            duration_s=self.session_time,
+            energy_kcal=self._energy.kcal,
+            segments_completed=self._timing.segments_done,
+            segments_total=len(self._plan),
+            program=self._program.name if self._program else None,
+        )
 
     def _summary_stop_reason(self) -> str | None:
         reason = self._final_stop_reason or self._governor.stop_reason
@@ -998,8 +789,3 @@ class SessionRunner:
     @property
     def end_reason(self) -> EndReason | None:
         return self._end_reason
-
-
-def classify_stop(reason: StopReason | None) -> EndReason:
-    """How a session that ends while stopped for ``reason`` counts."""
-    return EndReason.ABORTED if reason in _FAULTS else EndReason.STOPPED
