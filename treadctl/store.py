@@ -16,7 +16,7 @@ Shape::
      ├── discard_guest_sessions() / forget_sessions(ids)
      └── transaction() / execute()                   for treadctl.profiles, which owns the rules
 
-    summarize(log) -> Summary                        a log's totals (computed when it has no end)
+    summarize(log) -> SessionSummary                 a log's totals (computed when it has no end)
 
 Errors: :class:`StoreError` (the database: corrupt, newer than this app, unwritable — always
 naming the file, never deleting anything) and its subclass :class:`LogImportError` (one log:
@@ -62,8 +62,9 @@ from pathlib import Path
 from typing import Any, Self
 
 from treadctl.errors import TreadctlError
-from treadctl.limits import DEFAULT_LIMITS
+from treadctl.limits import DEFAULT_LIMITS, Direction
 from treadctl.recorder import SessionLog, SessionLogError, read_session_log
+from treadctl.session.totals import SessionSummary, SessionTotals
 
 __all__ = [
     "DB_FILENAME",
@@ -75,7 +76,6 @@ __all__ = [
     "Store",
     "StoreError",
     "StoredSession",
-    "Summary",
     "WeekTotal",
     "default_data_dir",
     "format_time",
@@ -251,23 +251,6 @@ _SUMMARY_NUMBERS = (
 
 
 @dataclass(frozen=True, slots=True)
-class Summary:
-    """A session's totals: the keys of ``SessionRunner.summary`` that history shows."""
-
-    duration_s: float = 0.0
-    distance_m: float = 0.0
-    forward_minutes: float = 0.0
-    backward_minutes: float = 0.0
-    forward_distance_m: float = 0.0
-    backward_distance_m: float = 0.0
-    energy_kcal: float | None = None
-    max_forward_kmh: float = 0.0
-    max_backward_kmh: float = 0.0
-    avg_heart_rate_bpm: int | None = None
-    program: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class _Found:
     """What one log says, ready to store."""
 
@@ -278,7 +261,7 @@ class _Found:
     end_reason: str | None
     stop_reason: str | None
     notices: tuple[str, ...]
-    summary: Summary
+    summary: SessionSummary  # the totals (reason and stop_reason are the fields above)
 
 
 class _LogReader:
@@ -387,14 +370,11 @@ class _LogReader:
             summary=summary,
         )
 
-    def _from_records(self) -> tuple[Summary, tuple[str, ...]]:
-        """Totals computed from the samples, the way ``SessionRunner`` accounts them."""
-        distance = forward_s = backward_s = forward_m = backward_m = 0.0
-        max_forward = max_backward = 0.0
-        hr_sum = hr_count = 0
+    def _from_records(self) -> tuple[SessionSummary, tuple[str, ...]]:
+        """Totals computed from the samples, the way the runner accounts them (one
+        :class:`~treadctl.session.SessionTotals`)."""
+        totals = SessionTotals()
         energy: float | None = None
-        last_distance: float | None = None
-        prev_t: float | None = None
         last_t = 0.0
         notices: set[str] = set()
         for index, record in enumerate(self.log.records):
@@ -412,7 +392,7 @@ class _LogReader:
                 continue
             if kind != "sample":
                 continue
-            speed = self.number(record, "speed_kmh", line) or 0.0
+            speed = self.number(record, "speed_kmh", line)
             counter = self.number(record, "distance_m", line)
             kcal = self.number(record, "energy_kcal", line)
             hr = record.get("heart_rate_bpm")
@@ -423,46 +403,14 @@ class _LogReader:
                 raise self.fail(
                     f"direction must be 'forward' or 'backward', got {direction!r}", line
                 )
-            # Distance: the treadmill's counter where it has one, else the speed integrated.
-            moved = 0.0
-            if counter is not None:
-                if last_distance is not None and counter >= last_distance:
-                    moved = counter - last_distance
-                last_distance = counter
-            elif prev_t is not None:
-                moved = speed / 3.6 * max(0.0, t - prev_t)
-            dt = 0.0 if prev_t is None else max(0.0, t - prev_t)
-            prev_t = t
-            distance += moved
-            if speed > 0:
-                if direction == "backward":
-                    backward_s += dt
-                    backward_m += moved
-                    max_backward = max(max_backward, speed)
-                else:
-                    forward_s += dt
-                    forward_m += moved
-                    max_forward = max(max_forward, speed)
-            if hr:
-                hr_sum += hr
-                hr_count += 1
+            totals.add(t, speed, counter, Direction(direction), hr)
             if kcal is not None:
                 energy = kcal
-        summary = Summary(
-            duration_s=round(last_t, 1),
-            distance_m=round(distance, 1),
-            forward_minutes=round(forward_s / 60, 2),
-            backward_minutes=round(backward_s / 60, 2),
-            forward_distance_m=round(forward_m, 1),
-            backward_distance_m=round(backward_m, 1),
-            energy_kcal=None if energy is None else round(energy, 1),
-            max_forward_kmh=max_forward,
-            max_backward_kmh=max_backward,
-            avg_heart_rate_bpm=round(hr_sum / hr_count) if hr_count else None,
-        )
-        return summary, tuple(sorted(notices))
+        return totals.summary(duration_s=last_t, energy_kcal=energy), tuple(sorted(notices))
 
-    def _merge(self, raw: Mapping[str, Any], computed: Summary, line: int | None) -> Summary:
+    def _merge(
+        self, raw: Mapping[str, Any], computed: SessionSummary, line: int | None
+    ) -> SessionSummary:
         """The runner's own summary, with what it lacks (an older or a partial one) computed."""
         values: dict[str, Any] = {}
         for key in _SUMMARY_NUMBERS:
@@ -473,10 +421,10 @@ class _LogReader:
         hr = self.number(raw, "avg_heart_rate_bpm", line, prefix="summary.")
         values["avg_heart_rate_bpm"] = computed.avg_heart_rate_bpm if hr is None else round(hr)
         values["program"] = self.text(raw, "program", line, prefix="summary.")
-        return Summary(**values)
+        return dataclasses.replace(computed, **values)
 
 
-def summarize(log: SessionLog | Path) -> Summary:
+def summarize(log: SessionLog | Path) -> SessionSummary:
     """A log's totals: the end record's summary, or computed from the samples when it has none.
 
     Raises :class:`LogImportError` naming the file and line of a field it cannot use.
@@ -502,7 +450,7 @@ class StoredSession:
     stop_reason: str | None
     interrupted: bool
     notices: tuple[str, ...]
-    summary: Summary
+    summary: SessionSummary
     saved: bool = True  # False for a guest session nobody saved (yet)
 
     @property
@@ -554,6 +502,15 @@ _SESSION_FROM = """
     LEFT JOIN profiles p ON p.id = s.profile_id
 """
 
+#: The summary's fields the history keeps, in the order of ``_SESSION_COLUMNS``' ``m.`` part.
+_STORED_SUMMARY = (
+    *_SUMMARY_NUMBERS[:6],
+    "energy_kcal",
+    *_SUMMARY_NUMBERS[6:],
+    "avg_heart_rate_bpm",
+    "program",
+)
+
 _LOG_NAME_RE = re.compile(r"\d{8}T\d{6}Z_(?P<id>[A-Za-z0-9][A-Za-z0-9_-]{0,63})\.jsonl")
 
 
@@ -571,7 +528,8 @@ def _session_from_row(row: Sequence[Any]) -> StoredSession:
         # A saved guest session belongs to the profile it was saved to, so only the built-in
         # Guest profile holds unsaved ones.
         saved=not row[9],
-        summary=Summary(*row[10:21]),
+        # Its totals: how it ended is the row's own (end_reason, stop_reason).
+        summary=SessionSummary(**dict(zip(_STORED_SUMMARY, row[10:21], strict=True))),
     )
 
 

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 from treadctl.errors import TreadctlError
 from treadctl.limits import Direction
 from treadctl.recorder import SessionLog, read_session_log
+from treadctl.session.totals import SessionTotals
 
 __all__ = [
     "FORMATS",
@@ -118,7 +119,7 @@ class ExportSample:
         return None if self.speed_kmh is None else self.speed_kmh / 3.6
 
 
-class _Totals:
+class _SampleStats:
     """What a lap and a session both report from their samples, distance and duration."""
 
     __slots__ = ()
@@ -158,7 +159,7 @@ class _Totals:
 
 
 @dataclass(frozen=True, slots=True)
-class ExportLap(_Totals):
+class ExportLap(_SampleStats):
     """A lap: one program segment (or the whole of a manual session).
 
     Laps tile the session: a lap runs from ``start_t`` to ``end_t`` (s since the start), the
@@ -212,7 +213,7 @@ class ExportLap(_Totals):
 
 
 @dataclass(frozen=True, slots=True)
-class ExportSession(_Totals):
+class ExportSession(_SampleStats):
     """A session as the exporters see it. See :func:`load_session`.
 
     ``duration_s``, ``distance_m`` and ``energy_kcal`` come from the end record's summary when
@@ -348,6 +349,8 @@ class _LapDraft:
     segment: Mapping[str, Any] | None  # the `segment` record; None: manual mode
     start_t: float
     samples: list[ExportSample]
+    forward_s: float = 0.0  # the session's moving time forward during the lap
+    backward_s: float = 0.0
 
 
 def load_session(log: SessionLog) -> ExportSession:
@@ -367,11 +370,9 @@ def load_session(log: SessionLog) -> ExportSession:
 
     samples: list[ExportSample] = []
     drafts: list[_LapDraft] = []
-    # Session distance, counted as the runner counts it (treadctl.session._on_sample): the
-    # treadmill's counter where it has one, only its increases (a counter that resets or steps
-    # back adds nothing); else the integral of the measured speed.
-    distance = 0.0
-    last_counter: float | None = None
+    # The session distance and moving time, counted as the runner counts them (one
+    # SessionTotals: the treadmill's counter where it has one, else the speed integrated).
+    totals = SessionTotals()
     prev_t: float | None = None
     last_t = 0.0
     for number, record in enumerate(log.records, start=1):
@@ -394,12 +395,9 @@ def load_session(log: SessionLog) -> ExportSession:
             )
         speed = f.number("speed_kmh", minimum=0.0)
         counter = f.number("distance_m", minimum=0.0)
-        if counter is not None:
-            if last_counter is not None and counter >= last_counter:
-                distance += counter - last_counter
-            last_counter = counter
-        elif prev_t is not None:
-            distance += (speed or 0.0) / 3.6 * (t - prev_t)
+        direction = f.direction()
+        forward_s, backward_s = totals.forward_s, totals.backward_s
+        totals.add(t, speed, counter, direction)
         prev_t = t
         heart_rate = f.integer("heart_rate_bpm")
         if heart_rate is not None and not 0 < heart_rate < 255:
@@ -409,18 +407,21 @@ def load_session(log: SessionLog) -> ExportSession:
             time=started_at + timedelta(seconds=t),
             speed_kmh=speed,
             incline_pct=f.number("incline_pct"),
-            distance_m=distance,
+            distance_m=totals.distance_m,
             treadmill_distance_m=counter,
             elapsed_s=f.number("elapsed_s"),
             energy_kcal=f.number("energy_kcal", minimum=0.0),
             heart_rate_bpm=heart_rate,
-            direction=f.direction(),
+            direction=direction,
             segment=f.integer("segment"),
         )
         samples.append(sample)
         if not drafts:
             drafts.append(_LapDraft(None, 0.0, []))
-        drafts[-1].samples.append(sample)
+        draft = drafts[-1]
+        draft.samples.append(sample)
+        draft.forward_s += totals.forward_s - forward_s
+        draft.backward_s += totals.backward_s - backward_s
 
     end = log.end
     if end is not None:
@@ -466,7 +467,7 @@ def load_session(log: SessionLog) -> ExportSession:
         samples=tuple(samples),
         laps=tuple(laps),
         duration_s=duration,
-        distance_m=distance if summary_distance is None else summary_distance,
+        distance_m=totals.distance_m if summary_distance is None else summary_distance,
         energy_kcal=computed_energy if summary_energy is None else summary_energy,
         end_reason=str(end.get("reason") or "unknown") if end is not None else "interrupted",
         interrupted=end is None,
@@ -483,21 +484,10 @@ def _laps(
     manual: bool,
 ) -> list[ExportLap]:
     laps: list[ExportLap] = []
-    prev_distance = prev_energy = prev_t = 0.0
+    prev_distance = prev_energy = 0.0
     for number, draft in enumerate(drafts):
         end_t = drafts[number + 1].start_t if number + 1 < len(drafts) else duration
-        forward_s = backward_s = 0.0
-        # A sample stands for the time since the one before it (the first, since the start),
-        # with its own direction, as the runner counts it; so the laps' shares add up to the
-        # session's moving time.
-        for sample in draft.samples:
-            dt = sample.t - prev_t
-            prev_t = sample.t
-            if (sample.speed_kmh or 0.0) > 0 and dt > 0:
-                if sample.direction is Direction.BACKWARD:
-                    backward_s += dt
-                else:
-                    forward_s += dt
+        forward_s, backward_s = draft.forward_s, draft.backward_s
         distance = draft.samples[-1].distance_m if draft.samples else prev_distance
         energy = next(
             (s.energy_kcal for s in reversed(draft.samples) if s.energy_kcal is not None),

@@ -10,7 +10,13 @@ Shape::
                       the totals and the session log
 
 Front ends do not run sessions themselves: the application core (``treadctl.core``) does.
+
+``SessionRunner`` is imported on first use (PEP 562 ``__getattr__``): it brings the link and
+Bleak with it, and the history and export commands, which only need the totals, should not pay
+for that at every start.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from treadctl.session.events import (
     CommandFailedEvent,
@@ -26,9 +32,11 @@ from treadctl.session.events import (
     StateChanged,
     classify_stop,
 )
-from treadctl.session.runner import SessionRunner
 from treadctl.session.timing import ProgramTiming
 from treadctl.session.totals import SessionSummary, SessionTotals
+
+if TYPE_CHECKING:
+    from treadctl.session.runner import SessionRunner
 
 __all__ = [
     "CommandFailedEvent",
@@ -48,3 +56,11 @@ __all__ = [
     "StateChanged",
     "classify_stop",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SessionRunner":
+        from treadctl.session.runner import SessionRunner
+
+        return SessionRunner
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

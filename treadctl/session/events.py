@@ -17,12 +17,17 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from treadctl.limits import Direction
-from treadctl.link import Sample
-from treadctl.program import PlannedSegment
-from treadctl.safety import Command, Notice, SetTarget, StopReason
-from treadctl.session.totals import SessionSummary
+from treadctl.safety import StopReason
+
+if TYPE_CHECKING:
+    # Types only: the history and the exports read session totals without loading Bleak.
+    from treadctl.limits import Direction
+    from treadctl.link import Sample
+    from treadctl.program import PlannedSegment
+    from treadctl.safety import Command, Notice, SetTarget
+    from treadctl.session.totals import SessionSummary
 
 
 class SessionState(enum.StrEnum):

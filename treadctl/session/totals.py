@@ -2,7 +2,7 @@
 
 Shape::
 
-    SessionTotals(since=None)            the accumulator, fed one measured sample at a time
+    SessionTotals()                      the accumulator, fed one measured sample at a time
      ├── add(t, speed_kmh, counter_m,    → metres moved since the sample before
      │       direction, heart_rate_bpm)
      └── summary(...) -> SessionSummary
@@ -21,9 +21,9 @@ The rules:
   so a counter that resets to 0 mid-session (at a console stop, on several treadmills) or steps
   back adds nothing, and one that advances in 10 m steps (Urevo E1L) is taken as it comes —
   else the measured speed integrated over the time since the sample before.
-* **Time per direction** counts a sample's interval (since the sample before it; the first one
-  since ``since``, or nothing when ``since`` is None) while the belt moves, in the direction
-  the session faced then. Distance per direction likewise.
+* **Time per direction** counts a sample's interval (since the sample before it; the first
+  sample has none) while the belt moves, in the direction the session faced then. Distance per
+  direction likewise. So the laps of an export add up to the summary's minutes.
 * **Heart rate** averages the samples that have one (0 is "no contact" and does not count).
 * **Top speeds** are per direction, of the measured belt.
 """
@@ -75,7 +75,6 @@ class SessionSummary:
 class SessionTotals:
     """The accumulator (see the module doc for its rules)."""
 
-    since: float | None = None
     distance_m: float = 0.0
     forward_s: float = 0.0
     backward_s: float = 0.0
@@ -88,12 +87,9 @@ class SessionTotals:
     _last_counter: float | None = None
     _last_t: float | None = None
 
-    def __post_init__(self) -> None:
-        self._last_t = self.since
-
     @property
     def last_t(self) -> float | None:
-        """The time of the last sample added (``since`` before any)."""
+        """The time of the last sample added (None before any)."""
         return self._last_t
 
     def add(
@@ -108,7 +104,7 @@ class SessionTotals:
         speed = speed_kmh or 0.0
         prev_t = self._last_t
         dt = 0.0 if prev_t is None else max(0.0, t - prev_t)
-        self._last_t = t if prev_t is None else max(prev_t, t)
+        self._last_t = t
         moved = 0.0
         if counter_m is not None:
             if self._last_counter is not None and counter_m >= self._last_counter:
