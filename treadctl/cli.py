@@ -25,7 +25,6 @@ from __future__ import annotations
 # window is opened through main(), and whatever is imported before it paints delays it.
 import argparse
 import contextlib
-import dataclasses
 import json
 import math
 import sys
@@ -93,6 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--sim-trace", type=Path, help="with --simulate: write the treadmill's trace (JSON Lines)"
     )
     run.add_argument("--profile", help="run with this profile's limits (see `treadctl profiles`)")
+    run.add_argument(
+        "--strap",
+        nargs="?",
+        const=STRAP_VIRTUAL,
+        metavar="ADDRESS",
+        help="use this heart-rate strap (from `scan`); with --simulate and no ADDRESS, the "
+        "virtual one",
+    )
     run.add_argument("--data-dir", type=Path, help="where the profiles and history live")
 
     from treadctl.history_cli import add_history_commands, add_profile_commands
@@ -391,26 +398,15 @@ def default_log_dir() -> Path:
 
 
 async def run_headless(args: argparse.Namespace, out: TextIO) -> int:
-    """``treadctl run``: see the issue's contract. Exit 0 completed, 1 stopped/aborted."""
+    """``treadctl run``: the application core, a printer and the keyboard.
+
+    Exit 0 completed, 1 stopped or aborted. What follows a stop (with no terminal: the end of
+    the session), the history import and the progression are the core's, as in the window.
+    """
     import asyncio
 
     from treadctl.clock import RealClock, ScaledClock
-    from treadctl.limits import DEFAULT_LIMITS
-    from treadctl.link import TreadmillLink
-    from treadctl.program import clamp
-    from treadctl.recorder import SessionRecorder
-    from treadctl.safety import StopReason
-    from treadctl.session import (
-        Countdown,
-        EndReason,
-        NoticeRaised,
-        Progress,
-        SegmentStarted,
-        SessionRunner,
-        SessionState,
-        StateChanged,
-        classify_stop,
-    )
+    from treadctl.core import AppCore, DataFolder, EndReason
 
     program = find_program(args.program)
     faults = [parse_fault(f) for f in args.sim_fault]
@@ -420,141 +416,186 @@ async def run_headless(args: argparse.Namespace, out: TextIO) -> int:
     if not args.simulate and not args.address:
         out.write("run: give --address ADDRESS (see `treadctl scan`) or --simulate\n")
         return EXIT_USAGE
+    if not args.simulate and args.strap == STRAP_VIRTUAL:
+        out.write("run: --strap needs an ADDRESS (see `treadctl scan`) without --simulate\n")
+        return EXIT_USAGE
     if args.time_scale <= 0:
         out.write("run: --time-scale must be above 0\n")
         return EXIT_USAGE
-    limits = DEFAULT_LIMITS
-    if args.profile is not None:
-        from treadctl.profiles import limits_for
-
-        limits = limits_for(args.profile, data_dir=args.data_dir)
-        out.write(f"profile {args.profile}\n")
-    program, notices = clamp(program, limits)  # shown (and run) clamped; the governor re-checks
-    for notice in notices:
-        out.write(f"limit: {notice}\n")
     clock = RealClock() if args.time_scale == 1.0 else ScaledClock(args.time_scale)
-    if args.time_scale > 1.0:
-        # Under --time-scale N, a stall of the host's event loop for w real seconds looks like
-        # N·w simulated seconds without data. Keep the watchdog at least half a real second so
-        # it catches a silent treadmill, not a busy laptop (the log records the value used).
-        watchdog = max(limits.watchdog_s, 0.5 * args.time_scale)
-        if watchdog != limits.watchdog_s:
-            limits = dataclasses.replace(limits, watchdog_s=watchdog)
-            out.write(f"time scale {args.time_scale:g}: watchdog {watchdog:g} simulated s\n")
     interactive = sys.stdin is not None and sys.stdin.isatty()
+    folder = DataFolder.at(args.data_dir, sessions=args.log_dir)
 
     async with _backends(args.simulate, args.quirks, clock) as (backends, world):
-        link = TreadmillLink(clock, backends=backends)
-        await link.connect(args.address or world.treadmill_address)
-        # fsync every 3 *real* seconds: at --time-scale 60 a simulated cadence would fsync 20
-        # times a second on the event loop's thread and starve the treadmill's data.
-        log_dir = args.log_dir or (
-            args.data_dir / "sessions" if args.data_dir is not None else default_log_dir()
+        core = AppCore(
+            clock,
+            backends,
+            folder,
+            resume_possible=interactive,
+            # fsync every 3 *real* seconds: at --time-scale 60 a simulated cadence would fsync
+            # 20 times a second on the event loop's thread and starve the treadmill's data.
+            fsync_interval_s=3.0 * args.time_scale,
+            # Under --time-scale N, a stall of the host's event loop for w real seconds looks
+            # like N·w simulated seconds without data. Keep the watchdog at least half a real
+            # second so it catches a silent treadmill, not a busy laptop (the log records the
+            # value used).
+            watchdog_floor_s=0.5 * args.time_scale if args.time_scale > 1.0 else 0.0,
         )
-        recorder = SessionRecorder(log_dir, clock, fsync_interval_s=3.0 * args.time_scale)
-        runner = SessionRunner(
-            link, clock, limits, program, recorder=recorder, profile_name=args.profile
-        )
-        trace_file = None
-        if world is not None and args.sim_trace is not None:
-            trace_file = args.sim_trace.open("w", encoding="utf-8")
-
-            def trace(record: dict[str, Any]) -> None:
-                assert trace_file is not None
-                record = {**record, "t": round(runner.session_time, 3)}
-                trace_file.write(json.dumps(_plain(record)) + "\n")
-
-            world.treadmill.add_trace_listener(trace)
-        last_print = -math.inf
-        waiters: list[asyncio.Future[None]] = []
-
-        def show(event: Any) -> None:
-            nonlocal last_print
-            t = f"[{_clock_text(runner.session_time)}]"
-            match event:
-                case SegmentStarted(planned=p):
-                    seg = p.segment
-                    what = (
-                        f"rest {seg.duration_s:g} s"
-                        if seg.rest
-                        else f"{seg.direction.value} {seg.speed_kmh:g} km/h, "
-                        f"incline {seg.incline_pct:g} %"
-                    )
-                    where = f" ({p.position})" if p.position else ""
-                    out.write(f"{t} segment {p.index + 1}/{p.total}: {seg.label}{where} - {what}\n")
-                    if seg.cue:
-                        out.write(f"{t}   cue: {seg.cue}\n")
-                case Countdown(seconds=n, turnaround=turn):
-                    out.write(f"{t}   {'TURN AROUND in' if turn else 'next segment in'} {n}\n")
-                case NoticeRaised(notice=notice):
-                    out.write(f"{t} notice: {notice.message}\n")
-                case StateChanged(state=state, stop_reason=reason):
-                    out.write(f"{t} state: {state.value}{f' ({reason.value})' if reason else ''}\n")
-                    if state is SessionState.STOPPED and not interactive:
-                        # No terminal to resume from: any stop or pause ends the session.
-                        if reason is StopReason.LINK_LOST:
-                            # The app cannot stop a belt it cannot reach: wait for the link
-                            # (the governor's first command then is a stop) before ending.
-                            waiters.append(
-                                asyncio.ensure_future(
-                                    _finish_when_reachable(runner, link, clock, LINK_WAIT_S)
-                                )
-                            )
-                        else:
-                            runner.finish(classify_stop(reason))
-                    elif state is SessionState.STOPPED:
-                        out.write("    press Enter to resume, or type q and Enter to finish\n")
-                case Progress(
-                    sample=sample, segment_remaining_s=left_s, segment_remaining_m=left_m
-                ):
-                    if runner.session_time - last_print >= 10.0:
-                        last_print = runner.session_time
-                        left = (
-                            f", {left_s:.0f} s left"
-                            if left_s is not None
-                            else (f", {left_m:.0f} m left" if left_m is not None else "")
-                        )
-                        out.write(
-                            f"{t} {event.direction.value} {sample.speed_kmh or 0:.1f} km/h, "
-                            f"{sample.distance_m or 0} m{left}\n"
-                        )
-            out.flush()
-
-        runner.add_listener(show)
-        fault_tasks = [
-            asyncio.ensure_future(_fault_at(world, runner, clock, kind, at)) for kind, at in faults
-        ]
-        keyboard = _watch_keyboard(runner) if interactive else None
         try:
-            reason = await runner.run()
-        finally:
-            for task in [*fault_tasks, *waiters]:
-                task.cancel()
-            if keyboard is not None:
-                keyboard()
-            if trace_file is not None and world is not None:
-                world.treadmill.remove_trace_listener(trace)
-                # A last belt record, so the trace shows how the session left the belt.
-                world.model.advance_to(clock.now())
-                belt = world.model.snapshot()
-                trace(
-                    {
-                        "kind": "belt",
-                        "speed_kmh": round(belt.speed_kmh, 3),
-                        "incline_pct": round(belt.incline_pct, 3),
-                        "running": belt.state.name == "RUNNING",
-                    }
+            if args.profile is not None:
+                core.choose(args.profile)
+                out.write(f"profile {args.profile}\n")
+            fitted = core.fit(program)  # shown (and run) fitted; the governor re-checks
+            for notice in fitted.notices:
+                out.write(f"limit: {notice}\n")
+            if core.limits.watchdog_s < 0.5 * args.time_scale and args.time_scale > 1.0:
+                out.write(
+                    f"time scale {args.time_scale:g}: watchdog {0.5 * args.time_scale:g} "
+                    "simulated s\n"
                 )
-                trace_file.close()
-            await link.disconnect()
-        summary = runner.summary(reason)
-        duration = _clock_text(summary.duration_s)
+            printer = _Printer(out, core, interactive)
+            core.add_listener(printer)
+            await core.connect(args.address or world.treadmill_address)
+            if args.strap is not None:
+                address = world.strap_address if args.strap == STRAP_VIRTUAL else args.strap
+                strap = core.connect_strap(address)
+                if strap is not None:
+                    await strap
+            trace = _Trace(world, core, args.sim_trace) if world and args.sim_trace else None
+            fault_tasks = [
+                asyncio.ensure_future(_fault_at(world, core, clock, kind, at))
+                for kind, at in faults
+            ]
+            keyboard = _watch_keyboard(core) if interactive else None
+            try:
+                ended = await core.run_program(program)
+            finally:
+                for task in fault_tasks:
+                    task.cancel()
+                if keyboard is not None:
+                    keyboard()
+                if trace is not None:
+                    trace.close(clock)
+        finally:
+            await core.shutdown()
+            core.people.close()
+        summary = ended.finished.summary
+        reason = ended.finished.reason
         out.write(
-            f"session {reason.value}: {summary.distance_m:.0f} m in {duration}, "
-            f"backward {summary.backward_minutes:.1f} min, "
-            f"{summary.energy_kcal or 0:.0f} kcal. Log: {recorder.path}\n"
+            f"session {reason.value}: {summary.distance_m:.0f} m in "
+            f"{_clock_text(summary.duration_s)}, backward {summary.backward_minutes:.1f} min, "
+            f"{summary.energy_kcal or 0:.0f} kcal. Log: {ended.log_path}\n"
         )
+        if ended.stored is not None:
+            whose = ended.stored.profile or "no profile"
+            out.write(f"history: session {ended.stored.id} ({whose})\n")
         return EXIT_OK if reason is EndReason.COMPLETED else EXIT_FAILED
+
+
+#: ``--strap`` without an address, with ``--simulate``: the virtual treadmill's own strap.
+STRAP_VIRTUAL = "virtual"
+
+
+class _Printer:
+    """The core's events as the lines a person reads on a terminal."""
+
+    def __init__(self, out: TextIO, core: Any, interactive: bool) -> None:
+        self._out = out
+        self._core = core
+        self._interactive = interactive
+        self._last_print = -math.inf
+
+    def __call__(self, event: Any) -> None:
+        from treadctl.core import (
+            Countdown,
+            Message,
+            NoticeRaised,
+            Progress,
+            SegmentStarted,
+            SessionState,
+            StateChanged,
+            StrapConnected,
+            StrapConnectFailed,
+            StrapLost,
+        )
+
+        out = self._out
+        t = f"[{_clock_text(self._core.session_time)}]"
+        match event:
+            case SegmentStarted(planned=p):
+                seg = p.segment
+                what = (
+                    f"rest {seg.duration_s:g} s"
+                    if seg.rest
+                    else f"{seg.direction.value} {seg.speed_kmh:g} km/h, "
+                    f"incline {seg.incline_pct:g} %"
+                )
+                where = f" ({p.position})" if p.position else ""
+                out.write(f"{t} segment {p.index + 1}/{p.total}: {seg.label}{where} - {what}\n")
+                if seg.cue:
+                    out.write(f"{t}   cue: {seg.cue}\n")
+            case Countdown(seconds=n, turnaround=turn):
+                out.write(f"{t}   {'TURN AROUND in' if turn else 'next segment in'} {n}\n")
+            case NoticeRaised(notice=notice):
+                out.write(f"{t} notice: {notice.message}\n")
+            case StateChanged(state=state, stop_reason=reason):
+                out.write(f"{t} state: {state.value}{f' ({reason.value})' if reason else ''}\n")
+                if state is SessionState.STOPPED and self._interactive:
+                    out.write("    press Enter to resume, or type q and Enter to finish\n")
+            case Progress(sample=sample, segment_remaining_s=left_s, segment_remaining_m=left_m):
+                now = self._core.session_time
+                if now - self._last_print >= 10.0:
+                    self._last_print = now
+                    left = (
+                        f", {left_s:.0f} s left"
+                        if left_s is not None
+                        else (f", {left_m:.0f} m left" if left_m is not None else "")
+                    )
+                    out.write(
+                        f"{t} {event.direction.value} {sample.speed_kmh or 0:.1f} km/h, "
+                        f"{sample.distance_m or 0} m{left}\n"
+                    )
+            case StrapConnected(name=name):
+                out.write(f"heart-rate strap: {name}\n")
+            case StrapConnectFailed(message=text):
+                out.write(f"heart-rate strap not connected: {text}\n")
+            case StrapLost():
+                out.write(f"{t} heart-rate strap lost: using the treadmill's hand grips\n")
+            case Message(text=text):
+                out.write(f"{text}\n")
+            case _:
+                return
+        out.flush()
+
+
+class _Trace:
+    """``--sim-trace``: the virtual treadmill's trace as JSON Lines, stamped with session time."""
+
+    def __init__(self, world: Any, core: Any, path: Path) -> None:
+        self._world = world
+        self._core = core
+        self._file = path.open("w", encoding="utf-8")
+        world.treadmill.add_trace_listener(self.write)
+
+    def write(self, record: dict[str, Any]) -> None:
+        record = {**record, "t": round(self._core.session_time, 3)}
+        self._file.write(json.dumps(_plain(record)) + "\n")
+
+    def close(self, clock: Any) -> None:
+        world = self._world
+        world.treadmill.remove_trace_listener(self.write)
+        # A last belt record, so the trace shows how the session left the belt.
+        world.model.advance_to(clock.now())
+        belt = world.model.snapshot()
+        self.write(
+            {
+                "kind": "belt",
+                "speed_kmh": round(belt.speed_kmh, 3),
+                "incline_pct": round(belt.incline_pct, 3),
+                "running": belt.state.name == "RUNNING",
+            }
+        )
+        self._file.close()
 
 
 def _clock_text(seconds: float) -> str:
@@ -562,42 +603,12 @@ def _clock_text(seconds: float) -> str:
     return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
-#: How long (session seconds) a non-interactive run waits for a lost link to come back, so
-#: the belt can be told to stop, before it ends anyway.
-LINK_WAIT_S = 60.0
-
-
-async def _finish_when_reachable(runner: Any, link: Any, clock: Any, limit_s: float) -> None:
-    import asyncio
-
-    from treadctl.clock import wait_for
-    from treadctl.link import Reconnected
-    from treadctl.session import EndReason
-
-    back = asyncio.Event()
-
-    def on_event(event: Any) -> None:
-        # Listeners run in order: the runner has already handled this Reconnected (its
-        # governor answered with a stop, which finishing waits for) when this one runs.
-        if isinstance(event, Reconnected):
-            back.set()
-
-    link.add_listener(on_event)
-    try:
-        await wait_for(clock, back.wait(), limit_s)
-    except TimeoutError:
-        pass  # not back in time: end anyway; the notice told the person to use the treadmill
-    finally:
-        link.remove_listener(on_event)
-    runner.finish(EndReason.ABORTED)
-
-
-async def _fault_at(world: Any, runner: Any, clock: Any, kind: str, at: float) -> None:
+async def _fault_at(world: Any, core: Any, clock: Any, kind: str, at: float) -> None:
     """Trigger a virtual-treadmill fault at session time ``at`` (simulated seconds)."""
     from protocols.ftms import OpCode, ResultCode
 
-    while runner.session_time < at:
-        await clock.sleep(min(0.25, at - runner.session_time + 1e-3))
+    while core.session_time < at:
+        await clock.sleep(min(0.25, at - core.session_time + 1e-3))
     treadmill = world.treadmill
     match kind:
         case "drop-link":
@@ -629,22 +640,22 @@ async def _fault_at(world: Any, runner: Any, clock: Any, kind: str, at: float) -
             treadmill.faults.malformed_records = True
 
 
-def _watch_keyboard(runner: Any) -> Any:
+def _watch_keyboard(core: Any) -> Any:
     """On a terminal: Enter resumes a stopped session, ``q`` finishes it. Returns a remover."""
     import asyncio
 
-    from treadctl.session import EndReason, SessionState
+    from treadctl.core import SessionState
 
     loop = asyncio.get_running_loop()
 
     def on_line() -> None:
         line = sys.stdin.readline()
         if not line or line.strip().lower() in ("q", "quit"):
-            runner.finish(EndReason.STOPPED)
-        elif runner.state in (SessionState.STOPPED, SessionState.RESTING):
-            runner.start()
+            core.finish_session()
+        elif core.session_state in (SessionState.STOPPED, SessionState.RESTING):
+            core.resume()
         else:
-            runner.pause()  # Enter while running pauses: a keyboard is a stop button too
+            core.pause()  # Enter while running pauses: a keyboard is a stop button too
 
     loop.add_reader(sys.stdin.fileno(), on_line)
     return lambda: loop.remove_reader(sys.stdin.fileno())

@@ -346,9 +346,9 @@ def render_sessions(sessions: list[StoredSession], out: TextIO, *, with_profile:
 
 @_handler
 def cmd_history(args: argparse.Namespace, out: TextIO, store: Store) -> int:
-    from treadctl.store import default_data_dir
+    from treadctl.data_folder import DataFolder
 
-    log_dir = args.log_dir or (args.data_dir or default_data_dir()) / "sessions"
+    log_dir = DataFolder.at(args.data_dir, sessions=args.log_dir).sessions
     report = store.rebuild(log_dir) if args.rebuild else store.sync(log_dir)
     for error in report.errors:
         print(f"treadctl: skipped a log: {error}", file=sys.stderr)

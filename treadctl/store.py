@@ -77,7 +77,6 @@ __all__ = [
     "StoreError",
     "StoredSession",
     "WeekTotal",
-    "default_data_dir",
     "format_time",
     "parse_time",
     "remove_log_files",
@@ -107,13 +106,6 @@ class LogImportError(StoreError):
         Exception.__init__(self, f"{where}: {message}")
         self.path = path
         self.line = line
-
-
-def default_data_dir() -> Path:
-    """Where the database lives by default (the session logs go to its ``sessions`` folder)."""
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("treadctl"))
 
 
 def format_time(moment: datetime) -> str:
@@ -538,19 +530,23 @@ def _session_from_row(row: Sequence[Any]) -> StoredSession:
 
 
 class Store:
-    """The history database in ``data_dir`` (default :func:`default_data_dir`).
+    """The history database in ``data_dir`` (default: the platform's data folder,
+    :class:`treadctl.data_folder.DataFolder`).
 
     Opening checks the schema version before changing anything: a database made by a newer
     treadctl raises :class:`StoreError` and is left exactly as it was; so is a corrupt one.
     A new database file is created 0600 (SQLite gives its -wal and -shm files the same mode),
     an existing one is tightened to 0600; a data directory the store creates is 0700, and so
-    is the default one (a ``data_dir`` the caller named otherwise keeps its mode).
+    is the default one (a ``data_dir`` the caller named otherwise keeps its mode, unless
+    ``private_dir`` says it is the default one).
     """
 
-    def __init__(self, data_dir: Path | None = None) -> None:
-        self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+    def __init__(self, data_dir: Path | None = None, *, private_dir: bool | None = None) -> None:
+        from treadctl.data_folder import DataFolder
+
+        self.data_dir = Path(data_dir) if data_dir is not None else DataFolder().root
         self.path = self.data_dir / DB_FILENAME
-        self._db = self._open(own_dir=data_dir is None)
+        self._db = self._open(own_dir=data_dir is None if private_dir is None else private_dir)
 
     # --- opening -----------------------------------------------------------------------------
 

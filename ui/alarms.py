@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from treadctl.safety import Notice, NoticeKind
+from treadctl.core import Notice, NoticeKind
 from ui.bridge import Bridge
 
 

@@ -6,9 +6,11 @@ Shape::
      ├── StartupScreen                   painted before anything heavy is imported (ui.splash)
      └── qasync.run(_main(...))          asyncio's loop *is* Qt's loop, on the Qt thread
           ├── VirtualWorld(RealClock)    with --simulate: started in the loop
-          ├── Bridge(clock, backends)    engine ↔ Qt
-          ├── ProfilesModel              profiles and history: <data dir>/history.sqlite3,
-          │                              the sessions in <data dir>/sessions (as the CLI)
+          ├── AppCore(clock, backends,   the engine's application core (treadctl.core): link,
+          │           folder)            strap, person, sessions; the data folder holds the
+          │                              sessions, the history and these settings, as for the CLI
+          ├── Bridge(core)               core events → Qt signals
+          ├── ProfilesModel              profiles and history, as signals
           ├── MainWindow(...)            shown in the startup screen's place; with --simulate
           │                              it scans and connects itself,
           │                              otherwise it reconnects to the last treadmill used
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from treadctl.data_folder import DataFolder
 from ui.splash import StartupScreen
 
 if TYPE_CHECKING:
@@ -35,8 +38,7 @@ if TYPE_CHECKING:
     # about a second (pyqtgraph and numpy, Bleak, qasync, the pages); Bumble (the virtual
     # treadmill) is imported only with --simulate.
     from treadctl.clock import Clock
-    from treadctl.limits import Limits
-    from treadctl.link import BleakBackends
+    from treadctl.core import BleakBackends, Limits
     from treadctl.virtual.world import VirtualWorld
     from ui.bridge import Bridge
     from ui.cues import SoundPlayer, Speaker
@@ -49,10 +51,22 @@ STYLESHEET = RESOURCES / "style.qss"
 ICON = RESOURCES / "icons" / "treadctl.svg"
 
 
-def default_sessions_dir() -> Path:
-    from treadctl.cli import default_log_dir  # the headless `run` writes to the same place
+def open_settings(folder: DataFolder) -> QSettings:
+    """The app's settings, in the data folder (``settings.ini``).
 
-    return default_log_dir()
+    Settings kept by an earlier version in the platform's own place (the registry, a plist,
+    ~/.config) are copied over the first time, so nobody loses their window, units or
+    treadmill.
+    """
+    path = folder.settings
+    first = not path.exists()
+    settings = QSettings(str(path), QSettings.Format.IniFormat)
+    if first:
+        native = QSettings()
+        for key in native.allKeys():
+            settings.setValue(key, native.value(key))
+        settings.sync()
+    return settings
 
 
 def apply_style(app: QApplication) -> None:
@@ -73,35 +87,34 @@ def build_window(
     clock: Clock,
     backends: BleakBackends,
     *,
-    sessions_dir: Path,
+    folder: DataFolder,
     settings: QSettings,
     world: VirtualWorld | None = None,
     speaker: Speaker | None = None,
     sounds: SoundPlayer | None = None,
     scan_timeout_s: float = 3.0,
     limits: Limits | None = None,
-    data_dir: Path | None = None,
 ) -> tuple[Bridge, MainWindow]:
-    """The bridge and the window, wired. Call inside the running qasync loop.
+    """The core, the bridge and the window, wired. Call inside the running qasync loop.
 
     ``limits`` are what a session runs with while nobody is chosen (default: the defaults); a
-    chosen profile's come from the store in ``data_dir`` (default: the folder that holds
-    ``sessions_dir``).
+    chosen profile's come from the history in ``folder``.
     """
-    from treadctl.limits import DEFAULT_LIMITS
+    from treadctl.core import DEFAULT_LIMITS, AppCore
     from treadctl.program import builtin_programs
     from ui.bridge import Bridge
     from ui.main_window import MainWindow
     from ui.profiles_view import ProfilesModel
 
-    bridge = Bridge(
+    core = AppCore(
         clock,
         backends,
-        sessions_dir=sessions_dir,
-        limits=DEFAULT_LIMITS if limits is None else limits,
+        folder,
+        base_limits=DEFAULT_LIMITS if limits is None else limits,
         scan_timeout_s=scan_timeout_s,
     )
-    profiles = ProfilesModel(bridge, data_dir)
+    bridge = Bridge(core)
+    profiles = ProfilesModel(bridge)
     window = MainWindow(
         bridge,
         programs=builtin_programs(),
@@ -115,11 +128,13 @@ def build_window(
     return bridge, window
 
 
-async def _main(simulate: bool, startup: StartupScreen | None = None) -> int:
+async def _main(
+    simulate: bool, folder: DataFolder, settings: QSettings, startup: StartupScreen | None = None
+) -> int:
     import asyncio
 
     from treadctl.clock import RealClock
-    from treadctl.link import BleakBackends
+    from treadctl.core import BleakBackends
 
     clock = RealClock()
     world: VirtualWorld | None = None
@@ -131,11 +146,10 @@ async def _main(simulate: bool, startup: StartupScreen | None = None) -> int:
         backends = BleakBackends(world.scanner_backend(), world.client_backend())
     else:
         backends = BleakBackends()
-    settings = QSettings()
     bridge, window = build_window(
         clock,
         backends,
-        sessions_dir=default_sessions_dir(),
+        folder=folder,
         settings=settings,
         world=world,
         scan_timeout_s=1.0 if simulate else 5.0,
@@ -186,7 +200,9 @@ def run_app(*, simulate: bool) -> int:
     app.setApplicationName("treadctl")
     # The loop must outlive the window: after it closes, the world still has to shut down.
     app.setQuitOnLastWindowClosed(False)
-    startup = StartupScreen(QSettings(), simulate=simulate)
+    folder = DataFolder()
+    settings = open_settings(folder)
+    startup = StartupScreen(settings, simulate=simulate)
     startup.show_and_paint()
 
     import qasync
@@ -194,6 +210,6 @@ def run_app(*, simulate: bool) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     apply_style(app)
     try:
-        return int(qasync.run(_main(simulate, startup)))
+        return int(qasync.run(_main(simulate, folder, settings, startup)))
     except KeyboardInterrupt:
         return 0

@@ -1,148 +1,83 @@
-"""The bridge: the one QObject between the engine and the widgets.
+"""The bridge: the one QObject between the application core and the widgets.
 
-Shape (who owns what)::
+Shape::
 
-    Bridge(clock, backends, *, sessions_dir, limits=DEFAULT_LIMITS, scan_timeout_s=3.0)
-     ├── link: TreadmillLink            owned here; no widget ever sees it
-     ├── strap: HeartRateLink           owned here too: the heart-rate strap in use, if any
-     │                                  (``connect_strap`` / ``disconnect_strap``)
-     ├── profile                        who runs the next session and with which limits
-     │                                  (``set_profile``; none chosen: the base ``limits``)
-     ├── runner: SessionRunner | None   one at a time, of one of three kinds:
-     │     IDLE     while connected and no session runs: no recorder, never started. It exists
-     │              so that STOP, a console start and a lost link go through a runner and its
-     │              governor between sessions too (the engine has no other path to the belt).
-     │     PROGRAM  a program, recorded (SessionRecorder in ``sessions_dir``)
-     │     MANUAL   manual mode, recorded; targets from the manual up/down intents
-     ├── engine events → Qt signals     a listener on the link, one on the strap and one on
-     │                                  each runner
-     └── intents (plain methods)        scan, connect_to, scan_then_connect, connect_strap,
-                                        disconnect_strap, start_program, start_manual, resume,
-                                        pause, stop, estop, skip, extend, finish_session,
-                                        manual_speed, manual_incline, manual_turn, set_profile,
-                                        shutdown
+    Bridge(core)
+     ├── core: AppCore                  the engine: link, strap, person, sessions, decisions
+     ├── core events → Qt signals       one mapping (``_SIGNALS``), in the order they come
+     ├── stop first, screen second      the hold below
+     └── intents and state              the core's, by name, for the widgets (no decisions)
 
-Every belt intent is a call on the current runner, so it passes the safety governor. Methods
-that need the loop (scan, connect, switching runners) start a task and report through signals;
-none of them blocks the Qt thread. Engine listeners run on the loop's thread, which with qasync
-is the Qt thread, so signals are emitted directly — except right after a stop.
+It decides nothing: what a button does, what follows a stop, a lost link or a session's end is
+the core's (``treadctl.core``). The core's listeners run on the loop's thread, which with
+qasync is the Qt thread, so signals are emitted directly — except right after a stop.
 
 Stop first, screen second: a stop, E-stop, pause or "end session" the person asked for holds
 back the signals its events cause (the state pill, the buttons, the status line — a relayout of
-the window, ~3-5 ms on the Qt thread) until the treadmill has answered the stop, or
-``STOP_FIRST_S`` at most; then they are emitted in order. The runner has started the stop's
-write before it returns (eagerly); held, the window's work no longer sits between that write's
-steps on the loop (tests/bench/bench_app.py: the E-stop figure).
-
-The strap: one ``HeartRateLink`` for the bridge's lifetime, attached to every runner the bridge
-creates (idle ones too) and detached when that runner ends, so a strap connected mid-session
-counts at once and whatever strap is in use counts in every later session. While its readings
-are fresh the runner takes them over the treadmill's hand-grip heart rate. A strap dropping out
-is *not* the treadmill's link being lost: no ``link_down``, no notice, nothing stops; the
-strap's link reconnects by itself with backoff (``strap_lost``, then ``strap_reconnecting``),
-and the session falls back to the hand grips once the last reading is stale. The link reports
-no event of its own when it is back, so the first reading after a drop-out is what says so
-(``strap_connected`` again).
+the window, ~3-5 ms on the Qt thread) until the treadmill has answered the stop
+(``StopAnswered``), or ``STOP_FIRST_S`` at most; then they are emitted in order. The runner
+has started the stop's write before the intent returns (eagerly); held, the window's work no
+longer sits between that write's steps on the loop (tests/bench/bench_app.py: the E-stop
+figure).
 """
 
 from __future__ import annotations
 
 import asyncio
-import enum
-import logging
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-from bleak.exc import BleakError
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, SignalInstance
 
-from protocols.ftms import StopOrPause
-from treadctl.clock import Clock
-from treadctl.limits import DEFAULT_LIMITS, Direction, Limits
-from treadctl.link import (
-    BleakBackends,
-    CommandAnswered,
+from treadctl.core import (
+    AppCore,
+    CommandFailedEvent,
     Connected,
+    Connecting,
+    ConnectionFailed,
+    CoreEvent,
+    Countdown,
+    DataFolder,
     Disconnected,
-    HeartRateLink,
-    HeartRateSample,
-    LinkError,
-    LinkEvent,
+    FittedProgram,
+    Limits,
+    ManualTargetChanged,
+    Message,
+    NoticeRaised,
+    PersonChanged,
+    Program,
+    Progress,
     Reconnected,
     Reconnecting,
     Sample,
-    StrapReconnected,
-    TreadmillLink,
-    scan,
-)
-from treadctl.program import PlannedSegment, Program
-from treadctl.recorder import SessionRecorder
-from treadctl.safety import NoticeKind, SetTarget
-from treadctl.session import (
-    CommandFailedEvent,
-    Countdown,
-    EndReason,
-    NoticeRaised,
-    Progress,
+    ScanFailed,
+    ScanFinished,
+    ScanStarted,
     SegmentStarted,
-    SessionEvent,
-    SessionFinished,
-    SessionRunner,
+    SessionEnded,
+    SessionKind,
+    SessionStarted,
     SessionState,
+    SetTarget,
     StateChanged,
+    StopAnswered,
+    StrapConnected,
+    StrapConnectFailed,
+    StrapConnecting,
+    StrapDisconnected,
+    StrapLost,
+    StrapReading,
+    StrapReconnecting,
+    StrapState,
 )
-
-logger = logging.getLogger(__name__)
-
-#: How long closing the window waits for the stop to reach the belt and the log to close.
-SHUTDOWN_TIMEOUT_S = 5.0
 
 #: After a stop the user asked for, the window's share of it waits for the treadmill's answer
 #: to the stop, this long at most (see the module doc). Too short for anyone to notice.
 STOP_FIRST_S = 0.1
 
-#: How long a strap reading counts as current (as long as the session runner trusts one).
-STRAP_FRESH_S = 5.0
-
-#: Manual mode steps per button press.
-MANUAL_SPEED_STEP_KMH = 0.5
-MANUAL_INCLINE_STEP_PCT = 1.0
-
-# Notices an idle runner raises that would only confuse: there is no session to resume.
-_IDLE_QUIET = {
-    NoticeKind.STARTED_AT_CONSOLE,
-    NoticeKind.STOPPED,
-    NoticeKind.RESUME_REQUIRED,
-    NoticeKind.LINK_RESTORED,
-}
-
-
-class StrapState(enum.Enum):
-    NONE = "none"  # no strap in use
-    CONNECTING = "connecting"
-    CONNECTED = "connected"
-    LOST = "lost"  # dropped out; its link reconnects by itself
-
-
-class SessionKind(enum.Enum):
-    IDLE = "idle"
-    PROGRAM = "program"
-    MANUAL = "manual"
-
-
-@dataclass(frozen=True)
-class SessionInfo:
-    """What a started session is: its program (None in manual mode) and plan."""
-
-    kind: SessionKind
-    program: Program | None
-    plan: tuple[PlannedSegment, ...]
-
 
 class Bridge(QObject):
-    """Engine events in, Qt signals out; user intents in, runner calls out."""
+    """Core events in, Qt signals out; user intents in, core calls out."""
 
     # -- link --
     scan_started = Signal()
@@ -171,403 +106,145 @@ class Bridge(QObject):
     notice = Signal(object)  # Notice
     state_changed = Signal(object)  # StateChanged
     command_failed = Signal(object)  # CommandFailedEvent
-    session_finished = Signal(object, object)  # SessionFinished, log path (Path | None)
+    session_finished = Signal(object)  # SessionEnded: belt stopped, log closed and imported
     manual_target_changed = Signal(object)  # SetTarget
-    profile_changed = Signal(object)  # str | None: who runs the next session
+    profile_changed = Signal(object)  # PersonChanged: who runs the next session, their limits
     message = Signal(str)  # something the app itself has to say (not an engine notice)
 
-    def __init__(
-        self,
-        clock: Clock,
-        backends: BleakBackends,
-        *,
-        sessions_dir: Path,
-        limits: Limits = DEFAULT_LIMITS,
-        scan_timeout_s: float = 3.0,
-        link: TreadmillLink | None = None,
-        strap: HeartRateLink | None = None,
-        parent: QObject | None = None,
-    ) -> None:
+    def __init__(self, core: AppCore, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._clock = clock
-        self._backends = backends
-        self._sessions_dir = sessions_dir
-        self._base_limits = limits
-        self._limits = limits
-        self._profile_name: str | None = None
-        self._starting = False
-        self._scan_timeout_s = scan_timeout_s
-        self._link = link or TreadmillLink(clock, backends=backends)
-        self._link.add_listener(self._on_link_event)
-        self._strap = strap or HeartRateLink(clock, backends=backends)
-        self._strap.add_listener(self._on_strap_event)
-        self._strap_state = StrapState.NONE
-        self._strap_address: str | None = None
-        self._strap_bpm: tuple[float, int] | None = None  # (clock time, bpm) of the last reading
-        self._strap_task: asyncio.Task[None] | None = None
-        self._names: dict[str, str] = {}  # address -> advertised name, from scans
-        self._runner: SessionRunner | None = None
-        self._kind: SessionKind | None = None
-        self._session_task: asyncio.Task[None] | None = None
-        self._switch_lock = asyncio.Lock()
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._closing = False
+        self.core = core
         # Deliveries held back while a stop goes out first (None: not holding).
         self._held: list[Callable[[], None]] | None = None
         self._release: asyncio.TimerHandle | None = None
-        self._manual = SetTarget(limits.start_speed_kmh)
+        core.add_listener(self._on_core_event)
 
-    # -- read-only state ------------------------------------------------------------------------
+    # -- the core's state, for the widgets --------------------------------------------------------
 
     @property
     def limits(self) -> Limits:
-        """The limits the next session runs with: the profile's, or the base limits."""
-        return self._limits
+        return self.core.limits
 
     @property
     def profile_name(self) -> str | None:
-        """The profile the next session is recorded for (None: no profile chosen)."""
-        return self._profile_name
+        return self.core.profile_name
 
     @property
-    def sessions_dir(self) -> Path:
-        return self._sessions_dir
+    def folder(self) -> DataFolder:
+        return self.core.folder
 
     @property
     def closing(self) -> bool:
-        """True once ``shutdown`` began: whatever ends now ends because the app closes."""
-        return self._closing
+        return self.core.closing
 
     @property
     def starting_session(self) -> bool:
-        """True while a program or manual session is being switched to (the one before it
-        may be finishing right now: its end is not the end of someone's turn)."""
-        return self._starting
+        return self.core.starting_session
 
     @property
     def is_connected(self) -> bool:
-        return self._link.is_connected
+        return self.core.is_connected
 
     @property
     def address(self) -> str | None:
-        return self._link.address if self._link.is_connected else None
+        return self.core.address
 
     @property
     def strap_state(self) -> StrapState:
-        return self._strap_state
+        return self.core.strap.state
 
     @property
     def strap_address(self) -> str | None:
-        """The strap in use (connecting, connected or lost); None when there is none."""
-        return self._strap_address if self._strap_state is not StrapState.NONE else None
+        return self.core.strap.address
 
     @property
     def strap_name(self) -> str | None:
-        """The strap's advertised name as a scan saw it, else its address."""
-        address = self.strap_address
-        return None if address is None else self._names.get(address, address)
+        return self.core.strap.name
 
     @property
     def strap_bpm(self) -> int | None:
-        """The strap's last reading while it is current (``STRAP_FRESH_S``), else None."""
-        if self._strap_state is not StrapState.CONNECTED or self._strap_bpm is None:
-            return None
-        t, bpm = self._strap_bpm
-        return bpm if self._clock.now() - t <= STRAP_FRESH_S else None
+        return self.core.strap.bpm
 
     @property
     def session_kind(self) -> SessionKind | None:
-        """The current runner's kind; ``None`` while not connected."""
-        return self._kind
+        return self.core.session_kind
 
     @property
     def in_session(self) -> bool:
-        return self._kind in (SessionKind.PROGRAM, SessionKind.MANUAL)
+        return self.core.in_session
 
     @property
     def session_active(self) -> bool:
-        """A program or manual session runs and has not finished (its runner may still be
-        winding down after ``session_finished``: that one is over for the person)."""
-        return self.in_session and self.session_state is not SessionState.FINISHED
+        return self.core.session_active
 
     @property
     def session_state(self) -> SessionState | None:
-        return self._runner.state if self._runner is not None else None
+        return self.core.session_state
 
     @property
     def manual_target(self) -> SetTarget:
-        return self._manual
+        return self.core.manual_target
 
-    # -- tasks ----------------------------------------------------------------------------------
-
-    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)  # the loop holds tasks only weakly
-        task.add_done_callback(self._tasks.discard)
-        return task
-
-    # -- scanning and connecting ----------------------------------------------------------------
+    # -- intents (the core's; the stopping ones hold the screen back first) -----------------------
 
     def scan(self) -> None:
-        self._spawn(self._scan())
-
-    async def _scan(self) -> None:
-        self.scan_started.emit()
-        try:
-            found = await scan(self._scan_timeout_s, backends=self._backends)
-        except (LinkError, BleakError, OSError) as error:
-            self.scan_failed.emit(str(error))
-            return
-        self._names.update({d.address: d.name for d in found if d.name})
-        self.scan_finished.emit(found)
+        self.core.scan()
 
     def connect_to(self, address: str) -> None:
-        self._spawn(self._connect(address))
+        self.core.connect_to(address)
 
     def scan_then_connect(self, address: str) -> None:
-        """Fill the device list, then connect to ``address`` (``--simulate`` at start)."""
-
-        async def both() -> None:
-            await self._scan()
-            await self._connect(address)
-
-        self._spawn(both())
-
-    async def _connect(self, address: str) -> None:
-        if self._link.is_connected and self._link.address == address:
-            return
-        self.connecting.emit(address)
-        try:
-            if self._link.is_connected or self._link.address is not None:
-                await self._end_current()
-                await self._link.disconnect()
-            await self._link.connect(address)
-        except (LinkError, BleakError, OSError, TimeoutError) as error:
-            self.connect_failed.emit(str(error))
-            return
-        # `connected` is emitted by the link's Connected event; the idle runner follows.
-        await self._switch(None, SessionKind.IDLE)
-
-    # -- the heart-rate strap -------------------------------------------------------------------
+        self.core.scan_then_connect(address)
 
     def connect_strap(self, address: str) -> None:
-        """Use the strap at ``address`` (instead of the one in use, if another)."""
-        if self._closing:
-            return
-        if self._strap_state is not StrapState.NONE and self._strap_address == address:
-            return  # in use already: connected, connecting or reconnecting by itself
-        previous = self._strap_task
-        self._strap_address, self._strap_bpm = address, None
-        self._strap_state = StrapState.CONNECTING
-        self.strap_connecting.emit(address)
-        self._strap_task = self._spawn(self._connect_strap(address, previous))
+        self.core.connect_strap(address)
 
     def disconnect_strap(self) -> None:
-        """Stop using the strap: disconnect it (also while it is connecting or reconnecting)."""
-        if self._strap_state is StrapState.NONE:
-            return
-        previous = self._strap_task
-        self._strap_state = StrapState.NONE
-        self._strap_bpm = None
-        self._strap_task = self._spawn(self._disconnect_strap(previous))
+        self.core.disconnect_strap()
 
-    async def _after(self, task: asyncio.Task[None] | None) -> None:
-        """Cancel ``task`` (the strap's previous connect or disconnect) and wait for its end."""
-        if task is not None and not task.done():
-            task.cancel()
-            await asyncio.wait([task])  # without raising its CancelledError in this task
-
-    async def _connect_strap(self, address: str, previous: asyncio.Task[None] | None) -> None:
-        await self._after(previous)
-        try:
-            await self._strap.disconnect()  # the strap used before, if any: expected, not lost
-            await self._strap.connect(address)
-        except (LinkError, BleakError, OSError, TimeoutError) as error:
-            # A drop during the set-up may have started the link's reconnect loop: end it.
-            await self._strap.disconnect()
-            self._strap_state = StrapState.NONE
-            self.strap_connect_failed.emit(str(error))
-            return
-        self._strap_state = StrapState.CONNECTED
-        self.strap_connected.emit(address, self._names.get(address, address))
-
-    async def _disconnect_strap(self, previous: asyncio.Task[None] | None) -> None:
-        await self._after(previous)
-        # Shielded: a connect asked for meanwhile (or shutdown) cancels this task, and a
-        # disconnect cut short could leave the strap connected with nobody holding it.
-        await asyncio.shield(self._spawn(self._strap.disconnect()))
-        self.strap_disconnected.emit()
-
-    def _on_strap_event(self, event: LinkEvent) -> None:
-        state = self._strap_state
-        match event:
-            case HeartRateSample(heart_rate_bpm=bpm, sensor_contact=contact):
-                if state in (StrapState.NONE, StrapState.CONNECTING):
-                    return  # being let go, or not reported connected yet
-                if state is StrapState.LOST:
-                    return  # not before the link says it is back (StrapReconnected)
-                if contact is not False:
-                    self._strap_bpm = (event.t, bpm)
-                    self.strap_reading.emit(bpm)
-            case Disconnected(expected=False) if state is StrapState.CONNECTED:
-                self._strap_state = StrapState.LOST
-                self._strap_bpm = None
-                self.strap_lost.emit()
-            case Reconnecting() if state is StrapState.LOST:
-                self.strap_reconnecting.emit(event)
-            case StrapReconnected(address=address, name=name) if state is StrapState.LOST:
-                self._strap_state = StrapState.CONNECTED
-                self.strap_connected.emit(address, name or self._names.get(address, address))
-            case _:
-                pass
-
-    # -- profiles -------------------------------------------------------------------------------
-
-    def set_profile(self, name: str | None, limits: Limits | None = None) -> bool:
-        """Run the next sessions as profile ``name`` with ``limits`` (None: the base limits).
-
-        Refused (False, with a message) while a session runs: it keeps the limits and the
-        profile it started with, and switching people mid-session would mislabel its log.
-        """
-        if self.session_active:
-            self.message.emit("Finish the session before switching profiles.")
-            return False
-        self._profile_name = name
-        self._limits = limits if limits is not None else self._base_limits
-        self.profile_changed.emit(name)
-        return True
-
-    # -- sessions -------------------------------------------------------------------------------
+    def fit(self, program: Program) -> FittedProgram:
+        return self.core.fit(program)
 
     def start_program(self, program: Program) -> None:
-        """Start ``program`` now (the runner's own Start: slow start, through the governor)."""
-        if not self._check_connected():
-            return
-        self._spawn(self._switch(program, SessionKind.PROGRAM))
+        self.core.start_program(program)
 
     def start_manual(self) -> None:
-        if not self._check_connected():
-            return
-        self._spawn(self._switch(None, SessionKind.MANUAL))
-
-    def _check_connected(self) -> bool:
-        if self._link.is_connected:
-            return True
-        self.message.emit("Not connected to a treadmill: connect first.")
-        return False
-
-    async def _switch(self, program: Program | None, kind: SessionKind) -> None:
-        """End the current runner (belt stopped, log closed) and start one of ``kind``."""
-        async with self._switch_lock:
-            if kind is SessionKind.IDLE and self._runner is not None:
-                # A session started while this switch waited (the user pressed Start as the
-                # last one ended): it is what runs now. Ending it here would also go wrong, as
-                # its runner may not have begun to run, and a finish before that is lost.
-                return
-            self._starting = kind is not SessionKind.IDLE
-            try:
-                await self._end_current()
-            finally:
-                self._starting = False
-            if self._closing or not self._link.is_connected:
-                return
-            recorder = None
-            profile = None
-            if kind is not SessionKind.IDLE:
-                recorder = SessionRecorder(self._sessions_dir, self._clock)
-                profile = self._profile_name
-            runner = SessionRunner(
-                self._link,
-                self._clock,
-                self._limits,
-                program,
-                recorder=recorder,
-                profile_name=profile,
-            )
-            runner.add_listener(lambda event: self._on_session_event(runner, kind, recorder, event))
-            # Whether a strap is in use or not: one connected later counts in this session too.
-            runner.attach_heart_rate(self._strap)
-            self._runner, self._kind = runner, kind
-            self._manual = SetTarget(self._limits.start_speed_kmh)
-            if kind is not SessionKind.IDLE:
-                # Before the runner runs: its first SegmentStarted comes with its first step.
-                self.session_started.emit(SessionInfo(kind, program, tuple(runner.plan)))
-                if kind is SessionKind.MANUAL:
-                    t = self._manual
-                    runner.set_manual(t.speed_kmh, t.incline_pct, t.direction)
-                    self.manual_target_changed.emit(t)
-            self._session_task = self._spawn(self._run(runner, kind))
-
-    async def _run(self, runner: SessionRunner, kind: SessionKind) -> None:
-        try:
-            await runner.run(start=kind is not SessionKind.IDLE)
-        except Exception as error:
-            # The runner stops the belt on its own faults; what is left is to say so.
-            logger.exception("session runner failed")
-            self.message.emit(f"The session ended with an error: {error}")
-        finally:
-            runner.detach_heart_rate(self._strap)
-            if self._runner is runner:
-                # Ended by itself (completed): not replaced. Back to an idle runner.
-                self._runner = self._kind = None
-                if kind is not SessionKind.IDLE and not self._closing:
-                    self._spawn(self._switch(None, SessionKind.IDLE))
-
-    async def _end_current(self) -> None:
-        runner, task = self._runner, self._session_task
-        self._runner = self._kind = None
-        self._session_task = None
-        if runner is None or task is None:
-            return
-        runner.finish(EndReason.STOPPED)
-        try:
-            await asyncio.wait_for(asyncio.shield(task), SHUTDOWN_TIMEOUT_S)
-        except TimeoutError:
-            logger.error("the session did not wind down within %s s", SHUTDOWN_TIMEOUT_S)
-
-    # -- user intents (each one a runner call, so each one passes the governor) ----------------
+        self.core.start_manual()
 
     def resume(self) -> None:
-        if self._runner is not None and self.in_session:
-            self._runner.start()
-
-    def pause(self) -> None:
-        if self._runner is not None:
-            self._stop_first(self._runner.pause)
-
-    def stop(self) -> None:
-        if self._runner is None:
-            self._no_runner()
-            return
-        self._stop_first(self._runner.stop)
-
-    def estop(self) -> None:
-        if self._runner is None:
-            self._no_runner()
-            return
-        self._stop_first(self._runner.estop)
-
-    def _no_runner(self) -> None:
-        self.message.emit(
-            "Not connected: the app cannot reach the belt. Use the treadmill's own stop "
-            "button or safety key."
-        )
+        self.core.resume()
 
     def skip(self) -> None:
-        if self._runner is not None and self._kind is SessionKind.PROGRAM:
-            self._runner.skip()
+        self.core.skip()
 
     def extend(self, seconds: float) -> None:
-        if self._runner is not None and self._kind is SessionKind.PROGRAM:
-            self._runner.extend(seconds)
+        self.core.extend(seconds)
+
+    def manual_speed(self, steps: int) -> None:
+        self.core.manual_speed(steps)
+
+    def manual_incline(self, steps: int) -> None:
+        self.core.manual_incline(steps)
+
+    def manual_turn(self) -> None:
+        self.core.manual_turn()
+
+    def pause(self) -> None:
+        self._stop_first(self.core.pause)
+
+    def stop(self) -> None:
+        self._stop_first(self.core.stop)
+
+    def estop(self) -> None:
+        self._stop_first(self.core.estop)
 
     def finish_session(self) -> None:
-        """End the session: the runner stops the belt and closes the log."""
-        if self._runner is not None and self.in_session:
-            runner = self._runner
-            self._stop_first(lambda: runner.finish(EndReason.STOPPED))
+        self._stop_first(self.core.finish_session)
 
-    # -- stop first, screen second (see the module doc) -----------------------------------------
+    async def shutdown(self) -> None:
+        await self.core.shutdown()
+
+    # -- stop first, screen second (see the module doc) -------------------------------------------
 
     def _stop_first(self, intent: Callable[[], None]) -> None:
         if self._held is None:
@@ -584,12 +261,6 @@ class Bridge(QObject):
                     self._release.cancel()
                 self._release = loop.call_later(STOP_FIRST_S, self._release_held)
 
-    def _deliver(self, delivery: Callable[[], None]) -> None:
-        if self._held is not None:
-            self._held.append(delivery)
-        else:
-            delivery()
-
     def _release_held(self) -> None:
         if self._release is not None:
             self._release.cancel()
@@ -598,126 +269,79 @@ class Bridge(QObject):
         for delivery in held or ():
             delivery()
 
-    def manual_speed(self, steps: int) -> None:
-        t = self._manual
-        # Kept within the caps only so that "down" works at once after "up" past a cap; the
-        # governor caps (and says so) whatever is asked.
-        top = self._limits.max_speed(t.direction)
-        kmh = min(top, max(0.0, round(t.speed_kmh + steps * MANUAL_SPEED_STEP_KMH, 2)))
-        self._set_manual(SetTarget(kmh, t.incline_pct, t.direction))
+    # -- core events → signals --------------------------------------------------------------------
 
-    def manual_incline(self, steps: int) -> None:
-        t = self._manual
-        top = self._limits.max_incline(t.direction)
-        low = self._limits.min_incline_pct
-        pct = min(top, max(low, round(t.incline_pct + steps * MANUAL_INCLINE_STEP_PCT, 2)))
-        self._set_manual(SetTarget(t.speed_kmh, pct, t.direction))
-
-    def manual_turn(self) -> None:
-        """Face the other way: the governor runs the turnaround (slow, hold, flip)."""
-        t = self._manual
-        new = Direction.BACKWARD if t.direction is Direction.FORWARD else Direction.FORWARD
-        kmh = min(t.speed_kmh, self._limits.max_speed(new))
-        pct = min(t.incline_pct, self._limits.max_incline(new))
-        self._set_manual(SetTarget(kmh, pct, new))
-
-    def _set_manual(self, target: SetTarget) -> None:
-        if self._runner is None or self._kind is not SessionKind.MANUAL:
+    def _on_core_event(self, event: CoreEvent) -> None:
+        if isinstance(event, StopAnswered):
+            if self._held is not None:
+                # The stop is through: what was held back can be shown (after this dispatch).
+                asyncio.get_running_loop().call_soon(self._release_held)
             return
-        self._manual = target
-        self._runner.set_manual(target.speed_kmh, target.incline_pct, target.direction)
-        self.manual_target_changed.emit(target)
+        signal, args = self._signal_for(event)
+        if self._held is not None:
+            self._held.append(lambda: signal.emit(*args))
+        else:
+            signal.emit(*args)
 
-    async def shutdown(self) -> None:
-        """Stop the belt (through the runner), close the log, disconnect the treadmill and the
-        strap. Idempotent."""
-        self._closing = True
-        runner = self._runner
-        if runner is not None:
-            # An explicit stop, not just finish: finish leaves a belt it believes stopped
-            # alone, and a belt started at the console between sessions must stop too.
-            runner.stop()
-        await self._end_current()
-        for task in list(self._tasks):
-            if task is not asyncio.current_task():
-                task.cancel()
-        await self._link.disconnect()
-        await self._strap.disconnect()
-        if self._strap_state is not StrapState.NONE:
-            self._strap_state = StrapState.NONE
-            self._strap_bpm = None
-            self.strap_disconnected.emit()
-
-    # -- engine events → signals ----------------------------------------------------------------
-
-    def _on_link_event(self, event: LinkEvent) -> None:
-        if (
-            self._held is not None
-            and isinstance(event, CommandAnswered)
-            and isinstance(event.request, StopOrPause)
-        ):
-            # The stop is through: what was held back can be shown (after this dispatch).
-            asyncio.get_running_loop().call_soon(self._release_held)
-        self._deliver(lambda: self._emit_link_event(event))
-
-    def _emit_link_event(self, event: LinkEvent) -> None:
+    def _signal_for(self, event: CoreEvent) -> tuple[SignalInstance, tuple[Any, ...]]:
+        """The one event → signal mapping."""
         match event:
             case Sample():
-                self.sample.emit(event)
+                return self.sample, (event,)
             case Connected(info=info):
-                self.connected.emit(info)
+                return self.connected, (info,)
             case Disconnected(expected=expected):
-                self.link_down.emit(expected)
+                return self.link_down, (expected,)
             case Reconnecting():
-                self.reconnecting.emit(event)
+                return self.reconnecting, (event,)
             case Reconnected(info=info):
-                self.reconnected.emit(info)
-            case _:
-                pass
-
-    def _on_session_event(
-        self,
-        runner: SessionRunner,
-        kind: SessionKind,
-        recorder: SessionRecorder | None,
-        event: SessionEvent,
-    ) -> None:
-        self._deliver(lambda: self._emit_session_event(runner, kind, recorder, event))
-
-    def _emit_session_event(
-        self,
-        runner: SessionRunner,
-        kind: SessionKind,
-        recorder: SessionRecorder | None,
-        event: SessionEvent,
-    ) -> None:
-        if kind is SessionKind.IDLE:
-            if (
-                runner is self._runner
-                and isinstance(event, NoticeRaised)
-                and event.notice.kind not in _IDLE_QUIET
-            ):
-                self.notice.emit(event.notice)
-            return
-        if isinstance(event, SessionFinished):
-            # Also for a session being replaced: it did end, and its log is closed.
-            self.session_finished.emit(event, recorder.path if recorder is not None else None)
-            return
-        if runner is not self._runner:
-            return  # winding down after being replaced: its state is no longer on screen
-        match event:
-            case Progress():
-                # The runner's own accounting (counter steps, missing counters), which Progress
-                # carries — not the treadmill's raw counter, which does not start at 0 with the
-                # session.
-                self.progress.emit(event, event.distance_m)
+                return self.reconnected, (info,)
+            case ScanStarted():
+                return self.scan_started, ()
+            case ScanFinished(devices=devices):
+                return self.scan_finished, (list(devices),)
+            case ScanFailed(message=text):
+                return self.scan_failed, (text,)
+            case Connecting(address=address):
+                return self.connecting, (address,)
+            case ConnectionFailed(message=text):
+                return self.connect_failed, (text,)
+            case StrapConnecting(address=address):
+                return self.strap_connecting, (address,)
+            case StrapConnected(address=address, name=name):
+                return self.strap_connected, (address, name)
+            case StrapConnectFailed(message=text):
+                return self.strap_connect_failed, (text,)
+            case StrapLost():
+                return self.strap_lost, ()
+            case StrapReconnecting(attempt=attempt):
+                return self.strap_reconnecting, (attempt,)
+            case StrapDisconnected():
+                return self.strap_disconnected, ()
+            case StrapReading(bpm=bpm):
+                return self.strap_reading, (bpm,)
+            case SessionStarted(info=info):
+                return self.session_started, (info,)
             case SegmentStarted():
-                self.segment_started.emit(event)
+                return self.segment_started, (event,)
             case Countdown():
-                self.countdown.emit(event)
+                return self.countdown, (event,)
+            case Progress():
+                # The session's own accounting, which Progress carries — not the treadmill's
+                # raw counter, which does not start at 0 with the session.
+                return self.progress, (event, event.distance_m)
             case NoticeRaised(notice=notice):
-                self.notice.emit(notice)
+                return self.notice, (notice,)
             case StateChanged():
-                self.state_changed.emit(event)
+                return self.state_changed, (event,)
             case CommandFailedEvent():
-                self.command_failed.emit(event)
+                return self.command_failed, (event,)
+            case SessionEnded():
+                return self.session_finished, (event,)
+            case ManualTargetChanged(target=target):
+                return self.manual_target_changed, (target,)
+            case PersonChanged():
+                return self.profile_changed, (event,)
+            case Message(text=text):
+                return self.message, (text,)
+        raise AssertionError(f"no signal for {event!r}")  # pragma: no cover - a new event

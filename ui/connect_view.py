@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from treadctl.link import FoundDevice, Reconnecting, TreadmillInfo
+from treadctl.core import FoundDevice, Reconnecting, StrapState, TreadmillInfo
 from ui import format
-from ui.bridge import Bridge, StrapState
+from ui.bridge import Bridge
 from ui.styling import set_style_property
 
 LAST_ADDRESS_KEY = "link/last_address"

@@ -20,8 +20,8 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractButton, QHBoxLayout, QPushButton, QWidget
 
-from treadctl.session import SessionState, StateChanged
-from ui.bridge import Bridge, SessionInfo, SessionKind
+from treadctl.core import SessionInfo, SessionKind, SessionState, StateChanged
+from ui.bridge import Bridge
 from ui.styling import set_style_property
 
 EXTEND_S = 60.0

@@ -25,9 +25,15 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, QUrl
 
-from treadctl.limits import Direction
-from treadctl.safety import Notice, NoticeKind
-from treadctl.session import Countdown, SegmentStarted, SessionState, StateChanged
+from treadctl.core import (
+    Countdown,
+    Direction,
+    Notice,
+    NoticeKind,
+    SegmentStarted,
+    SessionState,
+    StateChanged,
+)
 from ui.alarms import Alarm, AlarmBanner
 from ui.bridge import Bridge
 from ui.overlay import TurnaroundOverlay

@@ -20,8 +20,6 @@ what the runner says is left of the current one: display arithmetic, nothing the
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPolygonF
 from PySide6.QtWidgets import (
@@ -36,20 +34,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from treadctl.limits import Direction
-from treadctl.link import Sample
-from treadctl.program import PlannedSegment
-from treadctl.safety import Notice, NoticeKind, SetTarget
-from treadctl.session import (
+from treadctl.core import (
     Countdown,
+    Direction,
+    Notice,
+    NoticeKind,
     Progress,
+    Sample,
     SegmentStarted,
-    SessionFinished,
+    SessionEnded,
+    SessionInfo,
+    SessionKind,
     SessionState,
+    SetTarget,
     StateChanged,
 )
+from treadctl.program import PlannedSegment
 from ui import colors, format
-from ui.bridge import Bridge, SessionInfo, SessionKind
+from ui.bridge import Bridge
 from ui.fonts import fitted_font
 from ui.format import SpeedUnit
 from ui.plot import LivePlot
@@ -483,7 +485,8 @@ class Dashboard(QWidget):
     def on_message(self, text: str) -> None:
         self.status.setText(text)
 
-    def on_session_finished(self, event: SessionFinished, log_path: Path | None) -> None:
+    def on_session_finished(self, ended: SessionEnded) -> None:
+        event, log_path = ended.finished, ended.log_path
         s = event.summary
         self._kind = None
         self.manual.setVisible(False)

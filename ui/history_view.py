@@ -39,8 +39,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from treadctl.core import Direction
 from treadctl.export import ExportError, export_session
-from treadctl.limits import Direction
 from treadctl.profiles import Profile
 from treadctl.recorder import SessionLogError, read_session_log
 from treadctl.store import StoredSession, WeekTotal

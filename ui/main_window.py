@@ -53,13 +53,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from treadctl.link import Reconnecting, TreadmillInfo
+from treadctl.core import (
+    SHUTDOWN_TIMEOUT_S,
+    Reconnecting,
+    SessionEnded,
+    SessionInfo,
+    SessionState,
+    TreadmillInfo,
+)
 from treadctl.profiles import Profile
 from treadctl.program import Program
-from treadctl.session import SessionFinished, SessionState
 from ui import format
 from ui.alarms import AlarmBanner
-from ui.bridge import SHUTDOWN_TIMEOUT_S, Bridge, SessionInfo
+from ui.bridge import Bridge
 from ui.connect_view import ConnectView
 from ui.console_panel import ConsolePanel
 from ui.controls import SessionControls, StopKeyFilter
@@ -344,12 +350,13 @@ class MainWindow(QMainWindow):
     def on_continue(self) -> None:
         self.show_page("programs" if self._bridge.is_connected else "connect")
 
-    def on_session_finished(self, event: SessionFinished, log_path: Path | None) -> None:
-        if self._shutting_down or self._bridge.closing or log_path is None:
+    def on_session_finished(self, ended: SessionEnded) -> None:
+        # The core has imported the session and taken a backward step that came due with it.
+        if self._shutting_down or ended.closing or ended.log_path is None:
             return
-        stored = self.profiles.import_finished(log_path)
+        stored = ended.stored
         self.profiles_view.show_last_session(stored)
-        if self._bridge.starting_session:
+        if ended.next_starting:
             return  # the same person started another session: their turn goes on
         guest = stored is not None and not stored.saved
         try:
@@ -357,10 +364,6 @@ class MainWindow(QMainWindow):
                 self.profiles.select(None)
                 self.show_page("profiles")
                 return
-            current = self.profiles.current
-            if current is not None:
-                # The same person goes on: a backward step may have come due with this session.
-                self.profiles.select(current.name)
         except ERRORS as error:
             self.on_message(f"Profiles: {error}")
         if guest:

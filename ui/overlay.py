@@ -12,7 +12,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
-from treadctl.limits import Direction
+from treadctl.core import Direction
 from ui import colors
 from ui.fonts import fitted_font
 

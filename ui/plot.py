@@ -32,8 +32,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from treadctl.limits import Direction
-from treadctl.session import Progress, SegmentStarted
+from treadctl.core import Direction, Progress, SegmentStarted
 from ui import colors
 from ui.format import KM_PER_MILE, SpeedUnit
 

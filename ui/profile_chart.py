@@ -13,7 +13,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from treadctl.limits import Direction
+from treadctl.core import Direction
 from treadctl.program import ProfilePoint
 from ui import colors
 from ui.format import clock

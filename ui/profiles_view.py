@@ -2,15 +2,15 @@
 
 Shape::
 
-    ProfilesModel(bridge, data_dir=None)     the history store and the profile rules, as signals
-     ├── Store(data_dir) + Profiles          treadctl.store / treadctl.profiles (sync calls)
-     ├── select(name | None)                 → bridge.set_profile(name, Profiles.limits_for(name))
+    ProfilesModel(bridge)                    the history store and the profile rules, as signals
+     ├── people: the core's People           its Store + Profiles (treadctl.core.people)
+     ├── select(name | None)                 → the core's choose(name): limits, progression
      ├── create / rename / delete            raise ProfileError / StoreError with the reason
      ├── apply_limits(name, limits, pin,     in a worker thread (scrypt takes ~0.1 s): emits
      │       progression_cap=)               limits_saved | pin_required | limits_refused
      ├── change_pin(new, old)                in a worker thread too: emits
      │                                       pin_changed | pin_change_refused
-     └── sync / import_finished / save_guest / discard_guest / sessions / weekly_totals
+     └── sync / save_guest / discard_guest / sessions / weekly_totals
     ProfilesView(model, bridge)              the page
      ├── chooser                             people as big buttons, then Guest; New / Rename /
      │                                       Delete (asks first, says the history goes too)
@@ -40,7 +40,6 @@ import logging
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, fields, replace
-from pathlib import Path
 from typing import Any, Literal
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -64,7 +63,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from treadctl.limits import DEFAULT_LIMITS, Limits
+from treadctl.core import (
+    DEFAULT_LIMITS,
+    DataFolder,
+    Limits,
+    PersonChanged,
+    SessionEnded,
+    SessionInfo,
+)
 from treadctl.profiles import (
     MIN_PIN_LENGTH,
     MORE_PERMISSIVE,
@@ -83,7 +89,7 @@ from treadctl.profiles import (
 )
 from treadctl.store import GUEST, ImportReport, Store, StoredSession, StoreError, WeekTotal
 from ui import format
-from ui.bridge import Bridge, SessionInfo
+from ui.bridge import Bridge
 from ui.styling import set_style_property
 
 logger = logging.getLogger(__name__)
@@ -309,7 +315,7 @@ def outcome(session: StoredSession) -> str:
 
 
 def _set_limits_in_thread(
-    data_dir: Path,
+    folder: DataFolder,
     name: str,
     change: LimitsChange,
     pin: str | None,
@@ -317,17 +323,17 @@ def _set_limits_in_thread(
 ) -> Profile:
     # Its own connection: SQLite connections stay on the thread that opened them, and the PIN
     # check (scrypt, ~0.1 s) must not hold the Qt thread, where the STOP key is handled.
-    with Store(data_dir) as store:
+    with folder.open_store() as store:
         return Profiles(store, monotonic=monotonic).set_limits_and_cap(
             name, change.limits, change.progression_cap, pin=pin
         )
 
 
 def _set_pin_in_thread(
-    data_dir: Path, new: str, old: str | None, monotonic: Callable[[], float]
+    folder: DataFolder, new: str, old: str | None, monotonic: Callable[[], float]
 ) -> None:
     # As above: the old PIN's check and the new PIN's hash are two scrypt runs.
-    with Store(data_dir) as store:
+    with folder.open_store() as store:
         Profiles(store, monotonic=monotonic).set_pin(new, old=old)
 
 
@@ -346,57 +352,48 @@ class ProfilesModel(QObject):
     def __init__(
         self,
         bridge: Bridge,
-        data_dir: Path | None = None,
         parent: QObject | None = None,
         *,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(parent)
         self._bridge = bridge
+        self._people = bridge.core.people
         #: The clock of the wrong-PIN waits (``Profiles(monotonic=)``); tests replace it.
         self.monotonic = monotonic
-        # The CLI's layout: <data dir>/history.sqlite3 next to <data dir>/sessions/.
-        self.data_dir = data_dir if data_dir is not None else bridge.sessions_dir.parent
-        self._store: Store | None = None
-        self._profiles: Profiles | None = None
-        self.error: str | None = None
-        self._current: Profile | None = None
+        self.folder = bridge.folder
         self._tasks: set[asyncio.Task[Any]] = set()
-        try:
-            self._store = Store(self.data_dir)
-            self._profiles = Profiles(self._store, monotonic=self._clock)
-        except StoreError as error:
-            # The treadmill still works without a history: say so, do not crash.
-            logger.error("no profiles or history: %s", error)
-            self.error = str(error)
+        bridge.profile_changed.connect(self.on_person_changed)
+        bridge.session_finished.connect(self.on_session_finished)
 
     # -- reading ---------------------------------------------------------------------------------
 
     @property
+    def error(self) -> str | None:
+        """Why the history cannot be used (None: it can)."""
+        return self._people.error
+
+    @property
     def available(self) -> bool:
-        return self._profiles is not None
+        return self._people.available
 
     @property
     def store(self) -> Store:
-        if self._store is None:
-            raise StoreError(self.error or "the history database is not open")
-        return self._store
+        return self._people.store
 
     @property
     def profiles(self) -> Profiles:
-        if self._profiles is None:
-            raise StoreError(self.error or "the history database is not open")
-        return self._profiles
+        return self._people.profiles
 
     @property
     def current(self) -> Profile | None:
-        return self._current
+        return self._people.current
 
     def list_all(self) -> list[Profile]:
         """People by name, then Guest (empty when the store cannot be used)."""
-        if self._profiles is None:
+        if not self.available:
             return []
-        everyone = self._profiles.list_all()
+        everyone = self.profiles.list_all()
         return [p for p in everyone if not p.builtin] + [p for p in everyone if p.builtin]
 
     def people(self) -> list[Profile]:
@@ -406,14 +403,14 @@ class ProfilesModel(QObject):
         return self.monotonic()
 
     def has_pin(self) -> bool:
-        return self._profiles is not None and bool(self._profiles.has_pin())
+        return self.available and bool(self.profiles.has_pin())
 
     def pin_wait_s(self) -> float:
         """Seconds before a PIN will be checked again, after wrong ones (0: now)."""
-        if self._profiles is None:
+        if not self.available:
             return 0.0
         try:
-            return self._profiles.pin_wait_s()
+            return self.profiles.pin_wait_s()
         except StoreError:
             return 0.0
 
@@ -434,35 +431,18 @@ class ProfilesModel(QObject):
     def select(self, name: str | None) -> Profile | None:
         """Make ``name`` the one the next session runs as (None: nobody chosen).
 
-        Its limits come from :meth:`Profiles.limits_for`, which first takes a backward step
-        that has come due. Refused while a session runs (the bridge says so).
+        The core decides (``AppCore.choose``): refused while a session runs (it says so), and a
+        backward step that has come due is taken first. Raises ProfileError or StoreError.
         """
-        if name is None:
-            if self._bridge.set_profile(None):
-                self._current = None
-                self.selected.emit(None)
-            return self._current
-        if self._bridge.session_active:
-            self._bridge.set_profile(name)  # refused, and the bridge says why
-            return self._current
-        profiles = self.profiles
-        limits = profiles.limits_for(name)
-        profile = profiles.select(name)
-        if self._bridge.set_profile(profile.name, limits):
-            self._current = profile
-            self.selected.emit(profile)
-        return self._current
+        self._bridge.core.choose(name)
+        return self.current
+
+    def on_person_changed(self, event: PersonChanged) -> None:
+        self.selected.emit(event.profile)
 
     def _refresh_current(self) -> None:
-        if self._current is None or self._profiles is None:
-            return
-        profile = self._profiles.find(self._current.name)
-        self._current = profile
-        if profile is None:
-            self._bridge.set_profile(None)
-        elif not self._bridge.session_active:
-            self._bridge.set_profile(profile.name, profile.limits)
-        self.selected.emit(profile)
+        if self.current is not None:
+            self._bridge.core.refresh_person()
 
     # -- creating, renaming, deleting ------------------------------------------------------------
 
@@ -473,10 +453,8 @@ class ProfilesModel(QObject):
 
     def rename(self, old: str, new: str) -> Profile:
         profile = self.profiles.rename(old, new)
-        if self._current is not None and self._current.id == profile.id:
-            self._current = profile
-            self._bridge.set_profile(profile.name, self._bridge.limits)
-            self.selected.emit(profile)
+        if self.current is not None and self.current.id == profile.id:
+            self._refresh_current()
         self.changed.emit()
         return profile
 
@@ -485,10 +463,8 @@ class ProfilesModel(QObject):
         sessions went."""
         profile = self.profiles.get(name)
         count = self.profiles.delete(name, confirm=True)
-        if self._current is not None and self._current.id == profile.id:
-            self._current = None
-            self._bridge.set_profile(None)
-            self.selected.emit(None)
+        if self.current is not None and self.current.id == profile.id:
+            self._refresh_current()
         self.changed.emit()
         self.history_changed.emit()
         return count
@@ -519,7 +495,7 @@ class ProfilesModel(QObject):
             cap = before.backward_minutes_cap if progression_cap == "keep" else progression_cap
             change = LimitsChange(limits, cap)
             profile = await asyncio.to_thread(
-                _set_limits_in_thread, self.data_dir, name, change, pin, self._clock
+                _set_limits_in_thread, self.folder, name, change, pin, self._clock
             )
         except PinRequired:
             self.pin_required.emit(name, change, not self.has_pin())
@@ -540,7 +516,7 @@ class ProfilesModel(QObject):
         except ERRORS as error:
             self.limits_refused.emit(f"Not saved, nothing was changed: {readable(str(error))}")
             return
-        if self._current is not None and self._current.id == profile.id:
+        if self.current is not None and self.current.id == profile.id:
             self._refresh_current()
         self.changed.emit()
         self.limits_saved.emit(profile, describe_profile_changes(before, profile))
@@ -555,7 +531,7 @@ class ProfilesModel(QObject):
     async def _change_pin(self, new: str, old: str | None) -> None:
         first = old is None
         try:
-            await asyncio.to_thread(_set_pin_in_thread, self.data_dir, new, old, self._clock)
+            await asyncio.to_thread(_set_pin_in_thread, self.folder, new, old, self._clock)
         except PinRequired as error:
             # Set from elsewhere (the command line) since the dialog opened: ask for it.
             self.pin_change_refused.emit(
@@ -577,27 +553,16 @@ class ProfilesModel(QObject):
 
     def sync(self) -> ImportReport | None:
         """Import the session logs the store does not have yet; None without a store."""
-        if self._store is None:
-            return None
-        report = self._store.sync(self._bridge.sessions_dir)
-        for error in report.errors:
-            logger.warning("session log not imported: %s", error)
-        if report.imported or report.discarded:
+        report = self._people.sync()
+        if report is not None and (report.imported or report.discarded):
             self.changed.emit()  # a log may name a profile the store did not know: made now
             self.history_changed.emit()
         return report
 
-    def import_finished(self, log_path: Path) -> StoredSession | None:
-        """Import the log of a session that just ended; None if the store cannot."""
-        if self._store is None:
-            return None
-        try:
-            stored = self._store.import_log(log_path)
-        except StoreError as error:
-            logger.warning("finished session not imported: %s", error)
-            return None
-        self.history_changed.emit()
-        return stored
+    def on_session_finished(self, ended: SessionEnded) -> None:
+        """The core imported a finished session: the history shows it."""
+        if ended.stored is not None:
+            self.history_changed.emit()
 
     def save_guest(self, session_id: str, to_profile: str) -> StoredSession:
         saved = self.profiles.save_guest_session(session_id, to_profile)
@@ -606,9 +571,7 @@ class ProfilesModel(QObject):
 
     def discard_guest(self) -> list[str]:
         """Let go of every unsaved guest session (rows and log files)."""
-        if self._store is None:
-            return []
-        gone = self._store.discard_guest_sessions()
+        gone = self._people.discard_guest()
         if gone:
             self.history_changed.emit()
         return gone
@@ -627,10 +590,7 @@ class ProfilesModel(QObject):
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
     def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = self._profiles = None
-            self.error = "closed"
+        self._people.close()
 
 
 # --------------------------------------------------------------------------------------------

@@ -90,7 +90,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from treadctl.limits import Direction, Limits
+from treadctl.core import Direction, Limits
 from treadctl.program import (
     BUILTIN_PROGRAMS_DIR,
     MAX_REPEAT,

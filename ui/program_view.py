@@ -2,7 +2,7 @@
 
 Shape: ``ProgramView(bridge, programs)``: a list (name, length, backward minutes), and for the
 selected program its description, a ``ProfileChart``, its figures, the limit notices (the
-program is shown — and run — fitted to the limits, as the headless ``run`` does; the governor
+program is shown — and run — fitted to the limits by the core, ``AppCore.fit``; the governor
 checks every command again), and Start / Manual session / Open file… buttons. Start calls
 ``bridge.start_program``; the window turns to the dashboard on the bridge's ``session_started``.
 
@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from treadctl.limits import Direction, Limits
-from treadctl.program import Program, ProgramError, clamp, load_program
+from treadctl.core import Direction, Limits
+from treadctl.program import Program, ProgramError, load_program
 from ui import format
 from ui.bridge import Bridge
 from ui.profile_chart import ProfileChart
@@ -162,7 +162,7 @@ class ProgramView(QWidget):
     def _entry(self, program: Program) -> str:
         """A list entry: the name, then the length and backward minutes as they will run."""
         limits = self._bridge.limits
-        fitted, _ = clamp(program, limits)
+        fitted = self._bridge.fit(program).program
         minutes = fitted.estimated_duration_s() / 60
         return (
             f"{program.name}\n{format.minutes(minutes)}  ·  "
@@ -184,8 +184,8 @@ class ProgramView(QWidget):
         program = self.selected_program()
         if program is None:
             return None, []
-        fitted, notices = clamp(program, self._bridge.limits)
-        return fitted, [str(n) for n in notices]
+        fitted = self._bridge.fit(program)
+        return fitted.program, list(fitted.notices)
 
     # -- slots ----------------------------------------------------------------------------------
 
@@ -219,11 +219,6 @@ class ProgramView(QWidget):
             1 for p in segments if p.segment.direction is Direction.BACKWARD and not p.segment.rest
         )
         self.figures["segments"].setText(f"{len(segments)} · {backward} back")
-        if program.backward_minutes() > limits.backward_minutes_per_session:
-            notices.append(
-                f"backward minutes stop at {limits.backward_minutes_per_session:g} per session "
-                "(your limit), then backward steps are walked forward"
-            )
         self.notices.setText("Fitted to your limits: " + "; ".join(notices) if notices else "")
         self.notices.setVisible(bool(notices))
         self.on_link_changed()
@@ -233,9 +228,9 @@ class ProgramView(QWidget):
         self.start_button.setFocus()
 
     def on_start_clicked(self) -> None:
-        program, _ = self._fitted()
+        program = self.selected_program()
         if program is not None:
-            self._bridge.start_program(program)
+            self._bridge.start_program(program)  # the core fits it, as shown
 
     def on_manual_clicked(self) -> None:
         self._bridge.start_manual()

@@ -78,6 +78,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from treadctl.clock import Clock, RealClock
+from treadctl.data_folder import DataFolder
 from treadctl.limits import DEFAULT_LIMITS, Direction
 from treadctl.link import BleakBackends, Sample, TreadmillLink
 from treadctl.session import Progress, SessionState, StateChanged
@@ -367,7 +368,7 @@ async def the_app(
     bridge, window = build_window(
         clock,
         BleakBackends(world.scanner_backend(), world.client_backend()),
-        sessions_dir=tmp / "sessions",
+        folder=DataFolder.at(tmp),
         settings=QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat),
         world=world,
         speaker=Speaker("mock"),

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from treadctl.clock import ManualClock
+from treadctl.data_folder import DataFolder
 from treadctl.limits import Direction, Limits
 from treadctl.recorder import SessionRecorder
 from treadctl.store import (
@@ -474,9 +475,13 @@ def test_the_default_data_directory_is_made_owner_only(
     default = tmp_path / "share" / "treadctl"
     (default / "sessions").mkdir(parents=True)
     default.chmod(0o755)
-    monkeypatch.setattr("treadctl.store.default_data_dir", lambda: default)
+    # The platform's folder stands in for the OS's: the one place that knows it is DataFolder.
+    monkeypatch.setattr("treadctl.data_folder._platform_root", lambda: default)
     with Store() as store:
         assert store.path == default / DB_FILENAME
+    assert mode(default) == 0o700
+    default.chmod(0o755)
+    DataFolder().open_store().close()  # the default folder, however the store is opened
     assert mode(default) == 0o700
     named = tmp_path / "named"
     named.mkdir(mode=0o755)

@@ -28,6 +28,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication
 
 from treadctl.clock import ScaledClock
+from treadctl.data_folder import DataFolder
 from treadctl.limits import DEFAULT_LIMITS, Limits
 from treadctl.link import BleakBackends
 from treadctl.virtual.treadmill import MachineState
@@ -120,7 +121,7 @@ class AppHarness:
         self._bridge, self._window = build_window(
             self.clock,
             BleakBackends(self.world.scanner_backend(), self.world.client_backend()),
-            sessions_dir=self.sessions_dir,
+            folder=DataFolder.at(self.tmp_path, sessions=self.sessions_dir),
             settings=self.settings,
             world=self.world,
             speaker=self.speaker,

@@ -8,8 +8,8 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from treadctl.clock import RealClock
+from treadctl.core import AppCore, BleakBackends, DataFolder
 from treadctl.limits import Direction
-from treadctl.link import BleakBackends
 from treadctl.program import PlannedSegment, Segment
 from treadctl.safety import Notice, NoticeKind, StopReason
 from treadctl.session import Countdown, SessionState, StateChanged
@@ -40,7 +40,7 @@ def test_sounds_without_an_audio_device_or_files_are_silent(tmp_path: Path) -> N
 
 
 def test_turnaround_cue_sequence(qtbot: QtBot, tmp_path: Path) -> None:
-    bridge = Bridge(RealClock(), BleakBackends(), sessions_dir=tmp_path)
+    bridge = Bridge(AppCore(RealClock(), BleakBackends(), DataFolder.at(tmp_path)))
     overlay = TurnaroundOverlay()
     qtbot.addWidget(overlay)
     banner = AlarmBanner(bridge)
@@ -77,7 +77,7 @@ def test_turnaround_cue_sequence(qtbot: QtBot, tmp_path: Path) -> None:
 
 
 def test_alarm_is_heard_and_repeats_update_one_row(qtbot: QtBot, tmp_path: Path) -> None:
-    bridge = Bridge(RealClock(), BleakBackends(), sessions_dir=tmp_path)
+    bridge = Bridge(AppCore(RealClock(), BleakBackends(), DataFolder.at(tmp_path)))
     overlay = TurnaroundOverlay()
     banner = AlarmBanner(bridge)
     qtbot.addWidget(overlay)

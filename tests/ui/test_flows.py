@@ -202,7 +202,8 @@ def test_closing_the_window_stops_the_belt_and_closes_the_log(
             await app.belt_running()
             finished = app.expect(app.bridge.session_finished)
             await app.close_window()
-            (finished_event, log_path) = await finished
+            (ended,) = await finished
+            finished_event, log_path = ended.finished, ended.log_path
             assert finished_event.reason.value == "stopped"
             assert app.world.model.state is MachineState.STOPPED
             assert "stop" in app.trace.ops

@@ -14,12 +14,12 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 
 from tests.ui.harness import AppHarness, run
+from treadctl.core import StrapState
 from treadctl.recorder import read_session_log
 from treadctl.safety import Notice, NoticeKind
 from treadctl.session import Progress, SessionState
 from treadctl.virtual.heart_rate_strap import DEFAULT_STRAP_ADDRESS, HeartRateStrap
 from treadctl.virtual.treadmill import MachineState
-from ui.bridge import StrapState
 from ui.connect_view import LAST_ADDRESS_KEY, LAST_STRAP_KEY, ConnectView
 
 STRAP_BPM = 142
@@ -146,13 +146,15 @@ def test_sessions_take_the_strap_heart_rate_over_the_hand_grips(
             # And in the next session too (a new runner).
             finished = app.expect(app.bridge.session_finished)
             app.bridge.finish_session()
-            (_, first_log) = await finished
+            (ended,) = await finished
+            first_log = ended.log_path
             hr.values.clear()
             await app.start_program_file(WALK_PROGRAM)
             await app.until(lambda: hr.last == STRAP_BPM, app.bridge.progress)
             finished = app.expect(app.bridge.session_finished)
             app.bridge.finish_session()
-            (_, second_log) = await finished
+            (ended,) = await finished
+            second_log = ended.log_path
 
         for path in (first_log, second_log):
             logged = {s["heart_rate_bpm"] for s in read_session_log(path).of_kind("sample")}

@@ -6,10 +6,10 @@ import asyncio
 from pathlib import Path
 
 from tests.ui.harness import AppHarness, run
+from treadctl.core import SessionKind
 from treadctl.limits import Direction
 from treadctl.safety import NoticeKind
 from treadctl.session import SessionState
-from ui.bridge import SessionKind
 
 
 def test_manual_speed_incline_and_turnaround(
@@ -47,7 +47,8 @@ def test_manual_speed_incline_and_turnaround(
 
             finished = app.expect(app.bridge.session_finished)
             app.click(app.window.controls.finish_button)
-            (_event, log_path) = await finished
+            (ended,) = await finished
+            log_path = ended.log_path
             assert log_path is not None and log_path.exists()
             await app.belt_stopped()
             assert "SESSION" in dash.state.text()

@@ -31,7 +31,8 @@ async def run_short_session(app: AppHarness) -> Path:
     await app.samples(4)
     finished = app.expect(app.bridge.session_finished)
     app.click(app.window.controls.finish_button)
-    (_, log_path) = await finished
+    (ended,) = await finished
+    log_path = ended.log_path
     assert log_path is not None
     return Path(log_path)
 
