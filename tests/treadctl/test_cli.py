@@ -165,3 +165,8 @@ def test_run_with_a_profile_uses_its_limits(
     assert log.header["limits"]["backward_max_speed_kmh"] == 3.0
     speeds = [r["speed_kmh"] for r in log.of_kind("sample") if r["speed_kmh"] is not None]
     assert max(speeds) <= 3.0
+    # The run's session is in ana's history, as a session in the app is (the core imports it).
+    assert "history: session " in out and "(ana)" in out
+    assert main(["history", "--profile", "ana", "--data-dir", str(data)]) == 0
+    listed = capsys.readouterr().out
+    assert "Sessions of ana (1)" in listed and "Short" in listed

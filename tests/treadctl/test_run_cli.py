@@ -137,7 +137,8 @@ def _treadctl(base: Path, name: str, *args: str) -> Run:
     log_dir.parent.mkdir(parents=True)
     argv = (sys.executable, "-m", "treadctl.cli", *args)
     if "--simulate" in args:
-        argv += ("--log-dir", str(log_dir), "--sim-trace", str(trace))
+        data = base / name / "data"  # the history the run imports its session into
+        argv += ("--log-dir", str(log_dir), "--data-dir", str(data), "--sim-trace", str(trace))
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     began = time.perf_counter()
     done = subprocess.run(
