@@ -11,13 +11,16 @@ Shape (one concept per module; arrows point to what a module imports)::
      │    └── treadmill.TreadmillModel          the belt physics
      └── heart_rate_strap.HeartRateStrap ──► advertising, treadmill
     advertising.advertising_data                what a scan of the radio finds
+    simulated_faults.SimulatedFault ──► (world, for types only)
+                                                the faults --sim-fault and the console trigger
 
 No module imports one that imports it back. This package's names below are the public
 surface; each also stays importable from the module that owns it (and the names that moved
 out of ``peripheral`` and ``world`` from there too).
 
-Importing the package loads nothing: each name is imported when first used, so a light
-module of it can be imported without loading Bumble and Bleak.
+Importing the package loads nothing: each name is imported when first used. ``treadctl.cli``
+imports ``simulated_faults`` before the app window paints, and Bumble and Bleak must not load
+then (``tests/ui/test_startup.py``).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
     from treadctl.virtual.peripheral import FtmsPeripheral, TraceListener, TraceRecord
     from treadctl.virtual.quirks import QUIRK_PROFILES, Quirks, quirks_by_name
     from treadctl.virtual.radio import LINK_LOSS_REASON, VirtualRadio
+    from treadctl.virtual.simulated_faults import SimulatedFault, clear, trigger
     from treadctl.virtual.treadmill import (
         BeltState,
         MachineReset,
@@ -63,6 +67,7 @@ __all__ = [
     "MachineState",
     "Origin",
     "Quirks",
+    "SimulatedFault",
     "StartedByUser",
     "StatusEvent",
     "StoppedBySafetyKey",
@@ -76,7 +81,9 @@ __all__ = [
     "VirtualRadio",
     "VirtualWorld",
     "advertising_data",
+    "clear",
     "quirks_by_name",
+    "trigger",
 ]
 
 # Where each public name lives.
@@ -95,6 +102,9 @@ _HOMES: dict[str, str] = {
     "quirks_by_name": "quirks",
     "LINK_LOSS_REASON": "radio",
     "VirtualRadio": "radio",
+    "SimulatedFault": "simulated_faults",
+    "clear": "simulated_faults",
+    "trigger": "simulated_faults",
     **{
         name: "treadmill"
         for name in (

@@ -10,6 +10,8 @@ Shape::
 
 Knobs are plain state: the peripheral reads them on each record and each Control Point write.
 Faults that need I/O (dropping the link, taking control away) are methods of the peripheral.
+The named faults a person or the command line triggers on a whole virtual world (``drop-link``,
+``safety-key``...) are :class:`~treadctl.virtual.simulated_faults.SimulatedFault`.
 """
 
 from __future__ import annotations

@@ -15,7 +15,8 @@
         client = BleakClient(world.treadmill_address, backend=world.client_backend())
 
 The radio underneath is :mod:`treadctl.virtual.radio`; its names are re-exported here for code
-that imported them from this module before the radio had its own.
+that imported them from this module before the radio had its own. The named faults a person
+or ``--sim-fault`` triggers on a world are :mod:`treadctl.virtual.simulated_faults`.
 """
 
 from __future__ import annotations
