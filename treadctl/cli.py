@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from treadctl import __version__
+from treadctl.virtual.simulated_faults import SimulatedFault
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -121,16 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-SIM_FAULTS = (
-    "drop-link",
-    "silence",
-    "console-stop",
-    "console-pause",
-    "safety-key",
-    "refuse",
-    "no-answer",
-    "lose-control",
-    "malformed",
+#: What ``--sim-fault`` offers: every simulated fault but the console's drop-strap and refuse-all.
+SIM_FAULTS = tuple(
+    fault.value
+    for fault in SimulatedFault
+    if fault not in {SimulatedFault.DROP_STRAP, SimulatedFault.REFUSE_ALL}
 )
 
 
@@ -605,39 +601,11 @@ def _clock_text(seconds: float) -> str:
 
 async def _fault_at(world: Any, core: Any, clock: Any, kind: str, at: float) -> None:
     """Trigger a virtual-treadmill fault at session time ``at`` (simulated seconds)."""
-    from protocols.ftms import OpCode, ResultCode
+    from treadctl.virtual.simulated_faults import trigger
 
     while core.session_time < at:
         await clock.sleep(min(0.25, at - core.session_time + 1e-3))
-    treadmill = world.treadmill
-    match kind:
-        case "drop-link":
-            await treadmill.drop_link()
-        case "silence":
-            treadmill.faults.silent = True
-        case "console-stop":
-            treadmill.console_stop()
-        case "console-pause":
-            treadmill.console_pause()
-        case "safety-key":
-            treadmill.pull_safety_key()
-        case "refuse":
-            # The treadmill refuses to change speed, incline or start (a belt at its limit);
-            # it still accepts a stop, so the app's answer — stop the belt — can be seen.
-            treadmill.faults.refuse(
-                ResultCode.OPERATION_FAILED,
-                ops=[
-                    OpCode.SET_TARGET_SPEED,
-                    OpCode.SET_TARGET_INCLINATION,
-                    OpCode.START_OR_RESUME,
-                ],
-            )
-        case "no-answer":
-            treadmill.faults.ignore_commands(count=1)  # one command goes unanswered
-        case "lose-control":
-            treadmill.lose_control()
-        case "malformed":
-            treadmill.faults.malformed_records = True
+    await trigger(world, SimulatedFault(kind))
 
 
 def _watch_keyboard(core: Any) -> Any:

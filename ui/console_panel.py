@@ -3,7 +3,10 @@
 Shape: ``ConsolePanel(world)``: Start / Pause / Stop, safety key pull and insert, and faults
 (drop the link, drop the heart-rate strap's link, go silent, refuse commands, a hand-grip
 heart rate), plus a readout of what the machine itself shows (state, belt speed), refreshed
-twice a second.
+twice a second. Pause, Stop, Pull key, the link drops and the two switches are simulated
+faults (``treadctl.virtual.simulated_faults``, the vocabulary ``--sim-fault`` speaks too; each
+button's tooltip is the fault's description); Start, Insert key and the hand-grip heart rate
+are the console's own.
 
 These buttons press the *treadmill's* buttons (``world.treadmill``), not the app's: they are how
 to try what the app does when someone stops the belt at the console or the link drops. The app
@@ -28,12 +31,22 @@ from PySide6.QtWidgets import (
 )
 
 from protocols.ftms import ResultCode
+from treadctl.virtual.simulated_faults import SimulatedFault, clear, trigger
 
 if TYPE_CHECKING:
     # Only with --simulate; importing Bumble costs startup time.
     from treadctl.virtual.world import VirtualWorld
 
 logger = logging.getLogger(__name__)
+
+# The buttons that trigger a simulated fault (each one's tooltip is the fault's description).
+_FAULT_BUTTONS: dict[str, SimulatedFault] = {
+    "pause": SimulatedFault.CONSOLE_PAUSE,
+    "stop": SimulatedFault.CONSOLE_STOP,
+    "pull_key": SimulatedFault.SAFETY_KEY,
+    "drop_link": SimulatedFault.DROP_LINK,
+    "drop_strap": SimulatedFault.DROP_STRAP,
+}
 
 
 class ConsolePanel(QWidget):
@@ -60,12 +73,16 @@ class ConsolePanel(QWidget):
         ):
             button = QPushButton(text)
             button.setObjectName("consoleButton")
+            if key in _FAULT_BUTTONS:
+                button.setToolTip(_FAULT_BUTTONS[key].description)
             button.clicked.connect(slot)
             grid.addWidget(button, i // 2, i % 2)
             self.buttons[key] = button
         self.silent = QCheckBox("Go silent (no data)")
+        self.silent.setToolTip(SimulatedFault.SILENCE.description)
         self.silent.toggled.connect(self.on_silent_toggled)
         self.refuse = QCheckBox("Refuse commands")
+        self.refuse.setToolTip(SimulatedFault.REFUSE_ALL.description)
         self.refuse.toggled.connect(self.on_refuse_toggled)
         self.heart_rate = QSpinBox()
         self.heart_rate.setRange(0, 230)
@@ -109,46 +126,53 @@ class ConsolePanel(QWidget):
         self._say("Start", self._world.treadmill.console_start())
 
     def on_pause(self) -> None:
-        self._say("Pause", self._world.treadmill.console_pause())
+        self._trigger("Pause", SimulatedFault.CONSOLE_PAUSE)
 
     def on_stop(self) -> None:
-        self._say("Stop", self._world.treadmill.console_stop())
+        self._trigger("Stop", SimulatedFault.CONSOLE_STOP)
 
     def on_pull_key(self) -> None:
-        self._say("Safety key", self._world.treadmill.pull_safety_key())
+        self._trigger("Safety key", SimulatedFault.SAFETY_KEY)
 
     def on_insert_key(self) -> None:
         self._say("Safety key", self._world.treadmill.insert_safety_key())
 
     def on_drop_link(self) -> None:
-        self._keep(asyncio.ensure_future(self._world.treadmill.drop_link()))
+        self._trigger("Drop link", SimulatedFault.DROP_LINK)
 
     def on_drop_strap(self) -> None:
         """The heart-rate strap's link drops (it comes back by itself, as a real one does)."""
-        strap = self._world.strap
-        if strap is not None:
-            self._keep(asyncio.ensure_future(self._world.radio.drop_link(strap.device)))
-
-    def _keep(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.add(task)  # the loop keeps tasks only weakly
-        task.add_done_callback(self._on_task_done)
-
-    def _on_task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and (error := task.exception()) is not None:
-            logger.warning("virtual world: dropping a link failed: %s", error)
-            self.readout.setText(f"Drop link failed: {error}")
+        if self._world.strap is not None:
+            self._trigger("Drop strap", SimulatedFault.DROP_STRAP)
 
     def on_silent_toggled(self, on: bool) -> None:
-        self._world.treadmill.faults.silent = on
+        self._trigger("Go silent", SimulatedFault.SILENCE, on=on)
 
     def on_refuse_toggled(self, on: bool) -> None:
-        faults = self._world.treadmill.faults
+        self._trigger("Refuse commands", SimulatedFault.REFUSE_ALL, on=on)
+
+    def _trigger(self, what: str, fault: SimulatedFault, *, on: bool = True) -> None:
+        """Trigger ``fault`` (or clear it, ``on=False``), then show the treadmill's answer.
+
+        A task, since some faults need the radio; tasks start in the order they are made, so
+        a switch flipped on and off again ends off.
+        """
         if on:
-            faults.refuse(ResultCode.OPERATION_FAILED)
+            task: asyncio.Task[Any] = asyncio.ensure_future(trigger(self._world, fault))
         else:
-            faults.refuse_result = None
-            faults.refuse_ops = None
+            task = asyncio.ensure_future(clear(self._world, fault))
+        self._tasks.add(task)  # the loop keeps tasks only weakly
+        task.add_done_callback(lambda done: self._on_fault_done(what, done))
+
+    def _on_fault_done(self, what: str, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        if (error := task.exception()) is not None:
+            logger.warning("virtual world: %s failed: %s", what, error)
+            self.readout.setText(f"{what} failed: {error}")
+        elif isinstance(result := task.result(), ResultCode):
+            self._say(what, result)
 
     def on_heart_rate_changed(self, bpm: int) -> None:
         self._world.treadmill.heart_rate_bpm = bpm or None

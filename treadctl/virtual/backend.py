@@ -15,6 +15,10 @@ radio is bound to a subclass: `bind_scanner_backend(radio)` / `bind_client_backe
 attribute. Bleak needs a real class (it reads ``backend.__name__``), so `functools.partial`
 would not do.
 
+The backends see the radio only as the :class:`Radio` protocol (its central, scanning and
+connect lock): :mod:`treadctl.virtual.radio` imports this module to bind them, so this module
+does not import it back.
+
 Conventions kept from Bleak's built-in backends:
 - a characteristic's ``handle`` is its *value* handle (the one ATT requests address);
 - ATT error responses surface as `BleakGATTProtocolError` carrying the ATT error code;
@@ -31,7 +35,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
 from bleak.args import SizedBuffer
 from bleak.assigned_numbers import CHARACTERISTIC_PROPERTIES, CharacteristicPropertyName
@@ -47,9 +51,6 @@ from bumble import att, core, hci
 from bumble.core import AdvertisingData
 from bumble.device import Advertisement, Connection, Device, Peer
 from bumble.gatt_client import CharacteristicProxy
-
-if TYPE_CHECKING:
-    from treadctl.virtual.world import VirtualRadio
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +120,28 @@ def advertisement_data(advertisement: Advertisement) -> AdvertisementData:
     )
 
 
-def _radio_of(backend: type[object], bound: VirtualRadio | None) -> VirtualRadio:
+class Radio(Protocol):
+    """What the backends use of a radio (:class:`~treadctl.virtual.radio.VirtualRadio`)."""
+
+    async def central(self) -> Device:
+        """The app-side central device, created and powered on at first use."""
+        ...
+
+    async def acquire_scanning(self) -> Device:
+        """Start the central scanning (reference-counted across scanners); return it."""
+        ...
+
+    async def release_scanning(self) -> None:
+        """Undo one `acquire_scanning`; the last release stops the central scanning."""
+        ...
+
+    @property
+    def connect_lock(self) -> asyncio.Lock:
+        """Serialises connection attempts: a Bumble central initiates one at a time."""
+        ...
+
+
+def _radio_of(backend: type[object], bound: Radio | None) -> Radio:
     if bound is None:
         raise TypeError(
             f"{backend.__name__} is not bound to a radio: pass "
@@ -136,7 +158,7 @@ def _radio_of(backend: type[object], bound: VirtualRadio | None) -> VirtualRadio
 class BumbleScannerBackend(BaseBleakScanner):
     """`BaseBleakScanner` over the radio's central. Use `bind_scanner_backend` to get one."""
 
-    radio: ClassVar[VirtualRadio | None] = None
+    radio: ClassVar[Radio | None] = None
 
     def __init__(
         self,
@@ -184,7 +206,7 @@ class BumbleScannerBackend(BaseBleakScanner):
         self.call_detection_callbacks(device, adv)
 
 
-def bind_scanner_backend(radio: VirtualRadio) -> type[BumbleScannerBackend]:
+def bind_scanner_backend(radio: Radio) -> type[BumbleScannerBackend]:
     """A `BumbleScannerBackend` subclass bound to `radio`, for `BleakScanner(backend=...)`."""
     return type("BumbleScannerBackend", (BumbleScannerBackend,), {"radio": radio})
 
@@ -200,7 +222,7 @@ class BumbleClientBackend(BaseBleakClient):
     Use `bind_client_backend` (or `VirtualRadio.client_backend()`) to get a usable class.
     """
 
-    radio: ClassVar[VirtualRadio | None] = None
+    radio: ClassVar[Radio | None] = None
 
     def __init__(
         self,
@@ -274,7 +296,7 @@ class BumbleClientBackend(BaseBleakClient):
         try:
             # Bumble's own timeout cancels the attempt at the controller; the outer guard
             # only matters if the emulated controller never answers that cancel (it did not
-            # before `world._VirtualController`), so a connect can never hang.
+            # before `radio._VirtualController`), so a connect can never hang.
             async with asyncio.timeout(timeout + CONNECT_GUARD_SLACK):
                 return await central.connect(self._peer_address, timeout=timeout)
         except (TimeoutError, core.TimeoutError) as error:
@@ -455,6 +477,6 @@ def _property_names(properties: int) -> list[CharacteristicPropertyName]:
     return [name for bit, name in CHARACTERISTIC_PROPERTIES.items() if properties & bit]
 
 
-def bind_client_backend(radio: VirtualRadio) -> type[BumbleClientBackend]:
+def bind_client_backend(radio: Radio) -> type[BumbleClientBackend]:
     """A `BumbleClientBackend` subclass bound to `radio`, for `BleakClient(backend=...)`."""
     return type("BumbleClientBackend", (BumbleClientBackend,), {"radio": radio})

@@ -11,7 +11,7 @@ Shape::
 It serves one characteristic, Heart Rate Measurement 0x2A37 (notify), encoded by
 ``protocols.heart_rate``, and notifies it once per second of clock time (deadline += 1 s),
 with sensor contact detected. Advertising: flags, complete local name, 16-bit service UUID
-0x180D.
+0x180D, built by :func:`~treadctl.virtual.advertising.advertising_data`.
 
 Following a treadmill is deliberately simple, a straight line with no lag:
 ``bpm = rest_bpm + bpm_per_kmh * belt speed`` (70 + 8 × 10 km/h = 150), capped at
@@ -24,17 +24,18 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from bumble import data_types, hci
-from bumble.core import UUID, AdvertisingData
+from bumble import hci
+from bumble.core import UUID
 from bumble.device import Device
 from bumble.gatt import Characteristic, Service
 
 from protocols.heart_rate import HeartRateMeasurement
 from treadctl.clock import Clock
+from treadctl.virtual.advertising import advertising_data
 from treadctl.virtual.treadmill import TreadmillModel
 
 if TYPE_CHECKING:
-    from treadctl.virtual.world import VirtualRadio
+    from treadctl.virtual.radio import VirtualRadio
 
 __all__ = ["DEFAULT_STRAP_ADDRESS", "HeartRateStrap"]
 
@@ -108,18 +109,8 @@ class HeartRateStrap:
 
     @property
     def advertising_data(self) -> bytes:
-        return bytes(
-            AdvertisingData(
-                [
-                    data_types.Flags(
-                        AdvertisingData.Flags.LE_GENERAL_DISCOVERABLE_MODE
-                        | AdvertisingData.Flags.BR_EDR_NOT_SUPPORTED
-                    ),
-                    data_types.CompleteLocalName(self.name),
-                    data_types.CompleteListOf16BitServiceUUIDs([HEART_RATE_SERVICE_UUID]),
-                ]
-            )
-        )
+        """Flags, complete local name and service UUID 0x180D."""
+        return advertising_data(self.name, HEART_RATE_SERVICE_UUID)
 
     async def start(self, radio: VirtualRadio) -> None:
         """Attach to ``radio``, advertise and start notifying once per clock second."""

@@ -6,10 +6,11 @@ Shape::
      ├── device: bumble Device             Fitness Machine Service 0x1826 (see below)
      ├── model: TreadmillModel             the belt physics; status events drive 0x2ADA
      ├── faults: Faults                    knobs a test or the console panel flips at run time
-     ├── quirks: Quirks                    a real device's deviations (QUIRK_PROFILES by name)
+     ├── quirks: Quirks                    a real device's deviations (quirks.QUIRK_PROFILES)
      ├── console_*() / pull_safety_key()   a person at the treadmill
      ├── drop_link() / lose_control()      faults that need I/O
-     └── add_trace_listener(cb)            {"t", "kind": "write" | "belt", ...} for --sim-trace
+     ├── add_trace_listener(cb)            {"t", "kind": "write" | "belt", ...} for --sim-trace
+     └── advertising_data                  advertising.advertising_data(name, 0x1826, ...)
 
     await peripheral.start(radio)   # attach to a VirtualRadio, advertise, start the loops
     await peripheral.close()        # stop the loops (the radio powers the device off)
@@ -18,9 +19,10 @@ Served characteristics [FTMS Table 4.1]: Feature 0x2ACC (read), Treadmill Data 0
 (notify), Training Status 0x2AD3 (read, notify), Supported Speed Range 0x2AD4 and Supported
 Inclination Range 0x2AD5 (read; absent with ``Quirks.has_ranges=False``), Control Point 0x2AD9
 (write, indicate), Machine Status 0x2ADA (notify). Advertising: flags, complete local name, the
-16-bit service UUID 0x1826 and FTMS Service Data (available, treadmill). Every value is encoded
-by ``protocols.ftms``; the only bytes built here are the deliberately broken ones of the
-``Faults.malformed_records`` / ``truncated_records`` knobs.
+16-bit service UUID 0x1826 and FTMS Service Data (available, treadmill), built by
+:func:`~treadctl.virtual.advertising.advertising_data`. Every value is encoded by
+``protocols.ftms``; the only bytes built here are the deliberately broken ones of the
+``Faults.malformed_records`` / ``truncated_records`` knobs (:mod:`treadctl.virtual.faults`).
 
 Timing (all on the injected :class:`~treadctl.clock.Clock`, never real time):
 
@@ -62,23 +64,25 @@ Control rules (FTMS §4.16, FTMP §4.4.14), in the order they are checked:
 
 Control is held by at most one connection and is lost on disconnection, on Reset and on
 :meth:`FtmsPeripheral.lose_control`. Quirk profiles relax rules 1, 2 and 6 (``urevo-e1l``) or
-drop the link instead of answering (``kingsmith``); see :data:`QUIRK_PROFILES`.
+drop the link instead of answering (``kingsmith``); see
+:data:`treadctl.virtual.quirks.QUIRK_PROFILES`.
+
+``Quirks``, ``QUIRK_PROFILES``, ``quirks_by_name`` and ``Faults`` are re-exported here for code
+that imported them from this module before they had their own (:mod:`treadctl.virtual.quirks`,
+:mod:`treadctl.virtual.faults`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import itertools
 import logging
-import math
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from bumble import att, data_types, hci
-from bumble.core import UUID, AdvertisingData
+from bumble import att, hci
+from bumble.core import UUID
 from bumble.device import Connection, Device
 from bumble.gatt import (
     Characteristic,
@@ -98,6 +102,7 @@ from protocols.ftms import (
     MachineStatus,
     OpCode,
     RequestControl,
+    Reset,
     ResultCode,
     ServiceData,
     SetTargetInclination,
@@ -113,13 +118,15 @@ from protocols.ftms import (
     TreadmillData,
     TreadmillDataFlags,
 )
-from protocols.ftms import Reset as ResetRequest
 from treadctl.clock import Clock
+from treadctl.virtual.advertising import advertising_data
+from treadctl.virtual.faults import Faults
+from treadctl.virtual.quirks import QUIRK_PROFILES, Quirks, quirks_by_name
 from treadctl.virtual.treadmill import (
     BeltState,
+    MachineReset,
     MachineState,
     Origin,
-    Reset,
     StartedByUser,
     StatusEvent,
     StoppedBySafetyKey,
@@ -127,11 +134,10 @@ from treadctl.virtual.treadmill import (
     TargetInclineChanged,
     TargetSpeedChanged,
     TreadmillModel,
-    TreadmillSpec,
 )
 
 if TYPE_CHECKING:
-    from treadctl.virtual.world import VirtualRadio
+    from treadctl.virtual.radio import VirtualRadio
 
 __all__ = [
     "DEFAULT_DATA_RATE_HZ",
@@ -222,237 +228,6 @@ _U24_MAX = 0xFFFFFF
 
 TraceRecord = dict[str, Any]
 TraceListener = Callable[[TraceRecord], None]
-
-
-# --------------------------------------------------------------------------------------------
-# Quirk profiles
-
-
-@dataclass(frozen=True, slots=True)
-class Quirks:
-    """How one real treadmill deviates from FTMS; ``standard`` deviates in nothing.
-
-    ``description`` names the device and where each quirk was seen (the project's FTMS notes,
-    appendix, cite the captures and code). Model-level quirks (``ignores_speed_while_stopped``,
-    ``needs_start_before_speed``, ``speed_range_kmh``) reach the belt through
-    :meth:`apply_to`, which :class:`~treadctl.virtual.world.VirtualWorld` calls on its spec.
-    """
-
-    name: str = "standard"
-    description: str = "Follows FTMS v1.0 to the letter."
-    # Control Point
-    responses_as_notifications: bool = False
-    requires_control: bool = True
-    requires_indications: bool = True
-    single_procedure: bool = True
-    accepts_write_without_response: bool = False
-    drops_link_on_speed_while_stopped: bool = False
-    # Machine Status
-    padded_status: bool = False
-    # Characteristics
-    has_ranges: bool = True
-    zero_inclination_range: bool = False
-    training_status_flag_without_string: bool = False
-    # Treadmill Data
-    split_after: TreadmillDataFlags | None = None
-    step_count_records: bool = False
-    distance_step_m: int = 1
-    # The belt (applied to the TreadmillSpec)
-    ignores_speed_while_stopped: bool = False
-    needs_start_before_speed: bool = False
-    speed_range_kmh: tuple[float, float, float] | None = None
-
-    def apply_to(self, spec: TreadmillSpec) -> TreadmillSpec:
-        """``spec`` with this device's belt-level quirks (they win over the spec's values)."""
-        changes: dict[str, Any] = {}
-        if self.ignores_speed_while_stopped:
-            changes["ignores_speed_while_stopped"] = True
-        if self.needs_start_before_speed:
-            changes["needs_start_before_speed"] = True
-        if self.speed_range_kmh is not None:
-            low, high, step = self.speed_range_kmh
-            changes.update(min_speed_kmh=low, max_speed_kmh=high, speed_increment_kmh=step)
-        return dataclasses.replace(spec, **changes) if changes else spec
-
-
-_STANDARD = Quirks()
-
-QUIRK_PROFILES: Mapping[str, Quirks] = {
-    q.name: q
-    for q in (
-        _STANDARD,
-        Quirks(
-            name="urevo-e1l",
-            description=(
-                "Urevo E1L / URTM041 walking pad, from blak3r/treadspan packet captures with "
-                "Kinomap: Control Point answers arrive as ATT notifications although the CCCD "
-                "was written 02 00; Request Control is not enforced (Set Target Inclination "
-                "before it got 80 03 01); Write Commands sent back to back are all answered; "
-                "status notifications are padded (04 00 00, 02 02 00); the Supported "
-                "Inclination Range is all zeros yet incline commands succeed; records set RFU "
-                "bit 13 and append a 3-byte step count (flags 0x2584, 18 bytes); distance "
-                "advances in 10 m steps; the speed range is 0.96-6.43 km/h in 0.32 km/h steps "
-                "(0.6-4.0 mph in 0.2 mph). The Control Point is declared with Notify as well "
-                "as Indicate: a client stack (Bumble's, and so the virtual Bleak backend) only "
-                "delivers notifications to a notification subscription."
-            ),
-            responses_as_notifications=True,
-            requires_control=False,
-            requires_indications=False,
-            single_procedure=False,
-            accepts_write_without_response=True,
-            padded_status=True,
-            zero_inclination_range=True,
-            step_count_records=True,
-            distance_step_m=10,
-            speed_range_kmh=(0.96, 6.43, 0.32),
-        ),
-        Quirks(
-            name="kingsmith",
-            description=(
-                "KingSmith FTMS walking pads (KS-HD-*): need Start before Set Target Speed, "
-                "or they drop the BLE link (mcdax/walkingpad-controller README). Emulated as "
-                "the drop: a Set Target Speed while stopped gets its Write Response, then the "
-                "link is dropped (reason 0x08) and no answer comes. They also set RFU bit 13 "
-                "with a step count (mcdax/walkingpad-controller ftms.py comment)."
-            ),
-            drops_link_on_speed_while_stopped=True,
-            needs_start_before_speed=True,
-            step_count_records=True,
-        ),
-        Quirks(
-            name="fitshow",
-            description=(
-                "FitShow consoles: Training Status reads 01 01, the 'string present' flag "
-                "without a string (FS-6041F1, TrackMyIndoorWorkout#470), here in notifications "
-                "too; the belt accepts Set Target Speed while stopped but ignores it (Xterra "
-                "T85 with FitShow FS-BT-02: speed control without effect, hassio-ftms#26; "
-                "3G Cardio Pro Runner X: 'I have to start it moving for FTMS to work', "
-                "qdomyos-zwift#3382). Energy per hour/minute are 'not available' (0xFFFF / "
-                "0xFF), as FITSHOW FS-BT-T4 sends them (justintout/treadmill README); every "
-                "profile sends those."
-            ),
-            training_status_flag_without_string=True,
-            ignores_speed_while_stopped=True,
-        ),
-        Quirks(
-            name="matrix",
-            description=(
-                "Matrix Performance TouchXL: every record split with More Data, 9f00... "
-                "(average speed up to expended energy) then 001f... (the rest and the speed), "
-                "whatever the MTU (captures quoted in the project's FTMS notes)."
-            ),
-            split_after=TreadmillDataFlags.EXPENDED_ENERGY,
-        ),
-        Quirks(
-            name="technogym",
-            description=(
-                "Technogym MyRun: every record split with More Data, 1f00... (average speed "
-                "up to elevation gain) then 8006... (energy, elapsed time and the speed), "
-                "whatever the MTU (captures quoted in the project's FTMS notes)."
-            ),
-            split_after=TreadmillDataFlags.ELEVATION_GAIN,
-        ),
-        Quirks(
-            name="no-ranges",
-            description=(
-                "No Supported Speed Range 0x2AD4 or Inclination Range 0x2AD5 characteristic "
-                "although speed and incline targets are supported (FTMS C.1/C.2 make them "
-                "mandatory then). Seen as an EOFError / missing range in pyftms-based clients "
-                "(hassio-ftms#36, python-pyftms#17, uncertain: no raw bytes in the issues); "
-                "clients must tolerate it."
-            ),
-            has_ranges=False,
-        ),
-    )
-}
-
-
-def quirks_by_name(name: str) -> Quirks:
-    """The named profile; a ValueError listing the known names otherwise."""
-    try:
-        return QUIRK_PROFILES[name]
-    except KeyError:
-        known = ", ".join(sorted(QUIRK_PROFILES))
-        raise ValueError(f"unknown quirk profile {name!r}; known profiles: {known}") from None
-
-
-# --------------------------------------------------------------------------------------------
-# Fault knobs
-
-
-@dataclass
-class Faults:
-    """Run-time fault knobs of one :class:`FtmsPeripheral` (all off by default).
-
-    Data (Treadmill Data 0x2ACD):
-
-    - ``silent``: no data notifications at all while set (status and answers still flow);
-    - ``malformed_records``: each record is replaced by an undecodable notification,
-      alternately empty and one byte;
-    - ``truncated_records``: each record (its last fragment) loses its last 2 bytes, so it is
-      shorter than its flags promise (Matrix sends 20 of 30 promised bytes);
-    - ``reserved_bit_records``: RFU bit 13 is set and a 3-byte step count appended (what the
-      ``urevo-e1l`` and ``kingsmith`` profiles always do).
-
-    Control Point (checked after the ATT-level rules, before anything else):
-
-    - :meth:`ignore_commands`: writes get their Write Response but are neither applied nor
-      answered, like a lost packet (no procedure is left in progress);
-    - :meth:`refuse`: matching requests are answered with the given result code, not applied;
-    - ``answer_delay_s``: requests are applied at once, the answer is sent this many clock
-      seconds later (the procedure stays in progress meanwhile: writes get ATT error 0xFE).
-
-    Faults that need I/O are methods of the peripheral: :meth:`FtmsPeripheral.drop_link` and
-    :meth:`FtmsPeripheral.lose_control`.
-    """
-
-    silent: bool = False
-    malformed_records: bool = False
-    truncated_records: bool = False
-    reserved_bit_records: bool = False
-    answer_delay_s: float = 0.0
-    refuse_result: ResultCode | None = None
-    refuse_ops: frozenset[OpCode] | None = None
-    # None: ignore every write; n > 0: ignore the next n; 0: ignore none.
-    ignore_remaining: int | None = 0
-
-    def refuse(self, result: ResultCode, ops: Iterable[OpCode] | None = None) -> None:
-        """Answer every request (or those with an op code in ``ops``) with ``result``."""
-        self.refuse_result = ResultCode(result)
-        self.refuse_ops = None if ops is None else frozenset(OpCode(op) for op in ops)
-
-    def ignore_commands(self, count: int | None = None) -> None:
-        """Ignore the next ``count`` writes, or every write until cleared (``None``)."""
-        if count is not None and count < 0:
-            raise ValueError(f"cannot ignore {count} commands")
-        self.ignore_remaining = count
-
-    def answer_delay(self, seconds: float) -> None:
-        """Send each answer ``seconds`` of clock time after its write (0: at once)."""
-        if not (math.isfinite(seconds) and seconds >= 0):
-            raise ValueError(f"answer delay must be a finite number >= 0, got {seconds}")
-        self.answer_delay_s = seconds
-
-    def clear(self) -> None:
-        """Every knob back to off."""
-        for f in dataclasses.fields(self):
-            setattr(self, f.name, f.default)
-
-    def _take_ignore(self) -> bool:
-        if self.ignore_remaining is None:
-            return True
-        if self.ignore_remaining > 0:
-            self.ignore_remaining -= 1
-            return True
-        return False
-
-    def _refusal(self, op: OpCode) -> ResultCode | None:
-        if self.refuse_result is None:
-            return None
-        if self.refuse_ops is not None and op not in self.refuse_ops:
-            return None
-        return self.refuse_result
 
 
 # --------------------------------------------------------------------------------------------
@@ -592,24 +367,8 @@ class FtmsPeripheral:
 
     @property
     def advertising_data(self) -> bytes:
-        """Flags, complete local name, service UUID 0x1826 and FTMS Service Data [FTMS §3.1].
-
-        A long name can exceed the 31 bytes of legacy advertising; the virtual link carries
-        it anyway (Bumble's emulated controller does not check), a real controller would not.
-        """
-        return bytes(
-            AdvertisingData(
-                [
-                    data_types.Flags(
-                        AdvertisingData.Flags.LE_GENERAL_DISCOVERABLE_MODE
-                        | AdvertisingData.Flags.BR_EDR_NOT_SUPPORTED
-                    ),
-                    data_types.CompleteLocalName(self.name),
-                    data_types.CompleteListOf16BitServiceUUIDs([FTMS_SERVICE_UUID]),
-                    data_types.ServiceData16BitUUID(FTMS_SERVICE_UUID, bytes(ServiceData())),
-                ]
-            )
-        )
+        """Flags, complete local name, service UUID 0x1826 and FTMS Service Data [FTMS §3.1]."""
+        return advertising_data(self.name, FTMS_SERVICE_UUID, bytes(ServiceData()))
 
     @property
     def started_at(self) -> float | None:
@@ -878,12 +637,12 @@ class FtmsPeripheral:
         except _WriteRejected as rejected:
             self._trace_write(OpCode(data[0]) if data else None, data, None, rejected.result)
             raise
-        if self.faults._take_ignore():
+        if self.faults.take_ignore():
             self._trace_write(op, data, None, "ignored")
             return
 
         request: ControlPointRequest | None = None
-        result = self.faults._refusal(op)
+        result = self.faults.refusal(op)
         if result is None:
             result, request = self._decide(connection, op, data)
         if result is None:
@@ -948,7 +707,7 @@ class FtmsPeripheral:
                     return ResultCode.CONTROL_NOT_PERMITTED
                 self._controller = connection
                 return ResultCode.SUCCESS
-            case ResetRequest():
+            case Reset():
                 result = model.reset()
                 if self._controller is connection:
                     self._controller = None  # FTMS §4.16.2.1: Reset ends control
@@ -1047,7 +806,7 @@ class FtmsPeripheral:
                 return MachineStatus(StatusOp.TARGET_SPEED_CHANGED, kmh)
             case TargetInclineChanged(incline_pct=pct):
                 return MachineStatus(StatusOp.TARGET_INCLINE_CHANGED, pct)
-            case Reset():
+            case MachineReset():
                 return MachineStatus(StatusOp.RESET)
 
     def _send_status(

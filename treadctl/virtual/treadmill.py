@@ -40,8 +40,8 @@ Theory of operation
 * **Events**: a Target*Changed event is emitted whenever an explicit set-target command changes
   the target, and when a start substitutes ``min_speed_kmh`` for a zero target. Stop, the
   safety key and reset change targets implicitly; their own event (StoppedByUser(STOP),
-  StoppedBySafetyKey, Reset) implies it and no Target*Changed follows. Listeners are called
-  synchronously after the command's whole effect is applied.
+  StoppedBySafetyKey, MachineReset) implies it and no Target*Changed follows. Listeners are
+  called synchronously after the command's whole effect is applied.
 * **Quirks** (:class:`TreadmillSpec` flags): ``ignores_speed_while_stopped`` answers SUCCESS to a
   set-speed while STOPPED but changes nothing; ``needs_start_before_speed`` answers
   OPERATION_FAILED (KingSmith FTMS devices, per mcdax/walkingpad-controller's README, even drop
@@ -65,9 +65,9 @@ from protocols.ftms import ResultCode, StopPause
 
 __all__ = [
     "BeltState",
+    "MachineReset",
     "MachineState",
     "Origin",
-    "Reset",
     "StartedByUser",
     "StatusEvent",
     "StatusListener",
@@ -135,8 +135,11 @@ class TargetInclineChanged:
 
 
 @dataclass(frozen=True, slots=True)
-class Reset:
-    """FTMS status 0x01 Reset (targets are at their defaults, counters at 0, state STOPPED)."""
+class MachineReset:
+    """FTMS status 0x01 Reset (targets are at their defaults, counters at 0, state STOPPED).
+
+    Not ``Reset``: that is the Control Point request (``protocols.ftms.Reset``) asking for it.
+    """
 
     origin: Origin
 
@@ -147,7 +150,7 @@ StatusEvent = (
     | StoppedBySafetyKey
     | TargetSpeedChanged
     | TargetInclineChanged
-    | Reset
+    | MachineReset
 )
 StatusListener = Callable[[StatusEvent], None]
 
@@ -446,7 +449,7 @@ class TreadmillModel:
         self._distance_m = 0.0
         self._elapsed_s = 0.0
         self._energy_kcal = 0.0
-        self._emit([Reset(Origin.CONTROL_POINT)])
+        self._emit([MachineReset(Origin.CONTROL_POINT)])
         return ResultCode.SUCCESS
 
     # --- the person at the console ----------------------------------------------------

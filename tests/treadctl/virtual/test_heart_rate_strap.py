@@ -19,7 +19,8 @@ from protocols.heart_rate import (
 from tests.helpers.ftms_client import get, run
 from treadctl.clock import ManualClock
 from treadctl.virtual.heart_rate_strap import DEFAULT_STRAP_ADDRESS, HeartRateStrap
-from treadctl.virtual.world import VirtualRadio, VirtualWorld
+from treadctl.virtual.radio import VirtualRadio
+from treadctl.virtual.world import VirtualWorld
 
 
 async def measurements(client: BleakClient) -> asyncio.Queue[HeartRateMeasurement]:

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from protocols.ftms import ResultCode, StopPause
 from treadctl.virtual.treadmill import (
     BeltState,
+    MachineReset,
     MachineState,
     Origin,
-    Reset,
     StartedByUser,
     StatusEvent,
     StoppedBySafetyKey,
@@ -495,7 +495,7 @@ def test_reset_zeroes_counters_and_restores_default_targets() -> None:
     events.clear()
     assert model.reset() is SUCCESS
     state = model.snapshot()
-    assert events == [Reset(CP)]
+    assert events == [MachineReset(CP)]
     assert state.state is MachineState.STOPPED
     assert (state.distance_m, state.elapsed_s, state.energy_kcal) == (0.0, 0.0, 0.0)
     assert (state.target_speed_kmh, state.target_incline_pct) == (0.0, 0.0)

@@ -1,26 +1,20 @@
-"""The virtual FTMS treadmill, driven over real GATT by the real `bleak.BleakClient`.
+"""The virtual FTMS treadmill's GATT server (treadctl.virtual.peripheral), driven over real GATT
+by the real `bleak.BleakClient`: characteristics, Treadmill Data, Control Point rules, the
+console, the trace.
 
-Each test runs a `VirtualWorld` on a `ManualClock` in its own event loop: data flows only when
-the test advances the clock, and every wait is on a queue bounded by `WAIT` seconds. Where a
-test must show that something did *not* arrive, it first makes a GATT read round trip
-(`barrier`): notifications sent before the read's response are delivered before it.
+Each test runs a `VirtualWorld` on a `ManualClock` in its own event loop (see
+`tests.treadctl.virtual.scenario`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from bleak import BleakClient, BleakScanner
-from bleak.backends.device import BLEDevice
-from bleak.backends.scanner import AdvertisementData
 from bleak.exc import BleakGATTProtocolError
 from bumble import att
 
-from protocols import ParseError
 from protocols.ftms import (
     FITNESS_MACHINE_CONTROL_POINT_UUID,
     FITNESS_MACHINE_FEATURE_UUID,
@@ -30,17 +24,14 @@ from protocols.ftms import (
     SUPPORTED_SPEED_RANGE_UUID,
     TRAINING_STATUS_UUID,
     TREADMILL_DATA_UUID,
-    ControlPointResponse,
     FitnessMachineFeature,
     InclinationRange,
     MachineFeature,
-    MachineStatus,
     OpCode,
     RecordAssembler,
     RequestControl,
     Reset,
     ResultCode,
-    ServiceData,
     SetTargetInclination,
     SetTargetSpeed,
     SpeedRange,
@@ -51,73 +42,16 @@ from protocols.ftms import (
     TrainingStatus,
     TrainingStatusCode,
     TreadmillData,
-    TreadmillDataFlags,
 )
-from tests.helpers.ftms_client import (
-    WAIT,
-    FtmsTestClient,
-    connect,
-    controlling,
-    get,
-    other_app,
-    run,
-)
-from treadctl.clock import ManualClock, ScaledClock
-from treadctl.virtual.peripheral import (
-    FEATURES,
-    QUIRK_PROFILES,
-    Faults,
-    FtmsPeripheral,
-    Quirks,
-    quirks_by_name,
-)
+from tests.helpers.ftms_client import WAIT, connect, controlling, get, other_app, run
+from tests.treadctl.virtual.scenario import answer_for, barrier, belt_state, status, world_of
+from treadctl.clock import ManualClock
+from treadctl.virtual.peripheral import FEATURES, FtmsPeripheral
+from treadctl.virtual.quirks import QUIRK_PROFILES, quirks_by_name
 from treadctl.virtual.treadmill import MachineState, TreadmillModel, TreadmillSpec
 from treadctl.virtual.world import VirtualWorld
 
-SECOND_ADDRESS = "F0:00:00:00:00:03"
-
-
-@asynccontextmanager
-async def world_of(**kwargs: Any) -> AsyncIterator[tuple[VirtualWorld, ManualClock]]:
-    clock = ManualClock()
-    async with VirtualWorld(clock, **kwargs) as world:
-        yield world, clock
-
-
-async def barrier(client: FtmsTestClient) -> None:
-    """Everything the treadmill sent before now has reached the client's queues."""
-    await client.read(FITNESS_MACHINE_FEATURE_UUID)
-
-
-def belt_state(world: VirtualWorld) -> MachineState:
-    return world.model.state  # a call, so mypy does not narrow it across awaits
-
-
-def status(op: StatusOp, value: Any = None, trailing: bytes = b"") -> MachineStatus:
-    return MachineStatus(op, value, trailing)
-
-
-# -- advertising, feature, ranges --------------------------------------------------------------
-
-
-def test_advertisement_is_found_and_decodes_to_an_available_treadmill() -> None:
-    async def scenario() -> None:
-        async with world_of(name="VTM") as (world, _clock):
-            seen: asyncio.Queue[tuple[BLEDevice, AdvertisementData]] = asyncio.Queue()
-            async with BleakScanner(
-                lambda d, ad: seen.put_nowait((d, ad)),
-                service_uuids=[FITNESS_MACHINE_SERVICE_UUID],
-                backend=world.scanner_backend(),
-            ):
-                device, adv = await get(seen)
-        assert device.address == world.treadmill_address == "F0:00:00:00:00:01"
-        assert adv.local_name == "VTM"
-        assert adv.service_uuids == [FITNESS_MACHINE_SERVICE_UUID]
-        service_data = ServiceData.from_bytes(adv.service_data[FITNESS_MACHINE_SERVICE_UUID])
-        assert service_data == ServiceData()
-        assert service_data.available and service_data.is_treadmill
-
-    run(scenario)
+# -- feature, ranges -------------------------------------------------------------------------------
 
 
 def test_feature_ranges_and_properties_are_served() -> None:
@@ -437,10 +371,6 @@ def test_full_control_sequence_with_two_clients() -> None:
     run(scenario)
 
 
-def answer_for(op: OpCode, result: ResultCode = ResultCode.SUCCESS) -> ControlPointResponse:
-    return ControlPointResponse(op, result)
-
-
 def test_control_is_lost_on_disconnection_and_reset() -> None:
     async def scenario() -> None:
         async with world_of(max_connections=2) as (world, _clock):
@@ -536,366 +466,6 @@ def test_console_actions_and_safety_key_notify_every_client() -> None:
     run(scenario)
 
 
-# -- faults -----------------------------------------------------------------------------------
-
-
-def test_fault_drop_link() -> None:
-    async def scenario() -> None:
-        async with world_of() as (world, _clock):
-            dropped: asyncio.Queue[BleakClient] = asyncio.Queue()
-            async with connect(world, disconnected_callback=dropped.put_nowait) as c:
-                await controlling(c)
-                await world.treadmill.drop_link()
-                assert await get(dropped) is c.client
-                assert world.treadmill.controller is None
-                await c.client.connect()  # it advertises again
-                await controlling(c)
-
-    run(scenario)
-
-
-def test_fault_silent() -> None:
-    async def scenario() -> None:
-        async with world_of() as (world, clock), connect(world) as c:
-            await c.subscribe()
-            world.treadmill.faults.silent = True
-            await clock.advance(2.0)
-            await barrier(c)
-            assert c.data.empty()
-            # Status still flows while silent.
-            world.treadmill.console_start()
-            assert (await c.next_status()).op is StatusOp.STARTED_OR_RESUMED_BY_USER
-            world.treadmill.faults.silent = False
-            await clock.advance(0.5)
-            assert (await c.next_record()).speed_kmh == 0.5  # started at t=2
-
-    run(scenario)
-
-
-def test_fault_refuse() -> None:
-    async def scenario() -> None:
-        async with world_of() as (world, _clock), connect(world) as c:
-            await controlling(c)
-            faults = world.treadmill.faults
-            faults.refuse(ResultCode.OPERATION_FAILED, ops=[OpCode.START_OR_RESUME])
-            for _ in range(2):
-                refused = await c.command(StartOrResume())
-                assert refused == answer_for(OpCode.START_OR_RESUME, ResultCode.OPERATION_FAILED)
-            assert belt_state(world) is MachineState.STOPPED  # not applied
-            assert (await c.command(SetTargetSpeed(2.0))).ok  # other ops unaffected
-            faults.refuse(ResultCode.CONTROL_NOT_PERMITTED)  # every op
-            assert (await c.command(SetTargetSpeed(3.0))).result is (
-                ResultCode.CONTROL_NOT_PERMITTED
-            )
-            assert world.model.snapshot().target_speed_kmh == 2.0
-            faults.clear()
-            assert (await c.command(StartOrResume())).ok
-
-    run(scenario)
-
-
-def test_fault_ignore_commands() -> None:
-    async def scenario() -> None:
-        async with world_of() as (world, clock), connect(world) as c:
-            trace: list[dict[str, Any]] = []
-            world.treadmill.add_trace_listener(trace.append)
-            await controlling(c)
-            faults = world.treadmill.faults
-            faults.ignore_commands(2)
-            await c.write(StartOrResume())
-            await c.write(SetTargetSpeed(4.0))  # no 0xFE: nothing is in progress
-            await clock.advance(30.0)
-            await barrier(c)
-            assert c.answers.empty()
-            assert belt_state(world) is MachineState.STOPPED
-            assert (await c.command(StartOrResume())).ok  # the third is answered again
-
-            faults.ignore_commands()  # all, until cleared
-            for _ in range(3):
-                await c.write(StopOrPause())
-            await barrier(c)
-            assert c.answers.empty()
-            faults.clear()
-            assert (await c.command(StopOrPause())).ok
-            results = [r["result"] for r in trace if r["kind"] == "write"]
-            assert results == ["success", "ignored", "ignored", "success"] + ["ignored"] * 3 + [
-                "success"
-            ]
-        with pytest.raises(ValueError, match="cannot ignore"):
-            Faults().ignore_commands(-1)
-
-    run(scenario)
-
-
-def test_fault_answer_delay() -> None:
-    async def scenario() -> None:
-        async with world_of() as (world, clock), connect(world) as c:
-            await controlling(c)
-            world.treadmill.faults.answer_delay(2.5)
-            await c.write(StartOrResume())
-            assert belt_state(world) is MachineState.RUNNING  # applied at once
-            await clock.advance(2.0)
-            await barrier(c)
-            assert c.answers.empty()
-            await clock.advance(0.5)
-            assert await c.answer() == answer_for(OpCode.START_OR_RESUME)
-        with pytest.raises(ValueError, match="answer delay"):
-            Faults().answer_delay(float("nan"))
-
-    run(scenario)
-
-
-def test_fault_malformed_records() -> None:
-    async def scenario() -> None:
-        async with world_of() as (world, clock), connect(world) as c:
-            await c.subscribe(status=False, training=False, control=False)
-            world.treadmill.faults.malformed_records = True
-            await clock.advance(1.0)
-            raw = [await get(c.data), await get(c.data)]
-            assert sorted(raw) == [b"", b"\x00"]
-            for value in raw:
-                with pytest.raises(ParseError):
-                    TreadmillData.from_bytes(value)
-            world.treadmill.faults.malformed_records = False
-            await clock.advance(0.5)
-            raw_record: bytes = await get(c.data)
-            assert TreadmillData.from_bytes(raw_record).speed_kmh == 0.0
-
-    run(scenario)
-
-
-def test_fault_truncated_records() -> None:
-    async def scenario() -> None:
-        async with world_of() as (world, clock), connect(world) as c:
-            await c.subscribe(status=False, training=False, control=False)
-            world.treadmill.faults.truncated_records = True
-            await clock.advance(0.5)
-            raw_record: bytes = await get(c.data)
-            record = TreadmillData.from_bytes(raw_record)
-            assert record.truncated
-            assert record.elapsed_time_s is None  # the last field is cut off
-            assert record.speed_kmh == 0.0
-
-    run(scenario)
-
-
-def test_fault_reserved_bit_records() -> None:
-    async def scenario() -> None:
-        async with world_of() as (world, clock), connect(world) as c:
-            await c.subscribe(status=False, training=False, control=False)
-            world.treadmill.faults.reserved_bit_records = True
-            world.treadmill.console_set_speed(6.0)
-            world.treadmill.console_start()
-            await clock.advance(20.0)
-            await barrier(c)
-            *_, raw = [c.data.get_nowait() for _ in range(c.data.qsize())]
-            record = TreadmillData.from_bytes(raw)
-            assert record.reserved_flags == 1 << 13
-            assert len(record.trailing) == 3
-            distance = world.model.snapshot().distance_m
-            assert int.from_bytes(record.trailing, "little") == int(distance / 0.7)
-            assert not record.truncated and record.speed_kmh == 6.0
-
-    run(scenario)
-
-
-def test_fault_lose_control() -> None:
-    async def scenario() -> None:
-        async with world_of() as (world, _clock), connect(world) as c:
-            await controlling(c)
-            world.treadmill.lose_control()
-            assert await c.next_status() == status(StatusOp.CONTROL_PERMISSION_LOST)
-            refused = await c.command(StartOrResume())
-            assert refused.result is ResultCode.CONTROL_NOT_PERMITTED
-            assert (await c.command(RequestControl())).ok
-            assert (await c.command(StartOrResume())).ok
-            world.treadmill.lose_control()
-            world.treadmill.lose_control()  # nobody holds control: nothing to send
-            assert await c.next_status() == status(StatusOp.CONTROL_PERMISSION_LOST)
-            await barrier(c)
-            assert c.status.empty()
-
-    run(scenario)
-
-
-# -- quirk profiles ---------------------------------------------------------------------------
-
-
-def test_every_profile_has_a_description_naming_its_source() -> None:
-    assert set(QUIRK_PROFILES) == {
-        "standard",
-        "urevo-e1l",
-        "kingsmith",
-        "fitshow",
-        "matrix",
-        "technogym",
-        "no-ranges",
-    }
-    for name, quirks in QUIRK_PROFILES.items():
-        assert quirks.name == name
-        assert quirks.description
-        assert quirks_by_name(name) is quirks
-    assert Quirks().apply_to(TreadmillSpec()) == TreadmillSpec()
-
-
-def test_quirks_urevo_e1l() -> None:
-    async def scenario() -> None:
-        async with (
-            world_of(quirks="urevo-e1l", max_connections=2) as (world, clock),
-            connect(world) as a,
-            other_app(world) as b,
-        ):
-            await b.subscribe()
-            service = a.client.services.get_service(FITNESS_MACHINE_SERVICE_UUID)
-            assert service is not None
-            control = service.get_characteristic(FITNESS_MACHINE_CONTROL_POINT_UUID)
-            assert control is not None
-            assert control.properties == ["write-without-response", "write", "notify", "indicate"]
-            speeds = SpeedRange.from_bytes(await a.read(SUPPORTED_SPEED_RANGE_UUID))
-            assert speeds == SpeedRange(0.96, 6.43, 0.32)
-            inclines = InclinationRange.from_bytes(await a.read(SUPPORTED_INCLINATION_RANGE_UUID))
-            assert inclines == InclinationRange(0.0, 0.0, 0.0)
-
-            # No CCCD needed and no Request Control: the write is applied.
-            await a.write(SetTargetInclination(2.0))
-            assert world.model.snapshot().target_incline_pct == 2.0
-
-            await a.subscribe()
-            assert (await a.command(RequestControl())).ok  # harmless, and never needed
-            # Answers are notifications (Bleak subscribed with notify, Bumble forced).
-            assert await a.command(SetTargetInclination(1.0)) == answer_for(
-                OpCode.SET_TARGET_INCLINATION
-            )
-            # Back-to-back Write Commands are all answered.
-            await a.write(StartOrResume(), response=False)
-            await a.write(SetTargetSpeed(3.2), response=False)
-            assert await a.answer() == answer_for(OpCode.START_OR_RESUME)
-            assert await a.answer() == answer_for(OpCode.SET_TARGET_SPEED)
-
-            # Padded status messages (to the other client).
-            padded = [await b.next_status() for _ in range(5)]
-            assert [bytes(s).hex() for s in padded] == [
-                "061400",  # incline 2.0 % from the early write
-                "060a00",  # 1.0 %
-                "040000",  # 04 00 00
-                "056000",  # 0.96 km/h: the start substituted the minimum speed
-                "054001",  # 3.2 km/h
-            ]
-            world.treadmill.console_pause()
-            paused = await b.next_status()
-            assert bytes(paused).hex() == "020200"
-            assert paused.paused is True
-
-            world.treadmill.console_start()
-            await clock.advance(30.0)
-            await barrier(a)
-            *_, raw = [a.data.get_nowait() for _ in range(a.data.qsize())]
-            record = TreadmillData.from_bytes(raw)
-            assert int(record.flags) == 0x2000 | int(
-                TreadmillDataFlags.AVERAGE_SPEED
-                | TreadmillDataFlags.TOTAL_DISTANCE
-                | TreadmillDataFlags.INCLINATION_AND_RAMP_ANGLE
-                | TreadmillDataFlags.EXPENDED_ENERGY
-                | TreadmillDataFlags.ELAPSED_TIME
-            )
-            assert len(record.trailing) == 3
-            assert record.total_distance_m is not None
-            assert record.total_distance_m % 10 == 0 and record.total_distance_m > 0
-
-    run(scenario)
-
-
-def test_quirks_kingsmith_drops_the_link_on_speed_while_stopped() -> None:
-    async def scenario() -> None:
-        async with world_of(quirks="kingsmith") as (world, clock):
-            assert world.model.spec.needs_start_before_speed
-            trace: list[dict[str, Any]] = []
-            world.treadmill.add_trace_listener(trace.append)
-            dropped: asyncio.Queue[BleakClient] = asyncio.Queue()
-            async with connect(world, disconnected_callback=dropped.put_nowait) as c:
-                await controlling(c)
-                await c.write(SetTargetSpeed(3.0))  # the Write Response still comes
-                assert await get(dropped) is c.client
-                assert trace[-1]["result"] == "dropped_link"
-
-                await c.client.connect()
-                await controlling(c)
-                assert (await c.command(StartOrResume())).ok
-                assert (await c.command(SetTargetSpeed(3.0))).ok
-                await clock.advance(0.5)
-                record = await c.next_record()
-                assert record.reserved_flags == 1 << 13 and len(record.trailing) == 3
-
-    run(scenario)
-
-
-def test_quirks_fitshow() -> None:
-    async def scenario() -> None:
-        async with world_of(quirks="fitshow") as (world, _clock), connect(world) as c:
-            raw = await c.read(TRAINING_STATUS_UUID)
-            assert raw == bytes.fromhex("0101")  # "string present", no string
-            assert TrainingStatus.from_bytes(raw) == TrainingStatus(TrainingStatusCode.IDLE)
-            await controlling(c)
-            # Accepted, but the belt ignores it while stopped.
-            assert (await c.command(SetTargetSpeed(5.0))).ok
-            assert world.model.snapshot().target_speed_kmh == 0.0
-            assert (await c.command(StartOrResume())).ok
-            assert (await c.next_training_status()).status is TrainingStatusCode.MANUAL_MODE
-            assert await c.read(TRAINING_STATUS_UUID) == bytes.fromhex("010d")
-            assert (await c.command(SetTargetSpeed(5.0))).ok
-            assert world.model.snapshot().target_speed_kmh == 5.0
-
-    run(scenario)
-
-
-@pytest.mark.parametrize(
-    ("quirks", "first_flags", "last_flags"),
-    [
-        ("matrix", "8f00", "0005"),  # like the TouchXL's 9f00... then 001f...
-        ("technogym", "0f00", "8005"),  # like the MyRun's 1f00... then 8006...
-    ],
-)
-def test_quirks_split_records(quirks: str, first_flags: str, last_flags: str) -> None:
-    async def scenario() -> None:
-        async with world_of(quirks=quirks) as (world, clock), connect(world) as c:
-            await c.subscribe(status=False, training=False, control=False)
-            world.treadmill.heart_rate_bpm = 101
-            world.treadmill.console_start()
-            await clock.advance(0.5)
-            first, last = await get(c.data), await get(c.data)
-            assert first[:2].hex() == first_flags
-            assert last[:2].hex() == last_flags
-            assembler = RecordAssembler()
-            assert assembler.feed(first) is None
-            assert assembler.feed(last) == world.treadmill.record()
-
-    run(scenario)
-
-
-def test_quirks_no_ranges() -> None:
-    async def scenario() -> None:
-        async with world_of(quirks="no-ranges") as (world, _clock), connect(world) as c:
-            service = c.client.services.get_service(FITNESS_MACHINE_SERVICE_UUID)
-            assert service is not None
-            uuids = {ch.uuid for ch in service.characteristics}
-            assert SUPPORTED_SPEED_RANGE_UUID not in uuids
-            assert SUPPORTED_INCLINATION_RANGE_UUID not in uuids
-            assert FITNESS_MACHINE_CONTROL_POINT_UUID in uuids
-            await controlling(c)
-            assert (await c.command(SetTargetSpeed(3.0))).ok
-
-    run(scenario)
-
-
-def test_quirks_standard_control_point_answers_by_indication_only() -> None:
-    async def scenario() -> None:
-        async with world_of(quirks="standard") as (world, _clock), connect(world) as c:
-            await controlling(c)  # subscribed with indications (the CCCD check passed)
-            assert world.treadmill.quirks is QUIRK_PROFILES["standard"]
-
-    run(scenario)
-
-
 # -- trace ------------------------------------------------------------------------------------
 
 
@@ -981,48 +551,6 @@ def test_a_failing_trace_listener_does_not_break_the_treadmill() -> None:
             world.treadmill.add_trace_listener(broken)
             await c.subscribe()
             assert (await c.command(RequestControl())).ok
-
-    run(scenario)
-
-
-# -- the world --------------------------------------------------------------------------------
-
-
-def test_world_shape_and_quirk_overrides() -> None:
-    async def scenario() -> None:
-        clock = ManualClock(start=5.0)
-        world = VirtualWorld(clock, quirks="urevo-e1l", name="E1L", address=SECOND_ADDRESS)
-        assert world.treadmill_address == SECOND_ADDRESS
-        assert world.treadmill.model is world.model
-        assert world.model.now == 5.0
-        assert world.model.spec.min_speed_kmh == 0.96
-        assert world.strap is None and world.strap_address is None
-        assert world.scanner_backend() is world.radio.scanner_backend()
-        assert world.client_backend() is world.radio.client_backend()
-        await world.start()
-        await world.start()  # idempotent
-        assert b"\tE1L" in world.treadmill.advertising_data  # AD type 0x09, complete local name
-        async with connect(world) as c:
-            assert c.client.is_connected
-        await world.close()
-        await world.close()
-
-        custom = Quirks(name="custom", has_ranges=False)
-        async with VirtualWorld(clock, quirks=custom) as other:
-            assert other.treadmill.quirks is custom
-
-    run(scenario)
-
-
-def test_world_on_a_scaled_clock() -> None:
-    async def scenario() -> None:
-        clock = ScaledClock(500.0)  # 2 Hz of simulated time is every millisecond
-        async with VirtualWorld(clock) as world, connect(world) as c:
-            await c.subscribe(status=False, training=False, control=False)
-            world.treadmill.console_start()
-            records = [await c.next_record() for _ in range(6)]
-            assert all(r.speed_kmh is not None for r in records)
-            assert records[-1].speed_kmh is not None and records[-1].speed_kmh > 0
 
     run(scenario)
 
