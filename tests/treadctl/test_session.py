@@ -14,6 +14,7 @@ budget and lost control slow or keep the belt rather than stop it; they have tes
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 from collections.abc import Awaitable, Callable
@@ -23,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from protocols.ftms import OpCode, ResultCode
-from tests.helpers.ftms_client import run
+from tests.helpers.ftms_client import WAIT, run
 from tests.helpers.session import (
     START_SPEED_KMH,
     TOLERANCE_KMH,
@@ -43,6 +44,7 @@ from treadctl.session import (
     EndReason,
     NoticeRaised,
     SegmentStarted,
+    SessionRunner,
     SessionState,
     StateChanged,
     classify_stop,
@@ -1045,6 +1047,26 @@ def test_a_stop_after_the_session_finished_still_reaches_the_belt(tmp_path: Path
             await scn.until(lambda: scn.runner.state is SessionState.FINISHED, 10.0, "finished")
             scn.runner.estop()  # must not raise
             await scn.run_for(3.0)
+            assert scn.belt.state is not MachineState.RUNNING
+
+    run(scenario)
+
+
+def test_a_runner_finished_before_it_runs_ends_at_once_and_starts_nothing(tmp_path: Path) -> None:
+    # Found moving `treadctl run` onto the application core: the idle runner made at connect
+    # was replaced before its run() began; its finish was dropped, and it stayed on the link
+    # next to the program's runner for good.
+    async def scenario() -> None:
+        async with session(tmp_path, TURN, start=False) as scn:
+            late = SessionRunner(scn.link, scn.clock, Limits(), TURN)
+            late.finish(EndReason.STOPPED)
+            since = scn.now
+            # Bounded: before the fix, run() waited for a finish that had been dropped.
+            reason = await asyncio.wait_for(late.run(start=True), WAIT)
+            assert reason is EndReason.STOPPED
+            assert late.state is SessionState.FINISHED
+            await scn.run_for(3.0)
+            assert "start_or_resume" not in scn.trace.ops(since)
             assert scn.belt.state is not MachineState.RUNNING
 
     run(scenario)

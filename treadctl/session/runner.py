@@ -160,6 +160,7 @@ class SessionRunner:
         self._end_reason: EndReason | None = None
         self._speed_sent: tuple[float, float] | None = None  # (clock time, km/h) last on wire
         self._final_stop_reason: StopReason | None = None
+        self._early_finish: EndReason | None = None
 
     # -- read-only state ------------------------------------------------------------------------
 
@@ -253,8 +254,14 @@ class SessionRunner:
             self._request(self._manual_target)
 
     def finish(self, reason: EndReason = EndReason.STOPPED) -> None:
-        """End the session: the belt is stopped and the log closed."""
-        if self._finished is not None and not self._finished.done():
+        """End the session: the belt is stopped and the log closed.
+
+        Before :meth:`run` has begun it is kept, and ``run`` then ends at once, starting
+        nothing (a session replaced as soon as it was made: the core switches runners).
+        """
+        if self._finished is None:
+            self._early_finish = self._early_finish or reason
+        elif not self._finished.done():
             self._finished.set_result(reason)
 
     # -- running ------------------------------------------------------------------------------
@@ -267,6 +274,9 @@ class SessionRunner:
         """
         loop = asyncio.get_running_loop()
         self._finished = loop.create_future()
+        if self._early_finish is not None:
+            self._finished.set_result(self._early_finish)
+            start = False  # finished before it ran: nothing to start
         self._t0 = self._clock.now()
         self._last_tick = self._t0
         self._link.add_listener(self._on_link_event)
