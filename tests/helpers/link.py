@@ -4,6 +4,9 @@
 treadmill; `Events` keeps every event a link emitted and waits for the next that matches;
 `Trace` keeps what the virtual treadmill received on its control point, in order. Every wait
 for something that should happen is bounded by `WAIT` real seconds.
+
+`failing_scanner(...)` is a Bleak scanner backend whose start fails: it stands in for the
+operating system's Bluetooth stack (outside the project), as a missing or broken adapter.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Literal
+
+from bleak.backends.scanner import AdvertisementDataCallback, BaseBleakScanner
 
 from tests.helpers.ftms_client import WAIT
 from treadctl.clock import ManualClock
@@ -93,3 +98,25 @@ async def belt_reaches(world: VirtualWorld, clock: ManualClock, kmh: float) -> N
             return
         await clock.advance(0.5)
     raise AssertionError(f"belt at {world.model.snapshot().speed_kmh} km/h, wanted {kmh}")
+
+
+def failing_scanner(error: Callable[[], BaseException]) -> type[BaseBleakScanner]:
+    """A scanner backend whose ``start`` raises ``error()``, as the OS's stack would."""
+
+    class FailingScanner(BaseBleakScanner):
+        def __init__(
+            self,
+            detection_callback: AdvertisementDataCallback | None,
+            service_uuids: list[str] | None,
+            scanning_mode: Literal["active", "passive"] = "active",
+            **kwargs: Any,
+        ) -> None:
+            super().__init__(detection_callback, service_uuids)
+
+        async def start(self) -> None:
+            raise error()
+
+        async def stop(self) -> None:
+            pass
+
+    return FailingScanner
