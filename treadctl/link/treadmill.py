@@ -1,0 +1,601 @@
+"""The app's connection to one FTMS treadmill: what it offers, its data, and its commands.
+
+Shape::
+
+    TreadmillLink(clock, backends=None, command_timeout=2.0, ...)   a ReconnectingLink
+     ├── connect(address)         -> TreadmillInfo   retry with backoff, feature + ranges read,
+     │                                                data / status / training status / control
+     │                                                point subscribed; Connected
+     ├── notifications → events   Sample, StatusChanged, TrainingStatusChanged, ControlLost,
+     │                            MalformedData
+     ├── commands                 request_control, set_target_speed, set_target_inclination,
+     │                            start_or_resume, start_at, stop, pause, reset
+     │    └── ProcedureQueue      one control-point procedure at a time; stop jumps the queue
+     │         └── _procedure     the write and its 0x80 answer → CommandAnswered
+     └── after a reconnect        Reconnected, holding no control
+    fit_to_grid, op_name, START_FIRST_NAME_PREFIXES
+
+Rules this module keeps (FTMS v1.0 §4.16, FTMP v1.0 §4.4.14, and what real treadmills do):
+
+* **One procedure at a time** (:class:`ProcedureQueue`). The answer is awaited with a short
+  timeout on the injected clock (``command_timeout``, seconds — not the spec's 30 s, which is
+  far too long for a belt under a person).
+* **Control is requested automatically** before the first command, and again after status
+  0xFF (control permission lost), a Reset, a reconnect or a timed-out procedure. A treadmill
+  that answers Request Control with "op code not supported" is taken not to need it (the
+  Urevo E1L accepts commands without it, per the project's FTMS notes).
+* **Targets are fitted to the treadmill**: clamped to its supported range and put on its
+  increment grid, rounding *towards the slower / flatter side* (never up to a step above what
+  was asked): for a person on a moving belt, a step slower is the safe error, and a cap the
+  safety governor set must not be overshot by half an increment. A range that is missing or
+  empty (min >= max; the Urevo E1L reports an all-zero inclination range) disables that
+  control instead of failing the connect.
+* **Start order**: :meth:`TreadmillLink.start_at` sets the speed, starts, and sets it again,
+  because some belts ignore a speed set while stopped. A belt that refuses a speed while
+  stopped (KingSmith walking pads need Start first, per mcdax/walkingpad-controller) is
+  remembered and started first from then on.
+* **Samples**: More-Data fragments are merged (:class:`protocols.ftms.RecordAssembler`);
+  each complete record becomes one :class:`Sample` stamped with the clock's time of receipt. A
+  malformed record is logged, reported as :class:`MalformedData`, and skipped.
+* **Errors**: every command raises only :class:`LinkError` subclasses (``treadctl.link.errors``);
+  a Bleak or OS error on the write is :class:`CommandRejected` or, when the link went with it,
+  :class:`LinkLostDuringCommand`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import Iterable
+
+from bleak import BleakClient
+from bleak.backends.characteristic import BleakGATTCharacteristic
+from bleak.exc import BleakError, BleakGATTProtocolError
+
+from protocols import EncodeError, ParseError, ftms
+from protocols.ftms import (
+    ControlPointRequest,
+    ControlPointResponse,
+    FitnessMachineFeature,
+    InclinationRange,
+    MachineStatus,
+    OpCode,
+    ResultCode,
+    SpeedRange,
+    StatusOp,
+    TrainingStatus,
+)
+from treadctl.clock import Clock, wait_for
+from treadctl.link.backends import BleakBackends
+from treadctl.link.connection import ReconnectingLink
+from treadctl.link.errors import (
+    CommandError,
+    CommandRefused,
+    CommandRejected,
+    CommandTimeout,
+    ConnectFailed,
+    ControlUnavailable,
+    LinkError,
+    LinkLostDuringCommand,
+    NotConnected,
+    StartCancelled,
+)
+from treadctl.link.events import (
+    CommandAnswered,
+    Connected,
+    ControlLost,
+    MalformedData,
+    Reconnected,
+    Sample,
+    StatusChanged,
+    TrainingStatusChanged,
+    TreadmillInfo,
+)
+from treadctl.link.procedures import ProcedureQueue
+
+__all__ = ["START_FIRST_NAME_PREFIXES", "TreadmillLink", "fit_to_grid", "op_name"]
+
+logger = logging.getLogger(__name__)
+
+
+_OP_NAMES = {
+    OpCode.REQUEST_CONTROL: "request_control",
+    OpCode.RESET: "reset",
+    OpCode.SET_TARGET_SPEED: "set_target_speed",
+    OpCode.SET_TARGET_INCLINATION: "set_target_inclination",
+    OpCode.START_OR_RESUME: "start_or_resume",
+}
+
+
+def op_name(request: ControlPointRequest) -> str:
+    """The short name of a request, as the session log and traces write it."""
+    if isinstance(request, ftms.StopOrPause):
+        return "pause" if request.pause else "stop"
+    return _OP_NAMES.get(request.op, f"op_0x{int(request.op):02x}")
+
+
+#: Advertised-name prefixes of treadmills that need Start before Set Target Speed: KingSmith
+#: walking pads ("KS-HD-…") drop the BLE link when given a speed while stopped (per the
+#: mcdax/walkingpad-controller README). A refusal teaches the link the same for other models.
+START_FIRST_NAME_PREFIXES = ("KS-",)
+
+
+def fit_to_grid(value: float, low: float, high: float, step: float) -> float:
+    """Clamp ``value`` to ``[low, high]`` and move it onto the grid ``low + k * step``,
+    rounding towards zero magnitude (slower, flatter), never to a step beyond ``value``."""
+    clamped = min(max(value, low), high)
+    if step <= 0:
+        return round(clamped, 2)
+    steps = (clamped - low) / step
+    # A request a hair below a grid point (5.999999 for 6.0) is meant to be that point.
+    k = math.floor(steps + 1e-3) if value >= 0 else math.ceil(steps - 1e-3)
+    fitted = min(max(low + k * step, low), high)
+    return round(fitted, 2)
+
+
+class TreadmillLink(ReconnectingLink):
+    """The app's connection to one FTMS treadmill. See the module docstring for the rules."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        backends: BleakBackends | None = None,
+        command_timeout: float = 2.0,
+        connect_timeout: float = 10.0,
+        connect_attempts: int = 3,
+        reconnect_delays: Iterable[float] = (0.5, 1.0, 2.0, 4.0, 8.0),
+    ) -> None:
+        super().__init__(
+            clock,
+            backends=backends,
+            connect_timeout=connect_timeout,
+            connect_attempts=connect_attempts,
+            reconnect_delays=reconnect_delays,
+        )
+        self._command_timeout = command_timeout
+        self._procedures = ProcedureQueue()
+        self._assembler = ftms.RecordAssembler()
+        self._info: TreadmillInfo | None = None
+        self._has_control = False
+        self._control_not_needed = False
+        self._start_first = False
+        self._answer: asyncio.Future[ControlPointResponse] | None = None
+        self._answer_op: OpCode | None = None
+        self._belt_running = False
+        self._last_speed: float | None = None
+        self._raw_fragments: list[bytes] = []
+        self._stop_epoch = 0  # counts stops and pauses asked for; start_at watches it
+
+    # -- state --------------------------------------------------------------------------------
+
+    @property
+    def info(self) -> TreadmillInfo | None:
+        return self._info
+
+    @property
+    def has_control(self) -> bool:
+        return self._has_control
+
+    @property
+    def starts_before_speed(self) -> bool:
+        """True once the treadmill showed it needs Start before a speed (learned or told)."""
+        return self._start_first
+
+    @starts_before_speed.setter
+    def starts_before_speed(self, value: bool) -> None:
+        self._start_first = value
+
+    # -- connect ------------------------------------------------------------------------------
+
+    async def connect(self, address: str) -> TreadmillInfo:
+        """Connect (with retry), read what the treadmill offers and subscribe to it.
+
+        Raises :class:`NoAdapterError` or :class:`ConnectFailed` (``__cause__``: Bleak's or
+        the OS's error); a failed connect leaves nothing connected.
+        """
+        if self._client is not None:
+            raise LinkError(f"already connected to {self._address}")
+        await self._connect(address)
+        assert self._info is not None
+        self._emit(Connected(self._clock.now(), self._info))
+        return self._info
+
+    async def _setup(self, client: BleakClient) -> None:
+        self._client = client
+        self._has_control = False
+        self._assembler.reset()
+        notes: list[str] = []
+        services = client.services
+        present = {c.uuid.lower() for s in services for c in s.characteristics}
+
+        feature = FitnessMachineFeature()
+        if ftms.FITNESS_MACHINE_FEATURE_UUID in present:
+            raw = await client.read_gatt_char(ftms.FITNESS_MACHINE_FEATURE_UUID)
+            try:
+                feature = FitnessMachineFeature.from_bytes(raw)
+            except ParseError as error:
+                notes.append(f"Fitness Machine Feature unreadable ({error}); assuming none")
+        else:
+            notes.append("no Fitness Machine Feature characteristic; assuming none")
+
+        speed_range = await self._read_range(
+            client, present, ftms.SUPPORTED_SPEED_RANGE_UUID, SpeedRange, "speed", notes
+        )
+        incline_range = await self._read_range(
+            client,
+            present,
+            ftms.SUPPORTED_INCLINATION_RANGE_UUID,
+            InclinationRange,
+            "inclination",
+            notes,
+        )
+
+        if ftms.TREADMILL_DATA_UUID not in present:
+            raise ConnectFailed(f"{self._address} has no Treadmill Data characteristic")
+        await client.start_notify(ftms.TREADMILL_DATA_UUID, self._on_data)
+        if ftms.FITNESS_MACHINE_STATUS_UUID in present:
+            await client.start_notify(ftms.FITNESS_MACHINE_STATUS_UUID, self._on_status)
+        has_training = ftms.TRAINING_STATUS_UUID in present
+        if has_training:
+            await self._subscribe_training_status(client, notes)
+        has_cp = ftms.FITNESS_MACHINE_CONTROL_POINT_UUID in present
+        if has_cp:
+            await client.start_notify(ftms.FITNESS_MACHINE_CONTROL_POINT_UUID, self._on_answer)
+        else:
+            notes.append("no Control Point: the treadmill can be watched but not driven")
+        if (client.name or "").startswith(START_FIRST_NAME_PREFIXES):
+            self._start_first = True
+            notes.append("known to need Start before a speed: the belt is started first")
+        for note in notes:
+            logger.warning("%s: %s", self._address, note)
+        self._info = TreadmillInfo(
+            address=client.address,
+            name=client.name,
+            feature=feature,
+            speed_range=speed_range,
+            inclination_range=incline_range,
+            has_control_point=has_cp,
+            has_training_status=has_training,
+            mtu=client.mtu_size,
+            notes=tuple(notes),
+        )
+
+    async def _read_range[R: (SpeedRange, InclinationRange)](
+        self,
+        client: BleakClient,
+        present: set[str],
+        uuid: str,
+        kind: type[R],
+        what: str,
+        notes: list[str],
+    ) -> R | None:
+        if uuid not in present:
+            notes.append(f"no supported {what} range: {what} control disabled")
+            return None
+        try:
+            value = kind.from_bytes(await client.read_gatt_char(uuid))
+        except (ParseError, BleakGATTProtocolError) as error:
+            notes.append(f"supported {what} range unreadable ({error}): {what} control disabled")
+            return None
+        low, high = (
+            (value.min_kmh, value.max_kmh)
+            if isinstance(value, SpeedRange)
+            else (value.min_pct, value.max_pct)
+        )
+        if high <= low:
+            notes.append(f"supported {what} range is empty ({value}): {what} control disabled")
+            return None
+        return value
+
+    async def _subscribe_training_status(self, client: BleakClient, notes: list[str]) -> None:
+        try:
+            raw = await client.read_gatt_char(ftms.TRAINING_STATUS_UUID)
+        except BleakGATTProtocolError as error:
+            notes.append(f"Training Status unreadable: {error}")
+        else:
+            self._on_training_status(None, bytearray(raw))
+        await client.start_notify(ftms.TRAINING_STATUS_UUID, self._on_training_status)
+
+    def _on_link_down(self) -> None:
+        self._has_control = False
+        self._belt_running = False
+        self._assembler.reset()  # a record cut by link loss is discarded (FTMS §4.18)
+        self._raw_fragments = []
+        if self._answer is not None and not self._answer.done():
+            lost = LinkLostDuringCommand(self._answer_op or OpCode.RESPONSE_CODE)
+            self._answer.set_exception(lost)
+
+    def _on_reconnected(self) -> None:
+        assert self._info is not None
+        self._emit(Reconnected(self._clock.now(), self._info))
+
+    # -- notifications ------------------------------------------------------------------------
+
+    def _on_data(self, _: BleakGATTCharacteristic, data: bytearray) -> None:
+        now = self._clock.now()
+        raw = bytes(data)
+        try:
+            record = self._assembler.feed(raw)
+        except ParseError as error:
+            logger.warning("malformed Treadmill Data skipped: %s", error)
+            self._emit(MalformedData(now, "treadmill_data", raw, str(error)))
+            return
+        # Same bound as the assembler's, so a peer that never ends a record cannot grow this.
+        self._raw_fragments = [*self._raw_fragments[-7:], raw]
+        if record is None:
+            return
+        fragments, self._raw_fragments = tuple(self._raw_fragments), []
+        if record.speed_kmh is not None:
+            self._last_speed = record.speed_kmh
+        if record.truncated:
+            logger.debug("truncated Treadmill Data record: %s", bytes(data).hex())
+        hr = record.heart_rate_bpm or None  # 0 means "no hand on the sensors"
+        self._emit(
+            Sample(
+                t=now,
+                speed_kmh=record.speed_kmh,
+                incline_pct=record.inclination_pct,
+                distance_m=record.total_distance_m,
+                elapsed_s=record.elapsed_time_s,
+                energy_kcal=record.total_energy_kcal,
+                heart_rate_bpm=hr,
+                record=record,
+                raw=fragments,
+            )
+        )
+
+    def _on_status(self, _: BleakGATTCharacteristic, data: bytearray) -> None:
+        now = self._clock.now()
+        try:
+            status = MachineStatus.from_bytes(bytes(data))
+        except ParseError as error:
+            self._emit(MalformedData(now, "machine_status", bytes(data), str(error)))
+            return
+        if status.op in (StatusOp.CONTROL_PERMISSION_LOST, StatusOp.RESET):
+            self._has_control = False
+        if status.op in (StatusOp.STOPPED_OR_PAUSED_BY_USER, StatusOp.STOPPED_BY_SAFETY_KEY):
+            self._belt_running = False
+        elif status.op == StatusOp.STARTED_OR_RESUMED_BY_USER:
+            self._belt_running = True
+        self._emit(StatusChanged(now, status))
+        if status.op == StatusOp.CONTROL_PERMISSION_LOST:
+            self._emit(ControlLost(now))
+
+    def _on_training_status(self, _: BleakGATTCharacteristic | None, data: bytearray) -> None:
+        now = self._clock.now()
+        try:
+            status = TrainingStatus.from_bytes(bytes(data))
+        except ParseError as error:
+            self._emit(MalformedData(now, "training_status", bytes(data), str(error)))
+            return
+        self._emit(TrainingStatusChanged(now, status))
+
+    def _on_answer(self, _: BleakGATTCharacteristic, data: bytearray) -> None:
+        try:
+            response = ControlPointResponse.from_bytes(bytes(data))
+        except ParseError as error:
+            self._emit(MalformedData(self._clock.now(), "control_point", bytes(data), str(error)))
+            return
+        answer = self._answer
+        if answer is None or answer.done() or response.request_op != self._answer_op:
+            # A late answer to a procedure that already timed out, or an unsolicited one.
+            logger.info("unexpected control point answer %s", bytes(data).hex())
+            return
+        answer.set_result(response)
+
+    # -- commands -----------------------------------------------------------------------------
+
+    async def request_control(self) -> None:
+        await self._command(ftms.RequestControl())
+
+    async def set_target_speed(self, kmh: float) -> float:
+        """Set the belt's target speed; returns the value sent after fitting to the range."""
+        value = self.fit_speed(kmh)
+        await self._command(ftms.SetTargetSpeed(value))
+        return value
+
+    async def set_target_inclination(self, pct: float) -> float:
+        value = self.fit_incline(pct)
+        await self._command(ftms.SetTargetInclination(value))
+        return value
+
+    async def start_or_resume(self) -> None:
+        await self._command(ftms.StartOrResume())
+
+    async def start_at(self, kmh: float) -> float:
+        """Start (or resume) the belt at ``kmh``, in the order this treadmill needs.
+
+        Speed, start, speed again: some belts ignore a speed set while stopped, so it is set
+        once more after the start. A treadmill that needs Start first (told by name, or learned
+        from a refused speed) is *stopped* first instead: resuming a paused FTMS treadmill
+        brings back the speed it had before the pause, and only a stop clears it, so the belt
+        starts at its slowest and then gets ``kmh``.
+
+        A stop or pause asked for while this sequence runs jumps ahead of its remaining steps
+        and cancels them (:class:`StartCancelled`): a start is never finished after a stop.
+        """
+        value = self.fit_speed(kmh)
+        epoch = self._stop_epoch
+        if not self._start_first:
+            try:
+                await self._command(ftms.SetTargetSpeed(value), cancel_after_stop=epoch)
+            except CommandRefused as refused:
+                if refused.result == ResultCode.CONTROL_NOT_PERMITTED:
+                    raise
+                logger.info("speed refused while stopped (%s): starting first from now on", refused)
+                self._start_first = True
+        if self._start_first:
+            await self._halt(ftms.StopOrPause(pause=False), cancel_after_stop=epoch)
+        await self._command(ftms.StartOrResume(), cancel_after_stop=epoch)
+        await self._command(ftms.SetTargetSpeed(value), cancel_after_stop=epoch)
+        return value
+
+    def cancel_start(self) -> None:
+        """Drop what is left of a start sequence under way, sending nothing (the caller
+        learned of a stop some other way: the console, the safety key, a lost link)."""
+        self._stop_epoch += 1
+
+    async def stop(self) -> None:
+        """Stop the belt. Granted the control point before any queued command."""
+        await self._halt(ftms.StopOrPause(pause=False))
+
+    async def pause(self) -> None:
+        await self._halt(ftms.StopOrPause(pause=True))
+
+    async def _halt(
+        self, request: ftms.StopOrPause, *, cancel_after_stop: int | None = None
+    ) -> None:
+        if cancel_after_stop is None:
+            # A stop the caller asked for: it cancels any start sequence still under way.
+            self._stop_epoch += 1
+            priority = ProcedureQueue.STOP
+        else:
+            priority = ProcedureQueue.NORMAL  # a step of start_at, not a stop of its own
+        try:
+            await self._command(request, priority=priority, cancel_after_stop=cancel_after_stop)
+        except CommandRefused as refused:
+            # FTMS Table 4.24: "Operation Failed" is the answer to a stop while stopped. That is
+            # only harmless if the belt is measured standing; otherwise the caller must know.
+            standing = not self._belt_running and (self._last_speed or 0.0) == 0.0
+            if refused.result != ResultCode.OPERATION_FAILED or not standing:
+                raise
+            logger.info("%s answered 'operation failed': the belt is already stopped", request)
+
+    async def reset(self) -> None:
+        await self._command(ftms.Reset())
+
+    def fit_speed(self, kmh: float) -> float:
+        info = self._require_info()
+        if not info.has_control_point or info.speed_range is None:
+            raise ControlUnavailable("this treadmill offers no speed control")
+        r = info.speed_range
+        return fit_to_grid(kmh, r.min_kmh, r.max_kmh, r.increment_kmh)
+
+    def fit_incline(self, pct: float) -> float:
+        info = self._require_info()
+        if not info.has_control_point or info.inclination_range is None:
+            raise ControlUnavailable("this treadmill offers no inclination control")
+        r = info.inclination_range
+        return fit_to_grid(pct, r.min_pct, r.max_pct, r.increment_pct)
+
+    def _require_info(self) -> TreadmillInfo:
+        if self._info is None:
+            raise NotConnected("no treadmill connected")
+        return self._info
+
+    async def _command(
+        self,
+        request: ControlPointRequest,
+        priority: int = ProcedureQueue.NORMAL,
+        *,
+        cancel_after_stop: int | None = None,
+    ) -> None:
+        info = self._require_info()
+        if not info.has_control_point:
+            raise ControlUnavailable("this treadmill has no Control Point")
+        await self._procedures.acquire(priority)
+        try:
+            if cancel_after_stop is not None and self._stop_epoch != cancel_after_stop:
+                raise StartCancelled(request.op)
+            needs_control = not isinstance(request, ftms.RequestControl)
+            if needs_control and not self._has_control and not self._control_not_needed:
+                await self._ensure_control()
+            try:
+                await self._procedure(request)
+            except CommandRefused as refused:
+                if refused.result != ResultCode.CONTROL_NOT_PERMITTED or not needs_control:
+                    raise
+                # Control was taken away without a 0xFF status (seen when another app
+                # connected): ask again once, then repeat the very command the caller asked for.
+                self._has_control = False
+                self._control_not_needed = False
+                await self._ensure_control()
+                if cancel_after_stop is not None and self._stop_epoch != cancel_after_stop:
+                    # A stop came in meanwhile (console, safety key): never repeat a start step.
+                    raise StartCancelled(request.op) from refused
+                await self._procedure(request)
+        finally:
+            self._procedures.release()
+
+    async def _ensure_control(self) -> None:
+        try:
+            await self._procedure(ftms.RequestControl())
+        except CommandRefused as refused:
+            if refused.result != ResultCode.OP_CODE_NOT_SUPPORTED:
+                raise
+            logger.info("treadmill does not support Request Control; sending commands without")
+            self._control_not_needed = True
+
+    async def _procedure(self, request: ControlPointRequest) -> ControlPointResponse:
+        """One write and its 0x80 answer. Caller holds the control point."""
+        client = self._client
+        if client is None or not client.is_connected:
+            raise NotConnected(f"no treadmill connected for {request.op.name}")
+        try:
+            payload = bytes(request)
+        except EncodeError as error:
+            raise CommandError(request.op, f"cannot encode {request}: {error}") from error
+        loop = asyncio.get_running_loop()
+        started = self._clock.now()
+        self._answer = loop.create_future()
+        self._answer_op = request.op
+        response: ControlPointResponse | None = None
+        failed: CommandError | None = None
+        try:
+            try:
+                await client.write_gatt_char(
+                    ftms.FITNESS_MACHINE_CONTROL_POINT_UUID, payload, response=True
+                )
+            except BleakGATTProtocolError as att:
+                raise CommandRejected(request.op, _att_code(att), str(att)) from att
+            except (BleakError, OSError) as write_error:
+                if not client.is_connected:
+                    raise LinkLostDuringCommand(request.op) from write_error
+                raise CommandRejected(request.op, None, str(write_error)) from write_error
+            try:
+                response = await wait_for(self._clock, self._answer, self._command_timeout)
+            except TimeoutError as timeout:
+                # FTMP §4.4.14.3: the procedure failed. Control is in doubt; ask again next time.
+                self._has_control = False
+                raise CommandTimeout(request.op, self._command_timeout) from timeout
+        except CommandError as failure:
+            failed = failure
+            raise
+        finally:
+            self._answer = None
+            self._answer_op = None
+            self._emit(
+                CommandAnswered(
+                    t=self._clock.now(),
+                    request=request,
+                    result=response.result if response else None,
+                    error=str(failed) if failed else None,
+                    duration_s=self._clock.now() - started,
+                )
+            )
+        assert response is not None  # set whenever no error was raised above
+        if not response.ok:
+            raise CommandRefused(request.op, response.result)
+        self._after_success(request)
+        return response
+
+    def _after_success(self, request: ControlPointRequest) -> None:
+        if isinstance(request, ftms.RequestControl):
+            self._has_control = True
+        elif isinstance(request, ftms.Reset):
+            self._has_control = False  # FTMS §4.16.2.1: Reset ends control
+            self._belt_running = False
+        elif isinstance(request, ftms.StartOrResume):
+            self._belt_running = True
+        elif isinstance(request, ftms.StopOrPause):
+            self._belt_running = False
+
+
+def _att_code(error: BleakGATTProtocolError) -> int | None:
+    code = getattr(error, "code", None)
+    if isinstance(code, int):
+        return code
+    args = [a for a in error.args if isinstance(a, int)]
+    return args[0] if args else None
