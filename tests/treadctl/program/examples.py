@@ -8,14 +8,7 @@ import pytest
 from hypothesis import strategies as st
 
 from treadctl.limits import Direction
-from treadctl.program import (
-    Block,
-    Program,
-    ProgramError,
-    Segment,
-    Step,
-    parse_program,
-)
+from treadctl.program import Block, Program, ProgramError, Segment, Step, parse_program
 
 ISSUE_EXAMPLE = """\
 name = "Backward walking, week 1"

@@ -7,12 +7,7 @@ from hypothesis import given
 
 from tests.treadctl.program.examples import ISSUE_TREE, programs
 from treadctl.limits import Direction
-from treadctl.program import (
-    Program,
-    Segment,
-    dump_program,
-    parse_program,
-)
+from treadctl.program import Program, Segment, dump_program, parse_program
 
 
 def test_dump_writes_the_readable_shape() -> None:

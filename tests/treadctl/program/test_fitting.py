@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 from treadctl.limits import DEFAULT_LIMITS, Limits
-from treadctl.program import (
-    ClampNotice,
-    clamp,
-    parse_program,
-)
+from treadctl.program import ClampNotice, clamp, parse_program
 
 CLAMP_ME = """\
 name = "Too much"

@@ -10,14 +10,7 @@ from hypothesis import given
 
 from tests.treadctl.program.examples import ISSUE_EXAMPLE, ISSUE_TREE, programs
 from treadctl.limits import Direction
-from treadctl.program import (
-    Block,
-    ProfilePoint,
-    Program,
-    Repetition,
-    Segment,
-    parse_program,
-)
+from treadctl.program import Block, ProfilePoint, Program, Repetition, Segment, parse_program
 
 
 def test_issue_example_expands_to_thirteen_segments_in_order() -> None:

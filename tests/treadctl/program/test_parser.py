@@ -16,14 +16,7 @@ from hypothesis import strategies as st
 
 from tests.treadctl.program.examples import ISSUE_EXAMPLE, ISSUE_TREE, _errors
 from treadctl.limits import Direction
-from treadctl.program import (
-    Block,
-    ProgramError,
-    Segment,
-    dump_program,
-    load_program,
-    parse_program,
-)
+from treadctl.program import Block, ProgramError, Segment, dump_program, load_program, parse_program
 
 BAD_DIR = Path(__file__).resolve().parent / "data" / "bad_programs"
 
