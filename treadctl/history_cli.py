@@ -376,7 +376,7 @@ def cmd_history(args: argparse.Namespace, out: TextIO, store: Store) -> int:
                     f"  {week.week_start:%Y-%m-%d}  {week.sessions:>2} session(s)  "
                     f"{week.backward_minutes:>6.1f} min  {bar}\n"
                 )
-        out.write(f"\nNext step: {profiles.next_backward_minutes(profile).describe()}\n")
+        out.write(f"\n{profiles.next_backward_minutes(profile).describe()}\n")
         if any(not s.saved for s in sessions):
             out.write(
                 "Guest sessions are not kept unless saved: "

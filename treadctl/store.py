@@ -447,13 +447,40 @@ class StoredSession:
 
     @property
     def outcome(self) -> str:
-        """``completed``, ``stopped``, ``aborted``, ``interrupted`` …, with the stop reason."""
+        """``completed``, ``stopped``, ``aborted``, ``interrupted`` …, with the stop reason's
+        code: short, for the command line's table and progression's reasons."""
         if self.interrupted:
             return "interrupted"
         reason = self.end_reason or "unknown"
         if self.stop_reason and reason != "completed":
             return f"{reason} ({self.stop_reason})"
         return reason
+
+    @property
+    def outcome_words(self) -> str:
+        """How the session ended, in words for people (the app's history and last session):
+        ``"completed"``, ``"ended in the app"``, ``"aborted: safety key pulled"`` …"""
+        if self.interrupted:
+            return "interrupted (the app ended first)"
+        reason = self.end_reason or "unknown"
+        if reason == "completed" or not self.stop_reason:
+            return reason
+        if self.stop_reason == "app_stop":
+            return "ended in the app"
+        return f"{reason}: {_STOP_WORDS.get(self.stop_reason, self.stop_reason)}"
+
+
+#: Stop reasons (``treadctl.safety.StopReason`` values) as people say them.
+_STOP_WORDS = {
+    "estop": "emergency stop",
+    "user_pause": "paused",
+    "console_stop": "stopped at the treadmill",
+    "console_pause": "paused at the treadmill",
+    "safety_key": "safety key pulled",
+    "link_lost": "connection lost",
+    "watchdog": "no data from the treadmill",
+    "command_failed": "treadmill refused a command",
+}
 
 
 @dataclass(frozen=True, slots=True)

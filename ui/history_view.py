@@ -45,7 +45,7 @@ from treadctl.profiles import Profile
 from treadctl.recorder import SessionLogError, read_session_log
 from treadctl.store import StoredSession, WeekTotal
 from ui import colors, format
-from ui.profiles_view import ERRORS, ProfilesModel, describe_progression, outcome
+from ui.profiles_view import ERRORS, ProfilesModel
 
 logger = logging.getLogger(__name__)
 
@@ -360,7 +360,7 @@ class HistoryView(QWidget):
         self._show_sessions(sessions)
         self.bars.show_weeks(totals)
         self.progression.setText(
-            describe_progression(progression)
+            progression.describe()
             if progression is not None and profile is not None and not profile.builtin
             else ""
         )
@@ -378,7 +378,7 @@ class HistoryView(QWidget):
                 f"{s.forward_minutes:.1f} min",
                 f"{s.backward_minutes:.1f} min",
                 format.DASH if s.energy_kcal is None else f"{s.energy_kcal:.0f} kcal",
-                outcome(session),
+                session.outcome_words,
             )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)

@@ -275,41 +275,6 @@ def pin_refusal(error: PinError) -> str:
     return f"{str(error)[:1].upper()}{str(error)[1:]}."
 
 
-def describe_progression(progression: Progression) -> str:
-    """The next backward-minutes step, in a sentence."""
-    now = f"{progression.current:g} min"
-    if progression.due:
-        return f"Backward minutes: {now} → {progression.next:g} min at the next session."
-    if progression.next > progression.current:
-        return f"Next backward step: {now} → {progression.next:g} min, {progression.reason}."
-    return f"Backward minutes stay at {now}: {progression.reason}."
-
-
-#: Stop reasons (``treadctl.safety.StopReason`` values) as people say them.
-_STOP_WORDS = {
-    "estop": "emergency stop",
-    "user_pause": "paused",
-    "console_stop": "stopped at the treadmill",
-    "console_pause": "paused at the treadmill",
-    "safety_key": "safety key pulled",
-    "link_lost": "connection lost",
-    "watchdog": "no data from the treadmill",
-    "command_failed": "treadmill refused a command",
-}
-
-
-def outcome(session: StoredSession) -> str:
-    """``"completed"``, ``"ended in the app"``, ``"aborted: safety key pulled"`` …"""
-    if session.interrupted:
-        return "interrupted (the app ended first)"
-    reason = session.end_reason or "unknown"
-    if reason == "completed" or not session.stop_reason:
-        return reason
-    if session.stop_reason == "app_stop":
-        return "ended in the app"
-    return f"{reason}: {_STOP_WORDS.get(session.stop_reason, session.stop_reason)}"
-
-
 # --------------------------------------------------------------------------------------------
 # The model
 
@@ -1274,7 +1239,7 @@ class ProfilesView(QWidget):
             self.apply_row.setVisible(True)
             self.table.show_profile(profile)
             try:
-                self.progression.setText(describe_progression(self._model.progression(profile)))
+                self.progression.setText(self._model.progression(profile).describe())
             except ERRORS as error:
                 self.progression.setText(str(error))
         self._update_apply()
@@ -1391,7 +1356,7 @@ class ProfilesView(QWidget):
         s = stored.summary
         what = (
             f"{format.clock(s.duration_s)}, {format.distance(s.distance_m)}, "
-            f"{s.backward_minutes:.1f} min backward, {outcome(stored)}"
+            f"{s.backward_minutes:.1f} min backward, {stored.outcome_words}"
         )
         if stored.saved:
             self._guest_session = None

@@ -16,10 +16,10 @@ Shape::
 How it validates: every edit (every keystroke in a cell) writes the table back as program TOML
 — the cells' own text, so ``"3 mph"`` and ``"13:20 /km"`` mean what they mean in a file — and
 runs :func:`~treadctl.program.parse_program` on it. The one source of truth for what a valid
-program is stays ``treadctl/program.py``; the editor only maps the ``ProgramError``'s step path
-and field back to a row and a column. Cells that are wrong on their own (a bad speed in another
-row) are marked too, from ``parse_speed`` & co. Save writes ``dump_program`` of the parsed
-program, so a saved file is exactly what ``load_program`` reads back.
+program is stays the engine (``treadctl.program``); the editor only maps the ``ProgramError``'s
+step path and field back to a row and a column. Cells that are wrong on their own (a bad speed
+in another row) are marked too, from ``parse_speed`` & co. Save writes ``dump_program`` of the
+parsed program, so a saved file is exactly what ``load_program`` reads back.
 
 Embedding (for the main window)::
 
@@ -47,7 +47,6 @@ edits a cell, Tab moves to the next cell, Enter commits.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -114,10 +113,12 @@ from treadctl.program import (
     parse_incline,
     parse_program,
     parse_speed,
+    program_figures,
     toml_string,
 )
 from ui import colors, format
 from ui.profile_chart import ProfileChart
+from ui.program_figures import FiguresLayout, ProgramFigures
 from ui.styling import set_style_property
 
 # Columns of the step table. A row is a segment, a rest or a block; cells that do not apply to
@@ -451,32 +452,13 @@ class ProgramEditor(QWidget):
         self.chart = ProfileChart()
         # The table is what is edited: it gets the height, the preview a strip.
         self.chart.setFixedHeight(170)
-        self.figures: dict[str, QLabel] = {}
-        figures = QGridLayout()
-        figures.setHorizontalSpacing(16)
-        figures.setVerticalSpacing(0)
-        for index, (key, caption) in enumerate(
-            (
-                ("total", "TOTAL"),
-                ("backward", "BACKWARD"),
-                ("longest", "LONGEST BOUT"),
-                ("segments", "SEGMENTS"),
-            )
-        ):
-            cap = QLabel(caption)
-            cap.setObjectName("readoutCaption")
-            value = QLabel(format.DASH)
-            value.setObjectName("figureValue")
-            # Caption beside value, one figure a line: as tall as the chart, no taller.
-            figures.addWidget(cap, index, 0)
-            figures.addWidget(value, index, 1)
-            self.figures[key] = value
+        self.figures = ProgramFigures(FiguresLayout.LINES)
         self.preview_note = QLabel("")
         self.preview_note.setObjectName("dimNote")
         preview = QHBoxLayout()
         preview.setSpacing(24)
         preview.addWidget(self.chart, 3)
-        preview.addLayout(figures, 1)
+        preview.addWidget(self.figures, 1)
         self.notices = QLabel("")
         self.notices.setObjectName("clampNotices")
         self.notices.setWordWrap(True)
@@ -1084,15 +1066,9 @@ class ProgramEditor(QWidget):
             return
         self.preview_note.setText("")
         self.chart.set_profile(fitted.profile())
-        total = fitted.estimated_duration_s()
-        self.figures["total"].setText(format.clock(total) if math.isfinite(total) else format.DASH)
-        self.figures["backward"].setText(format.minutes(fitted.backward_minutes()))
-        self.figures["longest"].setText(format.minutes(fitted.longest_backward_minutes()))
-        segments = fitted.segments()
-        backward = sum(
-            1 for p in segments if p.segment.direction is Direction.BACKWARD and not p.segment.rest
-        )
-        self.figures["segments"].setText(f"{len(segments)} · {backward} back")
+        # No limits: the figure is the backward minutes asked for; what the budget leaves of
+        # them is the notice below the preview.
+        self.figures.show_figures(program_figures(fitted))
 
     def _update_buttons(self) -> None:
         item = self.current_step()

@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFileDialog,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -30,26 +29,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from treadctl.core import Direction, Limits
-from treadctl.program import Program, ProgramError, load_program
+from treadctl.program import Program, ProgramError, load_program, program_figures
 from ui import format
 from ui.bridge import Bridge
 from ui.profile_chart import ProfileChart
+from ui.program_figures import FiguresLayout, ProgramFigures, backward_words
 
 _PROGRAM_ROLE = Qt.ItemDataRole.UserRole
-
-
-def backward_words(program: Program, limits: Limits) -> str:
-    """``"8 min"``, or ``"5 of 12 min"`` when the backward minutes per session cut it short.
-
-    ``program`` is already fitted (:func:`treadctl.program.clamp`), so distance steps are
-    timed at the speeds they will run at.
-    """
-    planned = program.backward_minutes()
-    allowed = limits.backward_minutes_per_session
-    if planned > allowed:
-        return f"{format.minutes(allowed).removesuffix(' min')} of {format.minutes(planned)}"
-    return format.minutes(planned)
 
 
 class ProgramView(QWidget):
@@ -89,26 +75,7 @@ class ProgramView(QWidget):
         self.description.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.chart = ProfileChart()
         self.chart.setMinimumHeight(220)
-        self.figures: dict[str, QLabel] = {}
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(28)
-        for index, (key, caption) in enumerate(
-            (
-                ("total", "TOTAL"),
-                ("backward", "BACKWARD"),
-                ("longest", "LONGEST BOUT"),
-                ("segments", "SEGMENTS"),
-            )
-        ):
-            cap = QLabel(caption)
-            cap.setObjectName("readoutCaption")
-            value = QLabel(format.DASH)
-            value.setObjectName("figureValue")
-            # Two by two: fits a 1280-pixel-wide window next to the simulated console.
-            row, column = divmod(index, 2)
-            grid.addWidget(cap, row * 2, column)
-            grid.addWidget(value, row * 2 + 1, column)
-            self.figures[key] = value
+        self.figures = ProgramFigures(FiguresLayout.GRID)
         self.notices = QLabel("")
         self.notices.setObjectName("clampNotices")
         self.notices.setWordWrap(True)
@@ -129,7 +96,7 @@ class ProgramView(QWidget):
         right.addWidget(self.name)
         right.addWidget(self.description)
         right.addWidget(self.chart, 1)
-        right.addLayout(grid)
+        right.addWidget(self.figures)
         right.addWidget(self.notices)
         right.addLayout(buttons)
 
@@ -161,12 +128,11 @@ class ProgramView(QWidget):
 
     def _entry(self, program: Program) -> str:
         """A list entry: the name, then the length and backward minutes as they will run."""
-        limits = self._bridge.limits
         fitted = self._bridge.fit(program).program
-        minutes = fitted.estimated_duration_s() / 60
+        figures = program_figures(fitted, self._bridge.limits)
         return (
-            f"{program.name}\n{format.minutes(minutes)}  ·  "
-            f"{backward_words(fitted, limits)} backward"
+            f"{program.name}\n{format.minutes(figures.total_s / 60)}  ·  "
+            f"{backward_words(figures)} backward"
         )
 
     def entry_text(self, row: int) -> str:
@@ -211,14 +177,8 @@ class ProgramView(QWidget):
         self.description.setText(" ".join(program.description.split()))
         self.chart.set_profile(program.profile())
         limits = self._bridge.limits
-        self.figures["total"].setText(format.clock(program.estimated_duration_s()))
-        self.figures["backward"].setText(backward_words(program, limits))
-        self.figures["longest"].setText(format.minutes(program.longest_backward_minutes()))
-        segments = program.segments()
-        backward = sum(
-            1 for p in segments if p.segment.direction is Direction.BACKWARD and not p.segment.rest
-        )
-        self.figures["segments"].setText(f"{len(segments)} · {backward} back")
+        # The notices (the core's fitting) already say where the backward minutes stop.
+        self.figures.show_figures(program_figures(program, limits))
         self.notices.setText("Fitted to your limits: " + "; ".join(notices) if notices else "")
         self.notices.setVisible(bool(notices))
         self.on_link_changed()

@@ -169,6 +169,26 @@ def test_import_is_idempotent_by_session_id(store: Store, log_dir: Path) -> None
     assert [s.id for s in store.sessions()] == ["s1"]
 
 
+@pytest.mark.parametrize(
+    ("reason", "stop_reason", "short", "words"),
+    [
+        ("completed", None, "completed", "completed"),
+        ("completed", "program_end", "completed", "completed"),
+        ("stopped", "app_stop", "stopped (app_stop)", "ended in the app"),
+        ("aborted", "safety_key", "aborted (safety_key)", "aborted: safety key pulled"),
+        ("aborted", "watchdog", "aborted (watchdog)", "aborted: no data from the treadmill"),
+        ("aborted", "something_new", "aborted (something_new)", "aborted: something_new"),
+        ("stopped", None, "stopped", "stopped"),
+    ],
+)
+def test_how_a_session_ended_short_and_in_words(
+    store: Store, log_dir: Path, reason: str, stop_reason: str | None, short: str, words: str
+) -> None:
+    session = store.import_log(write_log(log_dir, "s1", reason=reason, stop_reason=stop_reason))
+    assert session is not None
+    assert (session.outcome, session.outcome_words) == (short, words)
+
+
 def test_an_interrupted_log_imports_with_totals_from_its_samples(
     store: Store, log_dir: Path
 ) -> None:
@@ -179,6 +199,7 @@ def test_an_interrupted_log_imports_with_totals_from_its_samples(
     assert session is not None
     assert session.interrupted and session.end_reason is None
     assert session.outcome == "interrupted"
+    assert session.outcome_words == "interrupted (the app ended first)"
     # Computed from the samples the way the runner accounts them: the same totals.
     assert session.summary == complete
     assert session.summary.program == "Backward walking, week 1"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QLabel, QLineEdit
 
-from tests.treadctl.test_profiles import Ticks
+from tests.treadctl.profiles.support import Ticks
 from tests.ui.harness import AppHarness, run
 from tests.ui.test_profiles import PIN, apply_limits, choose, ok_button, pin_dialog
 from treadctl.profiles import Profiles, WrongPin

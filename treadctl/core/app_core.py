@@ -88,7 +88,7 @@ from treadctl.link import (
     scan,
 )
 from treadctl.profiles import Profile
-from treadctl.program import Program, clamp
+from treadctl.program import Program, clamp, program_figures
 from treadctl.recorder import SessionRecorder
 from treadctl.safety import NoticeKind, SetTarget, StopReason
 from treadctl.session import (
@@ -364,7 +364,7 @@ class AppCore:
         fitted, clamped = clamp(program, limits)
         notices = [str(n) for n in clamped]
         budget = limits.backward_minutes_per_session
-        if fitted.backward_minutes() > budget:
+        if program_figures(fitted, limits).backward_cut:
             notices.append(
                 f"backward minutes stop at {budget:g} per session (your limit), then backward "
                 "steps are walked forward"

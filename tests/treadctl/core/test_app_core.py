@@ -79,6 +79,10 @@ async def running(scn: CoreScenario, prog: object = WALK) -> None:
     )
 
 
+def strap_state(scn: CoreScenario) -> StrapState:
+    return scn.core.strap.state  # read afresh each time (it changes under the test's feet)
+
+
 # --- a session's life ----------------------------------------------------------------------------
 
 
@@ -322,7 +326,7 @@ def test_a_strap_drop_out_is_not_a_lost_treadmill(tmp_path: Path) -> None:
             task = scn.core.connect_strap(scn.world.strap_address)
             assert task is not None
             await task
-            assert scn.core.strap.state is StrapState.CONNECTED
+            assert strap_state(scn) is StrapState.CONNECTED
             await running(scn)
             await scn.until(
                 lambda: any(p.heart_rate_bpm == 131 for p in scn.events.of(Progress)),
@@ -333,7 +337,7 @@ def test_a_strap_drop_out_is_not_a_lost_treadmill(tmp_path: Path) -> None:
             mark = scn.events.mark()
             await trigger(scn.world, SimulatedFault.DROP_STRAP)
             await scn.event(StrapLost, mark)
-            assert scn.core.strap.state is StrapState.LOST
+            assert strap_state(scn) is StrapState.LOST
             await scn.run_for(8.0)
             # The treadmill's link is fine and the session goes on, on the hand grips.
             assert not scn.events.of(Disconnected, mark)
@@ -341,6 +345,6 @@ def test_a_strap_drop_out_is_not_a_lost_treadmill(tmp_path: Path) -> None:
             assert scn.events.of(Progress)[-1].heart_rate_bpm != 131
             back = await scn.event(StrapConnected, mark)
             assert back.address == scn.world.strap_address
-            assert scn.core.strap.state is StrapState.CONNECTED
+            assert strap_state(scn) is StrapState.CONNECTED
 
     run(scenario)

@@ -1,4 +1,4 @@
-"""Profiles for a shared laptop: each person's limits, the admin PIN, backward progression.
+"""The profile rules over the store's tables: who exists, their limits, the admin PIN's checks.
 
 Shape::
 
@@ -21,54 +21,56 @@ The rules, and why:
   a larger number and for some a smaller one: :data:`MORE_PERMISSIVE` spells it out per field.
   A change needs the PIN when the new value is more permissive than both the current value and
   the default, so lowering a limit an admin raised earlier needs no PIN either.
-* The admin PIN is set on first use (the first change that needs it, or ``set_pin``), stored
-  only as a scrypt hash with a random salt (:data:`SCRYPT_N`, :data:`SCRYPT_R`,
-  :data:`SCRYPT_P`; the parameters are stored with the hash so they can be raised later),
-  verified with a constant-time comparison, and changed only with the old PIN.
-* Wrong PINs are throttled: after :data:`PIN_FREE_ATTEMPTS` (3) wrong PINs in a row, every
-  further check is refused with :class:`PinThrottled` (no scrypt run, nothing counted) until a
-  delay has passed since the last wrong one: :data:`PIN_FIRST_DELAY_S` (5 s), doubling with
-  each further wrong PIN, at most :data:`PIN_MAX_DELAY_S` (5 min). A right PIN starts the count
-  again. The count is kept in the database, not in the object: the app checks PINs on worker
-  threads, each with its own connection, and a new ``treadctl profiles`` process must not start
-  from zero. Its times are ``monotonic`` readings (default :func:`time.monotonic`, one clock for
-  every process of a boot); one from the future (after a reboot) restarts the wait from now.
-  An attempt is counted as wrong *before* scrypt runs and forgiven when the PIN is right, so
-  checks run side by side cannot slip past the count.
-* The PIN errors are typed, so callers need not read messages: :class:`PinRequired` (none
-  given), :class:`PinNotSet` (none set yet), :class:`PinTooShort`, :class:`WrongPin` (with the
-  count and the wait it started) and :class:`PinThrottled` (with the seconds left).
+* The admin PIN is set on first use (the first change that needs it, or ``set_pin``), kept in
+  the settings table in the stored form of :func:`~treadctl.profiles.pin.hash_pin`, and
+  changed only with the old PIN.
+* Wrong PINs are throttled (the delays are :mod:`treadctl.profiles.pin`'s rules): while a wait
+  runs every check is refused with :class:`PinThrottled` (no scrypt run, nothing counted); a
+  right PIN starts the count again. The count is kept in the database, not in the object: the
+  app checks PINs on worker threads, each with its own connection, and a new ``treadctl
+  profiles`` process must not start from zero. An attempt is counted as wrong *before* scrypt
+  runs and forgiven when the PIN is right, so checks run side by side cannot slip past the
+  count. (This part stays a group of :class:`Profiles` methods: it reads and writes the
+  settings table in the same transactions as the rest.)
 * Guest (built in, cannot be renamed or deleted) is for people without a profile: its
   sessions are not kept unless saved to a profile (see ``treadctl.store``: only the newest
   unsaved guest session is kept, so its owner can save it).
-* Backward progression (:meth:`Profiles.next_backward_minutes`): the backward-minutes limit
-  grows by :data:`PROGRESSION_RATE` (15 %), at most once per :data:`PROGRESSION_INTERVAL`
-  (7 days, counted from the last step or from the profile's creation), when the profile's last
-  :data:`PROGRESSION_SESSIONS` (3) sessions with backward minutes since the last step all
-  completed without a heart-rate or watchdog stop (end reason ``completed``, no
-  ``heart_rate_high``/``watchdog`` notice, stop reason not ``watchdog``), and never beyond the
-  profile's admin-set cap (:meth:`Profiles.set_progression_cap`; without one, the default,
-  so nothing grows past the defaults unless an admin allowed it). Forward-only sessions
-  neither help nor hold it.
+* Backward progression is :mod:`treadctl.profiles.progression`'s rule; this class feeds it the
+  profile and its sessions, and stores a step that is due, never beyond the profile's
+  admin-set cap (:meth:`Profiles.set_progression_cap`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import math
-import secrets
 import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import fields, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from treadctl.errors import TreadctlError
 from treadctl.limits import DEFAULT_LIMITS, Limits
+from treadctl.profiles.errors import (
+    PinNotSet,
+    PinRequired,
+    PinThrottled,
+    PinTooShort,
+    ProfileError,
+    WrongPin,
+)
+from treadctl.profiles.pin import (
+    MIN_PIN_LENGTH,
+    _pin_matches,
+    describe_wait,
+    hash_pin,
+    pin_delay_s,
+    pin_wait,
+)
+from treadctl.profiles.profile import Profile
+from treadctl.profiles.progression import Progression, next_progression
 from treadctl.store import (
     GUEST,
     Store,
@@ -80,30 +82,12 @@ from treadctl.store import (
 )
 
 __all__ = [
+    "MAX_NAME_LENGTH",
     "MORE_PERMISSIVE",
-    "PIN_FIRST_DELAY_S",
-    "PIN_FREE_ATTEMPTS",
-    "PIN_MAX_DELAY_S",
-    "PROGRESSION_INTERVAL",
-    "PROGRESSION_RATE",
-    "PROGRESSION_SESSIONS",
-    "SCRYPT_N",
-    "SCRYPT_P",
-    "SCRYPT_R",
-    "PinError",
-    "PinNotSet",
-    "PinRequired",
-    "PinThrottled",
-    "PinTooShort",
-    "Profile",
-    "ProfileError",
     "Profiles",
-    "Progression",
-    "WrongPin",
     "cap_raised",
-    "describe_wait",
     "limits_for",
-    "pin_delay_s",
+    "raised_fields",
 ]
 
 # +1: a larger value is more permissive; -1: a smaller one is.
@@ -127,178 +111,14 @@ MORE_PERMISSIVE: dict[str, int] = {
 # permissive value there is, so any maximum is stricter than the default; it is personal
 # (age, fitness) and set without the PIN.
 
-SCRYPT_N = 2**15  # CPU/memory cost: 128 * N * r bytes = 32 MiB, ~0.1 s per check
-SCRYPT_R = 8
-SCRYPT_P = 1
-SCRYPT_DKLEN = 32
-SCRYPT_SALT_BYTES = 16
-_SCRYPT_MAXMEM = 64 * 1024 * 1024  # OpenSSL's default ceiling (32 MiB) is just below N=2^15
-MIN_PIN_LENGTH = 4
-
-PIN_FREE_ATTEMPTS = 3  # wrong PINs in a row before the first wait
-PIN_FIRST_DELAY_S = 5.0  # the first wait; each further wrong PIN doubles it
-PIN_MAX_DELAY_S = 300.0  # never more than 5 minutes (the admin may be standing there)
-
-PROGRESSION_RATE = 0.15
-PROGRESSION_MIN_STEP_MIN = 0.5  # so a short limit still grows
-PROGRESSION_INTERVAL = timedelta(days=7)
-PROGRESSION_SESSIONS = 3
-_STOP_NOTICES = frozenset({"heart_rate_high", "watchdog"})
-
 MAX_NAME_LENGTH = 40
 _SETTING_CURRENT = "current_profile"
 _SETTING_PIN = "admin_pin"
 _SETTING_PIN_FAILURES = "admin_pin_failures"  # {"count": wrong PINs in a row, "at": monotonic}
 
 
-class ProfileError(TreadctlError):
-    """A profile operation was refused; the message says why and what to do."""
-
-
-class PinError(ProfileError):
-    """The admin PIN is wrong, missing or unusable: one of the subclasses says which."""
-
-
-class PinRequired(PinError):
-    """The change needs the admin PIN and none was given (a caller may prompt and retry)."""
-
-
-class PinNotSet(PinError):
-    """A PIN was to be checked, but no admin PIN is set yet."""
-
-
-class PinTooShort(PinError):
-    """A new admin PIN is shorter than :data:`MIN_PIN_LENGTH`; nothing was stored."""
-
-    def __init__(self, message: str, *, minimum: int = MIN_PIN_LENGTH) -> None:
-        super().__init__(message)
-        self.minimum = minimum
-
-
-class WrongPin(PinError):
-    """The PIN given is not the admin PIN.
-
-    ``failures``: wrong PINs in a row, this one included; ``wait_s``: how long the next check
-    will be refused because of it (0 while fewer than :data:`PIN_FREE_ATTEMPTS`).
-    """
-
-    def __init__(self, message: str, *, failures: int, wait_s: float) -> None:
-        super().__init__(message)
-        self.failures = failures
-        self.wait_s = wait_s
-
-
-class PinThrottled(PinError):
-    """Too many wrong PINs in a row: no PIN is checked for ``seconds_left`` more seconds."""
-
-    def __init__(self, message: str, *, seconds_left: float, failures: int) -> None:
-        super().__init__(message)
-        self.seconds_left = seconds_left
-        self.failures = failures
-
-
-@dataclass(frozen=True, slots=True)
-class Profile:
-    id: int
-    name: str
-    limits: Limits
-    backward_minutes_cap: float | None  # admin-set progression maximum; None: the default
-    progressed_at: datetime | None  # the last backward-minutes step
-    created_at: datetime
-    builtin: bool
-
-    @property
-    def max_heart_rate_bpm(self) -> int | None:
-        return self.limits.max_heart_rate_bpm
-
-    @property
-    def is_guest(self) -> bool:
-        return self.builtin
-
-    @property
-    def progression_cap(self) -> float:
-        if self.backward_minutes_cap is not None:
-            return self.backward_minutes_cap
-        return DEFAULT_LIMITS.backward_minutes_per_session
-
-
-@dataclass(frozen=True, slots=True)
-class Progression:
-    """The next backward-minutes step of a profile, and why it is (not) due."""
-
-    current: float
-    next: float  # == current when there is no step to take
-    cap: float
-    due: bool
-    due_after: datetime | None  # when waiting only for the 7 days to pass
-    reason: str
-
-    def describe(self) -> str:
-        head = f"backward minutes per session: {self.current:g}"
-        if self.due:
-            return f"{head} -> {self.next:g} (due: applied at the next run)"
-        if self.next > self.current:
-            return f"{head}; next step {self.next:g} ({self.reason})"
-        return f"{head} ({self.reason})"
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def pin_delay_s(failures: int) -> float:
-    """How long checks are refused after ``failures`` wrong PINs in a row (0: not at all)."""
-    if failures < PIN_FREE_ATTEMPTS:
-        return 0.0
-    doublings = min(failures - PIN_FREE_ATTEMPTS, 16)  # 5 s * 2**6 is past the cap already
-    return min(PIN_FIRST_DELAY_S * float(2**doublings), PIN_MAX_DELAY_S)
-
-
-def describe_wait(seconds: float) -> str:
-    """``"5 s"``, ``"1 min 20 s"``, ``"5 min"``: a wait, rounded up to whole seconds."""
-    whole = max(1, math.ceil(seconds - 1e-9))
-    minutes, rest = divmod(whole, 60)
-    if not minutes:
-        return f"{rest} s"
-    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
-
-
-def hash_pin(pin: str, *, salt: bytes | None = None) -> dict[str, Any]:
-    """The stored form of a PIN: scrypt parameters, salt and hash (hex). Never the PIN."""
-    salt = secrets.token_bytes(SCRYPT_SALT_BYTES) if salt is None else salt
-    digest = hashlib.scrypt(
-        pin.encode("utf-8"),
-        salt=salt,
-        n=SCRYPT_N,
-        r=SCRYPT_R,
-        p=SCRYPT_P,
-        dklen=SCRYPT_DKLEN,
-        maxmem=_SCRYPT_MAXMEM,
-    )
-    return {
-        "scheme": "scrypt",
-        "n": SCRYPT_N,
-        "r": SCRYPT_R,
-        "p": SCRYPT_P,
-        "dklen": SCRYPT_DKLEN,
-        "salt": salt.hex(),
-        "hash": digest.hex(),
-    }
-
-
-def _pin_matches(pin: str, stored: dict[str, Any]) -> bool:
-    n, r, p, dklen = (int(stored[k]) for k in ("n", "r", "p", "dklen"))
-    digest = hashlib.scrypt(
-        pin.encode("utf-8"),
-        salt=bytes.fromhex(stored["salt"]),
-        n=n,
-        r=r,
-        p=p,
-        dklen=dklen,
-        maxmem=max(_SCRYPT_MAXMEM, 256 * n * r),
-    )
-    # Constant time: how long a wrong PIN takes to refuse says nothing about how close it was.
-    return hmac.compare_digest(digest, bytes.fromhex(stored["hash"]))
 
 
 def _check_name(name: str) -> str:
@@ -583,14 +403,12 @@ class Profiles:
         """(wrong PINs in a row, seconds until the next check may run); restarts a wait whose
         start lies in the future (the clock began again: a reboot)."""
         count, at = self._read_failures(db)
-        delay = pin_delay_s(count)
-        if not delay:
+        if not pin_delay_s(count):
             return count, 0.0
-        now = self._monotonic()
-        if not math.isfinite(at) or at > now:
-            self._write_failures(db, count, now)
-            at = now
-        return count, max(0.0, at + delay - now)
+        since, left = pin_wait(count, at, self._monotonic())
+        if since != at:  # restarted from now (a reboot, or a start that is not a time)
+            self._write_failures(db, count, since)
+        return count, left
 
     def pin_wait_s(self) -> float:
         """Seconds before a PIN will be checked again (0: now)."""
@@ -787,40 +605,11 @@ class Profiles:
     # --- backward progression ----------------------------------------------------------------
 
     def next_backward_minutes(self, profile: Profile | str) -> Progression:
-        """The profile's next backward-minutes step and whether it is due (see module doc)."""
+        """The profile's next backward-minutes step and whether it is due (see
+        :mod:`treadctl.profiles.progression`)."""
         if isinstance(profile, str):
             profile = self.get(profile)
-        current = profile.limits.backward_minutes_per_session
-        cap = profile.progression_cap
-        step = max(round(current * (1 + PROGRESSION_RATE), 1), current + PROGRESSION_MIN_STEP_MIN)
-        target = round(min(cap, step), 2)
-
-        def hold(reason: str, due_after: datetime | None = None) -> Progression:
-            return Progression(current, max(current, target), cap, False, due_after, reason)
-
-        if profile.builtin:
-            return Progression(current, current, cap, False, None, "guests do not progress")
-        if current >= cap:
-            return Progression(
-                current, current, cap, False, None, f"at the cap of {cap:g}; an admin can raise it"
-            )
-        recent = [
-            s
-            for s in self.store.sessions(profile.name)
-            if s.summary.backward_minutes > 0
-            and (profile.progressed_at is None or s.started_at > profile.progressed_at)
-        ][-PROGRESSION_SESSIONS:]
-        for session in reversed(recent):
-            problem = _not_clean(session)
-            if problem:
-                return hold(f"held: the session of {session.started_at:%Y-%m-%d} {problem}")
-        if len(recent) < PROGRESSION_SESSIONS:
-            more = PROGRESSION_SESSIONS - len(recent)
-            return hold(f"after {more} more completed backward session(s)")
-        due_after = (profile.progressed_at or profile.created_at) + PROGRESSION_INTERVAL
-        if self._now() < due_after:
-            return hold(f"not before {due_after:%Y-%m-%d}", due_after)
-        return Progression(current, target, cap, True, None, "due")
+        return next_progression(profile, self.store.sessions(profile.name), self._now())
 
     def apply_progression(self, profile: Profile | str) -> Progression:
         """Take the step if it is due (no PIN: the cap is the admin's decision)."""
@@ -842,19 +631,6 @@ class Profiles:
             return DEFAULT_LIMITS
         self.apply_progression(profile)
         return self.get(profile.name).limits
-
-
-def _not_clean(session: StoredSession) -> str | None:
-    """Why a session does not count towards a step, or None when it does."""
-    if session.interrupted:
-        return "was interrupted"
-    if session.end_reason != "completed":
-        return f"ended {session.outcome}"
-    if session.stop_reason == "watchdog" or "watchdog" in session.notices:
-        return "had a watchdog stop"
-    if _STOP_NOTICES & set(session.notices):
-        return "had a heart-rate stop"
-    return None
 
 
 def limits_for(profile_name: str | None, *, data_dir: Path | None = None) -> Limits:

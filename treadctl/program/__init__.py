@@ -1,0 +1,102 @@
+"""Interval programs: the TOML format, its validation, the model, and what the app derives from it.
+
+Shape::
+
+    treadctl/program/
+     ├── model.py     Program, Segment, Block, Step, PlannedSegment, Repetition, ProfilePoint;
+     │                default_label, REST_LABEL; the format's MAX_* bounds
+     ├── units.py     parse_speed/incline/duration/distance and format_* (text <-> km/h, %, s, m)
+     ├── errors.py    ProgramError: file, step path, field, expected, found
+     ├── parser.py    parse_program(text, source), load_program(path)
+     ├── dump.py      dump_program(program) (parse_program(dump_program(p)) == p), toml_string
+     ├── fitting.py   clamp(program, limits) -> (fitted, [ClampNotice])   for display only
+     ├── figures.py   program_figures(program, limits) -> ProgramFigures  (total, backward, …)
+     └── builtin.py   BUILTIN_PROGRAMS_DIR, builtin_programs()
+
+Model: :class:`Program` holds a tuple of steps, each a :class:`Segment` (a rest is a segment with
+``rest=True``, speed 0) or a :class:`Block` (``repeat`` times its own steps). Every step keeps its
+``path`` — ``steps[3].steps[1]``, 0-based in TOML array order — so errors, clamp notices and the
+editor all name a step the same way.
+
+:func:`clamp` fits a program to a profile's :class:`~treadctl.limits.Limits` *for display*, with
+a :class:`ClampNotice` per change (the safety governor clamps again at run time, whatever this
+package says). Every problem in a file is one :class:`ProgramError`.
+
+Import the names from here (``from treadctl.program import parse_program``); the modules of
+the package import from each other's modules directly.
+"""
+
+from __future__ import annotations
+
+from treadctl.program.builtin import BUILTIN_PROGRAMS_DIR, builtin_programs
+from treadctl.program.dump import dump_program, toml_string
+from treadctl.program.errors import ProgramError
+from treadctl.program.figures import ProgramFigures, program_figures
+from treadctl.program.fitting import ClampNotice, clamp
+from treadctl.program.model import (
+    MAX_INCLINE_PCT,
+    MAX_REPEAT,
+    MAX_SEGMENTS,
+    MAX_SPEED_KMH,
+    MAX_STEP_DISTANCE_M,
+    MAX_STEP_DURATION_S,
+    MIN_INCLINE_PCT,
+    REST_LABEL,
+    Block,
+    PlannedSegment,
+    ProfilePoint,
+    Program,
+    Repetition,
+    Segment,
+    Step,
+    default_label,
+)
+from treadctl.program.parser import load_program, parse_program
+from treadctl.program.units import (
+    format_distance,
+    format_duration,
+    format_incline,
+    format_speed,
+    parse_distance,
+    parse_duration,
+    parse_incline,
+    parse_speed,
+)
+
+__all__ = [
+    "BUILTIN_PROGRAMS_DIR",
+    "MAX_INCLINE_PCT",
+    "MAX_REPEAT",
+    "MAX_SEGMENTS",
+    "MAX_SPEED_KMH",
+    "MAX_STEP_DISTANCE_M",
+    "MAX_STEP_DURATION_S",
+    "MIN_INCLINE_PCT",
+    "REST_LABEL",
+    "Block",
+    "ClampNotice",
+    "PlannedSegment",
+    "ProfilePoint",
+    "Program",
+    "ProgramError",
+    "ProgramFigures",
+    "Repetition",
+    "Segment",
+    "Step",
+    "builtin_programs",
+    "clamp",
+    "default_label",
+    "dump_program",
+    "format_distance",
+    "format_duration",
+    "format_incline",
+    "format_speed",
+    "load_program",
+    "parse_distance",
+    "parse_duration",
+    "parse_incline",
+    "parse_program",
+    "parse_speed",
+    "program_figures",
+    "toml_string",
+]
