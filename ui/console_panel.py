@@ -30,8 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from protocols.ftms import ResultCode
-from treadctl.virtual.simulated_faults import SimulatedFault, clear, trigger
+from treadctl.virtual.simulated_faults import SimulatedFault, clear, refusal, trigger
 
 if TYPE_CHECKING:
     # Only with --simulate; importing Bumble costs startup time.
@@ -108,9 +107,9 @@ class ConsolePanel(QWidget):
         self._timer.start()
         self.on_refresh()
 
-    def _say(self, what: str, result: ResultCode) -> None:
-        if result is not ResultCode.SUCCESS:
-            self.readout.setText(f"{what}: {result.name.lower().replace('_', ' ')}")
+    def _say(self, what: str, refused: str | None) -> None:
+        if refused is not None:
+            self.readout.setText(f"{what}: {refused}")
         else:
             self.on_refresh()
 
@@ -123,7 +122,7 @@ class ConsolePanel(QWidget):
         )
 
     def on_start(self) -> None:
-        self._say("Start", self._world.treadmill.console_start())
+        self._say("Start", refusal(self._world.treadmill.console_start()))
 
     def on_pause(self) -> None:
         self._trigger("Pause", SimulatedFault.CONSOLE_PAUSE)
@@ -135,7 +134,7 @@ class ConsolePanel(QWidget):
         self._trigger("Safety key", SimulatedFault.SAFETY_KEY)
 
     def on_insert_key(self) -> None:
-        self._say("Safety key", self._world.treadmill.insert_safety_key())
+        self._say("Safety key", refusal(self._world.treadmill.insert_safety_key()))
 
     def on_drop_link(self) -> None:
         self._trigger("Drop link", SimulatedFault.DROP_LINK)
@@ -171,8 +170,8 @@ class ConsolePanel(QWidget):
         if (error := task.exception()) is not None:
             logger.warning("virtual world: %s failed: %s", what, error)
             self.readout.setText(f"{what} failed: {error}")
-        elif isinstance(result := task.result(), ResultCode):
-            self._say(what, result)
+        elif (result := task.result()) is not None:  # clear() answers nothing
+            self._say(what, refusal(result))
 
     def on_heart_rate_changed(self, bpm: int) -> None:
         self._world.treadmill.heart_rate_bpm = bpm or None

@@ -25,9 +25,10 @@ The rules:
 * A **countdown** (``countdown_s`` whole seconds) precedes every segment change, once per
   second, and only while counting; it says whether the next segment faces the other way (a
   turnaround) — a rest in between is not one.
-* A **rest** segment lasts its duration from the moment it begins, counting or not; when it is
-  over the next segment is due (the runner then waits, latched, for the person to resume:
-  :class:`RestOver` carries ``early`` when the person resumed first).
+* A **rest** segment lasts its duration (and what "extend" adds) from the moment it begins,
+  counting or not, and its time left runs down with it; when it is over the next segment is
+  due (the runner then waits, latched, for the person to resume: :class:`RestOver` carries
+  ``early`` when the person resumed first, or skipped the rest).
 * A **rest reminder** is due once the belt has run for ``rest_reminder_s`` since the last
   rest (program or not); a rest starts that count again.
 """
@@ -129,7 +130,8 @@ class ProgramTiming:
         self._extra_s = 0.0
         self._extra_m = 0.0
         self._countdown_shown: int | None = None
-        self._rest_until: float | None = None
+        self._rest_started: float | None = None  # the clock time the current rest began
+        self._now = 0.0  # the latest time given (a rest's time left is read between ticks)
         self._since_rest_s = 0.0
         self._rest_reminded = False
         self._segments_done = 0
@@ -171,6 +173,8 @@ class ProgramTiming:
         seg = self.segment
         if seg is None:
             return None
+        if seg.rest and self._rest_started is not None:
+            return (seg.duration_s or 0.0) + self._extra_s - (self._now - self._rest_started)
         if seg.duration_s is not None:
             return seg.duration_s + self._extra_s - self._elapsed_s
         left_m = self.segment_remaining_m()
@@ -195,6 +199,7 @@ class ProgramTiming:
 
     def begin(self, now: float) -> list[TimingEvent]:
         """The program's first segment (nothing in manual mode)."""
+        self._now = now
         if not self._plan:
             return []
         return [self._begin_segment(0, now)]
@@ -214,24 +219,28 @@ class ProgramTiming:
             self._extra_m += seconds * seg.speed_kmh / 3.6
         else:
             self._extra_s += seconds
+        self._countdown_shown = None  # a longer segment counts down in full again
 
     def skip(self, now: float) -> list[TimingEvent]:
         """Go to the next segment now. Skipping a rest ends it early, as resuming does (the
         next segment then waits, latched, for the person's resume)."""
         if self._index is None:
             return []
-        if self._rest_until is not None:
+        self._now = now
+        if self._rest_started is not None:
             return self._end_rest(now, early=True)
         return self._next_segment(now)
 
     def end_rest_early(self, now: float) -> list[TimingEvent]:
         """The person resumes during a rest: it ends now and the next segment is due."""
-        if self._rest_until is None:
+        self._now = now
+        if self._rest_started is None:
             return []
         return self._end_rest(now, early=True)
 
     def tick(self, now: float, dt: float, belt: TimingInputs) -> list[TimingEvent]:
         """What ``dt`` more seconds bring, given the belt as the runner knows it."""
+        self._now = now
         events: list[TimingEvent] = []
         if belt.running:
             self._since_rest_s += dt
@@ -241,7 +250,8 @@ class ProgramTiming:
         if belt.resting:
             self._since_rest_s = 0.0
             self._rest_reminded = False
-            if self._rest_until is not None and now >= self._rest_until:
+            left = self.segment_remaining_s(None)
+            if self._rest_started is not None and left is not None and left <= 0:
                 events += self._end_rest(now, early=False)
             return events
         seg = self.segment
@@ -281,10 +291,11 @@ class ProgramTiming:
         self._countdown_shown = None
         planned = self._plan[index]
         seg = planned.segment
-        self._rest_until = now + (seg.duration_s or 0.0) if seg.rest else None
+        self._now = now
+        self._rest_started = now if seg.rest else None
         nxt = self._plan[index + 1] if index + 1 < len(self._plan) else None
         return SegmentDue(planned, nxt)
 
     def _end_rest(self, now: float, *, early: bool) -> list[TimingEvent]:
-        self._rest_until = None
+        self._rest_started = None
         return [RestOver(early), *self._next_segment(now)]

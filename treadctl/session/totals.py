@@ -7,8 +7,8 @@ Shape::
      │       direction, heart_rate_bpm)
      └── summary(...) -> SessionSummary
     SessionSummary                       the typed summary: the log's end record, the history's
-     ├── to_record() -> dict             row and the figures a front end prints or shows
-     └── from_record(mapping, fallback)  (tolerant reading lives with the reader: the store)
+     └── to_record() -> dict             row and the figures a front end prints or shows
+                                         (reading a log's, tolerantly, is the store's job)
 
 Three places count a session from its samples, and they must agree to the metre: the runner
 (live, from the link's samples), the history import (from the log's sample records, for a log
@@ -30,7 +30,6 @@ The rules:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -162,14 +161,3 @@ class SessionTotals:
             segments_total=segments_total,
             program=program,
         )
-
-
-def summary_fields() -> tuple[str, ...]:
-    """The names of the summary's fields, in order (the store's columns follow them)."""
-    return tuple(SessionSummary.__dataclass_fields__)
-
-
-def summary_from(values: Mapping[str, Any]) -> SessionSummary:
-    """A summary from already-checked values (unknown keys are ignored)."""
-    known = set(summary_fields())
-    return SessionSummary(**{k: v for k, v in values.items() if k in known})

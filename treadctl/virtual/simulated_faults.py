@@ -7,6 +7,7 @@ Shape::
      └── .lasting              True: stays until cleared (silence, refuse, ...)
     await trigger(world, fault) -> ResultCode   make it happen on a started VirtualWorld
     await clear(world, fault)                   end a lasting one (ValueError otherwise)
+    refusal(result) -> str | None               a console answer in words (None: accepted)
 
 Both front ends speak it: ``treadctl run --simulate --sim-fault KIND@SECONDS`` (the command
 line offers the first nine, in this order) and the simulated console in the app
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from protocols.ftms import ResultCode
     from treadctl.virtual.world import VirtualWorld
 
-__all__ = ["SimulatedFault", "clear", "trigger"]
+__all__ = ["SimulatedFault", "clear", "refusal", "trigger"]
 
 
 class SimulatedFault(enum.StrEnum):
@@ -156,3 +157,12 @@ async def clear(world: VirtualWorld, fault: SimulatedFault) -> None:
             faults.refuse_ops = None
         case _:
             raise ValueError(f"{fault}: happens once, there is nothing to clear")
+
+
+def refusal(result: ResultCode) -> str | None:
+    """The treadmill's answer to a console action in words, or None when it accepted it."""
+    from protocols.ftms import ResultCode
+
+    if result is ResultCode.SUCCESS:
+        return None
+    return result.name.lower().replace("_", " ")

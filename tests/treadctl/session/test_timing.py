@@ -340,22 +340,12 @@ def test_ending_a_rest_early_outside_a_rest_does_nothing() -> None:
     assert ProgramTiming([]).end_rest_early(0.0) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="segment_remaining_s counts a rest's time left from segment time, which never runs "
-    "in a rest: the runner's Progress shows the whole rest left until it ends",
-)
 def test_a_rests_time_left_runs_with_its_clock() -> None:
     d = rest_program()
     d.run(30, RESTING)
     assert d.timing.segment_remaining_s(None) == 30.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="extend() adds to segment time, but a rest ends by the clock it set when it began: "
-    "'+1 min' during a rest does not lengthen it",
-)
 def test_extend_during_a_rest_lengthens_it() -> None:
     d = rest_program()
     d.timing.extend(60)
@@ -455,11 +445,6 @@ def test_extend_before_the_program_begins_or_in_manual_mode_does_nothing() -> No
     assert manual.segment_remaining_s(None) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the countdown remembers the last second it showed across extend(): after '+1 min' "
-    "during a countdown at 3, the countdown a minute later starts at 2",
-)
 def test_extend_during_a_countdown_counts_down_in_full_again() -> None:
     d = started(run("10 s"), run("10 s"))
     d.run(7.25, moving())

@@ -252,11 +252,6 @@ def documented_end_summary_keys() -> set[str]:
     return keys | set(json.loads(example)["summary"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="docs/session-log.md names forward_s and backward_s in the end summary; the runner "
-    "writes forward_minutes and backward_minutes (and did before the split)",
-)
 def test_the_session_log_doc_names_only_end_summary_keys_that_exist() -> None:
     assert documented_end_summary_keys() <= set(END_SUMMARY_KEYS)
 
