@@ -143,7 +143,7 @@ async def _main(
 
         world = VirtualWorld(clock, with_strap=True)
         await world.start()
-        backends = BleakBackends(world.scanner_backend(), world.client_backend())
+        backends = BleakBackends.of(world)
     else:
         backends = BleakBackends()
     bridge, window = build_window(

@@ -294,9 +294,7 @@ async def bare_link(presses: int, cpu_seconds: float, rng: random.Random) -> dic
     async with VirtualWorld(clock, data_rate_hz=RATE_HZ) as world:
         probe = NotifyProbe(world)
         stops = StopTrace(world)
-        link = TreadmillLink(
-            clock, backends=BleakBackends(world.scanner_backend(), world.client_backend())
-        )
+        link = TreadmillLink(clock, backends=BleakBackends.of(world))
         notify: list[float] = []
 
         def on_event(event: object) -> None:
@@ -367,7 +365,7 @@ async def the_app(
     await world.start()
     bridge, window = build_window(
         clock,
-        BleakBackends(world.scanner_backend(), world.client_backend()),
+        BleakBackends.of(world),
         folder=DataFolder.at(tmp),
         settings=QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat),
         world=world,

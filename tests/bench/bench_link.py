@@ -63,9 +63,7 @@ async def bare_round_trips(world: VirtualWorld, trips: int) -> list[float]:
 
 
 async def our_round_trips(world: VirtualWorld, trips: int) -> list[float]:
-    link = TreadmillLink(
-        RealClock(), backends=BleakBackends(world.scanner_backend(), world.client_backend())
-    )
+    link = TreadmillLink(RealClock(), backends=BleakBackends.of(world))
     await link.connect(world.treadmill_address)
     try:
         await link.request_control()
@@ -85,9 +83,7 @@ async def cpu_while(seconds: float, with_link: bool) -> tuple[float, int]:
         samples = 0
         link = None
         if with_link:
-            link = TreadmillLink(
-                clock, backends=BleakBackends(world.scanner_backend(), world.client_backend())
-            )
+            link = TreadmillLink(clock, backends=BleakBackends.of(world))
 
             def count(event: object) -> None:
                 nonlocal samples

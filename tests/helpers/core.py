@@ -118,7 +118,7 @@ async def core_scenario(
     """A connected core; see the module docstring. Shut down (belt stopped) on exit."""
     clock = ManualClock()
     async with VirtualWorld(clock, data_rate_hz=data_rate_hz, with_strap=True) as world:
-        backends = BleakBackends(world.scanner_backend(), world.client_backend())
+        backends = BleakBackends.of(world)
         folder = DataFolder.at(data_dir)
         core = AppCore(
             clock,

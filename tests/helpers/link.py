@@ -78,7 +78,7 @@ async def linked(
     async with VirtualWorld(clock, quirks=quirks, **world_kwargs) as world:
         link = TreadmillLink(
             clock,
-            backends=BleakBackends(world.scanner_backend(), world.client_backend()),
+            backends=BleakBackends.of(world),
             command_timeout=command_timeout,
             reconnect_delays=(0.5,),
         )

@@ -197,7 +197,7 @@ async def session(
     ) as world:
         link = TreadmillLink(
             clock,
-            backends=BleakBackends(world.scanner_backend(), world.client_backend()),
+            backends=BleakBackends.of(world),
             command_timeout=command_timeout,
             reconnect_delays=(0.5,),
         )

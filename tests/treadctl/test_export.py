@@ -633,9 +633,7 @@ def test_a_real_session_exports_in_every_format(tmp_path: Path) -> None:
     async def scenario() -> Path:
         clock = ManualClock()
         async with VirtualWorld(clock) as world:
-            link = TreadmillLink(
-                clock, backends=BleakBackends(world.scanner_backend(), world.client_backend())
-            )
+            link = TreadmillLink(clock, backends=BleakBackends.of(world))
             await link.connect(world.treadmill_address)
             recorder = SessionRecorder(logs, clock, wall_clock=lambda: START)
             runner = SessionRunner(

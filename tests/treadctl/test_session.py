@@ -977,7 +977,7 @@ def test_a_strap_feeds_heart_rate_and_its_loss_is_not_a_link_loss(tmp_path: Path
             assert strap_world is not None and scn.world.strap_address is not None
             strap = HeartRateLink(
                 scn.clock,
-                backends=BleakBackends(scn.world.scanner_backend(), scn.world.client_backend()),
+                backends=BleakBackends.of(scn.world),
             )
             await strap.connect(scn.world.strap_address)
             scn.runner.attach_heart_rate(strap)

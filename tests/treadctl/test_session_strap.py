@@ -33,7 +33,7 @@ def test_a_detached_strap_no_longer_counts(tmp_path: Path) -> None:
             scn.world.treadmill.heart_rate_bpm = HAND_GRIP_BPM
             strap = HeartRateLink(
                 scn.clock,
-                backends=BleakBackends(scn.world.scanner_backend(), scn.world.client_backend()),
+                backends=BleakBackends.of(scn.world),
             )
             await strap.connect(scn.world.strap_address)
             scn.runner.attach_heart_rate(strap)

@@ -120,7 +120,7 @@ class AppHarness:
         await self.world.start()
         self._bridge, self._window = build_window(
             self.clock,
-            BleakBackends(self.world.scanner_backend(), self.world.client_backend()),
+            BleakBackends.of(self.world),
             folder=DataFolder.at(self.tmp_path, sessions=self.sessions_dir),
             settings=self.settings,
             world=self.world,

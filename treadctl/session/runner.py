@@ -146,7 +146,7 @@ class SessionRunner:
         self._listeners: list[SessionListener] = []
         self._state = SessionState.READY
         self._manual_target = SetTarget(0.0)
-        self._t0 = 0.0
+        self._t0 = clock.now()  # again when it runs; small and positive until then
         self._last_tick: float | None = None
         self._reading = BeltReading()
         self._last_sample_t: float | None = None

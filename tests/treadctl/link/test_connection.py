@@ -36,7 +36,7 @@ type AnyLink = TreadmillLink | HeartRateLink
 async def strap_world() -> AsyncIterator[tuple[VirtualWorld, ManualClock, BleakBackends]]:
     clock = ManualClock()
     async with VirtualWorld(clock, with_strap=True) as world:
-        yield world, clock, BleakBackends(world.scanner_backend(), world.client_backend())
+        yield world, clock, BleakBackends.of(world)
 
 
 def one_try[L: (TreadmillLink, HeartRateLink)](

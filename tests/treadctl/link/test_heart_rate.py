@@ -20,9 +20,7 @@ def test_heart_rate_strap() -> None:
         async with VirtualWorld(clock, with_strap=True) as world:
             assert world.strap is not None
             world.strap.bpm = 128
-            strap = HeartRateLink(
-                clock, backends=BleakBackends(world.scanner_backend(), world.client_backend())
-            )
+            strap = HeartRateLink(clock, backends=BleakBackends.of(world))
             events = Events(strap)
             assert world.strap_address is not None
             await strap.connect(world.strap_address)

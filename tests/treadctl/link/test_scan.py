@@ -18,7 +18,7 @@ from treadctl.virtual.world import VirtualWorld
 def test_scan_lists_the_treadmill_and_the_strap() -> None:
     async def scenario() -> None:
         async with VirtualWorld(ManualClock(), with_strap=True) as world:
-            backends = BleakBackends(world.scanner_backend(), world.client_backend())
+            backends = BleakBackends.of(world)
             found = await scan(1.0, backends=backends)
             kinds = {(d.kind, d.address) for d in found}
             assert ("treadmill", world.treadmill_address) in kinds

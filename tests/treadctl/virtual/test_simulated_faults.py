@@ -196,25 +196,6 @@ def test_names_descriptions_and_lasting_faults() -> None:
     }
 
 
-def test_the_command_line_offers_its_faults_by_the_same_names_in_the_same_order() -> None:
-    from treadctl.cli import SIM_FAULTS, parse_fault
-
-    assert SIM_FAULTS == (
-        "drop-link",
-        "silence",
-        "console-stop",
-        "console-pause",
-        "safety-key",
-        "refuse",
-        "no-answer",
-        "lose-control",
-        "malformed",
-    )
-    assert parse_fault("safety-key@30") == ("safety-key", 30.0)
-    with pytest.raises(ValueError, match=r"KIND one of \('drop-link', 'silence', "):
-        parse_fault("drop-strap@5")
-
-
 def test_clearing_a_fault_that_happens_once_or_dropping_no_strap_is_an_error() -> None:
     async def scenario() -> None:
         async with world_of() as (world, _clock):

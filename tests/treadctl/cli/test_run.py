@@ -1,0 +1,72 @@
+"""`treadctl run` in this process: a profile's limits, its history, the fault option."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from treadctl.cli import UsageError, main
+from treadctl.cli.run import SIM_FAULTS, parse_fault
+
+
+def test_run_with_a_profile_uses_its_limits(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from treadctl.recorder import read_session_log
+
+    data = tmp_path / "data"
+    assert main(["profiles", "add", "ana", "--data-dir", str(data)]) == 0
+    assert (
+        main(
+            ["profiles", "set-limit", "ana", "backward_max_speed_kmh", "3", "--data-dir", str(data)]
+        )
+        == 0
+    )
+    program = tmp_path / "p.toml"
+    program.write_text(
+        'name = "Short"\n[[steps]]\ndirection = "backward"\nspeed = "5 km/h"\nduration = "20 s"\n'
+    )
+    code = main(
+        [
+            "run",
+            str(program),
+            "--simulate",
+            "--time-scale",
+            "20",
+            "--profile",
+            "ana",
+            "--data-dir",
+            str(data),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "shown as 3 km/h" in out  # the clamp notice names the profile's cap
+    log = read_session_log(next((data / "sessions").glob("*.jsonl")))
+    assert log.header["profile"] == "ana"
+    assert log.header["limits"]["backward_max_speed_kmh"] == 3.0
+    speeds = [r["speed_kmh"] for r in log.of_kind("sample") if r["speed_kmh"] is not None]
+    assert max(speeds) <= 3.0
+    # The run's session is in ana's history, as a session in the app is (the core imports it).
+    assert "history: session " in out and "(ana)" in out
+    assert main(["history", "--profile", "ana", "--data-dir", str(data)]) == 0
+    listed = capsys.readouterr().out
+    assert "Sessions of ana (1)" in listed and "Short" in listed
+
+
+def test_the_command_line_offers_its_faults_by_the_same_names_in_the_same_order() -> None:
+    assert SIM_FAULTS == (
+        "drop-link",
+        "silence",
+        "console-stop",
+        "console-pause",
+        "safety-key",
+        "refuse",
+        "no-answer",
+        "lose-control",
+        "malformed",
+    )
+    assert parse_fault("safety-key@30") == ("safety-key", 30.0)
+    with pytest.raises(UsageError, match=r"KIND one of \('drop-link', 'silence', "):
+        parse_fault("drop-strap@5")

@@ -1,0 +1,82 @@
+"""The command line: ``treadctl`` and its subcommands, one module each.
+
+Shape::
+
+    main(argv, app=None) -> exit status     the console script's entry (ui.launcher passes the
+     │                                      app window as ``app``: treadctl never imports ui)
+     ├── no subcommand                      the app window, before any parser is built
+     ├── parser.build_parser()              one subparser per module below; each leaf sets a
+     │                                      ``handler(args, out) -> int``
+     └── errors.exit_status(error)          the engine's error families → exit statuses
+
+    scan.py      treadctl scan [--simulate]             treadmills and straps in range
+    probe.py     treadctl probe [ADDRESS | --simulate]  what a treadmill offers, then every
+                                                        record as JSON lines (for bug reports)
+    run.py       treadctl run PROGRAM ...               a session headless: the application core
+                                                        (treadctl.core) + a printer + the keyboard
+    export.py    treadctl export SESSION|--all ...      CSV, TCX, FIT
+    history.py   treadctl history ...                   sessions, weekly minutes, the next step
+    profiles.py  treadctl profiles ...                  people, limits, the admin PIN
+    output.py    JSON lines and clock texts; backends.py the Bleak backends (or the virtual world)
+
+Exit statuses: 0 done (a run: completed), 1 failed or refused (a run: stopped or aborted),
+2 usage (an invalid program, a bad option value), 3 no Bluetooth adapter. A person never sees a
+traceback for something the engine says no to (any ``TreadctlError``); a bug still shows one.
+
+Light imports only at the top of every module here (asyncio, Bleak and the engine inside the
+commands): the app window is opened through :func:`main`, and whatever is imported before it
+paints delays it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+
+from treadctl.cli.errors import (
+    EXIT_FAILED,
+    EXIT_NO_ADAPTER,
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    exit_status,
+)
+
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_NO_ADAPTER",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "UsageError",
+    "main",
+]
+
+
+def main(argv: Sequence[str] | None = None, *, app: Callable[..., int] | None = None) -> int:
+    """Run the command line. ``app`` opens the window when no subcommand is given: the console
+    script passes ``ui.app.run_app`` (see ``ui/launcher.py``)."""
+    words = sys.argv[1:] if argv is None else list(argv)
+    if app is not None and set(words) <= {"--simulate"}:
+        # The app's own command line, opened before the parser of every subcommand is built:
+        # until its window has painted, every millisecond here is one the person waits.
+        return app(simulate=bool(words))
+    from treadctl.cli.parser import build_parser
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        if app is None:
+            print("treadctl: no app window in this build; see `treadctl --help`.", file=sys.stderr)
+            return EXIT_USAGE
+        # Before anything else is imported: the window paints first, then loads the rest.
+        return app(simulate=args.simulate)
+    from treadctl.errors import TreadctlError
+
+    try:
+        status: int = args.handler(args, sys.stdout)
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except TreadctlError as error:
+        status, text = exit_status(error)
+        print(f"treadctl: {text}", file=sys.stderr)
+    return status

@@ -1,0 +1,25 @@
+"""The ``treadctl`` argument parser: one subcommand per module of this package."""
+
+from __future__ import annotations
+
+import argparse
+
+from treadctl import __version__
+from treadctl.cli import export, history, probe, profiles, run, scan
+
+__all__ = ["build_parser"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="treadctl",
+        description="Drive a Bluetooth FTMS treadmill through scripted interval sessions.",
+    )
+    parser.add_argument("--version", action="version", version=f"treadctl {__version__}")
+    parser.add_argument(
+        "--simulate", action="store_true", help="use the virtual treadmill instead of Bluetooth"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in (scan, probe, run, profiles, history, export):
+        command.add_parser(sub)
+    return parser

@@ -1,0 +1,159 @@
+"""``treadctl probe [ADDRESS | --simulate]``: what a treadmill offers, then every record.
+
+It connects, prints what the treadmill says about itself, then streams every decoded sample,
+status and training status as JSON lines until Ctrl-C (or ``--duration``). It is what a user
+attaches to a bug report, so it prints raw bytes too.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, TextIO
+
+from treadctl import __version__
+from treadctl.cli.backends import backends
+from treadctl.cli.errors import EXIT_OK, EXIT_USAGE
+from treadctl.cli.output import emit
+
+__all__ = ["add_parser"]
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    probe = sub.add_parser(
+        "probe", help="connect, print features and ranges, stream samples as JSON lines"
+    )
+    probe.add_argument("address", nargs="?", help="the treadmill's address (from `scan`)")
+    probe.add_argument("--simulate", action="store_true", help="probe the virtual treadmill")
+    probe.add_argument(
+        "--quirks", default="standard", help="virtual treadmill quirk profile (with --simulate)"
+    )
+    probe.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
+    probe.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, out: TextIO) -> int:
+    import asyncio
+
+    return asyncio.run(probe_command(args, out))
+
+
+def _event_record(event: Any, start: float) -> dict[str, Any]:
+    """One JSON line for a link event; ``t`` is seconds since the probe started."""
+    from treadctl import link
+
+    t = round(event.t - start, 3)
+
+    match event:
+        case link.Sample():
+            return {
+                "kind": "sample",
+                "t": t,
+                **event.record.present_fields(),
+                **({"truncated": True} if event.record.truncated else {}),
+                **(
+                    {"reserved_flags": event.record.reserved_flags}
+                    if event.record.reserved_flags
+                    else {}
+                ),
+                **({"trailing": event.record.trailing} if event.record.trailing else {}),
+                "raw": list(event.raw),
+            }
+        case link.StatusChanged():
+            return {
+                "kind": "status",
+                "t": t,
+                "op": event.status.op,
+                "value": event.status.value,
+                "raw": bytes(event.status),
+            }
+        case link.TrainingStatusChanged():
+            return {
+                "kind": "training_status",
+                "t": t,
+                "status": event.status.status,
+                "text": event.status.text,
+            }
+        case link.MalformedData():
+            return {
+                "kind": "malformed",
+                "t": t,
+                "characteristic": event.characteristic,
+                "raw": event.data,
+                "error": event.error,
+            }
+        case link.HeartRateSample():
+            return {"kind": "heart_rate", "t": t, "bpm": event.heart_rate_bpm}
+        case _:
+            return {"kind": type(event).__name__.lower(), "t": t}
+
+
+def _info_record(info: Any) -> dict[str, Any]:
+    def rng(r: Any) -> dict[str, float] | None:
+        if r is None:
+            return None
+        return {k: getattr(r, k) for k in r.__dataclass_fields__}
+
+    return {
+        "kind": "info",
+        "address": info.address,
+        "name": info.name,
+        "machine_features": [
+            f.name
+            for f in type(info.feature.machine_features)
+            if f in info.feature.machine_features
+        ],
+        "target_settings": [
+            f.name for f in type(info.feature.target_settings) if f in info.feature.target_settings
+        ],
+        "feature_raw": bytes(info.feature),
+        "speed_range": rng(info.speed_range),
+        "inclination_range": rng(info.inclination_range),
+        "control_point": info.has_control_point,
+        "training_status": info.has_training_status,
+        "mtu": info.mtu,
+        "notes": list(info.notes),
+        "app_version": __version__,
+    }
+
+
+async def probe_command(args: argparse.Namespace, out: TextIO) -> int:
+    import asyncio
+
+    from treadctl.clock import RealClock
+    from treadctl.link import TreadmillLink
+
+    if not args.simulate and not args.address:
+        out.write("probe: give the treadmill's ADDRESS (see `treadctl scan`) or --simulate\n")
+        return EXIT_USAGE
+    async with backends(args.simulate, args.quirks) as (bleak, world):
+        address = args.address or (world.treadmill_address if world else None)
+        assert address is not None  # checked above
+        clock = RealClock()
+        start = clock.now()
+        link = TreadmillLink(clock, backends=bleak)
+        # Events that arrive while connecting (the first training status) wait until the info
+        # line is out, so a report always opens with what the treadmill is.
+        held: list[dict[str, Any]] = []
+        holding = True
+
+        def on_event(event: Any) -> None:
+            record = _event_record(event, start)
+            if holding:
+                held.append(record)
+            else:
+                emit(out, record)
+
+        link.add_listener(on_event)
+        info = await link.connect(address)
+        emit(out, _info_record(info))
+        for record in held:
+            emit(out, record)
+        holding = False
+        try:
+            if args.duration is None:
+                await asyncio.Event().wait()  # until Ctrl-C
+            else:
+                await clock.sleep(args.duration)
+        finally:
+            await link.disconnect()
+    return EXIT_OK

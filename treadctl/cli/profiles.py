@@ -1,0 +1,224 @@
+"""``treadctl profiles …``: people's profiles, their limits, the admin PIN.
+
+Commands (all take ``--data-dir DIR``, default: the platform's data folder)::
+
+    profiles list
+    profiles add NAME
+    profiles remove NAME [--yes]
+    profiles rename OLD NEW
+    profiles select NAME
+    profiles set-limit NAME FIELD VALUE [--pin PIN]
+    profiles set-max-hr NAME BPM|none
+    profiles set-cap NAME MINUTES|none [--pin PIN]     the backward-minutes progression cap
+    profiles set-pin [--old PIN] [--new PIN]
+    profiles save-guest SESSION_ID NAME                keep a guest session as NAME's
+
+The rules (who may raise what, the PIN) are the engine's, ``treadctl.profiles``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+from dataclasses import fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from treadctl.cli.errors import EXIT_OK
+from treadctl.cli.store_command import Handler, fail, store_command, terminal, with_pin
+from treadctl.limits import Limits
+
+if TYPE_CHECKING:
+    from treadctl.profiles import Profile, Profiles
+    from treadctl.store import Store
+
+__all__ = ["add_parser"]
+
+
+def _profiles(store: Store) -> Profiles:
+    from treadctl.profiles import Profiles
+
+    return Profiles(store)
+
+
+def _number_or_none(text: str) -> float | None:
+    if text.strip().lower() in ("none", "off", "-"):
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'none', got {text!r}") from None
+
+
+def _limits_text(profile: Profile) -> str:
+    limits = profile.limits
+    return (
+        f"fwd {limits.forward_max_speed_kmh:g} km/h, bwd {limits.backward_max_speed_kmh:g} km/h, "
+        f"bwd {limits.backward_minutes_per_session:g} min"
+    )
+
+
+@store_command
+def cmd_profiles_list(args: argparse.Namespace, out: TextIO, store: Store) -> int:
+    profiles = _profiles(store)
+    current = profiles.current()
+    counts = {
+        row[0]: row[1]
+        for row in store.execute("SELECT profile_id, count(*) FROM sessions GROUP BY profile_id")
+    }
+    out.write(f"  {'name':<20} {'sessions':>8}  {'max HR':>6}  {'bwd cap':>7}  limits\n")
+    for profile in profiles.list_all():
+        mark = "*" if current is not None and current.id == profile.id else " "
+        hr = "-" if profile.max_heart_rate_bpm is None else str(profile.max_heart_rate_bpm)
+        cap = f"{profile.progression_cap:g}"
+        out.write(
+            f"{mark} {profile.name:<20} {counts.get(profile.id, 0):>8}  {hr:>6}  {cap:>7}  "
+            f"{_limits_text(profile)}\n"
+        )
+    out.write(f"admin PIN: {'set' if profiles.has_pin() else 'not set'}\n")
+    return EXIT_OK
+
+
+@store_command
+def cmd_profiles_add(args: argparse.Namespace, out: TextIO, store: Store) -> int:
+    profile = _profiles(store).create(args.name)
+    out.write(f"profile {profile.name!r} added, at the default limits\n")
+    return EXIT_OK
+
+
+@store_command
+def cmd_profiles_remove(args: argparse.Namespace, out: TextIO, store: Store) -> int:
+    count = _profiles(store).delete(args.name, confirm=args.yes)
+    out.write(f"profile {args.name!r} removed with {count} session(s)\n")
+    return EXIT_OK
+
+
+@store_command
+def cmd_profiles_rename(args: argparse.Namespace, out: TextIO, store: Store) -> int:
+    profile = _profiles(store).rename(args.old, args.new)
+    out.write(f"profile {args.old!r} is now {profile.name!r}\n")
+    return EXIT_OK
+
+
+@store_command
+def cmd_profiles_select(args: argparse.Namespace, out: TextIO, store: Store) -> int:
+    profile = _profiles(store).select(args.name)
+    out.write(f"current profile: {profile.name}\n")
+    return EXIT_OK
+
+
+@store_command
+def cmd_profiles_set_limit(args: argparse.Namespace, out: TextIO, store: Store) -> int:
+    profiles = _profiles(store)
+    profile = with_pin(
+        args.pin,
+        lambda pin: profiles.set_limit(args.name, args.field, args.value, pin=pin),
+        "Admin PIN: ",
+    )
+    out.write(f"{profile.name}: {args.field} = {getattr(profile.limits, args.field):g}\n")
+    return EXIT_OK
+
+
+@store_command
+def cmd_profiles_set_max_hr(args: argparse.Namespace, out: TextIO, store: Store) -> int:
+    bpm = None if args.bpm is None else round(args.bpm)
+    profile = _profiles(store).set_max_heart_rate(args.name, bpm)
+    shown = "none" if profile.max_heart_rate_bpm is None else f"{profile.max_heart_rate_bpm} bpm"
+    out.write(f"{profile.name}: maximum heart rate {shown}\n")
+    return EXIT_OK
+
+
+@store_command
+def cmd_profiles_set_cap(args: argparse.Namespace, out: TextIO, store: Store) -> int:
+    profiles = _profiles(store)
+    profile = with_pin(
+        args.pin,
+        lambda pin: profiles.set_progression_cap(args.name, args.minutes, pin=pin),
+        "Admin PIN: ",
+    )
+    out.write(f"{profile.name}: backward minutes may grow up to {profile.progression_cap:g}\n")
+    return EXIT_OK
+
+
+@store_command
+def cmd_profiles_set_pin(args: argparse.Namespace, out: TextIO, store: Store) -> int:
+    profiles = _profiles(store)
+    interactive = terminal()
+    old = args.old
+    if old is None and profiles.has_pin() and interactive:
+        old = getpass.getpass("Old admin PIN: ")
+    new = args.new
+    if new is None:
+        if not interactive:
+            return fail("give the new PIN with --new (no terminal to ask on)")
+        new = getpass.getpass("New admin PIN: ")
+        if getpass.getpass("New admin PIN again: ") != new:
+            return fail("the two PINs differ; the PIN was not changed")
+    changed = profiles.has_pin()
+    profiles.set_pin(new, old=old)
+    out.write(f"admin PIN {'changed' if changed else 'set'}\n")
+    return EXIT_OK
+
+
+@store_command
+def cmd_profiles_save_guest(args: argparse.Namespace, out: TextIO, store: Store) -> int:
+    session = _profiles(store).save_guest_session(args.session_id, args.name)
+    out.write(f"session {session.id} saved to {session.profile}\n")
+    return EXIT_OK
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``treadctl profiles …`` on ``subparsers`` (see the module doc)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir", type=Path, default=None, help="where the history database lives"
+    )
+    pin = argparse.ArgumentParser(add_help=False)
+    pin.add_argument("--pin", help="the admin PIN (asked for on a terminal when needed)")
+
+    profiles = subparsers.add_parser(
+        "profiles", help="people's profiles: limits, maximum heart rate, the admin PIN"
+    )
+    sub = profiles.add_subparsers(dest="profiles_command", metavar="ACTION", required=True)
+
+    def leaf(name: str, handler: Handler, help: str, *parents: argparse.ArgumentParser) -> Any:
+        parser = sub.add_parser(name, help=help, parents=[common, *parents])
+        parser.set_defaults(handler=handler)
+        return parser
+
+    leaf("list", cmd_profiles_list, "list profiles (* marks the current one)")
+    leaf("add", cmd_profiles_add, "add a profile at the default limits").add_argument("name")
+    remove = leaf("remove", cmd_profiles_remove, "remove a profile with its history")
+    remove.add_argument("name")
+    remove.add_argument("--yes", action="store_true", help="confirm: its sessions go too")
+    rename = leaf("rename", cmd_profiles_rename, "rename a profile")
+    rename.add_argument("old")
+    rename.add_argument("new")
+    leaf("select", cmd_profiles_select, "make a profile the current one").add_argument("name")
+    limit_fields = sorted(f.name for f in fields(Limits) if f.name != "max_heart_rate_bpm")
+    set_limit = leaf(
+        "set-limit",
+        cmd_profiles_set_limit,
+        "set one limit; above its default needs the admin PIN",
+        pin,
+    )
+    set_limit.add_argument("name")
+    set_limit.add_argument("field", choices=limit_fields, metavar="FIELD")
+    set_limit.add_argument("value", type=float)
+    max_hr = leaf("set-max-hr", cmd_profiles_set_max_hr, "set the maximum heart rate")
+    max_hr.add_argument("name")
+    max_hr.add_argument("bpm", type=_number_or_none, metavar="BPM|none")
+    cap = leaf(
+        "set-cap",
+        cmd_profiles_set_cap,
+        "set how far backward minutes may grow; above the default needs the admin PIN",
+        pin,
+    )
+    cap.add_argument("name")
+    cap.add_argument("minutes", type=_number_or_none, metavar="MINUTES|none")
+    set_pin = leaf("set-pin", cmd_profiles_set_pin, "set or change the admin PIN")
+    set_pin.add_argument("--old", help="the current admin PIN (to change it)")
+    set_pin.add_argument("--new", help="the new admin PIN")
+    save = leaf("save-guest", cmd_profiles_save_guest, "keep a guest session as a profile's")
+    save.add_argument("session_id")
+    save.add_argument("name")

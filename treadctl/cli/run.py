@@ -1,0 +1,369 @@
+"""``treadctl run PROGRAM``: a session headless — the application core, a printer, the keyboard.
+
+Shape::
+
+    run_command(args, out)            asyncio.run of the below
+     ├── AppCore(clock, backends,     the same core the window uses (treadctl.core): it fits
+     │           folder, ...)         the program to the person's limits, runs the session,
+     │                                decides what follows a stop, imports the log into the
+     │                                history and applies progression
+     ├── Printer                      the core's events as lines on a terminal
+     ├── the keyboard                 on a terminal: Enter resumes a stopped session (and pauses
+     │                                a running one), ``q`` finishes; without one, nobody can
+     │                                resume, so the core ends the session at any stop
+     └── with --simulate              --sim-fault KIND@SECONDS (treadctl.virtual.simulated_faults),
+                                      --sim-trace FILE, --time-scale N, --quirks NAME
+
+Exit 0 completed, 1 stopped or aborted by a fault, 2 invalid program or option.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from treadctl.cli.backends import backends
+from treadctl.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+from treadctl.cli.output import clock_text, plain
+from treadctl.virtual.simulated_faults import SimulatedFault
+
+if TYPE_CHECKING:
+    from treadctl.program import Program
+    from treadctl.virtual.world import VirtualWorld
+
+__all__ = ["SIM_FAULTS", "STRAP_VIRTUAL", "add_parser", "find_program", "parse_fault"]
+
+#: ``--strap`` without an address, with ``--simulate``: the virtual treadmill's own strap.
+STRAP_VIRTUAL = "virtual"
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = sub.add_parser("run", help="run a program headless (no window), printing progress")
+    run.add_argument("program", help="a program file (.toml) or a built-in program's name")
+    run.add_argument("--simulate", action="store_true", help="run on the virtual treadmill")
+    run.add_argument("--address", help="the treadmill's address (real hardware)")
+    run.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        help="with --simulate: simulated seconds per real second (e.g. 60)",
+    )
+    run.add_argument("--log-dir", type=Path, help="where the session log goes")
+    run.add_argument(
+        "--quirks", default="standard", help="virtual treadmill quirk profile (with --simulate)"
+    )
+    run.add_argument(
+        "--sim-fault",
+        action="append",
+        default=[],
+        metavar="KIND@SECONDS",
+        help=f"with --simulate: trigger a fault at a session time; KIND is one of "
+        f"{', '.join(SIM_FAULTS)}",
+    )
+    run.add_argument(
+        "--sim-trace", type=Path, help="with --simulate: write the treadmill's trace (JSON Lines)"
+    )
+    run.add_argument("--profile", help="run with this profile's limits (see `treadctl profiles`)")
+    run.add_argument(
+        "--strap",
+        nargs="?",
+        const=STRAP_VIRTUAL,
+        metavar="ADDRESS",
+        help="use this heart-rate strap (from `scan`); with --simulate and no ADDRESS, the "
+        "virtual one",
+    )
+    run.add_argument("--data-dir", type=Path, help="where the profiles and history live")
+    run.set_defaults(handler=run_command)
+
+
+def run_command(args: argparse.Namespace, out: TextIO) -> int:
+    import asyncio
+
+    return asyncio.run(run_headless(args, out))
+
+
+#: What ``--sim-fault`` offers: every simulated fault but the console's drop-strap and refuse-all.
+SIM_FAULTS = tuple(
+    fault.value
+    for fault in SimulatedFault
+    if fault not in {SimulatedFault.DROP_STRAP, SimulatedFault.REFUSE_ALL}
+)
+
+
+def parse_fault(text: str) -> tuple[str, float]:
+    kind, sep, at = text.partition("@")
+    if not sep or kind not in SIM_FAULTS:
+        raise UsageError(f"--sim-fault {text!r}: expected KIND@SECONDS, KIND one of {SIM_FAULTS}")
+    try:
+        seconds = float(at)
+    except ValueError:
+        raise UsageError(f"--sim-fault {text!r}: {at!r} is not a number of seconds") from None
+    if not seconds >= 0:
+        raise UsageError(f"--sim-fault {text!r}: seconds must be 0 or more")
+    return kind, seconds
+
+
+def find_program(name: str) -> Program:
+    """A program file, or a built-in by file stem or name (case-insensitive)."""
+    from treadctl.program import builtin_programs, load_program
+
+    path = Path(name)
+    if path.suffix == ".toml" or path.exists():
+        return load_program(path)
+    wanted = name.casefold()
+    for program in builtin_programs():
+        stem = Path(program.source or "").stem.casefold()
+        if wanted in (program.name.casefold(), stem) or stem.split("-", 1)[-1] == wanted:
+            return program
+    names = ", ".join(Path(p.source or "").stem for p in builtin_programs())
+    raise UsageError(
+        f"invalid program: no program file or built-in program {name!r} (built-ins: {names})"
+    )
+
+
+async def run_headless(args: argparse.Namespace, out: TextIO) -> int:
+    """``treadctl run``: the application core, a printer and the keyboard.
+
+    Exit 0 completed, 1 stopped or aborted. What follows a stop (with no terminal: the end of
+    the session), the history import and the progression are the core's, as in the window.
+    """
+    import asyncio
+
+    from treadctl.clock import RealClock, ScaledClock
+    from treadctl.core import AppCore, DataFolder, EndReason
+
+    program = find_program(args.program)
+    faults = [parse_fault(f) for f in args.sim_fault]
+    if not args.simulate and (faults or args.sim_trace or args.time_scale != 1.0):
+        out.write("run: --sim-fault, --sim-trace and --time-scale need --simulate\n")
+        return EXIT_USAGE
+    if not args.simulate and not args.address:
+        out.write("run: give --address ADDRESS (see `treadctl scan`) or --simulate\n")
+        return EXIT_USAGE
+    if not args.simulate and args.strap == STRAP_VIRTUAL:
+        out.write("run: --strap needs an ADDRESS (see `treadctl scan`) without --simulate\n")
+        return EXIT_USAGE
+    if args.time_scale <= 0:
+        out.write("run: --time-scale must be above 0\n")
+        return EXIT_USAGE
+    clock = RealClock() if args.time_scale == 1.0 else ScaledClock(args.time_scale)
+    interactive = sys.stdin is not None and sys.stdin.isatty()
+    folder = DataFolder.at(args.data_dir, sessions=args.log_dir)
+
+    async with backends(args.simulate, args.quirks, clock) as (bleak, world):
+        core = AppCore(
+            clock,
+            bleak,
+            folder,
+            resume_possible=interactive,
+            # fsync every 3 *real* seconds: at --time-scale 60 a simulated cadence would fsync
+            # 20 times a second on the event loop's thread and starve the treadmill's data.
+            fsync_interval_s=3.0 * args.time_scale,
+            # Under --time-scale N, a stall of the host's event loop for w real seconds looks
+            # like N·w simulated seconds without data. Keep the watchdog at least half a real
+            # second so it catches a silent treadmill, not a busy laptop (the log records the
+            # value used).
+            watchdog_floor_s=0.5 * args.time_scale if args.time_scale > 1.0 else 0.0,
+        )
+        try:
+            if args.profile is not None:
+                core.choose(args.profile)
+                out.write(f"profile {args.profile}\n")
+            fitted = core.fit(program)  # shown (and run) fitted; the governor re-checks
+            for notice in fitted.notices:
+                out.write(f"limit: {notice}\n")
+            if core.limits.watchdog_s < 0.5 * args.time_scale and args.time_scale > 1.0:
+                out.write(
+                    f"time scale {args.time_scale:g}: watchdog {0.5 * args.time_scale:g} "
+                    "simulated s\n"
+                )
+            printer = _Printer(out, core, interactive)
+            core.add_listener(printer)
+            await core.connect(args.address or _virtual(world).treadmill_address)
+            if args.strap is not None:
+                strap_address = (
+                    _virtual(world).strap_address if args.strap == STRAP_VIRTUAL else args.strap
+                )
+                strap = core.connect_strap(strap_address or "")
+                if strap is not None:
+                    await strap
+            trace = _Trace(world, core, clock, args.sim_trace) if world and args.sim_trace else None
+            fault_tasks = [
+                asyncio.ensure_future(_fault_at(world, core, clock, kind, at))
+                for kind, at in faults
+            ]
+            keyboard = _watch_keyboard(core) if interactive else None
+            try:
+                ended = await core.run_program(program)
+            finally:
+                for task in fault_tasks:
+                    task.cancel()
+                if keyboard is not None:
+                    keyboard()
+                if trace is not None:
+                    trace.close()
+        finally:
+            await core.shutdown()
+            core.people.close()
+        summary = ended.finished.summary
+        reason = ended.finished.reason
+        out.write(
+            f"session {reason.value}: {summary.distance_m:.0f} m in "
+            f"{clock_text(summary.duration_s)}, backward {summary.backward_minutes:.1f} min, "
+            f"{summary.energy_kcal or 0:.0f} kcal. Log: {ended.log_path}\n"
+        )
+        if ended.stored is not None:
+            whose = ended.stored.profile or "no profile"
+            out.write(f"history: session {ended.stored.id} ({whose})\n")
+        return EXIT_OK if reason is EndReason.COMPLETED else EXIT_FAILED
+
+
+def _virtual(world: VirtualWorld | None) -> VirtualWorld:
+    assert world is not None, "checked: an address is needed without --simulate"
+    return world
+
+
+class _Printer:
+    """The core's events as the lines a person reads on a terminal."""
+
+    def __init__(self, out: TextIO, core: Any, interactive: bool) -> None:
+        self._out = out
+        self._core = core
+        self._interactive = interactive
+        self._last_print = -math.inf
+
+    def __call__(self, event: Any) -> None:
+        from treadctl.core import (
+            Countdown,
+            Message,
+            NoticeRaised,
+            Progress,
+            SegmentStarted,
+            SessionState,
+            StateChanged,
+            StrapConnected,
+            StrapConnectFailed,
+            StrapLost,
+        )
+
+        out = self._out
+        t = f"[{clock_text(self._core.session_time)}]"
+        match event:
+            case SegmentStarted(planned=p):
+                seg = p.segment
+                what = (
+                    f"rest {seg.duration_s:g} s"
+                    if seg.rest
+                    else f"{seg.direction.value} {seg.speed_kmh:g} km/h, "
+                    f"incline {seg.incline_pct:g} %"
+                )
+                where = f" ({p.position})" if p.position else ""
+                out.write(f"{t} segment {p.index + 1}/{p.total}: {seg.label}{where} - {what}\n")
+                if seg.cue:
+                    out.write(f"{t}   cue: {seg.cue}\n")
+            case Countdown(seconds=n, turnaround=turn):
+                out.write(f"{t}   {'TURN AROUND in' if turn else 'next segment in'} {n}\n")
+            case NoticeRaised(notice=notice):
+                out.write(f"{t} notice: {notice.message}\n")
+            case StateChanged(state=state, stop_reason=reason):
+                out.write(f"{t} state: {state.value}{f' ({reason.value})' if reason else ''}\n")
+                if state is SessionState.STOPPED and self._interactive:
+                    out.write("    press Enter to resume, or type q and Enter to finish\n")
+            case Progress(sample=sample, segment_remaining_s=left_s, segment_remaining_m=left_m):
+                now = self._core.session_time
+                if now - self._last_print >= 10.0:
+                    self._last_print = now
+                    left = (
+                        f", {left_s:.0f} s left"
+                        if left_s is not None
+                        else (f", {left_m:.0f} m left" if left_m is not None else "")
+                    )
+                    out.write(
+                        f"{t} {event.direction.value} {sample.speed_kmh or 0:.1f} km/h, "
+                        f"{sample.distance_m or 0} m{left}\n"
+                    )
+            case StrapConnected(name=name):
+                out.write(f"heart-rate strap: {name}\n")
+            case StrapConnectFailed(message=text):
+                out.write(f"heart-rate strap not connected: {text}\n")
+            case StrapLost():
+                out.write(f"{t} heart-rate strap lost: using the treadmill's hand grips\n")
+            case Message(text=text):
+                out.write(f"{text}\n")
+            case _:
+                return
+        out.flush()
+
+
+class _Trace:
+    """``--sim-trace``: the virtual treadmill's trace as JSON Lines, stamped with the program
+    session's time (records from before it began, while connecting, are not part of it)."""
+
+    def __init__(self, world: Any, core: Any, clock: Any, path: Path) -> None:
+        self._world = world
+        self._core = core
+        self._clock = clock
+        self._t0: float | None = None  # the clock time the program's session began
+        self._file = path.open("w", encoding="utf-8")
+        world.treadmill.add_trace_listener(self.write)
+
+    def write(self, record: dict[str, Any]) -> None:
+        from treadctl.core import SessionKind
+
+        if self._t0 is None:
+            if self._core.session_kind is not SessionKind.PROGRAM:
+                return
+            self._t0 = self._clock.now() - self._core.session_time
+        record = {**record, "t": round(self._clock.now() - self._t0, 3)}
+        self._file.write(json.dumps(plain(record)) + "\n")
+
+    def close(self) -> None:
+        world = self._world
+        world.treadmill.remove_trace_listener(self.write)
+        # A last belt record, so the trace shows how the session left the belt.
+        world.model.advance_to(self._clock.now())
+        belt = world.model.snapshot()
+        self.write(
+            {
+                "kind": "belt",
+                "speed_kmh": round(belt.speed_kmh, 3),
+                "incline_pct": round(belt.incline_pct, 3),
+                "running": belt.state.name == "RUNNING",
+            }
+        )
+        self._file.close()
+
+
+async def _fault_at(world: Any, core: Any, clock: Any, kind: str, at: float) -> None:
+    """Trigger a virtual-treadmill fault at session time ``at`` (simulated seconds)."""
+    from treadctl.core import SessionKind
+    from treadctl.virtual.simulated_faults import trigger
+
+    while core.session_kind is not SessionKind.PROGRAM or core.session_time < at:
+        await clock.sleep(min(0.25, at - core.session_time + 1e-3))
+    await trigger(world, SimulatedFault(kind))
+
+
+def _watch_keyboard(core: Any) -> Any:
+    """On a terminal: Enter resumes a stopped session, ``q`` finishes it. Returns a remover."""
+    import asyncio
+
+    from treadctl.core import SessionState
+
+    loop = asyncio.get_running_loop()
+
+    def on_line() -> None:
+        line = sys.stdin.readline()
+        if not line or line.strip().lower() in ("q", "quit"):
+            core.finish_session()
+        elif core.session_state in (SessionState.STOPPED, SessionState.RESTING):
+            core.resume()
+        else:
+            core.pause()  # Enter while running pauses: a keyboard is a stop button too
+
+    loop.add_reader(sys.stdin.fileno(), on_line)
+    return lambda: loop.remove_reader(sys.stdin.fileno())
