@@ -7,8 +7,8 @@ Shape::
      │                    given (``--data-dir``; the tests' temporary folders)
      ├── sessions         <root>/sessions: one JSON Lines log per session (``--log-dir`` may
      │                    put them elsewhere)
-     ├── history          <root>/history.sqlite3: profiles, sessions, progression
-     │                    (``treadctl.store``; ``open_store()`` opens it)
+     ├── open_store()     <root>/history.sqlite3: profiles, sessions, progression
+     │                    (``treadctl.store``)
      └── settings         <root>/settings.ini: the app's own settings (window, units, sounds,
                           the treadmill and strap last used)
 
@@ -66,12 +66,6 @@ class DataFolder:
     @property
     def sessions(self) -> Path:
         return self.sessions_given if self.sessions_given is not None else self.root / SESSIONS
-
-    @property
-    def history(self) -> Path:
-        from treadctl.store import DB_FILENAME
-
-        return self.root / DB_FILENAME
 
     @property
     def settings(self) -> Path:

@@ -8,7 +8,7 @@ does not bring it back).
 
 Shape::
 
-    Store(data_dir=None)                  <data_dir>/history.sqlite3 (0600, dir 0700), WAL
+    Store(data_dir, private_dir=False)    <data_dir>/history.sqlite3 (0600, dir 0700), WAL
      ├── import_log(path) -> StoredSession | None    idempotent by session id
      ├── sync(log_dir)    -> ImportReport            import logs not yet (fully) imported
      ├── rebuild(log_dir) -> ImportReport            drop every session, re-import every log
@@ -557,23 +557,21 @@ def _session_from_row(row: Sequence[Any]) -> StoredSession:
 
 
 class Store:
-    """The history database in ``data_dir`` (default: the platform's data folder,
-    :class:`treadctl.data_folder.DataFolder`).
+    """The history database in ``data_dir`` (a :class:`treadctl.data_folder.DataFolder`'s
+    ``root``: ``DataFolder.open_store()`` opens it as every front end does).
 
     Opening checks the schema version before changing anything: a database made by a newer
     treadctl raises :class:`StoreError` and is left exactly as it was; so is a corrupt one.
     A new database file is created 0600 (SQLite gives its -wal and -shm files the same mode),
     an existing one is tightened to 0600; a data directory the store creates is 0700, and so
-    is the default one (a ``data_dir`` the caller named otherwise keeps its mode, unless
-    ``private_dir`` says it is the default one).
+    is ``private_dir`` (the platform's own folder); a ``data_dir`` the caller named otherwise
+    keeps its mode.
     """
 
-    def __init__(self, data_dir: Path | None = None, *, private_dir: bool | None = None) -> None:
-        from treadctl.data_folder import DataFolder
-
-        self.data_dir = Path(data_dir) if data_dir is not None else DataFolder().root
+    def __init__(self, data_dir: Path, *, private_dir: bool = False) -> None:
+        self.data_dir = Path(data_dir)
         self.path = self.data_dir / DB_FILENAME
-        self._db = self._open(own_dir=data_dir is None if private_dir is None else private_dir)
+        self._db = self._open(own_dir=private_dir)
 
     # --- opening -----------------------------------------------------------------------------
 

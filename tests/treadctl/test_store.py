@@ -498,11 +498,8 @@ def test_the_default_data_directory_is_made_owner_only(
     default.chmod(0o755)
     # The platform's folder stands in for the OS's: the one place that knows it is DataFolder.
     monkeypatch.setattr("treadctl.data_folder._platform_root", lambda: default)
-    with Store() as store:
+    with DataFolder().open_store() as store:
         assert store.path == default / DB_FILENAME
-    assert mode(default) == 0o700
-    default.chmod(0o755)
-    DataFolder().open_store().close()  # the default folder, however the store is opened
     assert mode(default) == 0o700
     named = tmp_path / "named"
     named.mkdir(mode=0o755)

@@ -5,7 +5,7 @@ Shape::
     treadctl/profiles/
      ├── registry.py      Profiles(store): the rules over the store's tables (create, select,
      │                    limits and who may raise them, the PIN's checks, guest sessions,
-     │                    progression applied); limits_for(name) for ``treadctl run``
+     │                    progression applied);
      ├── profile.py       Profile: one person's record (limits, progression cap, dates)
      ├── pin.py           the admin PIN's rules: scrypt hash, constant-time check, wrong-PIN waits
      ├── progression.py   Progression and next_progression(profile, sessions, now): the next
@@ -56,7 +56,6 @@ from treadctl.profiles.registry import (
     MORE_PERMISSIVE,
     Profiles,
     cap_raised,
-    limits_for,
     raised_fields,
 )
 
@@ -89,7 +88,6 @@ __all__ = [
     "cap_raised",
     "describe_wait",
     "hash_pin",
-    "limits_for",
     "next_progression",
     "pin_delay_s",
     "pin_wait",

@@ -11,7 +11,6 @@ Shape::
      ├── next_backward_minutes(profile) -> Progression     (read only: what, when, why not)
      └── apply_progression(profile) / limits_for(name)     (apply a due step; what to run with)
 
-    limits_for(profile_name, data_dir=None) -> Limits     for ``treadctl run --profile P``
 
 The rules, and why:
 
@@ -49,7 +48,6 @@ import time
 from collections.abc import Callable
 from dataclasses import fields, replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from treadctl.limits import DEFAULT_LIMITS, Limits
@@ -86,7 +84,6 @@ __all__ = [
     "MORE_PERMISSIVE",
     "Profiles",
     "cap_raised",
-    "limits_for",
     "raised_fields",
 ]
 
@@ -631,14 +628,3 @@ class Profiles:
             return DEFAULT_LIMITS
         self.apply_progression(profile)
         return self.get(profile.name).limits
-
-
-def limits_for(profile_name: str | None, *, data_dir: Path | None = None) -> Limits:
-    """The limits for ``treadctl run --profile P`` (None: the current profile, else defaults).
-
-    Opens the store in ``data_dir`` (default: the platform's data directory); raises
-    :class:`ProfileError` for an unknown profile and :class:`StoreError` for a database it
-    cannot use.
-    """
-    with Store(data_dir) as store:
-        return Profiles(store).limits_for(profile_name)

@@ -24,7 +24,6 @@ from treadctl.profiles import (
     ProfileError,
     Profiles,
     WrongPin,
-    limits_for,
 )
 from treadctl.store import Store
 
@@ -195,6 +194,12 @@ def test_limits_and_cap_together_need_one_pin_and_are_all_or_nothing(profiles: P
     assert profiles.set_limits_and_cap("Ana", DEFAULT_LIMITS, None).backward_minutes_cap is None
     with pytest.raises(ProfileError, match="a progression cap must be 0 minutes or more"):
         profiles.set_limits_and_cap("Ana", DEFAULT_LIMITS, -1)
+
+
+def limits_for(name: str | None, *, data_dir: Path) -> Limits:
+    """The limits as another process (``treadctl run --profile``) reads them: its own store."""
+    with Store(data_dir) as store:
+        return Profiles(store).limits_for(name)
 
 
 def test_select_and_current(profiles: Profiles, data_dir: Path) -> None:
