@@ -324,14 +324,22 @@ class ProfilesModel(QObject):
         super().__init__(parent)
         self._bridge = bridge
         self._people = bridge.core.people
-        #: The clock of the wrong-PIN waits (``Profiles(monotonic=)``); tests replace it.
-        self.monotonic = monotonic
+        self._people.monotonic = monotonic
         self.folder = bridge.folder
         self._tasks: set[asyncio.Task[Any]] = set()
         bridge.profile_changed.connect(self.on_person_changed)
         bridge.session_finished.connect(self.on_session_finished)
 
     # -- reading ---------------------------------------------------------------------------------
+
+    @property
+    def monotonic(self) -> Callable[[], float]:
+        """The clock of the wrong-PIN waits (the core's People use it too); tests replace it."""
+        return self._people.monotonic
+
+    @monotonic.setter
+    def monotonic(self, clock: Callable[[], float]) -> None:
+        self._people.monotonic = clock
 
     @property
     def error(self) -> str | None:

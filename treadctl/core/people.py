@@ -46,6 +46,8 @@ class People:
     ) -> None:
         self.folder = folder
         self.base_limits = base_limits
+        #: The clock of the wrong-PIN waits (``Profiles(monotonic=)``); tests replace it.
+        self.monotonic = monotonic
         self.error: str | None = None
         self._store: Store | None = None
         self._profiles: Profiles | None = None
@@ -53,11 +55,15 @@ class People:
         self._limits = base_limits
         try:
             self._store = folder.open_store()
-            self._profiles = Profiles(self._store, monotonic=monotonic)
+            # Read through a method: a test may replace ``monotonic`` after this.
+            self._profiles = Profiles(self._store, monotonic=self._monotonic)
         except StoreError as error:
             # The treadmill still works without a history: say so, do not crash.
             logger.error("no profiles or history: %s", error)
             self.error = str(error)
+
+    def _monotonic(self) -> float:
+        return self.monotonic()
 
     # -- reading ----------------------------------------------------------------------------------
 
