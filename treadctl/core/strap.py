@@ -82,9 +82,12 @@ class Strap:
 
     @property
     def name(self) -> str | None:
-        """The strap's advertised name as a scan saw it, else its address."""
+        """The strap's advertised name as a scan saw it, or as it said on connecting, else
+        its address."""
         address = self.address
-        return None if address is None else self._names.get(address, address)
+        if address is None:
+            return None
+        return self._names.get(address) or self.link.name or address
 
     @property
     def bpm(self) -> int | None:
@@ -148,7 +151,7 @@ class Strap:
             self._emit(StrapConnectFailed(address, str(error)))
             return
         self._state = StrapState.CONNECTED
-        self._emit(StrapConnected(address, self._names.get(address, address)))
+        self._emit(StrapConnected(address, self._names.get(address) or self.link.name or address))
 
     async def _disconnect(self, previous: asyncio.Task[None] | None) -> None:
         await self._after(previous)

@@ -70,3 +70,41 @@ def test_the_command_line_offers_its_faults_by_the_same_names_in_the_same_order(
     assert parse_fault("safety-key@30") == ("safety-key", 30.0)
     with pytest.raises(UsageError, match=r"KIND one of \('drop-link', 'silence', "):
         parse_fault("drop-strap@5")
+
+
+def test_a_headless_run_uses_the_virtual_strap(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from treadctl.recorder import read_session_log
+
+    program = tmp_path / "p.toml"
+    program.write_text(
+        'name = "Short"\n[[steps]]\ndirection = "forward"\nspeed = "3 km/h"\nduration = "20 s"\n'
+    )
+    data = tmp_path / "data"
+    code = main(
+        [
+            "run",
+            str(program),
+            "--simulate",
+            "--strap",
+            "--time-scale",
+            "10",
+            "--data-dir",
+            str(data),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "heart-rate strap: Virtual HR" in out
+    log = read_session_log(next((data / "sessions").glob("*.jsonl")))
+    # The virtual treadmill's hand grips send nothing: every heart rate is the strap's.
+    rates = [r["heart_rate_bpm"] for r in log.of_kind("sample")]
+    assert any(rate is not None for rate in rates)
+
+
+def test_strap_without_an_address_needs_the_simulation(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["run", "01-backward-walk-week-1", "--address", "AA:BB", "--strap"]) == 2
+    assert "--strap needs an ADDRESS" in capsys.readouterr().out
