@@ -104,7 +104,7 @@ def build_window(
     from treadctl.program import builtin_programs
     from ui.bridge import Bridge
     from ui.main_window import MainWindow
-    from ui.profiles_view import ProfilesModel
+    from ui.profiles import ProfilesModel
 
     core = AppCore(
         clock,

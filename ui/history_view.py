@@ -45,7 +45,7 @@ from treadctl.profiles import Profile
 from treadctl.recorder import SessionLogError, read_session_log
 from treadctl.store import StoredSession, WeekTotal
 from ui import colors, format
-from ui.profiles_view import ERRORS, ProfilesModel
+from ui.profiles import ERRORS, ProfilesModel
 
 logger = logging.getLogger(__name__)
 

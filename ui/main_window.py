@@ -73,7 +73,7 @@ from ui.cues import Cues, SoundPlayer, Speaker
 from ui.dashboard import Dashboard
 from ui.history_view import HistoryView
 from ui.overlay import TurnaroundOverlay
-from ui.profiles_view import ERRORS, ProfilesModel, ProfilesView
+from ui.profiles import ERRORS, ProfilesModel, ProfilesView
 from ui.program_editor import ProgramEditor
 from ui.program_view import ProgramView
 from ui.settings_view import AppSettings, SettingsView, SwitchableSounds, SwitchableSpeaker

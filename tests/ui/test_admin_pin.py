@@ -18,7 +18,7 @@ from tests.ui.harness import AppHarness, run
 from tests.ui.test_profiles import PIN, apply_limits, choose, ok_button, pin_dialog
 from treadctl.profiles import Profiles, WrongPin
 from treadctl.store import GUEST, Store
-from ui.profiles_view import CAP_FIELD, ChangePinDialog, ProfilesView
+from ui.profiles import CAP_FIELD, ChangePinDialog, ProfilesView
 
 NEW_PIN = "8642"
 

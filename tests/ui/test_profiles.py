@@ -17,7 +17,7 @@ from treadctl.limits import DEFAULT_LIMITS
 from treadctl.profiles import Profiles
 from treadctl.recorder import read_session_log
 from treadctl.store import GUEST, Store
-from ui.profiles_view import PinDialog
+from ui.profiles import PinDialog
 
 PIN = "4321"
 
