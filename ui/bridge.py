@@ -138,10 +138,6 @@ class Bridge(QObject):
         return self.core.closing
 
     @property
-    def starting_session(self) -> bool:
-        return self.core.starting_session
-
-    @property
     def is_connected(self) -> bool:
         return self.core.is_connected
 

@@ -87,7 +87,6 @@ from treadctl.link import (
     TreadmillLink,
     scan,
 )
-from treadctl.profiles import Profile
 from treadctl.program import Program, clamp, program_figures
 from treadctl.recorder import SessionRecorder
 from treadctl.safety import NoticeKind, SetTarget, StopReason
@@ -213,10 +212,6 @@ class AppCore:
         return self.people.limits
 
     @property
-    def person(self) -> Profile | None:
-        return self.people.current
-
-    @property
     def profile_name(self) -> str | None:
         """The profile the next session is recorded for (None: no profile chosen)."""
         return self.people.name
@@ -227,22 +222,12 @@ class AppCore:
         return self._closing
 
     @property
-    def starting_session(self) -> bool:
-        """True while a program or manual session is being switched to (the one before it
-        may be finishing right now: its end is not the end of someone's turn)."""
-        return self._starting
-
-    @property
     def is_connected(self) -> bool:
         return self._link.is_connected
 
     @property
     def address(self) -> str | None:
         return self._link.address if self._link.is_connected else None
-
-    @property
-    def treadmill(self) -> TreadmillInfo | None:
-        return self._link.info if self._link.is_connected else None
 
     @property
     def session_kind(self) -> SessionKind | None:
