@@ -1,4 +1,5 @@
-"""The session runner end to end: governor, real link, virtual treadmill over real GATT.
+"""The session runner (treadctl.session.runner) end to end: governor, real link, virtual
+treadmill over real GATT.
 
 Every scenario runs a `SessionRunner` against a `VirtualWorld` on a `ManualClock`
 (`tests.helpers.session`); simulated time moves only in the driver's 0.25 s steps, so a stop's
@@ -10,6 +11,7 @@ The stop-path matrix (`test_every_stop_path_in_every_phase`) checks for each cau
 ends stopped, nothing restarts it, the user's resume starts from the start speed, and the
 session log is complete with the end reason `classify_stop` gives. Heart rate, the backward
 budget and lost control slow or keep the belt rather than stop it; they have tests of their own.
+A heart-rate strap attached to and detached from a runner is at the end.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from tests.helpers.session import (
     session,
 )
 from treadctl.limits import DEFAULT_LIMITS, Direction, Limits
+from treadctl.link import BleakBackends, HeartRateLink
 from treadctl.program import Program, builtin_programs, clamp
 from treadctl.recorder import read_session_log
 from treadctl.safety import NoticeKind, StopReason
@@ -43,6 +46,7 @@ from treadctl.session import (
     Countdown,
     EndReason,
     NoticeRaised,
+    Progress,
     SegmentStarted,
     SessionRunner,
     SessionState,
@@ -1068,5 +1072,54 @@ def test_a_runner_finished_before_it_runs_ends_at_once_and_starts_nothing(tmp_pa
             await scn.run_for(3.0)
             assert "start_or_resume" not in scn.trace.ops(since)
             assert scn.belt.state is not MachineState.RUNNING
+
+    run(scenario)
+
+
+# --- a heart-rate strap attached and detached --------------------------------------------------
+
+WALK = program(
+    """
+name = "Walk"
+
+[[steps]]
+label = "Walk"
+direction = "forward"
+speed = "3 km/h"
+duration = "5 min"
+"""
+)
+
+STRAP_BPM = 131
+HAND_GRIP_BPM = 88
+
+
+def test_a_detached_strap_no_longer_counts(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, with_strap=True) as scn:
+            assert scn.world.strap is not None and scn.world.strap_address is not None
+            scn.world.strap.bpm = STRAP_BPM
+            scn.world.treadmill.heart_rate_bpm = HAND_GRIP_BPM
+            strap = HeartRateLink(
+                scn.clock,
+                backends=BleakBackends.of(scn.world),
+            )
+            await strap.connect(scn.world.strap_address)
+            scn.runner.attach_heart_rate(strap)
+
+            def last_hr() -> int | None:
+                progress = scn.events.of(Progress)
+                return progress[-1].heart_rate_bpm if progress else None
+
+            await scn.until(lambda: last_hr() == STRAP_BPM, 10.0, "on the strap's heart rate")
+            scn.runner.detach_heart_rate(strap)
+            mark = scn.events.mark()
+            await scn.until(lambda: bool(scn.events.of(Progress, mark)), 5.0, "a sample")
+            # At once, not after the 5 s a strap reading stays fresh for.
+            assert scn.events.of(Progress, mark)[0].heart_rate_bpm == HAND_GRIP_BPM
+            await scn.run_for(3.0)  # the strap keeps sending: none of it reaches the runner
+            assert {p.heart_rate_bpm for p in scn.events.of(Progress, mark)} == {HAND_GRIP_BPM}
+            scn.runner.detach_heart_rate(strap)  # twice: harmless
+            await strap.disconnect()
 
     run(scenario)
