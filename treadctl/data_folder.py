@@ -7,8 +7,8 @@ Shape::
      │                    given (``--data-dir``; the tests' temporary folders)
      ├── sessions         <root>/sessions: one JSON Lines log per session (``--log-dir`` may
      │                    put them elsewhere)
-     ├── open_store()     <root>/history.sqlite3: profiles, sessions, progression
-     │                    (``treadctl.store``)
+     ├── history          <root>/history.sqlite3: profiles, sessions, progression
+     │                    (``treadctl.store``; ``Store.of(folder)`` opens it)
      └── settings         <root>/settings.ini: the app's own settings (window, units, sounds,
                           the treadmill and strap last used)
 
@@ -21,18 +21,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from treadctl.store import Store
-
-__all__ = ["APP_NAME", "DataFolder"]
+__all__ = ["APP_NAME", "HISTORY", "DataFolder"]
 
 #: The name the platform's folders are made for.
 APP_NAME = "treadctl"
 
 SESSIONS = "sessions"
 SETTINGS = "settings.ini"
+HISTORY = "history.sqlite3"
 
 
 def _platform_root() -> Path:
@@ -71,8 +68,6 @@ class DataFolder:
     def settings(self) -> Path:
         return self.root / SETTINGS
 
-    def open_store(self) -> Store:
-        """The history database (raises :class:`~treadctl.store.StoreError` when unusable)."""
-        from treadctl.store import Store
-
-        return Store(self.root, private_dir=self.is_default)
+    @property
+    def history(self) -> Path:
+        return self.root / HISTORY

@@ -61,6 +61,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Self
 
+from treadctl.data_folder import HISTORY, DataFolder
 from treadctl.errors import TreadctlError
 from treadctl.limits import DEFAULT_LIMITS, Direction
 from treadctl.recorder import SessionLog, SessionLogError, read_session_log
@@ -83,7 +84,7 @@ __all__ = [
     "summarize",
 ]
 
-DB_FILENAME = "history.sqlite3"
+DB_FILENAME = HISTORY  # <data folder>/history.sqlite3
 GUEST = "Guest"
 """The built-in profile for people without one: its sessions are not kept unless saved."""
 
@@ -558,7 +559,7 @@ def _session_from_row(row: Sequence[Any]) -> StoredSession:
 
 class Store:
     """The history database in ``data_dir`` (a :class:`treadctl.data_folder.DataFolder`'s
-    ``root``: ``DataFolder.open_store()`` opens it as every front end does).
+    ``root``: :meth:`Store.of` opens a folder's, as every front end does).
 
     Opening checks the schema version before changing anything: a database made by a newer
     treadctl raises :class:`StoreError` and is left exactly as it was; so is a corrupt one.
@@ -567,6 +568,11 @@ class Store:
     is ``private_dir`` (the platform's own folder); a ``data_dir`` the caller named otherwise
     keeps its mode.
     """
+
+    @classmethod
+    def of(cls, folder: DataFolder) -> Self:
+        """The history of ``folder`` (the platform's own folder is kept private: 0700)."""
+        return cls(folder.root, private_dir=folder.is_default)
 
     def __init__(self, data_dir: Path, *, private_dir: bool = False) -> None:
         self.data_dir = Path(data_dir)

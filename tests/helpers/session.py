@@ -319,6 +319,10 @@ def assert_log_complete(scn: Scenario, log: SessionLog, *, end_reason: str) -> N
     before_end = sum(1 for t in received if t < end["t"] - 1e-6)
     at_end = sum(1 for t in received if t <= end["t"] + 1e-6)
     assert samples and before_end <= len(samples) <= at_end, (len(samples), before_end, at_end)
+    # Not only as many: each one received before the end is there (by its time of receipt).
+    logged = {round(s["t"], 3) for s in samples}
+    missing = [t for t in received if t < end["t"] - 1e-6 and round(t, 3) not in logged]
+    assert missing == [], f"samples received but not logged, at {missing[:5]}"
     assert all({"speed_kmh", "distance_m", "direction", "segment"} <= s.keys() for s in samples)
 
     commands = log.of_kind("command")

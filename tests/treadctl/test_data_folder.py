@@ -14,7 +14,7 @@ import pytest
 
 import treadctl.data_folder
 from treadctl.data_folder import APP_NAME, DataFolder
-from treadctl.store import DB_FILENAME, StoreError
+from treadctl.store import DB_FILENAME, Store, StoreError
 
 
 def mode(path: Path) -> int:
@@ -81,7 +81,7 @@ def test_the_platforms_folder_is_asked_for_by_the_apps_name(
 
 
 def test_open_store_makes_the_platforms_folder_owner_only(platform_root: Path) -> None:
-    with DataFolder().open_store() as store:
+    with Store.of(DataFolder()) as store:
         assert store.path == platform_root / DB_FILENAME
     assert mode(platform_root) == 0o700
     assert mode(platform_root / DB_FILENAME) == 0o600
@@ -93,7 +93,7 @@ def test_open_store_tightens_the_platforms_folder_made_with_the_umask(
     # As the recorder leaves it: made as the parent of its sessions folder.
     (platform_root / "sessions").mkdir(parents=True)
     platform_root.chmod(0o755)
-    DataFolder().open_store().close()
+    Store.of(DataFolder()).close()
     assert mode(platform_root) == 0o700
 
 
@@ -101,7 +101,7 @@ def test_open_store_keeps_the_mode_of_a_folder_the_user_named(tmp_path: Path) ->
     named = tmp_path / "named"
     named.mkdir()
     named.chmod(0o755)
-    with DataFolder.at(named).open_store() as store:
+    with Store.of(DataFolder.at(named)) as store:
         assert store.path == named / DB_FILENAME
     assert mode(named) == 0o755
     assert mode(named / DB_FILENAME) == 0o600  # the database itself is private all the same
@@ -109,7 +109,7 @@ def test_open_store_keeps_the_mode_of_a_folder_the_user_named(tmp_path: Path) ->
 
 def test_open_store_makes_a_missing_named_folder_owner_only(tmp_path: Path) -> None:
     folder = DataFolder.at(tmp_path / "new" / "data")
-    folder.open_store().close()
+    Store.of(folder).close()
     assert folder.history.exists() and mode(folder.root) == 0o700
 
 
@@ -117,4 +117,4 @@ def test_open_store_raises_store_error_on_an_unusable_database(tmp_path: Path) -
     folder = DataFolder.at(tmp_path)
     folder.history.write_bytes(b"garbage" * 1000)
     with pytest.raises(StoreError, match="the history database is corrupt"):
-        folder.open_store()
+        Store.of(folder)

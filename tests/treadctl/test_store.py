@@ -498,7 +498,7 @@ def test_the_default_data_directory_is_made_owner_only(
     default.chmod(0o755)
     # The platform's folder stands in for the OS's: the one place that knows it is DataFolder.
     monkeypatch.setattr("treadctl.data_folder._platform_root", lambda: default)
-    with DataFolder().open_store() as store:
+    with Store.of(DataFolder()) as store:
         assert store.path == default / DB_FILENAME
     assert mode(default) == 0o700
     named = tmp_path / "named"

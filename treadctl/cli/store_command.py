@@ -41,10 +41,10 @@ def store_command(function: Callable[[argparse.Namespace, TextIO, Store], int]) 
     @functools.wraps(function)
     def run(args: argparse.Namespace, out: TextIO) -> int:
         from treadctl.profiles import ProfileError
-        from treadctl.store import StoreError
+        from treadctl.store import Store, StoreError
 
         try:
-            with DataFolder.at(args.data_dir).open_store() as store:
+            with Store.of(DataFolder.at(args.data_dir)) as store:
                 return function(args, out, store)
         except (ProfileError, StoreError) as exc:
             return fail(exc)

@@ -54,7 +54,7 @@ class People:
         self._current: Profile | None = None
         self._limits = base_limits
         try:
-            self._store = folder.open_store()
+            self._store = Store.of(folder)
             # Read through a method: a test may replace ``monotonic`` after this.
             self._profiles = Profiles(self._store, monotonic=self._monotonic)
         except StoreError as error:

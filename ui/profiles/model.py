@@ -64,7 +64,7 @@ def _set_limits_in_thread(
 ) -> Profile:
     # Its own connection: SQLite connections stay on the thread that opened them, and the PIN
     # check (scrypt, ~0.1 s) must not hold the Qt thread, where the STOP key is handled.
-    with folder.open_store() as store:
+    with Store.of(folder) as store:
         return Profiles(store, monotonic=monotonic).set_limits_and_cap(
             name, change.limits, change.progression_cap, pin=pin
         )
@@ -74,7 +74,7 @@ def _set_pin_in_thread(
     folder: DataFolder, new: str, old: str | None, monotonic: Callable[[], float]
 ) -> None:
     # As above: the old PIN's check and the new PIN's hash are two scrypt runs.
-    with folder.open_store() as store:
+    with Store.of(folder) as store:
         Profiles(store, monotonic=monotonic).set_pin(new, old=old)
 
 

@@ -145,12 +145,13 @@ def test_a_connect_says_connecting_then_connected_with_the_scanned_name() -> Non
     run(scenario)
 
 
-def test_a_strap_no_scan_named_goes_by_its_address() -> None:
+def test_a_strap_no_scan_named_goes_by_the_name_it_gives() -> None:
+    # `treadctl run --strap ADDRESS` connects without scanning: the strap's own name shows.
     async def scenario() -> None:
         async with strap_world(names={}) as sw:
             await connected(sw)
-            assert sw.strap.name == sw.address
-            assert sw.of(StrapConnected) == [StrapConnected(sw.address, sw.address)]
+            assert sw.strap.name == "Virtual HR"
+            assert sw.of(StrapConnected) == [StrapConnected(sw.address, "Virtual HR")]
 
     run(scenario)
 
