@@ -8,10 +8,14 @@ the turnaround), drop the link, end the session; then the profile chooser with t
 (after a refused raise), the history and the settings. Past weeks of sessions are logs written
 beforehand, as ``treadctl run`` would have. Each PNG is the
 window's own ``grab()``.
+
+``--out DIR`` writes them elsewhere (to look at a change without touching the README's), and
+``--size 1366x768`` takes them at a laptop's size (the README's are 1600x1000).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 import tempfile
@@ -32,10 +36,10 @@ from treadctl.virtual.heart_rate_strap import DEFAULT_STRAP_ADDRESS  # noqa: E40
 from ui.splash import StartupScreen  # noqa: E402
 
 
-async def save(app: AppHarness, name: str) -> None:
+async def save(app: AppHarness, out: Path, name: str) -> None:
     # Let Qt lay out and paint what just changed (processEvents here would re-enter the loop).
     await asyncio.sleep(0.3)
-    path = HERE / f"{name}.png"
+    path = out / f"{name}.png"
     app.window.grab().save(str(path))
     print(f"saved {path}")
 
@@ -59,15 +63,15 @@ def past_sessions(sessions: Path) -> None:
     write_log(sessions, "b0", profile="Ben", started=now - timedelta(days=3))
 
 
-async def scenario(tmp: Path) -> None:
+async def scenario(tmp: Path, out: Path, size: tuple[int, int]) -> None:
     startup = StartupScreen(
         QSettings(str(tmp / "startup.ini"), QSettings.Format.IniFormat), simulate=True
     )
-    startup.resize(1600, 1000)
-    startup.grab().save(str(HERE / "startup.png"))
-    print(f"saved {HERE / 'startup.png'}")
+    startup.resize(*size)
+    startup.grab().save(str(out / "startup.png"))
+    print(f"saved {out / 'startup.png'}")
     past_sessions(tmp / "sessions")
-    async with AppHarness(tmp, scale=4.0, with_strap=True) as app:
+    async with AppHarness(tmp, scale=4.0, with_strap=True, size=size) as app:
         profiles = app.window.profiles
         for name in ("Chris Okafor", "Dana"):
             profiles.create(name)
@@ -84,10 +88,10 @@ async def scenario(tmp: Path) -> None:
         app.click(view.apply_button)
         await saved
         app.window.show_page("connect")
-        await save(app, "connect")
+        await save(app, out, "connect")
         app.window.show_page("programs")
         app.window.program_view.list.setCurrentRow(0)
-        await save(app, "programs")
+        await save(app, out, "programs")
 
         started = app.expect(app.bridge.session_started)
         app.click(app.window.program_view.start_button)
@@ -96,10 +100,10 @@ async def scenario(tmp: Path) -> None:
         await app.samples(60)  # 15 simulated seconds of ramp-up and walking
         app.click(app.window.controls.skip_button)
         await app.expect(app.bridge.notice, lambda n: n.kind is NoticeKind.TURNAROUND_COUNTDOWN)
-        await save(app, "turnaround")
+        await save(app, out, "turnaround")
         await app.expect(app.bridge.notice, lambda n: n.kind is NoticeKind.DIRECTION_CHANGED)
         await app.samples(40)
-        await save(app, "dashboard")
+        await save(app, out, "dashboard")
 
         assert app.window.console is not None
         lost = app.expect(app.bridge.notice, lambda n: n.kind is NoticeKind.LINK_LOST)
@@ -107,7 +111,7 @@ async def scenario(tmp: Path) -> None:
         await lost
         await app.expect(app.bridge.reconnected)
         await app.samples(4)
-        await save(app, "alarm")
+        await save(app, out, "alarm")
 
         # The end of Anna's turn: the chooser comes back, with what her session was.
         row = app.window.alarms.row(NoticeKind.LINK_LOST)
@@ -116,7 +120,7 @@ async def scenario(tmp: Path) -> None:
         finished = app.expect(app.bridge.session_finished)
         app.click(app.window.controls.finish_button)
         await finished
-        await save(app, "profile-chooser")
+        await save(app, out, "profile-chooser")
 
         # Anna's limits, after someone tried to raise one with a wrong PIN.
         view.choose("Anna")
@@ -128,22 +132,28 @@ async def scenario(tmp: Path) -> None:
         refused = app.expect(profiles.limits_refused)
         view.pin_dialog.on_ok()
         await refused
-        await save(app, "profiles")
+        await save(app, out, "profiles")
 
         app.window.show_page("history")
-        await save(app, "history")
+        await save(app, out, "history")
         app.window.show_page("settings")
-        await save(app, "settings")
+        await save(app, out, "settings")
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description="Take the README's screenshots.")
+    parser.add_argument("--out", type=Path, default=HERE, help="where the PNGs go")
+    parser.add_argument("--size", default="1600x1000", help="the window's size, WxH")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    width, height = (int(v) for v in args.size.lower().split("x"))
     qapp = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(qapp, QApplication)
     qapp.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
     with tempfile.TemporaryDirectory() as tmp:
-        run(loop, scenario(Path(tmp)))
+        run(loop, scenario(Path(tmp), args.out, (width, height)))
     loop.close()
 
 
