@@ -191,6 +191,12 @@ async def _on_emissions(
             signal.disconnect(check)
 
 
+def settings_file(tmp_path: Path) -> QSettings:
+    """The app's settings file in ``tmp_path``, opened anew: an ``AppHarness`` uses it unless
+    given other settings, so a second harness on the same ``tmp_path`` is the app's next run."""
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
 class Trace:
     """Control-point writes the virtual treadmill received, by op name, in order."""
 
@@ -220,9 +226,7 @@ class AppHarness:
         self.world = VirtualWorld(self.clock, data_rate_hz=data_rate_hz, with_strap=with_strap)
         self.trace = Trace(self.world)
         self.sessions_dir = tmp_path / "sessions"
-        self.settings = settings or QSettings(
-            str(tmp_path / "settings.ini"), QSettings.Format.IniFormat
-        )
+        self.settings = settings or settings_file(tmp_path)
         self.speaker = Speaker("mock")
         self._limits = limits
         self._size = size
