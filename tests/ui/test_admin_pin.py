@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit
 
 from tests.treadctl.profiles.support import Ticks
 from tests.ui.harness import AppHarness, with_app
-from tests.ui.test_profiles import PIN, ok_button, pin_dialog
+from tests.ui.test_profiles import PIN, pin_dialog, submit_pin
 from treadctl.profiles import Profiles, WrongPin
 from treadctl.store import GUEST, Store
 from ui.profiles_view import CAP_FIELD, ChangePinDialog, ProfilesView
@@ -144,10 +144,7 @@ async def test_wrong_pins_start_a_wait_that_the_page_states(app: AppHarness) -> 
         view.table.set_value("forward_max_speed_kmh", 14.0)
         app.click(view.apply_button)
         dialog = await pin_dialog(app)
-        dialog.pin.setText(pin)
-        refused = app.expect(model.limits_refused)
-        ok_button(dialog).click()
-        (message,) = await refused
+        (message,) = await submit_pin(app, dialog, pin, model.limits_refused)
         return str(message)
 
     first = await try_raise("0000")
@@ -164,10 +161,7 @@ async def test_wrong_pins_start_a_wait_that_the_page_states(app: AppHarness) -> 
     app.click(view.apply_button)
     dialog = await pin_dialog(app)
     assert dialog.problem.text() == "After wrong PINs, no PIN is checked for 3 s more."
-    dialog.pin.setText(PIN)
-    refused = app.expect(model.limits_refused)
-    ok_button(dialog).click()
-    (message,) = await refused
+    (message,) = await submit_pin(app, dialog, PIN, model.limits_refused)
     assert message == (
         "Not saved, nothing was changed. 3 wrong admin PINs in a row: no PIN is checked "
         "for now. Try again in 3 s."
@@ -195,10 +189,7 @@ async def test_wrong_pins_start_a_wait_that_the_page_states(app: AppHarness) -> 
     app.click(view.apply_button)
     dialog = await pin_dialog(app)
     assert dialog.problem.text() == ""
-    dialog.pin.setText(PIN)
-    saved = app.expect(model.limits_saved)
-    ok_button(dialog).click()
-    (profile, _) = await saved
+    (profile, _) = await submit_pin(app, dialog, PIN, model.limits_saved)
     assert profile.limits.forward_max_speed_kmh == 14.0
     assert model.pin_wait_s() == 0
 
@@ -222,10 +213,7 @@ async def test_the_progression_cap_is_shown_and_edited_with_the_limits(app: AppH
     text = dialog.findChild(QLabel, "dialogText")
     assert text is not None
     assert "backward progression cap to 20 min (default 10 min)" in text.text()
-    dialog.pin.setText("0000")
-    refused = app.expect(model.limits_refused)
-    ok_button(dialog).click()
-    await refused
+    await submit_pin(app, dialog, "0000", model.limits_refused)
     ana = model.profiles.get("Ana")
     assert (ana.backward_minutes_cap, ana.limits.backward_max_speed_kmh) == (None, 6.0)
     assert table.value(CAP_FIELD) == 10.0  # the screen shows what is stored
@@ -233,10 +221,7 @@ async def test_the_progression_cap_is_shown_and_edited_with_the_limits(app: AppH
     table.set_value(CAP_FIELD, 20.0)
     app.click(view.apply_button)
     dialog = await pin_dialog(app)
-    dialog.pin.setText(PIN)
-    saved = app.expect(model.limits_saved)
-    ok_button(dialog).click()
-    (profile, changes) = await saved
+    (profile, changes) = await submit_pin(app, dialog, PIN, model.limits_saved)
     assert profile.progression_cap == 20.0
     assert changes == "backward progression cap 20 min (was 10 min)"
     assert model.profiles.get("Ana").progression_cap == 20.0

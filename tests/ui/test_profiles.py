@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
+from PySide6.QtCore import SignalInstance
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QMessageBox, QPushButton
 
 from tests.ui.harness import AppHarness, run, with_app
@@ -28,6 +30,17 @@ async def pin_dialog(app: AppHarness) -> PinDialog:
     dialog = view.pin_dialog
     assert dialog is not None and dialog.isVisible()
     return dialog
+
+
+async def submit_pin(
+    app: AppHarness, dialog: PinDialog, pin: str, answer: SignalInstance
+) -> tuple[Any, ...]:
+    """Type ``pin`` in the PIN dialog and press OK; returns the arguments of ``answer``, the
+    model's signal that should follow (``limits_saved``, ``limits_refused``)."""
+    dialog.pin.setText(pin)
+    answered = app.expect(answer)
+    ok_button(dialog).click()
+    return await answered
 
 
 def ok_button(dialog: PinDialog) -> QPushButton:
@@ -99,10 +112,7 @@ async def test_raising_a_limit_without_the_pin_is_refused_and_changes_nothing(
     view.table.set_value("forward_max_speed_kmh", 14.0)
     app.click(view.apply_button)
     dialog = await pin_dialog(app)
-    dialog.pin.setText("0000")
-    refused = app.expect(model.limits_refused)
-    ok_button(dialog).click()
-    (message,) = await refused
+    (message,) = await submit_pin(app, dialog, "0000", model.limits_refused)
     assert message.startswith("Wrong admin PIN: nothing was changed.")
     assert "forward max speed to 14 km/h (default 12 km/h)" in message
     assert view.limits_message.text() == message
@@ -120,10 +130,7 @@ async def test_raising_a_limit_with_the_pin_works(app: AppHarness) -> None:
     view.table.set_value("forward_max_speed_kmh", 14.0)
     app.click(view.apply_button)
     dialog = await pin_dialog(app)
-    dialog.pin.setText(PIN)
-    saved = app.expect(model.limits_saved)
-    ok_button(dialog).click()
-    (profile, changes) = await saved
+    (profile, changes) = await submit_pin(app, dialog, PIN, model.limits_saved)
     assert profile.limits.forward_max_speed_kmh == 14.0
     assert "forward max speed 14 km/h (was 12 km/h)" in changes
     assert model.profiles.get("Ana").limits.forward_max_speed_kmh == 14.0
