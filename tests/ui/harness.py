@@ -27,8 +27,10 @@ promises (``tests/ui/test_harness.py`` checks that they do):
     start_manual()              a manual session started from the programs page
     running_program(text)       connect + start_program_file + the belt moving
     manual_session()            connect + start_manual + the belt moving
+    finish_session()            End session pressed: the session's end (log closed)
     short_session()             a program started, the belt moving, End session: its log
     choose_person(name)         chosen on the profiles page, as a person clicks
+    add_people(*names), set_pin(pin)   profiles created, the admin PIN set (in the store)
     choose_new_person(name, pin=)   the admin PIN set, ``name`` created, then chosen
 
 (Every scenario runs on the test's own qasync loop through ``run``: ``qtbot.waitUntil`` inside
