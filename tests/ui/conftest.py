@@ -1,7 +1,8 @@
 """UI tests: a qasync loop per test, on pytest-qt's QApplication.
 
 Each test runs one coroutine to completion with ``harness.run(loop, coro)``, bounded in real
-time.
+time; most through ``@harness.with_app(...)``, which takes this fixture and ``tmp_path`` and
+runs an ``async def test_x(app)`` inside a new ``AppHarness``.
 (``qtbot.waitUntil`` inside a coroutine on this loop would nest event loops and hang: tests
 wait on signals through ``tests.ui.harness`` instead.)
 """

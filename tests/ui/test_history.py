@@ -17,66 +17,56 @@ import pytest
 from garmin_fit_sdk import Decoder, Stream
 
 from tests.treadctl.test_store import write_log
-from tests.ui.harness import AppHarness, run
-from tests.ui.test_profiles import choose, run_short_session
+from tests.ui.harness import AppHarness, run, with_app
 from treadctl.store import WeekTotal
 from ui.history_view import COLUMNS, fill_weeks
 
 
-def test_a_finished_session_is_listed_plotted_and_exported(
-    loop: asyncio.AbstractEventLoop, tmp_path: Path
-) -> None:
-    async def scenario() -> None:
-        async with AppHarness(tmp_path) as app:
-            app.window.profiles.create("Ana")
-            await app.connect()
-            await choose(app, "Ana")
-            log_path = await run_short_session(app)
-            await choose(app, "Ana")  # back from the chooser
-            app.window.show_page("history")
-            history = app.window.history_view
-            assert history.title.text() == "History — Ana"
-            (session,) = history.sessions
-            assert session.log_path == log_path
-            assert history.table.rowCount() == 1
-            cells = [history.table.item(0, c) for c in range(len(COLUMNS))]
-            row = {COLUMNS[c]: item.text() for c, item in enumerate(cells) if item is not None}
-            assert row["Program"] == "Test: one turnaround"
-            assert row["Outcome"] == "ended in the app"
-            assert row["Distance"].endswith(" m")
-            assert row["Backward"] == "0.0 min"
-            assert history.selected_session() == session
-            assert history.plot.sample_count > 0
+@with_app()
+async def test_a_finished_session_is_listed_plotted_and_exported(app: AppHarness) -> None:
+    app.add_people("Ana")
+    await app.connect()
+    await app.choose_person("Ana")
+    log_path = await app.short_session()
+    await app.choose_person("Ana")  # back from the chooser
+    app.window.show_page("history")
+    history = app.window.history_view
+    assert history.title.text() == "History — Ana"
+    (session,) = history.sessions
+    assert session.log_path == log_path
+    assert history.table.rowCount() == 1
+    cells = [history.table.item(0, c) for c in range(len(COLUMNS))]
+    row = {COLUMNS[c]: item.text() for c, item in enumerate(cells) if item is not None}
+    assert row["Program"] == "Test: one turnaround"
+    assert row["Outcome"] == "ended in the app"
+    assert row["Distance"].endswith(" m")
+    assert row["Backward"] == "0.0 min"
+    assert history.selected_session() == session
+    assert history.plot.sample_count > 0
 
-            out = tmp_path / "exports"
-            out.mkdir()
-            written: dict[str, Path] = {}
-            for fmt in ("csv", "tcx", "fit"):
-                path = history.export(fmt, out / f"session.{fmt}")
-                assert path == out / f"session.{fmt}" and path.stat().st_size > 0
-                written[fmt] = path
-            assert "Saved" in history.status.text()
+    out = app.tmp_path / "exports"
+    out.mkdir()
+    written: dict[str, Path] = {}
+    for fmt in ("csv", "tcx", "fit"):
+        path = history.export(fmt, out / f"session.{fmt}")
+        assert path == out / f"session.{fmt}" and path.stat().st_size > 0
+        written[fmt] = path
+    assert "Saved" in history.status.text()
 
-            with written["csv"].open(newline="", encoding="utf-8") as f:
-                rows = list(csv.DictReader(f))
-            assert len(rows) >= 4
-            assert (
-                ElementTree.parse(written["tcx"]).getroot().tag.endswith("TrainingCenterDatabase")
-            )
-            messages, errors = Decoder(Stream.from_file(str(written["fit"]))).read(
-                enable_crc_check=True
-            )
-            assert errors == []
-            assert len(messages["session_mesgs"]) == 1
-            assert len(messages["record_mesgs"]) == len(rows)
+    with written["csv"].open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) >= 4
+    assert ElementTree.parse(written["tcx"]).getroot().tag.endswith("TrainingCenterDatabase")
+    messages, errors = Decoder(Stream.from_file(str(written["fit"]))).read(enable_crc_check=True)
+    assert errors == []
+    assert len(messages["session_mesgs"]) == 1
+    assert len(messages["record_mesgs"]) == len(rows)
 
-            # The buttons go through a save dialog (non-modal); Cancel writes nothing.
-            app.click(history.export_buttons["fit"])
-            assert history.dialog is not None and history.dialog.isVisible()
-            history.dialog.reject()
-            assert history.dialog is None
-
-    run(loop, scenario())
+    # The buttons go through a save dialog (non-modal); Cancel writes nothing.
+    app.click(history.export_buttons["fit"])
+    assert history.dialog is not None and history.dialog.isVisible()
+    history.dialog.reject()
+    assert history.dialog is None
 
 
 def test_weeks_of_backward_minutes_and_a_past_session_plot(
@@ -104,7 +94,7 @@ def test_weeks_of_backward_minutes_and_a_past_session_plot(
             app.window.show_page("history")
             assert app.window.history_view.title.text() == "History — no profile"
             assert app.window.history_view.sessions == []
-            await choose(app, "Ana")
+            await app.choose_person("Ana")
             app.window.show_page("history")
             history = app.window.history_view
             assert [s.id for s in history.sessions] == ["w3", "w1", "w0"]  # newest first

@@ -2,61 +2,47 @@
 
 from __future__ import annotations
 
-import asyncio
-from pathlib import Path
-
-from tests.ui.harness import AppHarness, run
+from tests.ui.harness import AppHarness, with_app
 from treadctl.core import SessionKind
 from treadctl.limits import Direction
 from treadctl.safety import NoticeKind
 from treadctl.session import SessionState
 
 
-def test_manual_speed_incline_and_turnaround(
-    loop: asyncio.AbstractEventLoop, tmp_path: Path
-) -> None:
-    async def scenario() -> None:
-        async with AppHarness(tmp_path) as app:
-            await app.connect()
-            started = app.expect(app.bridge.session_started)
-            app.click(app.window.program_view.manual_button)
-            await started
-            dash = app.window.dashboard
-            assert dash.manual.isVisible()
-            assert not app.window.controls.skip_button.isEnabled()  # no segments to skip
-            await app.belt_running()
-            for _ in range(3):
-                app.click(dash.manual_buttons["speed_up"])
-            app.click(dash.manual_buttons["incline_up"])
-            assert app.bridge.manual_target.speed_kmh == 2.5
-            assert "2.5 km/h" in dash.manual_label.text() and "1 %" in dash.manual_label.text()
-            # The belt follows the target through the governor's ramp, not in one jump.
-            await app.until(lambda: app.world.model.snapshot().target_speed_kmh >= 2.5)
-            await app.until(lambda: app.world.model.snapshot().incline_pct >= 0.9)
+@with_app()
+async def test_manual_speed_incline_and_turnaround(app: AppHarness) -> None:
+    await app.connect()
+    await app.start_manual()
+    dash = app.window.dashboard
+    assert dash.manual.isVisible()
+    assert not app.window.controls.skip_button.isEnabled()  # no segments to skip
+    await app.belt_running()
+    for _ in range(3):
+        app.click(dash.manual_buttons["speed_up"])
+    app.click(dash.manual_buttons["incline_up"])
+    assert app.bridge.manual_target.speed_kmh == 2.5
+    assert "2.5 km/h" in dash.manual_label.text() and "1 %" in dash.manual_label.text()
+    # The belt follows the target through the governor's ramp, not in one jump.
+    await app.until(lambda: app.world.model.snapshot().target_speed_kmh >= 2.5)
+    await app.until(lambda: app.world.model.snapshot().incline_pct >= 0.9)
 
-            turned = app.expect(app.bridge.notice, lambda n: n.kind is NoticeKind.DIRECTION_CHANGED)
-            turning = app.expect(
-                app.bridge.state_changed, lambda e: e.state is SessionState.TURNAROUND
-            )
-            app.click(dash.manual_buttons["turn"])
-            await turning
-            await app.until(app.window.overlay.isVisible, app.bridge.notice)
-            await turned
-            await app.until(lambda: dash.direction.direction is Direction.BACKWARD)
-            assert app.bridge.manual_target.direction is Direction.BACKWARD
+    turned = app.expect_notice(NoticeKind.DIRECTION_CHANGED)
+    turning = app.expect_state(SessionState.TURNAROUND)
+    app.click(dash.manual_buttons["turn"])
+    await turning
+    await app.until(app.window.overlay.isVisible, app.bridge.notice)
+    await turned
+    await app.until(lambda: dash.direction.direction is Direction.BACKWARD)
+    assert app.bridge.manual_target.direction is Direction.BACKWARD
 
-            finished = app.expect(app.bridge.session_finished)
-            app.click(app.window.controls.finish_button)
-            (ended,) = await finished
-            log_path = ended.log_path
-            assert log_path is not None and log_path.exists()
-            await app.belt_stopped()
-            assert "SESSION" in dash.state.text()
-            controls = app.window.controls
-            assert not controls.pause_button.isEnabled()
-            assert not controls.finish_button.isEnabled()
-            # Back to an idle runner: STOP still has a path to the belt.
-            await app.until(lambda: app.bridge.session_kind is SessionKind.IDLE)
-            assert controls.stop_button.isEnabled()
-
-    run(loop, scenario())
+    ended = await app.finish_session()
+    log_path = ended.log_path
+    assert log_path is not None and log_path.exists()
+    await app.belt_stopped()
+    assert "SESSION" in dash.state.text()
+    controls = app.window.controls
+    assert not controls.pause_button.isEnabled()
+    assert not controls.finish_button.isEnabled()
+    # Back to an idle runner: STOP still has a path to the belt.
+    await app.until(lambda: app.bridge.session_kind is SessionKind.IDLE)
+    assert controls.stop_button.isEnabled()

@@ -8,12 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel
 
-from tests.ui.harness import AppHarness, run
-from tests.ui.test_profiles import choose, run_short_session
+from tests.ui.harness import AppHarness, run, with_app
 from treadctl.link import Sample
 from ui import format
 from ui.format import SpeedUnit
@@ -49,62 +48,52 @@ def test_conversions(km_h_after: None) -> None:
     assert format.distance(804.672) == "0.50 mi"
 
 
-def test_mph_changes_the_speed_readout(
-    loop: asyncio.AbstractEventLoop, tmp_path: Path, km_h_after: None
-) -> None:
-    async def scenario() -> None:
-        async with AppHarness(tmp_path) as app:
-            dash = app.window.dashboard
-            unit = dash.findChild(QLabel, "speedUnit")
-            assert unit is not None and unit.text() == "km/h"
-            await app.connect()
-            await app.start_program_file()
-            await app.belt_running()
+@with_app()
+async def test_mph_changes_the_speed_readout(app: AppHarness, km_h_after: None) -> None:
+    dash = app.window.dashboard
+    unit = dash.findChild(QLabel, "speedUnit")
+    assert unit is not None and unit.text() == "km/h"
+    await app.running_program()
 
-            moving = app.expect(app.bridge.sample, lambda s: (s.speed_kmh or 0) > 0)
-            (sample,) = await moving
-            assert dash.speed.text() == f"{sample.speed_kmh:.1f}"
+    moving = app.expect(app.bridge.sample, lambda s: (s.speed_kmh or 0) > 0)
+    (sample,) = await moving
+    assert dash.speed.text() == f"{sample.speed_kmh:.1f}"
 
-            app.window.show_page("settings")
-            app.window.settings_view.set_speed_unit(SpeedUnit.MPH)
-            assert unit.text() == "mph"
-            assert app.settings.value("display/speed_unit") == "mph"
-            moving = app.expect(app.bridge.sample, lambda s: (s.speed_kmh or 0) > 0)
-            (sample,) = await moving
-            assert isinstance(sample, Sample) and sample.speed_kmh is not None
-            assert dash.speed.text() == f"{sample.speed_kmh / 1.609344:.1f}"
-            await app.expect(app.bridge.progress)
-            assert dash.distance.value.endswith(" mi")
-            assert dash.target.text().startswith("target ")
-            assert dash.plot.plot_item.getAxis("left").labelText == "mph"
-            assert "km/h" not in dash.segment_now.text() + dash.segment_next.text()
+    app.window.show_page("settings")
+    app.window.settings_view.set_speed_unit(SpeedUnit.MPH)
+    assert unit.text() == "mph"
+    assert app.settings.value("display/speed_unit") == "mph"
+    moving = app.expect(app.bridge.sample, lambda s: (s.speed_kmh or 0) > 0)
+    (sample,) = await moving
+    assert isinstance(sample, Sample) and sample.speed_kmh is not None
+    assert dash.speed.text() == f"{sample.speed_kmh / 1.609344:.1f}"
+    await app.expect(app.bridge.progress)
+    assert dash.distance.value.endswith(" mi")
+    assert dash.target.text().startswith("target ")
+    assert dash.plot.plot_item.getAxis("left").labelText == "mph"
+    assert "km/h" not in dash.segment_now.text() + dash.segment_next.text()
 
-            app.window.settings_view.set_speed_unit(SpeedUnit.PACE_KM)
-            assert unit.text() == "min/km"
-            moving = app.expect(app.bridge.sample, lambda s: (s.speed_kmh or 0) >= 1)
-            (sample,) = await moving
-            minutes, seconds = dash.speed.text().split(":")
-            assert abs(int(minutes) * 60 + int(seconds) - 3600 / sample.speed_kmh) <= 1
-
-    run(loop, scenario())
+    app.window.settings_view.set_speed_unit(SpeedUnit.PACE_KM)
+    assert unit.text() == "min/km"
+    moving = app.expect(app.bridge.sample, lambda s: (s.speed_kmh or 0) >= 1)
+    (sample,) = await moving
+    minutes, seconds = dash.speed.text().split(":")
+    assert abs(int(minutes) * 60 + int(seconds) - 3600 / sample.speed_kmh) <= 1
 
 
 def test_settings_are_kept_and_applied_at_start(
     loop: asyncio.AbstractEventLoop, tmp_path: Path, km_h_after: None
 ) -> None:
-    settings_path = str(tmp_path / "settings.ini")
-
     async def scenario() -> None:
-        first = QSettings(settings_path, QSettings.Format.IniFormat)
-        async with AppHarness(tmp_path, settings=first) as app:
+        async with AppHarness(tmp_path) as app:
             view = app.window.settings_view
             view.set_speed_unit(SpeedUnit.MPH)
             app.click(view.sounds)
             app.click(view.speech)
             app.click(view.return_to_chooser)
         format.set_speed_unit(SpeedUnit.KMH)
-        again = QSettings(settings_path, QSettings.Format.IniFormat)
-        async with AppHarness(tmp_path, settings=again) as app:
+        # The next run: the same folder, so the same settings file (harness.settings_file).
+        async with AppHarness(tmp_path) as app:
             view = app.window.settings_view
             assert view.unit.currentData() == "mph"
             assert format.speed_unit() is SpeedUnit.MPH
@@ -116,87 +105,69 @@ def test_settings_are_kept_and_applied_at_start(
     run(loop, scenario())
 
 
-def test_speech_and_sounds_switch_off_and_on(
-    loop: asyncio.AbstractEventLoop, tmp_path: Path
-) -> None:
-    async def scenario() -> None:
-        async with AppHarness(tmp_path) as app:
-            view = app.window.settings_view
-            app.window.show_page("settings")
-            app.click(view.speech)  # off
-            app.window.speaker.say("Turn around in 3")
-            assert app.speaker.spoken == []
-            app.click(view.speech)  # on again
-            app.window.speaker.say("Turn around in 3")
-            assert app.speaker.spoken == ["Turn around in 3"]
-            app.click(view.sounds)
-            app.window.sounds.play("alarm")
-            assert app.window.sounds.inner.played == []
-            app.click(view.sounds)
-            app.window.sounds.play("alarm")
-            assert app.window.sounds.inner.played == ["alarm"]
-
-    run(loop, scenario())
+@with_app()
+async def test_speech_and_sounds_switch_off_and_on(app: AppHarness) -> None:
+    view = app.window.settings_view
+    app.window.show_page("settings")
+    app.click(view.speech)  # off
+    app.window.speaker.say("Turn around in 3")
+    assert app.speaker.spoken == []
+    app.click(view.speech)  # on again
+    app.window.speaker.say("Turn around in 3")
+    assert app.speaker.spoken == ["Turn around in 3"]
+    app.click(view.sounds)
+    app.window.sounds.play("alarm")
+    assert app.window.sounds.inner.played == []
+    app.click(view.sounds)
+    app.window.sounds.play("alarm")
+    assert app.window.sounds.inner.played == ["alarm"]
 
 
-def test_without_return_to_chooser_the_profile_stays(
-    loop: asyncio.AbstractEventLoop, tmp_path: Path
-) -> None:
-    async def scenario() -> None:
-        async with AppHarness(tmp_path) as app:
-            app.window.profiles.create("Ana")
-            app.window.show_page("settings")
-            app.click(app.window.settings_view.return_to_chooser)  # off: a personal laptop
-            await app.connect()
-            await choose(app, "Ana")
-            app.window.show_page("programs")
-            await run_short_session(app)
-            assert app.window.page == "dashboard"
-            assert app.bridge.profile_name == "Ana"
-            assert "Ana" in app.window.profiles_view.last_text.text()
-
-    run(loop, scenario())
+@with_app()
+async def test_without_return_to_chooser_the_profile_stays(app: AppHarness) -> None:
+    app.add_people("Ana")
+    app.window.show_page("settings")
+    app.click(app.window.settings_view.return_to_chooser)  # off: a personal laptop
+    await app.connect()
+    await app.choose_person("Ana")
+    app.window.show_page("programs")
+    await app.short_session()
+    assert app.window.page == "dashboard"
+    assert app.bridge.profile_name == "Ana"
+    assert "Ana" in app.window.profiles_view.last_text.text()
 
 
-def test_the_new_pages_by_keyboard(loop: asyncio.AbstractEventLoop, tmp_path: Path) -> None:
-    async def scenario() -> None:
-        async with AppHarness(tmp_path) as app:
-            await app.activate()
-            for key, page in (
-                (Qt.Key.Key_4, "profiles"),
-                (Qt.Key.Key_5, "history"),
-                (Qt.Key.Key_6, "settings"),
-            ):
-                QTest.keyClick(app.window, key, Qt.KeyboardModifier.ControlModifier)
-                assert app.window.page == page
-            # A mnemonic on the settings page: Alt+S goes to the unit list.
-            QTest.keyClick(app.window, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)
-            assert QApplication.focusWidget() is app.window.settings_view.unit
-            # Tab goes on to the next setting.
-            QTest.keyClick(app.window.settings_view.unit, Qt.Key.Key_Tab)
-            assert QApplication.focusWidget() is app.window.settings_view.sounds
-            # Enter on a focused check box switches it (Space is the STOP key).
-            app.key(Qt.Key.Key_Return, app.window.settings_view.sounds)
-            await app.until(
-                lambda: not app.window.settings_view.sounds.isChecked(),
-                app.window.settings_view.changed,
-            )
-
-    run(loop, scenario())
+@with_app()
+async def test_the_new_pages_by_keyboard(app: AppHarness) -> None:
+    await app.activate()
+    for key, page in (
+        (Qt.Key.Key_4, "profiles"),
+        (Qt.Key.Key_5, "history"),
+        (Qt.Key.Key_6, "settings"),
+    ):
+        QTest.keyClick(app.window, key, Qt.KeyboardModifier.ControlModifier)
+        assert app.window.page == page
+    # A mnemonic on the settings page: Alt+S goes to the unit list.
+    QTest.keyClick(app.window, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)
+    assert QApplication.focusWidget() is app.window.settings_view.unit
+    # Tab goes on to the next setting.
+    QTest.keyClick(app.window.settings_view.unit, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is app.window.settings_view.sounds
+    # Enter on a focused check box switches it (Space is the STOP key).
+    app.key(Qt.Key.Key_Return, app.window.settings_view.sounds)
+    await app.until(
+        lambda: not app.window.settings_view.sounds.isChecked(),
+        app.window.settings_view.changed,
+    )
 
 
-def test_the_settings_page_says_where_the_admin_pin_is_changed(
-    loop: asyncio.AbstractEventLoop, tmp_path: Path
-) -> None:
-    async def scenario() -> None:
-        async with AppHarness(tmp_path) as app:
-            note = app.window.settings_view.limits_note.text()
-            button = app.window.profiles_view.pin_button
-            # Named as the Profiles page labels it once a PIN is set.
-            app.window.profiles.profiles.set_pin("4321")
-            app.window.profiles_view.on_selected(None)
-            assert "admin PIN is set and changed on the Profiles page" in note
-            assert f"({button.text().replace('&', '')}, under the limits)" in note
-            assert "progression cap" in note
-
-    run(loop, scenario())
+@with_app()
+async def test_the_settings_page_says_where_the_admin_pin_is_changed(app: AppHarness) -> None:
+    note = app.window.settings_view.limits_note.text()
+    button = app.window.profiles_view.pin_button
+    # Named as the Profiles page labels it once a PIN is set.
+    app.set_pin("4321")
+    app.window.profiles_view.on_selected(None)
+    assert "admin PIN is set and changed on the Profiles page" in note
+    assert f"({button.text().replace('&', '')}, under the limits)" in note
+    assert "progression cap" in note
