@@ -73,11 +73,10 @@ if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
 import numpy as np
 import pyqtgraph as pg
 import qasync
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, SignalInstance
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from tests.ui.harness import WAIT, until
 from treadctl.clock import Clock, RealClock
 from treadctl.data_folder import DataFolder
 from treadctl.limits import DEFAULT_LIMITS, Direction
@@ -93,6 +92,7 @@ from ui.plot import LivePlot
 RATE_HZ = 10.0
 SIX_HOURS = 216_000  # samples: 6 h at 10 Hz
 ONE_MINUTE = 600
+WAIT = 15.0  # real seconds: an upper bound for any single wait, never a delay
 REDRAWS = 50
 
 
@@ -194,6 +194,30 @@ class Presser:
             if delay > 0:
                 time.sleep(delay)
             self._loop.call_soon_threadsafe(action)
+
+
+async def until(
+    condition: Callable[[], bool], *signals: SignalInstance, timeout: float = WAIT
+) -> None:
+    """Return once ``condition()`` holds, re-checked on each emission of ``signals``.
+
+    ``tests.ui.harness.until`` again: this file runs as a script (``python
+    tests/bench/bench_app.py``), where the ``tests`` package is not importable."""
+    if condition():
+        return
+    future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def check(*_: Any) -> None:
+        if not future.done() and condition():
+            future.set_result(None)
+
+    for signal in signals:
+        signal.connect(check)
+    try:
+        await asyncio.wait_for(future, timeout)
+    finally:
+        for signal in signals:
+            signal.disconnect(check)
 
 
 # -- a 6-hour session -----------------------------------------------------------------------
