@@ -24,8 +24,23 @@ Phases::
   ``incline_rate`` per second, both ways (a person facing the rear feels a sudden tilt either
   way). Targets beyond the direction's caps are clamped, with a notice.
 * **TURNAROUND** replaces a direction change while the belt moves: slow to the turnaround speed
-  at once, bring the incline within the new direction's cap, hold at or below the turnaround
-  speed (measured) for ``turnaround_hold_s`` with a countdown, then flip and ramp from there.
+  at once, bring the incline within the new direction's cap, then hold for
+  ``turnaround_hold_s`` with a countdown, and flip and ramp from there. The hold counts only
+  while the **measured** belt is at or below the turnaround speed *and* the **measured** deck is
+  within the new direction's cap: a command is a plan, the person stands on what the treadmill
+  reports. A treadmill that reports no incline is given the time its deck needs at the slowest
+  credible rate (``SLOWEST_DECK_RATE_PCT_PER_S``) while the belt runs, and the person is told.
+* **Start and resume** begin from the measured belt, facing the way the person faces now (the
+  application core carries it from session to session). Facing the other way needs a still
+  belt and a deck within that direction's cap; otherwise the belt starts facing the way that is
+  safe (the current one, or the one whose cap admits the deck, because some decks move only
+  while the belt runs) and a turnaround brings it round.
+* **Every stop is confirmed** by the belt it stops: after a stop or pause the measured speed
+  must fall, and reach the still speed. A stop that fails, or is not followed by a slowing
+  belt within ``STOP_CONFIRM_S``, is sent again, ``STOP_RESENDS`` times at most; then
+  ``STOP_NOT_CONFIRMED`` is raised (a lasting alarm: use the treadmill's own stop). A console
+  stop or the safety key that leaves the belt running gets a stop from us.
+  ``stop_confirmed`` says when the belt has been seen still since the last stop.
 * **Heart rate** over the profile's maximum: slow to walking and raise ``HEART_RATE_HIGH`` (the
   runner pauses the program); speed may not rise again until the user's :class:`Start`.
 * **Watchdog**: no sample for ``watchdog_s`` while the belt moves → stop.
@@ -51,6 +66,21 @@ SPEED_TOLERANCE_KMH = 0.05
 STEP_INTERVAL_S = 1.0
 #: How far above its cap the measured belt may run before the governor intervenes (console).
 OVERSPEED_MARGIN_KMH = 0.3
+#: A measured belt at or below this is standing still (belts report 0.01 km/h steps; a coasting
+#: belt's last records read a few hundredths).
+STILL_KMH = 0.1
+#: A measured deck within this of a cap counts as within it (decks report 0.1 % steps).
+DECK_TOLERANCE_PCT = 0.1
+#: For a treadmill that reports no incline: the slowest a deck motor credibly moves (real decks
+#: move 0.3–1 %/s; the virtual one 0.5 %/s). Its deck is taken to need that long, counted only
+#: while the belt runs (many decks move only then).
+SLOWEST_DECK_RATE_PCT_PER_S = 0.25
+#: A stop must show as a slowing belt within this; else it is sent again.
+STOP_CONFIRM_S = 2.0
+#: How many times a stop is sent again before the lasting alarm.
+STOP_RESENDS = 3
+#: A fall in the measured speed this large counts as the belt slowing.
+SLOWING_KMH = 0.2
 _EPS = 1e-9
 
 
@@ -141,6 +171,13 @@ class CommandFailed:
     detail: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class StopFailed:
+    """A stop or pause the governor sent was refused or not answered: it is sent again."""
+
+    detail: str = ""
+
+
 Request = (
     SetTarget
     | Start
@@ -153,6 +190,7 @@ Request = (
     | LinkLost
     | LinkRestored
     | CommandFailed
+    | StopFailed
 )
 
 
@@ -217,6 +255,9 @@ class NoticeKind(enum.StrEnum):
     STARTED_AT_CONSOLE = "started_at_console"
     BACKWARD_BUDGET_EXHAUSTED = "backward_budget_exhausted"
     COMMAND_FAILED = "command_failed"
+    STOP_RESENT = "stop_resent"
+    STOP_NOT_CONFIRMED = "stop_not_confirmed"
+    DECK_WAIT = "deck_wait"
     # Raised by the session runner, not the governor; one vocabulary for the log and the UI.
     REST_REMINDER = "rest_reminder"
     REST_OVER = "rest_over"
@@ -257,6 +298,17 @@ _STOP_MESSAGES = {
 }
 
 
+@dataclass(slots=True)
+class _StopWatch:
+    """A stop (or pause) waiting to be seen in the measured belt."""
+
+    command: StopBelt | PauseBelt | None  # None: a stop made at the treadmill, not by us
+    progress_t: float  # when it was sent, or the belt last slowed
+    best_kmh: float | None  # the slowest the belt was measured since
+    resends: int = 0
+    alarmed: bool = False
+
+
 def _floor2(value: float) -> float:
     """Round down to 0.01 (the wire resolution): a ramp step never overshoots its allowance."""
     return math.floor(value * 100 + 1e-6) / 100
@@ -287,6 +339,10 @@ class SafetyGovernor:
         self._last_clamp: tuple[float, float] | None = None
         self._last_overspeed_t = -math.inf
         self._grid: tuple[float, float] | None = None
+        self._stop_watch: _StopWatch | None = None
+        # Where the deck is at most, for a treadmill that does not report it (None: unknown).
+        self._deck_bound: float | None = None
+        self._deck_wait_said = False
 
     def set_speed_grid(self, low_kmh: float, step_kmh: float) -> None:
         """The treadmill's speed grid (Supported Speed Range minimum and increment).
@@ -350,6 +406,12 @@ class SafetyGovernor:
         return self._hr_hold
 
     @property
+    def stop_confirmed(self) -> bool:
+        """No stop is waiting to be seen: the belt was measured still since the last stop (or
+        none was made)."""
+        return self._stop_watch is None
+
+    @property
     def turnaround_direction(self) -> Direction | None:
         """The direction a turnaround in progress will flip to."""
         return self._pending_direction if self._phase is Phase.TURNAROUND else None
@@ -363,6 +425,7 @@ class SafetyGovernor:
         self._integrate(now, belt)
         if request is not None:
             self._apply(request, now, belt, out)
+        self._watch_stop(now, belt, out)
         if self._phase is not Phase.STOPPED:
             self._watch(now, belt, out)
         if self._phase is not Phase.STOPPED:
@@ -374,27 +437,30 @@ class SafetyGovernor:
     def _apply(self, request: Request, now: float, belt: BeltReading, out: _Out) -> None:
         match request:
             case EStop():
-                self._latch(StopReason.ESTOP, out, StopBelt())
+                self._latch(StopReason.ESTOP, out, StopBelt(), now, belt)
             case Stop(reason=reason):
-                self._latch(reason, out, StopBelt())
+                self._latch(reason, out, StopBelt(), now, belt)
             case Pause():
-                self._latch(StopReason.USER_PAUSE, out, PauseBelt())
+                self._latch(StopReason.USER_PAUSE, out, PauseBelt(), now, belt)
             case ConsoleStopped(pause=pause):
                 # The person halted the belt at the machine; a command from us would turn a
                 # console pause into a stop, so none is sent. Latched all the same.
                 reason = StopReason.CONSOLE_PAUSE if pause else StopReason.CONSOLE_STOP
-                self._latch(reason, out, None)
+                self._latch(reason, out, None, now, belt)
             case SafetyKeyPulled():
-                self._latch(StopReason.SAFETY_KEY, out, None)
+                self._latch(StopReason.SAFETY_KEY, out, None, now, belt)
             case LinkLost():
-                self._link_lost = True
-                out.notice(NoticeKind.LINK_LOST, LINK_LOST_MESSAGE)
-                self._latch(StopReason.LINK_LOST, out, None)
+                if not self._link_lost:  # a command that failed with it may have said so first
+                    self._link_lost = True
+                    out.notice(NoticeKind.LINK_LOST, LINK_LOST_MESSAGE)
+                self._stop_watch = None  # nothing can be sent or seen until it is back
+                self._latch(StopReason.LINK_LOST, out, None, now, belt, watch=False)
             case LinkRestored():
                 if self._link_lost:
                     self._link_lost = False
                     # The belt may be running on its own; tell it to stop before anything else.
                     out.command(StopBelt())
+                    self._stop_watch = _StopWatch(StopBelt(), now, belt.speed_kmh)
                     out.notice(
                         NoticeKind.LINK_RESTORED,
                         "Connection back. The belt was told to stop; press Resume to go on.",
@@ -402,7 +468,9 @@ class SafetyGovernor:
             case CommandFailed(detail=detail):
                 out.notice(NoticeKind.COMMAND_FAILED, f"Command failed: {detail}")
                 if self._phase is not Phase.STOPPED:
-                    self._latch(StopReason.COMMAND_FAILED, out, StopBelt())
+                    self._latch(StopReason.COMMAND_FAILED, out, StopBelt(), now, belt)
+            case StopFailed(detail=detail):
+                self._send_stop_again(now, out, f"the treadmill did not confirm it ({detail})")
             case ConsoleStarted():
                 if self._phase is Phase.STOPPED:
                     out.notice(
@@ -415,9 +483,22 @@ class SafetyGovernor:
             case _:
                 self._set_target(request, now, out)
 
-    def _latch(self, reason: StopReason, out: _Out, command: Command | None) -> None:
+    def _latch(
+        self,
+        reason: StopReason,
+        out: _Out,
+        command: StopBelt | PauseBelt | None,
+        now: float,
+        belt: BeltReading,
+        *,
+        watch: bool = True,
+    ) -> None:
         if command is not None:
             out.command(command, first=True)
+        if watch:
+            # Seen through in the measured belt (_watch_stop). A stop made at the treadmill is
+            # watched too: a belt that keeps running after it gets a stop from us.
+            self._stop_watch = _StopWatch(command, now, belt.speed_kmh)
         was, was_reason = self._phase, self._stop_reason
         self._phase = Phase.STOPPED
         self._stop_reason = reason
@@ -441,37 +522,75 @@ class SafetyGovernor:
         if not belt.connected or self._link_lost:
             out.notice(NoticeKind.RESUME_REQUIRED, "Not connected to the treadmill.")
             return
-        target = self._effective_target()
-        if target.direction is not self._direction:
-            # The belt stands still: the person can turn around without a turnaround.
-            self._direction = target.direction
-            out.notice(
-                NoticeKind.DIRECTION_CHANGED,
-                f"Facing {self._direction.value}.",
-                {"direction": self._direction.value},
-            )
+        want = self._effective_target().direction
+        face = self._facing_for_start(want, belt, out)
         incline = self._commanded_incline
         if incline is not None:
-            capped = self._cap_incline(incline, self._direction)
+            capped = self._cap_incline(incline, face)
             if abs(capped - incline) > _EPS:
-                # The deck stands above this direction's cap (a forward session paused on a
-                # hill, resumed backward): bring it down before the belt moves, not while a
-                # person walks backward on it. The belt is still, and the deck's own motor
-                # sets the pace.
-                self._commanded_incline = capped
-                self._last_incline_t = now
+                # The deck stands above this direction's cap: bring it down before the belt
+                # moves (the belt is still; the deck's own motor sets the pace), and on decks
+                # that move only while the belt runs, while the person faces the safe way.
+                self._set_incline_command(capped, now)
                 out.command(SetIncline(capped))
+        target = self._effective_target()
         first = self._limits.start_speed_kmh
         if target.speed_kmh > 0:
-            first = min(first, self._cap_speed(target.speed_kmh, self._direction))
+            first = min(first, self._cap_speed(target.speed_kmh, face))
         first = self._on_grid(first)
         self._phase = Phase.RUNNING
         self._stop_reason = None
+        self._stop_watch = None  # the person moves the belt on purpose
         self._commanded_speed = first
         self._last_increase_t = now
         self._running_since = now
         out.command(StartBelt(first))
         out.notice(NoticeKind.STARTED, f"Starting at {first:.1f} km/h.", {"speed_kmh": first})
+        if want is not face:
+            self._begin_turnaround(want, out)
+
+    def _facing_for_start(self, want: Direction, belt: BeltReading, out: _Out) -> Direction:
+        """The way the person faces as the belt starts; it may differ from ``want`` (then a
+        turnaround follows the start).
+
+        Turning on the spot needs a belt measured still and a deck within the new direction's
+        cap. A deck above the current direction's cap makes the person face the way whose cap
+        admits it (the deck comes down while the belt runs that way), if the belt is still.
+        """
+        face = self._direction
+        measured = belt.speed_kmh
+        still = measured is not None and measured <= STILL_KMH
+        deck = self._deck(belt)
+        if want is not face and still and self._deck_within(deck, want):
+            face = want
+        elif not self._deck_within(deck, face) and still:
+            safe = max(Direction, key=self._limits.max_incline)
+            face = safe
+        if face is not self._direction:
+            self._direction = face
+            message = f"Facing {face.value}."
+            if face is not want:
+                message = f"Facing {face.value} while the deck comes down."
+            out.notice(NoticeKind.DIRECTION_CHANGED, message, {"direction": face.value})
+        return face
+
+    def _deck(self, belt: BeltReading) -> float:
+        """The deck as measured; for a treadmill that reports none, as high as it may still be."""
+        if belt.incline_pct is not None:
+            return belt.incline_pct
+        if self._deck_bound is not None:
+            return self._deck_bound
+        return 0.0 if self._commanded_incline is None else self._commanded_incline
+
+    def _deck_within(self, deck: float, direction: Direction) -> bool:
+        return deck <= self._limits.max_incline(direction) + DECK_TOLERANCE_PCT
+
+    def _set_incline_command(self, pct: float, now: float) -> None:
+        self._commanded_incline = pct
+        self._last_incline_t = now
+        # A deck that reports nothing is taken to rise at once and to fall at the slowest rate.
+        if self._deck_bound is None or pct > self._deck_bound:
+            self._deck_bound = pct
 
     def _set_target(self, request: SetTarget, now: float, out: _Out) -> None:
         self._target = request
@@ -521,6 +640,7 @@ class SafetyGovernor:
         self._pending_direction = new
         self._hold_since = None
         self._countdown_shown = None
+        self._deck_wait_said = False
         out.notice(
             NoticeKind.TURNAROUND_STARTED,
             f"Turnaround: slowing to {self._limits.turnaround_speed_kmh:.1f} km/h, then turn to "
@@ -550,12 +670,16 @@ class SafetyGovernor:
         moving = self._phase is not Phase.STOPPED and (belt.speed_kmh or 0.0) > 0
         if moving and self._direction is Direction.BACKWARD:
             self._backward_s += now - last
+        bound, goal = self._deck_bound, self._commanded_incline
+        if bound is not None and goal is not None and bound > goal and moving:
+            self._deck_bound = max(goal, bound - SLOWEST_DECK_RATE_PCT_PER_S * (now - last))
 
     def _watch(self, now: float, belt: BeltReading, out: _Out) -> None:
         if not belt.connected:
             self._link_lost = True
             out.notice(NoticeKind.LINK_LOST, LINK_LOST_MESSAGE)
-            self._latch(StopReason.LINK_LOST, out, None)
+            self._stop_watch = None
+            self._latch(StopReason.LINK_LOST, out, None, now, belt, watch=False)
             return
         reference = max(belt.last_sample_t or -math.inf, self._running_since)
         if now - reference > self._limits.watchdog_s:
@@ -564,7 +688,7 @@ class SafetyGovernor:
                 f"No data from the treadmill for {self._limits.watchdog_s:g} s.",
                 {"silent_s": now - reference},
             )
-            self._latch(StopReason.WATCHDOG, out, StopBelt())
+            self._latch(StopReason.WATCHDOG, out, StopBelt(), now, belt)
             return
         max_hr = self._limits.max_heart_rate_bpm
         hr = belt.heart_rate_bpm
@@ -602,6 +726,48 @@ class SafetyGovernor:
                 NoticeKind.OVERSPEED,
                 f"Belt at {measured:.1f} km/h is over the {cap:.1f} km/h limit: slowing down.",
                 {"measured": measured, "cap": cap},
+            )
+
+    def _watch_stop(self, now: float, belt: BeltReading, out: _Out) -> None:
+        """See a stop through in the measured belt (see the module doc)."""
+        watch = self._stop_watch
+        if watch is None or not belt.connected:
+            return
+        measured = belt.speed_kmh
+        seen = belt.last_sample_t is not None and belt.last_sample_t >= watch.progress_t - 1e-9
+        if seen and measured is not None:
+            if measured <= STILL_KMH:
+                self._stop_watch = None
+                if watch.alarmed:
+                    out.notice(NoticeKind.STOPPED, "The belt has stopped.", {"confirmed": True})
+                return
+            if watch.best_kmh is None or measured < watch.best_kmh - SLOWING_KMH:
+                watch.best_kmh = measured
+                watch.progress_t = now
+                return
+        if now - watch.progress_t >= STOP_CONFIRM_S - _EPS:
+            self._send_stop_again(now, out, "the belt did not slow down")
+
+    def _send_stop_again(self, now: float, out: _Out, why: str) -> None:
+        watch = self._stop_watch
+        if watch is None:
+            return
+        if watch.resends < STOP_RESENDS:
+            watch.resends += 1
+            watch.progress_t = now
+            command = watch.command or StopBelt()
+            watch.command = command
+            out.command(command, first=True)
+            out.notice(
+                NoticeKind.STOP_RESENT,
+                f"Stop sent again ({watch.resends} of {STOP_RESENDS}): {why}.",
+                {"attempt": watch.resends},
+            )
+        elif not watch.alarmed:
+            watch.alarmed = True
+            out.notice(
+                NoticeKind.STOP_NOT_CONFIRMED,
+                "The treadmill did not stop: use its own stop button or safety key.",
             )
 
     # -- motion -------------------------------------------------------------------------------
@@ -659,8 +825,7 @@ class SafetyGovernor:
         new = current + max(-step, min(step, goal - current))
         # Steps land exactly on the goal at the end; rounding here could stall small rates.
         new = goal if abs(goal - new) < 1e-6 else round(new, 6)
-        self._commanded_incline = new
-        self._last_incline_t = now
+        self._set_incline_command(new, now)
         out.command(SetIncline(new))
 
     def _turnaround(self, now: float, belt: BeltReading, out: _Out) -> None:
@@ -675,15 +840,29 @@ class SafetyGovernor:
         self._move_incline(incline_goal, now, out)
         measured = belt.speed_kmh
         speed_ok = measured is not None and measured <= slow + SPEED_TOLERANCE_KMH
-        incline_ok = (self._commanded_incline or 0.0) <= self._limits.max_incline(new) + _EPS
-        if not speed_ok:
+        deck = self._deck(belt)
+        deck_ok = self._deck_within(deck, new)
+        if speed_ok and not deck_ok and not self._deck_wait_said:
+            self._deck_wait_said = True
+            cap = self._limits.max_incline(new)
+            if belt.incline_pct is None:
+                wait = (deck - cap) / SLOWEST_DECK_RATE_PCT_PER_S
+                message = (
+                    f"This treadmill does not report its incline: allowing its deck {wait:.0f} s "
+                    f"to come down to {cap:g} % before you turn around."
+                )
+            else:
+                message = f"Wait: the deck comes down to {cap:g} % before you turn around."
+            out.notice(NoticeKind.DECK_WAIT, message, {"deck_pct": deck, "cap_pct": cap})
+        if not (speed_ok and deck_ok):
+            # The hold counts only while both hold, measured: a plan is not a belt.
             self._hold_since = None
             self._countdown_shown = None
             return
         if self._hold_since is None:
             self._hold_since = now
         remaining = self._limits.turnaround_hold_s - (now - self._hold_since)
-        if remaining > _EPS or not incline_ok:
+        if remaining > _EPS:
             seconds = max(1, math.ceil(remaining - _EPS))
             if seconds != self._countdown_shown:
                 self._countdown_shown = seconds

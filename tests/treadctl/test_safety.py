@@ -25,7 +25,11 @@ from hypothesis.stateful import (
 
 from treadctl.limits import Direction, Limits
 from treadctl.safety import (
+    DECK_TOLERANCE_PCT,
+    SLOWEST_DECK_RATE_PCT_PER_S,
     SPEED_TOLERANCE_KMH,
+    STOP_CONFIRM_S,
+    STOP_RESENDS,
     BeltReading,
     CommandFailed,
     ConsoleStarted,
@@ -48,6 +52,7 @@ from treadctl.safety import (
     StartBelt,
     Stop,
     StopBelt,
+    StopFailed,
     StopReason,
 )
 
@@ -142,32 +147,55 @@ class Checker:
             slow = lim.turnaround_speed_kmh + SPEED_TOLERANCE_KMH
             window = [s for (ts, s) in self.history if ts >= t - lim.turnaround_hold_s + 1e-9]
             assert window and all(s is not None and s <= slow for s in window), window
+            if reading.incline_pct is not None:
+                cap = lim.max_incline(g.direction) + DECK_TOLERANCE_PCT
+                assert reading.incline_pct <= cap, f"flipped on a {reading.incline_pct} % deck"
         if g.direction is B and g.phase is Phase.RUNNING and g.commanded_incline_pct is not None:
             assert g.commanded_incline_pct <= lim.backward_max_incline_pct + 1e-9
 
 
 class Sim:
-    """The runner's loop in miniature, with a belt that follows commands at 2 km/h per s."""
+    """The runner's loop in miniature, with a belt that follows commands at 2 km/h per s.
 
-    def __init__(self, limits: Limits = LIMITS) -> None:
-        self.g = SafetyGovernor(limits)
+    By default the deck jumps to its command; ``deck_rate`` makes it move at that many % per
+    s, and only while the belt runs (as most decks do). ``reports_incline=False`` is a
+    treadmill without an incline reading; ``ignored_stops`` stops are not obeyed by the belt.
+    """
+
+    def __init__(
+        self,
+        limits: Limits = LIMITS,
+        *,
+        direction: Direction = Direction.FORWARD,
+        deck_rate: float | None = None,
+        reports_incline: bool = True,
+        ignored_stops: int = 0,
+    ) -> None:
+        self.g = SafetyGovernor(limits, direction=direction)
         self.checker = Checker(limits)
         self.t = 0.0
         self.speed = 0.0
         self.goal = 0.0
         self.incline = 0.0
+        self.deck_goal = 0.0
+        self.deck_rate = deck_rate
+        self.reports_incline = reports_incline
+        self.ignored_stops = ignored_stops
         self.last_sample: float | None = None
         self.connected = True
         self.silent = False
         self.hr: int | None = None
         self.decisions: list[tuple[float, Request | None, Decision]] = []
+        self.readings: dict[float, BeltReading] = {}  # what each decision was given, by time
 
     def reading(self) -> BeltReading:
-        return BeltReading(self.speed, self.incline, self.hr, self.last_sample, self.connected)
+        incline = self.incline if self.reports_incline else None
+        return BeltReading(self.speed, incline, self.hr, self.last_sample, self.connected)
 
     def send(self, request: Request | None = None) -> Decision:
         before, direction = self.g.phase, self.g.direction
         reading = self.reading()
+        self.readings[self.t] = reading
         decision = self.g.decide(self.t, reading, request)
         self.checker.check(self.t, self.g, before, direction, request, reading, decision)
         if self.connected:
@@ -176,9 +204,14 @@ class Sim:
                     case StartBelt(speed_kmh=v) | SetSpeed(speed_kmh=v):
                         self.goal = v
                     case StopBelt() | PauseBelt():
-                        self.goal = 0.0
+                        if self.ignored_stops > 0:
+                            self.ignored_stops -= 1
+                        else:
+                            self.goal = 0.0
                     case SetIncline(incline_pct=p):
-                        self.incline = p
+                        self.deck_goal = p
+                        if self.deck_rate is None:
+                            self.incline = p
         self.decisions.append((self.t, request, decision))
         return decision
 
@@ -187,6 +220,10 @@ class Sim:
             self.t = round(self.t + tick, 6)
             delta = self.goal - self.speed
             self.speed = round(self.speed + max(-3 * tick, min(2 * tick, delta)), 6)
+            if self.deck_rate is not None and self.speed > 0:
+                step = self.deck_rate * tick
+                gap = self.deck_goal - self.incline
+                self.incline = round(self.incline + max(-step, min(step, gap)), 6)
             if self.connected and not self.silent and round(self.t * 4) % 2 == 0:
                 self.last_sample = self.t
             self.send()
@@ -518,13 +555,20 @@ def test_governor_properties_long() -> None:
     )
 
 
-def test_resuming_backward_brings_a_steep_deck_down_before_the_belt_moves() -> None:
+def test_resuming_backward_on_a_steep_deck_faces_forward_until_the_deck_is_down() -> None:
     # Found by the slow property run: paused forward at 9 %, resumed facing backward (cap 5 %).
+    # It used to send the deck down with the start and face backward at once; many decks move
+    # only while the belt runs, so the person walked backward on a deck above the cap (issue:
+    # closed-loop safety, bug 1). Now: face forward (the deck is within that cap), start, and
+    # turn round once the measured deck is within the backward cap.
     sim = running_at(SetTarget(3.0, incline_pct=9.0), seconds=20)
     sim.send(Pause())
     sim.send(SetTarget(2.0, direction=B))
     decision = sim.send(Start())
-    assert decision.commands == (SetIncline(LIMITS.backward_max_incline_pct), StartBelt(1.0))
+    assert decision.commands[0] == StartBelt(1.0)
+    assert all(c.incline_pct < 9.0 for c in decision.commands[1:] if isinstance(c, SetIncline))
+    assert sim.g.direction is F and sim.g.turnaround_direction is B
+    sim.advance(30)
     assert sim.g.direction is B
 
 
@@ -663,3 +707,178 @@ def test_a_coarse_grid_takes_one_grid_step_at_the_average_rate() -> None:
     assert [v for _, v in steps] == [1.28, 1.6, 1.92]
     for (t0, v0), (t1, v1) in itertools.pairwise([(0.0, 0.96), *steps]):
         assert (v1 - v0) / (t1 - t0) <= 0.25 + 1e-6
+
+
+# --- closed loop: rules over the measured belt ----------------------------------------------
+
+
+def flip_times(sim: Sim) -> list[float]:
+    return [
+        t
+        for (t, _, d) in sim.decisions
+        for n in d.notices
+        if n.kind is NoticeKind.DIRECTION_CHANGED
+    ]
+
+
+def test_a_turnaround_waits_for_the_measured_deck_not_the_command() -> None:
+    # Bug 1 of the closed-loop issue: forward at 10 %, then backward at 0 %; the deck moves at
+    # 0.5 %/s while the command steps at 1 %/s, and the flip used to follow the command.
+    sim = Sim(deck_rate=0.5)
+    sim.send(SetTarget(3.0, incline_pct=10.0))
+    sim.send(Start())
+    sim.advance(40)
+    assert sim.incline == 10.0
+    sim.send(SetTarget(3.0, incline_pct=0.0, direction=B))
+    sim.advance(40)
+    (flip,) = flip_times(sim)
+    deck_at_flip = sim.readings[flip].incline_pct
+    assert deck_at_flip is not None
+    assert deck_at_flip <= LIMITS.backward_max_incline_pct + DECK_TOLERANCE_PCT
+    # The countdown began only once the deck was down: its first number is 5 s before the flip.
+    first = next(
+        t
+        for (t, _, d) in sim.decisions
+        for n in d.notices
+        if n.kind is NoticeKind.TURNAROUND_COUNTDOWN
+    )
+    assert flip - first == pytest.approx(LIMITS.turnaround_hold_s)
+    waits = sim.notices(NoticeKind.DECK_WAIT)
+    assert len(waits) == 1 and "5 %" in waits[0].message  # type: ignore[attr-defined]
+
+
+def test_without_an_incline_reading_the_deck_is_given_its_slowest_time() -> None:
+    sim = Sim(deck_rate=0.5, reports_incline=False)
+    sim.send(SetTarget(3.0, incline_pct=10.0))
+    sim.send(Start())
+    sim.advance(40)
+    mark = sim.t
+    sim.send(SetTarget(3.0, incline_pct=0.0, direction=B))
+    sim.advance(60)
+    (flip,) = flip_times(sim)
+    # 10 % down to the 5 % cap at the slowest credible rate, counted while the belt runs.
+    needed = (10.0 - LIMITS.backward_max_incline_pct) / SLOWEST_DECK_RATE_PCT_PER_S
+    assert flip - mark >= needed + LIMITS.turnaround_hold_s - 0.5
+    (wait,) = sim.notices(NoticeKind.DECK_WAIT)
+    assert "does not report its incline" in wait.message  # type: ignore[attr-defined]
+
+
+def test_a_start_on_a_moving_belt_facing_the_other_way_turns_around_first() -> None:
+    # Bug 4: a new session (a new governor, facing backward as the person does) starts a
+    # forward program while the belt still runs at 4 km/h.
+    sim = Sim(direction=B)
+    sim.speed = sim.goal = 4.0
+    sim.send(SetTarget(3.0))
+    start = sim.send(Start())
+    assert start.commands[0] == StartBelt(1.0)
+    assert sim.g.direction is B and sim.g.turnaround_direction is F
+    sim.advance(20)
+    (flip,) = flip_times(sim)
+    assert sim.g.direction is F
+    assert flip >= LIMITS.turnaround_hold_s  # held, measured, before the flip
+
+
+def test_a_start_on_a_still_belt_turns_on_the_spot() -> None:
+    sim = Sim(direction=B)
+    sim.send(SetTarget(3.0))
+    assert sim.send(Start()).commands == (StartBelt(1.0),)
+    assert sim.g.direction is F and sim.g.phase is Phase.RUNNING
+
+
+def test_a_stop_the_belt_does_not_follow_is_sent_again() -> None:
+    # Bug 2: a stop nobody answers.
+    sim = running_at(SetTarget(8.0))
+    sim.ignored_stops = 1
+    sim.send(Stop())
+    assert not sim.g.stop_confirmed
+    sim.advance(STOP_CONFIRM_S + 0.5)
+    assert sim.commands(since=0.0).count(StopBelt()) == 2
+    (resent,) = sim.notices(NoticeKind.STOP_RESENT)
+    assert "did not slow down" in resent.message  # type: ignore[attr-defined]
+    sim.advance(10)
+    assert sim.speed == 0.0 and sim.g.stop_confirmed
+    assert not sim.notices(NoticeKind.STOP_NOT_CONFIRMED)
+
+
+def test_a_stop_never_followed_ends_in_a_lasting_alarm() -> None:
+    sim = running_at(SetTarget(5.0))
+    sim.ignored_stops = 99
+    mark = sim.t
+    sim.send(EStop())
+    sim.advance(30)
+    stops = [c for c in sim.commands(since=mark - 0.01) if isinstance(c, StopBelt)]
+    assert len(stops) == 1 + STOP_RESENDS  # bounded
+    alarms = sim.notices(NoticeKind.STOP_NOT_CONFIRMED)
+    assert len(alarms) == 1 and "own stop button" in alarms[0].message  # type: ignore[attr-defined]
+    assert not sim.g.stop_confirmed
+
+
+def test_a_failed_stop_is_sent_again_at_once() -> None:
+    sim = running_at(SetTarget(5.0))
+    sim.send(Stop())
+    again = sim.send(StopFailed("no answer"))
+    assert again.commands == (StopBelt(),)
+    assert any(n.kind is NoticeKind.STOP_RESENT for n in again.notices)
+
+
+def test_a_console_stop_that_leaves_the_belt_running_gets_our_stop() -> None:
+    sim = running_at(SetTarget(5.0))
+    mark = sim.t
+    sim.send(ConsoleStopped(pause=False))  # the Sim's belt does not stop by itself
+    assert sim.commands(since=mark - 0.01) == []
+    sim.advance(STOP_CONFIRM_S + 0.5)
+    assert StopBelt() in sim.commands(since=mark - 0.01)
+    sim.advance(10)
+    assert sim.g.stop_confirmed
+
+
+def test_a_link_lost_after_a_failed_command_is_a_link_loss() -> None:
+    # Bug 3: "SetSpeed failed: link lost" came first and latched command_failed.
+    sim = running_at(SetTarget(5.0))
+    sim.send(CommandFailed("link lost during SET_TARGET_SPEED"))
+    reasons = [sim.g.stop_reason]
+    sim.connected = False
+    sim.send(LinkLost())
+    sim.send(LinkLost())  # the link's own event follows the command's failure
+    reasons.append(sim.g.stop_reason)
+    assert reasons == [StopReason.COMMAND_FAILED, StopReason.LINK_LOST]
+    assert len(sim.notices(NoticeKind.LINK_LOST)) == 1
+
+
+def test_resuming_facing_backward_on_a_deck_raised_at_the_console_faces_forward_first() -> None:
+    sim = Sim(direction=B)
+    sim.incline = 8.0  # raised at the console while paused: above the backward cap
+    sim.send(SetTarget(2.0, direction=B))
+    start = sim.send(Start())
+    assert start.commands[0] == StartBelt(1.0)
+    (facing,) = [n for n in start.notices if n.kind is NoticeKind.DIRECTION_CHANGED]
+    assert facing.message == "Facing forward while the deck comes down."
+    assert sim.g.direction is F and sim.g.turnaround_direction is B
+
+
+def test_a_deck_above_every_cap_is_brought_down_before_the_belt_starts() -> None:
+    sim = Sim()
+    sim.incline = 12.0  # above the forward cap (10 %) too
+    sim.send(SetTarget(2.0))
+    start = sim.send(Start())
+    assert start.commands[:2] == (SetIncline(LIMITS.forward_max_incline_pct), StartBelt(1.0))
+
+
+def test_a_belt_stopped_at_its_console_after_the_alarm_is_reported_stopped() -> None:
+    sim = running_at(SetTarget(5.0))
+    sim.ignored_stops = 1 + STOP_RESENDS
+    sim.send(Stop())
+    sim.advance(12)
+    assert sim.notices(NoticeKind.STOP_NOT_CONFIRMED)
+    sim.goal = 0.0  # the person used the treadmill's own stop
+    sim.advance(5)
+    confirmed = [n for n in sim.notices(NoticeKind.STOPPED) if n.data.get("confirmed")]  # type: ignore[attr-defined]
+    assert len(confirmed) == 1 and sim.g.stop_confirmed
+
+
+def test_a_late_stop_failure_after_the_belt_stopped_sends_nothing() -> None:
+    sim = running_at(SetTarget(5.0))
+    sim.send(Stop())
+    sim.advance(10)
+    assert sim.g.stop_confirmed
+    assert sim.send(StopFailed("answer came late")).commands == ()
