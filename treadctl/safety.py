@@ -853,7 +853,9 @@ class SafetyGovernor:
                 )
             else:
                 message = f"Wait: the deck comes down to {cap:g} % before you turn around."
-            out.notice(NoticeKind.DECK_WAIT, message, {"deck_pct": deck, "cap_pct": cap})
+            out.notice(
+                NoticeKind.DECK_WAIT, message, {"deck_pct": deck, "cap_pct": cap, "to": new.value}
+            )
         if not (speed_ok and deck_ok):
             # The hold counts only while both hold, measured: a plan is not a belt.
             self._hold_since = None

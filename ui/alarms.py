@@ -58,6 +58,13 @@ ALARMS: dict[NoticeKind, AlarmText] = {
         "key. Press Resume to try again.",
         "Command failed. Stopping.",
     ),
+    NoticeKind.STOP_NOT_CONFIRMED: AlarmText(
+        "The treadmill did not stop",
+        "The stop was sent several times and the belt did not slow down. Use the treadmill's "
+        "own stop button or safety key now.",
+        "The treadmill did not stop. Use its own stop or safety key.",
+        details=False,
+    ),
     NoticeKind.LOG_FAILED: AlarmText(
         "The session log cannot be written",
         "The session goes on, but is not being saved. Check the disk space.",

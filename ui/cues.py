@@ -182,6 +182,12 @@ class Cues(QObject):
                 self._show("TURN AROUND", f"Face {to.value.upper()} in", seconds, to)
                 self._sounds.play("countdown")
                 self._count(seconds, "Turn around in")
+            case NoticeKind.DECK_WAIT:
+                to = Direction(data.get("to", Direction.BACKWARD.value))
+                cap = data.get("cap_pct")
+                down = "" if cap is None else f" to {cap:g} %"
+                self._show("TURN AROUND", f"Wait: the deck comes down{down} first.", None, to)
+                self._speaker.say("Wait: the deck comes down first.")
             case NoticeKind.DIRECTION_CHANGED:
                 to = Direction(data.get("direction", Direction.FORWARD.value))
                 self._last_count = None

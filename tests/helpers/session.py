@@ -41,6 +41,8 @@ from treadctl.virtual.treadmill import BeltState, MachineState
 from treadctl.virtual.world import VirtualWorld
 
 STEP_S = 0.25
+#: Clock time before the session starts (at 0): connecting, and the first record.
+PRELUDE_S = 2.0
 #: Start speed of the default limits: the most a first speed after any start may be.
 START_SPEED_KMH = Limits().start_speed_kmh
 #: Measured speeds within this count as equal (the belt model is exact; the wire has 0.01).
@@ -109,6 +111,9 @@ class Scenario:
     task: asyncio.Task[EndReason]
     #: (clock time, belt) after every driver step.
     belt_log: list[tuple[float, BeltState]] = field(default_factory=list)
+    #: Index in ``link_events`` of the first event the runner heard (those before it were
+    #: the connection's, and the sample the session begins from).
+    session_from: int = 0
 
     # -- reading --------------------------------------------------------------------------
 
@@ -191,7 +196,7 @@ async def session(
     **runner_kwargs: Any,
 ) -> AsyncIterator[Scenario]:
     """A running session; see the module docstring. Left unfinished, it is finished on exit."""
-    clock = ManualClock()
+    clock = ManualClock(start=-PRELUDE_S)
     async with VirtualWorld(
         clock, quirks=quirks, data_rate_hz=data_rate_hz, with_strap=with_strap
     ) as world:
@@ -211,15 +216,25 @@ async def session(
         link.add_listener(on_link_event)
         trace = TreadmillTrace(world, clock)
         await link.connect(world.treadmill_address)
+        # As the application core does: a session begins from the belt as last measured. The
+        # clock began at -PRELUDE_S, so the session still starts at clock time 0 (tests read
+        # session times and clock times as one).
+        while not any(isinstance(e, Sample) for e in link_events):
+            await clock.advance(STEP_S)
+        await clock.advance_to(max(clock.now(), 0.0))
+        last = next(e for e in reversed(link_events) if isinstance(e, Sample))
+        runner_kwargs.setdefault("last_sample", last)
         recorder = SessionRecorder(log_dir, clock)
         runner = SessionRunner(
             link, clock, limits or Limits(), prog, recorder=recorder, **runner_kwargs
         )
         events = SessionEvents(runner)
+        session_from = len(link_events)
         task = asyncio.ensure_future(runner.run(start=start))
         scenario = Scenario(
             world, clock, link, runner, recorder, events, trace, link_events, link_changed, task
         )
+        scenario.session_from = session_from
         try:
             await clock.settle()
             yield scenario
@@ -315,7 +330,8 @@ def assert_log_complete(scn: Scenario, log: SessionLog, *, end_reason: str) -> N
 
     samples = log.of_kind("sample")
     t0 = scn.now - scn.runner.session_time  # the clock time of the session start
-    received = [e.t - t0 for e in scn.link_events if isinstance(e, Sample)]
+    heard = scn.link_events[scn.session_from :]
+    received = [e.t - t0 for e in heard if isinstance(e, Sample)]
     before_end = sum(1 for t in received if t < end["t"] - 1e-6)
     at_end = sum(1 for t in received if t <= end["t"] + 1e-6)
     assert samples and before_end <= len(samples) <= at_end, (len(samples), before_end, at_end)

@@ -29,9 +29,13 @@ What follows a stop — decided here, for every front end:
 * ``resume_possible=True`` (the window; ``treadctl run`` on a terminal): a stop of any kind
   latches the session; nothing moves until the person resumes, finishes or starts another.
 * ``resume_possible=False`` (``treadctl run`` without a terminal): nobody can resume, so any
-  stop or pause ends the session (``classify_stop``: a fault is ``aborted``). After a lost link
-  it first waits up to ``LINK_WAIT_S`` for the link to come back — the governor's first command
-  then is a stop — because the app cannot stop a belt it cannot reach.
+  stop or pause ends the session (``classify_stop``: a fault is ``aborted``). While the link is
+  down (a lost link, or a command that failed as it went) it first waits up to ``LINK_WAIT_S``
+  for the link to come back — the governor's first command then is a stop — because the app
+  cannot stop a belt it cannot reach.
+* Either way a session ends only once the belt is seen still (the runner waits for it, and
+  ends "aborted" if it is not), and the next one begins from the belt as last measured, facing
+  the way the person faces: a new session on a moving belt slows it or turns it round first.
 
 A session's end, for every front end: the runner has stopped the belt and closed the log; the
 core imports the log into the history, takes the person's backward step if one came due
@@ -70,7 +74,7 @@ from treadctl.core.manual import first_target, step_incline, step_speed, turned
 from treadctl.core.people import People
 from treadctl.core.strap import Strap
 from treadctl.data_folder import DataFolder
-from treadctl.limits import DEFAULT_LIMITS, Limits
+from treadctl.limits import DEFAULT_LIMITS, Direction, Limits
 from treadctl.link import (
     BleakBackends,
     CommandAnswered,
@@ -181,6 +185,10 @@ class AppCore:
         self._starting = False
         self._closing = False
         self._manual = first_target(self.people.limits)
+        # The way the person on the belt faces: theirs, not a session's. It carries from one
+        # session (or idle runner) to the next, so a new session begins from it.
+        self._facing = Direction.FORWARD
+        self._last_sample: Sample | None = None  # the belt as last measured
 
     # -- listeners --------------------------------------------------------------------------------
 
@@ -433,6 +441,8 @@ class AppCore:
                 program,
                 recorder=recorder,
                 profile_name=self.profile_name if kind is not SessionKind.IDLE else None,
+                direction=self._facing,
+                last_sample=self._last_sample,
             )
             runner.add_listener(lambda event: self._on_session_event(runner, kind, recorder, event))
             # Whether a strap is in use or not: one connected later counts in this session too.
@@ -459,6 +469,7 @@ class AppCore:
             return None
         finally:
             runner.detach_heart_rate(self.strap.link)
+            self._facing = runner.governor.direction
             if self._runner is runner:
                 # Ended by itself (completed, or ended after a stop): not replaced. Back to an
                 # idle runner.
@@ -560,7 +571,13 @@ class AppCore:
         match event:
             case CommandAnswered(request=StopOrPause()):
                 self._emit(StopAnswered())
-            case Sample() | Connected() | Disconnected() | Reconnecting() | Reconnected():
+            case Sample():
+                self._last_sample = event
+                self._emit(event)
+            case Disconnected():
+                self._last_sample = None  # what it said no longer describes the belt
+                self._emit(event)
+            case Connected() | Reconnecting() | Reconnected():
                 self._emit(event)
             case _:
                 pass
@@ -593,7 +610,9 @@ class AppCore:
     def _after_stop(self, runner: SessionRunner, reason: StopReason | None) -> None:
         if self._resume_possible:
             return  # latched: the person resumes, finishes or starts another session
-        if reason is StopReason.LINK_LOST:
+        if reason is StopReason.LINK_LOST or not self._link.is_connected:
+            # The app cannot stop a belt it cannot reach: wait for the link (the governor's
+            # first command then is a stop), whatever stopped the session first.
             self._spawn(self._finish_when_reachable(runner))
         else:
             runner.finish(classify_stop(reason))

@@ -47,6 +47,7 @@ from treadctl.link import (
     HeartRateSample,
     LinkError,
     LinkEvent,
+    LinkLostDuringCommand,
     MalformedData,
     NotConnected,
     Reconnected,
@@ -59,6 +60,7 @@ from treadctl.link import (
 from treadctl.program import PlannedSegment, Program
 from treadctl.recorder import SessionLogError, SessionRecorder
 from treadctl.safety import (
+    STILL_KMH,
     BeltReading,
     Command,
     CommandFailed,
@@ -83,6 +85,7 @@ from treadctl.safety import (
     StartBelt,
     Stop,
     StopBelt,
+    StopFailed,
     StopReason,
 )
 from treadctl.session.events import (
@@ -112,6 +115,11 @@ from treadctl.session.totals import SessionSummary, SessionTotals
 
 logger = logging.getLogger(__name__)
 
+#: How long (clock seconds) a session's end waits to see the belt still before it ends anyway,
+#: "aborted" (the governor has sent the stop again meanwhile, then raised its lasting alarm): a
+#: belt from 16 km/h at a gentle 1 km/h/s needs 16 s, and three stops sent again 6 s more.
+STOP_WAIT_S = 30.0
+
 
 class SessionRunner:
     """Runs one session. See the module docstring for the rules it keeps."""
@@ -129,6 +137,9 @@ class SessionRunner:
         tick_s: float = 0.25,
         countdown_s: int = 3,
         rest_reminder_s: float = 3600.0,
+        direction: Direction = Direction.FORWARD,
+        last_sample: Sample | None = None,
+        stop_wait_s: float = STOP_WAIT_S,
     ) -> None:
         self._link = link
         self._clock = clock
@@ -137,7 +148,9 @@ class SessionRunner:
         self._recorder = recorder
         self._profile_name = profile_name
         self._tick_s = tick_s
-        self._governor = SafetyGovernor(limits)
+        self._stop_wait_s = stop_wait_s
+        # The way the person faces now (the core carries it from session to session).
+        self._governor = SafetyGovernor(limits, direction=direction)
         self._energy = EnergyIntegrator(body_mass_kg)
         self._plan: list[PlannedSegment] = program.segments() if program else []
         self._timing = ProgramTiming(
@@ -150,6 +163,17 @@ class SessionRunner:
         self._last_tick: float | None = None
         self._reading = BeltReading()
         self._last_sample_t: float | None = None
+        if last_sample is not None:
+            # Begin from the belt as last measured (it may still be moving: a new session on a
+            # running belt starts from there, not from a belt assumed still).
+            self._reading = BeltReading(
+                last_sample.speed_kmh,
+                last_sample.incline_pct,
+                last_sample.heart_rate_bpm,
+                last_sample.t,
+                True,
+            )
+            self._last_sample_t = last_sample.t
         self._strap_hr: int | None = None
         self._strap_hr_t: float | None = None
         self._totals = SessionTotals()
@@ -331,7 +355,6 @@ class SessionRunner:
             self._tick()
 
     async def _wind_down(self, reason: EndReason) -> None:
-        self._end_reason = reason
         stop_reason = (
             StopReason.PROGRAM_END if reason is EndReason.COMPLETED else StopReason.APP_STOP
         )
@@ -342,11 +365,32 @@ class SessionRunner:
             self._request(Stop(stop_reason))
         # Let the stop (and anything queued before it was cleared) reach the treadmill.
         await self._drain()
+        if not await self._belt_seen_still():
+            # Nothing is "completed" while the belt was last seen moving: the person has been
+            # told (the governor's lasting alarm, or the link-lost notice) to stop it.
+            reason = EndReason.ABORTED
+        self._end_reason = reason
         self._set_state(SessionState.FINISHED)
         summary = self.summary(reason)
         if self._recorder is not None:
             self._log(self._recorder.close, reason.value, summary.to_record())
         self._emit(SessionFinished(self.session_time, reason, summary))
+
+    async def _belt_seen_still(self) -> bool:
+        """Wait (``stop_wait_s`` at most) until the governor has seen the belt still since the
+        last stop; the governor sends a stop again meanwhile if the belt does not slow.
+        False when it was not seen still: the wait ran out, or the link is gone."""
+        deadline = self._clock.now() + self._stop_wait_s
+        while not self._governor.stop_confirmed:
+            if not self._link.is_connected:
+                speed = self._reading.speed_kmh
+                return speed is not None and speed <= STILL_KMH
+            if self._clock.now() >= deadline:
+                return False
+            await self._clock.sleep(self._tick_s)
+            self._request(None)
+            await self._drain()
+        return True
 
     async def _drain(self) -> None:
         """Wait until every command decided so far has been sent (or has failed)."""
@@ -477,7 +521,13 @@ class SessionRunner:
                     self._speed_sent = None
         except StartCancelled:
             logger.info("%s cancelled by a later stop", command)  # the stop undoes it
-        except (NotConnected, ControlUnavailable) as error:
+        except (NotConnected, LinkLostDuringCommand) as error:
+            # Failed *because* the link went away, whichever of the two arrives first: a link
+            # loss (the belt cannot be reached; its stop follows when the link is back).
+            logger.warning("%s: %s", command, error)
+            self._emit(CommandFailedEvent(self.session_time, command, str(error)))
+            self._request(LinkLost())
+        except ControlUnavailable as error:
             if isinstance(command, StopBelt | PauseBelt):
                 logger.warning("could not send %s: %s", command, error)
                 return
@@ -525,14 +575,8 @@ class SessionRunner:
         logger.warning("%s failed: %s", command, error)
         self._emit(CommandFailedEvent(self.session_time, command, str(error)))
         if isinstance(command, StopBelt | PauseBelt):
-            # A stop that failed: nothing more the app can do than say so, loudly.
-            self._notice(
-                Notice(
-                    NoticeKind.COMMAND_FAILED,
-                    f"The treadmill did not confirm the stop ({error}). Use its own stop "
-                    "button or safety key.",
-                )
-            )
+            # The governor sends it again (bounded), then raises its lasting alarm.
+            self._request(StopFailed(str(error)))
             return
         self._request(CommandFailed(str(error)))
 
@@ -598,7 +642,9 @@ class SessionRunner:
                 pass
 
     def _on_sample(self, sample: Sample) -> None:
-        prev_t = self._last_sample_t
+        # The session's own samples only (not the one it was begun from): energy and totals
+        # count from its first.
+        prev_t = self._totals.last_t
         self._last_sample_t = sample.t
         self._reading = BeltReading(
             sample.speed_kmh, sample.incline_pct, sample.heart_rate_bpm, sample.t, True
