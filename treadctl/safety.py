@@ -41,6 +41,15 @@ Phases::
   ``STOP_NOT_CONFIRMED`` is raised (a lasting alarm: use the treadmill's own stop). A console
   stop or the safety key that leaves the belt running gets a stop from us.
   ``stop_confirmed`` says when the belt has been seen still since the last stop.
+* **The belt not following is a fault** (``BELT_NOT_FOLLOWING``: stop, lasting alarm naming the
+  likely cause). Once the belt has had time to settle on a command (``SETTLE_S``), a measured
+  speed that stays off it — faster than asked beyond the device's increment, or well slower —
+  for ``DIVERGE_S`` *and* ``DIVERGE_RECORDS`` records in a row is one; so is a belt that
+  speeds up after it was told to slow down. A ratio near 1.609 or 0.621 names the usual cause:
+  the treadmill reads the app's km/h as mph, or the reverse (Horizon 7.0AT / JFTM T202,
+  qdomyos-zwift #4904, #4721; Bowflex T9, #4210). One odd record (a lone 0 km/h mid-run, seen on
+  Domyos and Merach treadmills, qdomyos-zwift #1699) resets the count and stops nothing; data
+  keeps feeding the watchdog whatever it says.
 * **Heart rate** over the profile's maximum: slow to walking and raise ``HEART_RATE_HIGH`` (the
   runner pauses the program); speed may not rise again until the user's :class:`Start`.
 * **Watchdog**: no sample for ``watchdog_s`` while the belt moves → stop.
@@ -81,6 +90,24 @@ STOP_CONFIRM_S = 2.0
 STOP_RESENDS = 3
 #: A fall in the measured speed this large counts as the belt slowing.
 SLOWING_KMH = 0.2
+#: Time a belt is given to reach a speed command before a difference counts: this, plus the
+#: change at the slowest credible belt rate (our ramps step at most one second of acceleration
+#: a second; belts change speed at 0.5–1.5 km/h/s).
+SETTLE_S = 8.0
+SLOWEST_BELT_RATE_KMH_PER_S = 0.5
+#: A difference must last this long, over this many records in a row, to be a fault.
+DIVERGE_S = 3.0
+DIVERGE_RECORDS = 3
+#: Faster than asked by more than the device's increment plus this; slower by more than this
+#: part of the command (and at least DIVERGE_BELOW_MIN_KMH).
+DIVERGE_ABOVE_KMH = 0.15
+DIVERGE_BELOW_PART = 0.2
+DIVERGE_BELOW_MIN_KMH = 0.5
+#: After a decrease, a belt measured this much faster than when it was told is speeding up.
+RISE_AFTER_DECREASE_KMH = 0.5
+#: Speed ratios that name a unit mix-up (1 mile = 1.609344 km), and how near counts.
+KMH_PER_MPH = 1.609344
+UNIT_RATIO_TOLERANCE = 0.06
 _EPS = 1e-9
 
 
@@ -103,6 +130,7 @@ class StopReason(enum.StrEnum):
     COMMAND_FAILED = "command_failed"
     PROGRAM_REST = "program_rest"
     PROGRAM_END = "program_end"
+    BELT_NOT_FOLLOWING = "belt_not_following"
 
 
 # --- requests ------------------------------------------------------------------------------
@@ -258,6 +286,7 @@ class NoticeKind(enum.StrEnum):
     STOP_RESENT = "stop_resent"
     STOP_NOT_CONFIRMED = "stop_not_confirmed"
     DECK_WAIT = "deck_wait"
+    BELT_NOT_FOLLOWING = "belt_not_following"
     # Raised by the session runner, not the governor; one vocabulary for the log and the UI.
     REST_REMINDER = "rest_reminder"
     REST_OVER = "rest_over"
@@ -295,7 +324,17 @@ _STOP_MESSAGES = {
     StopReason.COMMAND_FAILED: "A command to the treadmill failed: the belt was told to stop.",
     StopReason.PROGRAM_REST: "Rest: the belt is stopped.",
     StopReason.PROGRAM_END: "Program complete.",
+    StopReason.BELT_NOT_FOLLOWING: "The belt does not follow the app: it was told to stop.",
 }
+
+
+@dataclass(slots=True)
+class _Divergence:
+    """A measured speed off its command, being counted (see the module doc)."""
+
+    kind: str  # "above" | "below" | "rising"
+    since: float
+    records: int
 
 
 @dataclass(slots=True)
@@ -307,6 +346,29 @@ class _StopWatch:
     best_kmh: float | None  # the slowest the belt was measured since
     resends: int = 0
     alarmed: bool = False
+
+
+def _not_following_message(kind: str, measured: float, asked: float) -> str:
+    """The alarm's words: what was measured, what was asked, the likely cause."""
+    ratio = measured / asked if asked > 0 else math.inf
+    said = f"The belt ran at {measured:.1f} km/h where {asked:.1f} km/h was asked"
+    if abs(ratio - KMH_PER_MPH) <= UNIT_RATIO_TOLERANCE * KMH_PER_MPH:
+        cause = (
+            f" (×{ratio:.2f}): this treadmill seems to read the app's km/h as mph. Set its "
+            "console to km/h, or report the model."
+        )
+    elif abs(ratio - 1 / KMH_PER_MPH) <= UNIT_RATIO_TOLERANCE / KMH_PER_MPH:
+        cause = (
+            f" (×{ratio:.2f}): this treadmill seems to read the app's speed in the other unit "
+            "(mph as km/h). Check its console's unit, or report the model."
+        )
+    elif kind == "rising":
+        cause = ": it sped up after it was told to slow down."
+    elif kind == "above":
+        cause = ": faster than asked (was it changed at the treadmill's console?)."
+    else:
+        cause = ": the belt does not follow the app's commands."
+    return f"{said}{cause} The belt was told to stop."
 
 
 def _floor2(value: float) -> float:
@@ -340,6 +402,11 @@ class SafetyGovernor:
         self._last_overspeed_t = -math.inf
         self._grid: tuple[float, float] | None = None
         self._stop_watch: _StopWatch | None = None
+        self._speed_cmd_t = -math.inf  # when the speed command last changed
+        self._settle_s = SETTLE_S  # how long the belt has to follow that change
+        self._decrease: tuple[float, float] | None = None  # (when, measured then) of a slow-down
+        self._divergence: _Divergence | None = None
+        self._record_t: float | None = None  # the last record counted
         # Where the deck is at most, for a treadmill that does not report it (None: unknown).
         self._deck_bound: float | None = None
         self._deck_wait_said = False
@@ -544,6 +611,9 @@ class SafetyGovernor:
         self._commanded_speed = first
         self._last_increase_t = now
         self._running_since = now
+        self._speed_cmd_t = now
+        self._settle_s = SETTLE_S + first / SLOWEST_BELT_RATE_KMH_PER_S
+        self._decrease = None
         out.command(StartBelt(first))
         out.notice(NoticeKind.STARTED, f"Starting at {first:.1f} km/h.", {"speed_kmh": first})
         if want is not face:
@@ -721,12 +791,58 @@ class SafetyGovernor:
             # Someone raised the speed at the console past this person's cap.
             self._last_overspeed_t = now
             self._commanded_speed = min(self._commanded_speed, cap)
-            out.command(SetSpeed(self._commanded_speed))
+            self._speed_command(self._commanded_speed, now, belt, out)
             out.notice(
                 NoticeKind.OVERSPEED,
                 f"Belt at {measured:.1f} km/h is over the {cap:.1f} km/h limit: slowing down.",
                 {"measured": measured, "cap": cap},
             )
+            return
+        self._watch_following(now, belt, out)
+
+    def _watch_following(self, now: float, belt: BeltReading, out: _Out) -> None:
+        """Count records whose speed is off its command; a lasting one is a fault."""
+        if belt.last_sample_t is None or belt.last_sample_t == self._record_t:
+            return  # no new record: only records count, not ticks
+        self._record_t = belt.last_sample_t
+        measured, asked = belt.speed_kmh, self._commanded_speed
+        if measured is None:
+            return
+        kind = self._off_command(now, measured, asked)
+        if kind is None:
+            self._divergence = None
+            return
+        d = self._divergence
+        if d is None or d.kind != kind:
+            self._divergence = d = _Divergence(kind, now, 0)
+        d.records += 1
+        if d.records < DIVERGE_RECORDS or now - d.since < DIVERGE_S - _EPS:
+            return
+        self._divergence = None
+        out.notice(
+            NoticeKind.BELT_NOT_FOLLOWING,
+            _not_following_message(kind, measured, asked),
+            {"kind": kind, "measured": measured, "commanded": asked},
+        )
+        self._latch(StopReason.BELT_NOT_FOLLOWING, out, StopBelt(), now, belt)
+
+    def _off_command(self, now: float, measured: float, asked: float) -> str | None:
+        """How a record is off its command ("above", "below", "rising"), or None."""
+        if self._decrease is not None:
+            when, then = self._decrease
+            if now - when > SETTLE_S:
+                self._decrease = None
+            elif measured > max(then, asked) + RISE_AFTER_DECREASE_KMH:
+                return "rising"
+        if now - self._speed_cmd_t < self._settle_s - _EPS or asked <= 0:
+            return None
+        low, step = self._grid if self._grid is not None else (0.0, 0.0)
+        expected = max(asked, low)  # the link sends nothing below the treadmill's minimum
+        if measured > expected + step + DIVERGE_ABOVE_KMH:
+            return "above"
+        if measured < expected - max(DIVERGE_BELOW_MIN_KMH, DIVERGE_BELOW_PART * expected):
+            return "below"
+        return None
 
     def _watch_stop(self, now: float, belt: BeltReading, out: _Out) -> None:
         """See a stop through in the measured belt (see the module doc)."""
@@ -784,16 +900,33 @@ class SafetyGovernor:
             self._turnaround(now, belt, out)
             return
         goal = self._cap_speed(target.speed_kmh, self._direction)
-        self._move_speed(goal, now, out)
+        self._move_speed(goal, now, belt, out)
         self._move_incline(self._cap_incline(target.incline_pct, self._direction), now, out)
 
-    def _move_speed(self, goal: float, now: float, out: _Out) -> None:
+    def _speed_command(
+        self,
+        kmh: float,
+        now: float,
+        belt: BeltReading,
+        out: _Out,
+        *,
+        decrease: bool = False,
+    ) -> None:
+        change = abs(kmh - (belt.speed_kmh if belt.speed_kmh is not None else kmh))
+        self._speed_cmd_t = now
+        self._settle_s = SETTLE_S + change / SLOWEST_BELT_RATE_KMH_PER_S
+        self._divergence = None
+        if decrease and belt.speed_kmh is not None:
+            self._decrease = (now, belt.speed_kmh)
+        out.command(SetSpeed(kmh))
+
+    def _move_speed(self, goal: float, now: float, belt: BeltReading, out: _Out) -> None:
         if goal <= 0:
             # A zero target is not a stop (stops are explicit requests): crawl at start speed.
             goal = self._limits.start_speed_kmh
         if self._commanded_speed > goal + _EPS:
             self._commanded_speed = goal  # decreases are never limited
-            out.command(SetSpeed(goal))
+            self._speed_command(goal, now, belt, out, decrease=True)
             return
         if self._commanded_speed >= goal - _EPS or self._hr_hold:
             return
@@ -811,7 +944,7 @@ class SafetyGovernor:
         if new > self._commanded_speed + _EPS:
             self._commanded_speed = new
             self._last_increase_t = now
-            out.command(SetSpeed(new))
+            self._speed_command(new, now, belt, out)
 
     def _move_incline(self, goal: float, now: float, out: _Out) -> None:
         # A treadmill that reports no incline is taken to be flat until told otherwise.
@@ -834,7 +967,7 @@ class SafetyGovernor:
         slow = self._limits.turnaround_speed_kmh
         if self._commanded_speed > slow + _EPS:
             self._commanded_speed = slow
-            out.command(SetSpeed(slow))
+            self._speed_command(slow, now, belt, out, decrease=True)
         incline_goal = min(self._commanded_incline or 0.0, self._limits.max_incline(new))
         incline_goal = max(incline_goal, self._limits.min_incline_pct)
         self._move_incline(incline_goal, now, out)

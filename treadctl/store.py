@@ -481,6 +481,7 @@ _STOP_WORDS = {
     "link_lost": "connection lost",
     "watchdog": "no data from the treadmill",
     "command_failed": "treadmill refused a command",
+    "belt_not_following": "the belt did not follow",
 }
 
 

@@ -65,6 +65,12 @@ ALARMS: dict[NoticeKind, AlarmText] = {
         "The treadmill did not stop. Use its own stop or safety key.",
         details=False,
     ),
+    NoticeKind.BELT_NOT_FOLLOWING: AlarmText(
+        "The belt does not follow the app",
+        "The belt was told to stop. Check the treadmill's console (its speed unit, a speed set "
+        "there); if it still moves, use its own stop or safety key.",
+        "The belt does not follow. Stopping.",
+    ),
     NoticeKind.LOG_FAILED: AlarmText(
         "The session log cannot be written",
         "The session goes on, but is not being saved. Check the disk space.",

@@ -26,6 +26,7 @@ from hypothesis.stateful import (
 from treadctl.limits import Direction, Limits
 from treadctl.safety import (
     DECK_TOLERANCE_PCT,
+    KMH_PER_MPH,
     SLOWEST_DECK_RATE_PCT_PER_S,
     SPEED_TOLERANCE_KMH,
     STOP_CONFIRM_S,
@@ -170,6 +171,7 @@ class Sim:
         deck_rate: float | None = None,
         reports_incline: bool = True,
         ignored_stops: int = 0,
+        factor: float = 1.0,
     ) -> None:
         self.g = SafetyGovernor(limits, direction=direction)
         self.checker = Checker(limits)
@@ -181,6 +183,8 @@ class Sim:
         self.deck_rate = deck_rate
         self.reports_incline = reports_incline
         self.ignored_stops = ignored_stops
+        self.factor = factor  # the belt runs at factor × the speed it is told
+        self.glitches: set[float] = set()  # record times that read 0 km/h
         self.last_sample: float | None = None
         self.connected = True
         self.silent = False
@@ -190,7 +194,8 @@ class Sim:
 
     def reading(self) -> BeltReading:
         incline = self.incline if self.reports_incline else None
-        return BeltReading(self.speed, incline, self.hr, self.last_sample, self.connected)
+        speed = 0.0 if self.last_sample in self.glitches else self.speed
+        return BeltReading(speed, incline, self.hr, self.last_sample, self.connected)
 
     def send(self, request: Request | None = None) -> Decision:
         before, direction = self.g.phase, self.g.direction
@@ -202,7 +207,7 @@ class Sim:
             for cmd in decision.commands:
                 match cmd:
                     case StartBelt(speed_kmh=v) | SetSpeed(speed_kmh=v):
-                        self.goal = v
+                        self.goal = v * self.factor
                     case StopBelt() | PauseBelt():
                         if self.ignored_stops > 0:
                             self.ignored_stops -= 1
@@ -882,3 +887,97 @@ def test_a_late_stop_failure_after_the_belt_stopped_sends_nothing() -> None:
     sim.advance(10)
     assert sim.g.stop_confirmed
     assert sim.send(StopFailed("answer came late")).commands == ()
+
+
+# --- the belt not following ---------------------------------------------------------------
+
+
+def not_following(sim: Sim) -> list[str]:
+    return [n.message for n in sim.notices(NoticeKind.BELT_NOT_FOLLOWING)]  # type: ignore[attr-defined]
+
+
+def test_a_treadmill_reading_km_h_as_mph_is_stopped_and_named() -> None:
+    sim = Sim(factor=KMH_PER_MPH)
+    sim.send(SetTarget(4.0))
+    sim.send(Start())
+    sim.advance(40)
+    (message,) = not_following(sim)
+    assert "read the app's km/h as mph" in message and "×1.61" in message
+    assert sim.g.stop_reason is StopReason.BELT_NOT_FOLLOWING
+    assert sim.speed == 0.0
+
+
+def test_a_treadmill_reading_the_other_way_is_stopped_and_named() -> None:
+    sim = Sim(factor=1 / KMH_PER_MPH)
+    sim.send(SetTarget(6.0))
+    sim.send(Start())
+    sim.advance(60)
+    (message,) = not_following(sim)
+    assert "mph as km/h" in message and "×0.62" in message
+
+
+def test_a_belt_that_speeds_up_after_a_slow_down_is_stopped() -> None:
+    sim = running_at(SetTarget(6.0))
+    sim.send(SetTarget(3.0))
+    sim.goal = 7.5  # it goes the wrong way
+    sim.advance(6)
+    (message,) = not_following(sim)
+    assert "sped up after it was told to slow down" in message
+
+
+def test_a_belt_faster_than_asked_after_it_settled_is_stopped() -> None:
+    sim = running_at(SetTarget(5.0))
+    sim.goal = 6.0  # changed at the console, say
+    sim.advance(6)
+    (message,) = not_following(sim)
+    assert "faster than asked" in message
+
+
+def test_a_lone_zero_record_mid_run_stops_nothing() -> None:
+    sim = running_at(SetTarget(5.0))
+    sim.glitches = {sim.t + 1.0, sim.t + 9.0}  # two lone 0 km/h records, 8 s apart
+    sim.advance(20)
+    assert not_following(sim) == []
+    assert sim.g.phase is Phase.RUNNING
+
+
+def test_a_slowly_accelerating_belt_is_not_a_fault() -> None:
+    # A belt at a third of the ramp's rate lags behind every step but reaches each in time.
+    sim = Sim()
+    sim.send(SetTarget(8.0))
+    sim.send(Start())
+    for _ in range(160):
+        sim.t = round(sim.t + 0.25, 6)
+        sim.speed = round(min(sim.goal, sim.speed + 0.5 * 0.25), 6)  # 0.5 km/h/s
+        if round(sim.t * 4) % 2 == 0:
+            sim.last_sample = sim.t
+        sim.send()
+    assert not_following(sim) == []
+    assert sim.speed == 8.0
+
+
+def test_a_belt_stuck_well_below_its_command_is_stopped() -> None:
+    sim = Sim(factor=0.5)  # not a unit mix-up: a slipping belt, a motor at its limit
+    sim.send(SetTarget(6.0))
+    sim.send(Start())
+    sim.advance(60)
+    (message,) = not_following(sim)
+    assert "does not follow the app's commands" in message
+
+
+def test_records_without_a_speed_are_not_counted_as_off_command() -> None:
+    sim = running_at(SetTarget(5.0))
+    sim.speed = sim.goal = 7.0  # would be "above", but the records carry no speed
+    kinds = []
+    for _ in range(40):
+        sim.t = round(sim.t + 0.25, 6)
+        decision = sim.g.decide(sim.t, BeltReading(None, 0.0, None, sim.t, True))
+        kinds += [n.kind for n in decision.notices]
+    assert NoticeKind.BELT_NOT_FOLLOWING not in kinds
+    assert sim.g.phase is Phase.RUNNING
+    # The same records with their speed: stopped.
+    for _ in range(40):
+        sim.t = round(sim.t + 0.25, 6)
+        decision = sim.g.decide(sim.t, BeltReading(7.0, 0.0, None, sim.t, True))
+        kinds += [n.kind for n in decision.notices]
+    assert NoticeKind.BELT_NOT_FOLLOWING in kinds

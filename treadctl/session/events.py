@@ -129,6 +129,7 @@ _FAULTS = {
     StopReason.WATCHDOG,
     StopReason.COMMAND_FAILED,
     StopReason.SAFETY_KEY,
+    StopReason.BELT_NOT_FOLLOWING,
 }
 
 
