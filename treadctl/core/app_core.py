@@ -147,7 +147,6 @@ class AppCore:
         resume_possible: bool = True,
         scan_timeout_s: float = 3.0,
         fsync_interval_s: float | None = None,
-        watchdog_floor_s: float = 0.0,
         people: People | None = None,
         link: TreadmillLink | None = None,
         strap_link: HeartRateLink | None = None,
@@ -158,9 +157,6 @@ class AppCore:
         self._resume_possible = resume_possible
         self._scan_timeout_s = scan_timeout_s
         self._fsync_interval_s = fsync_interval_s
-        # A simulation allowance of `treadctl run --time-scale` (see treadctl.cli.run): a stall
-        # of the host's loop looks N times longer in scaled time.
-        self._watchdog_floor_s = watchdog_floor_s
         self._listeners: list[CoreListener] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self._names: dict[str, str] = {}  # address -> advertised name, from scans
@@ -413,8 +409,6 @@ class AppCore:
             if self._closing or not self._link.is_connected:
                 return None
             limits = self.limits
-            if limits.watchdog_s < self._watchdog_floor_s:
-                limits = dataclasses.replace(limits, watchdog_s=self._watchdog_floor_s)
             recorder = None
             if kind is not SessionKind.IDLE:
                 recorder = (

@@ -1,4 +1,8 @@
-"""`treadctl run` in this process: a profile's limits, its history, the fault option."""
+"""`treadctl run` in this process: a profile's limits, its history, the fault option.
+
+The simulated runs are on virtual time (``--simulate`` without ``--time-scale``): a 20-second
+program takes a fraction of a real second, the same way every time.
+"""
 
 from __future__ import annotations
 
@@ -32,8 +36,6 @@ def test_run_with_a_profile_uses_its_limits(
             "run",
             str(program),
             "--simulate",
-            "--time-scale",
-            "20",
             "--profile",
             "ana",
             "--data-dir",
@@ -88,8 +90,6 @@ def test_a_headless_run_uses_the_virtual_strap(
             str(program),
             "--simulate",
             "--strap",
-            "--time-scale",
-            "10",
             "--data-dir",
             str(data),
         ]
