@@ -75,8 +75,11 @@ def test_timers_fire_in_deadline_order_each_at_its_deadline() -> None:
     async def main() -> None:
         loop = asyncio.get_running_loop()
         fired: list[tuple[str, float]] = []
+        def fire(name: str) -> None:
+            fired.append((name, loop.time()))
+
         for name, when in (("c", 3.0), ("a", 1 / 3), ("b", 2.0000001), ("a2", 1 / 3)):
-            loop.call_at(when, lambda n=name: fired.append((n, loop.time())))
+            loop.call_at(when, fire, name)
         await asyncio.sleep(5.0)
         assert fired == [("a", 1 / 3), ("a2", 1 / 3), ("b", 2.0000001), ("c", 3.0)]
 
