@@ -53,7 +53,7 @@ from typing import Any
 __all__ = ["VirtualTimeLoop", "advance", "run", "settle"]
 
 # settle() gives up after this many loop turns without the loop going idle at the instant.
-_MAX_SETTLE_TURNS = 1_000_000
+_MAX_SETTLE_TURNS = 100_000
 
 
 class _JumpingSelector(selectors.DefaultSelector):
