@@ -75,6 +75,7 @@ def test_timers_fire_in_deadline_order_each_at_its_deadline() -> None:
     async def main() -> None:
         loop = asyncio.get_running_loop()
         fired: list[tuple[str, float]] = []
+
         def fire(name: str) -> None:
             fired.append((name, loop.time()))
 
