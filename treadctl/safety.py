@@ -36,7 +36,8 @@ Phases::
   safe (the current one, or the one whose cap admits the deck, because some decks move only
   while the belt runs) and a turnaround brings it round.
 * **Every stop is confirmed** by the belt it stops: after a stop or pause the measured speed
-  must fall, and reach the still speed. A stop that fails, or is not followed by a slowing
+  must fall, and reach the still speed. A stop that fails (``STOP_RETRY_GAP_S`` after it went
+  out, so that refusals do not spend every resend at once), or is not followed by a slowing
   belt within ``STOP_CONFIRM_S``, is sent again, ``STOP_RESENDS`` times at most; then
   ``STOP_NOT_CONFIRMED`` is raised (a lasting alarm: use the treadmill's own stop). A console
   stop or the safety key that leaves the belt running gets a stop from us.
@@ -88,6 +89,10 @@ SLOWEST_DECK_RATE_PCT_PER_S = 0.25
 STOP_CONFIRM_S = 2.0
 #: How many times a stop is sent again before the lasting alarm.
 STOP_RESENDS = 3
+#: A stop the treadmill refused (or did not answer) is sent again this long after the last
+#: one went out, not at once: a refusal arrives within milliseconds, and sending at once
+#: would spend every resend (and raise the alarm) in the same instant.
+STOP_RETRY_GAP_S = 0.5
 #: A fall in the measured speed this large counts as the belt slowing.
 SLOWING_KMH = 0.2
 #: Time a belt is given to reach a speed command before a difference counts: this, plus the
@@ -280,6 +285,7 @@ class NoticeKind(enum.StrEnum):
     LINK_LOST = "link_lost"
     LINK_RESTORED = "link_restored"
     OVERSPEED = "overspeed"
+    OVER_INCLINE = "over_incline"
     STARTED_AT_CONSOLE = "started_at_console"
     BACKWARD_BUDGET_EXHAUSTED = "backward_budget_exhausted"
     COMMAND_FAILED = "command_failed"
@@ -293,11 +299,22 @@ class NoticeKind(enum.StrEnum):
     LOG_FAILED = "log_failed"
 
 
+#: Names a notice's session-log record sets itself (see ``treadctl.recorder``).
+NOTICE_RECORD_FIELDS = frozenset({"kind", "t", "notice", "message", "at"})
+
+
 @dataclass(frozen=True, slots=True)
 class Notice:
     kind: NoticeKind
     message: str
     data: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # The session log writes a notice as one flat record beside these names; a data key
+        # among them would make logging the notice fail, and the notice never reach the person.
+        taken = NOTICE_RECORD_FIELDS & self.data.keys()
+        if taken:
+            raise ValueError(f"notice data may not use {sorted(taken)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,6 +364,7 @@ class _StopWatch:
     resends: int = 0
     alarmed: bool = False
     measured: bool = False  # any record of the belt since it was sent
+    failed: str | None = None  # why the last one failed (refused, no answer), to send again
 
 
 def _not_following_message(kind: str, measured: float, asked: float) -> str:
@@ -401,6 +419,8 @@ class SafetyGovernor:
         self._link_lost = False
         self._last_clamp: tuple[float, float] | None = None
         self._last_overspeed_t = -math.inf
+        self._last_overdeck_t: float | None = None  # a deck above the cap: when last re-sent
+        self._deck_record: tuple[float, float | None] | None = None  # (record time, deck)
         self._grid: tuple[float, float] | None = None
         self._stop_watch: _StopWatch | None = None
         self._speed_cmd_t = -math.inf  # when the speed command last changed
@@ -477,7 +497,15 @@ class SafetyGovernor:
     def stop_confirmed(self) -> bool:
         """No stop is waiting to be seen: the belt was measured still since the last stop (or
         none was made)."""
-        return self._stop_watch is None
+        # While the link is down nothing can be seen: a stop watched before it went is void,
+        # and the belt may have been started at its console meanwhile.
+        return self._stop_watch is None and not self._link_lost
+
+    @property
+    def stop_given_up(self) -> bool:
+        """The last stop was sent again ``STOP_RESENDS`` times and the belt was still not seen
+        to stop (the lasting alarm is up)."""
+        return self._stop_watch is not None and self._stop_watch.alarmed
 
     @property
     def turnaround_direction(self) -> Direction | None:
@@ -538,7 +566,10 @@ class SafetyGovernor:
                 if self._phase is not Phase.STOPPED:
                     self._latch(StopReason.COMMAND_FAILED, out, StopBelt(), now, belt)
             case StopFailed(detail=detail):
-                self._send_stop_again(now, out, f"the treadmill did not confirm it ({detail})")
+                watch = self._stop_watch
+                if watch is not None:
+                    watch.failed = f"the treadmill did not confirm it ({detail})"
+                    self._retry_failed_stop(now, out)
             case ConsoleStarted():
                 if self._phase is Phase.STOPPED:
                     out.notice(
@@ -799,7 +830,41 @@ class SafetyGovernor:
                 {"measured": measured, "cap": cap},
             )
             return
+        self._watch_deck(now, belt, out)
         self._watch_following(now, belt, out)
+
+    def _watch_deck(self, now: float, belt: BeltReading, out: _Out) -> None:
+        """A deck measured above the cap of the way the person faces (raised at the console:
+        every command of ours is within it) is sent back to the planned incline, once per
+        ``STEP_INTERVAL_S`` while it stays above, with one notice per excursion."""
+        deck, cap = belt.incline_pct, self._limits.max_incline(self._direction)
+        previous, record_t = self._deck_record, belt.last_sample_t
+        if record_t is not None and (previous is None or record_t > previous[0]):
+            self._deck_record = (record_t, deck)
+        if self._phase is not Phase.RUNNING or deck is None or deck <= cap + DECK_TOLERANCE_PCT:
+            self._last_overdeck_t = None
+            return
+        last = self._last_overdeck_t
+        if last is None:
+            # Our own commands only bring a deck down towards the cap (a start on a steep deck
+            # lowers it as the belt runs): only one rising above it was raised at the console.
+            before = previous[1] if previous is not None else None
+            if before is None or self._deck_record == previous or deck <= before + _EPS:
+                return
+        elif now - last < STEP_INTERVAL_S - _EPS:
+            return
+        first = last is None
+        self._last_overdeck_t = now
+        planned = min(self._commanded_incline if self._commanded_incline is not None else 0.0, cap)
+        self._set_incline_command(planned, now)
+        out.command(SetIncline(planned))
+        if first:
+            out.notice(
+                NoticeKind.OVER_INCLINE,
+                f"Deck at {deck:.1f} % is over the {cap:g} % limit facing "
+                f"{self._direction.value}: bringing it down to {planned:g} %.",
+                {"measured": deck, "cap": cap},
+            )
 
     def _watch_following(self, now: float, belt: BeltReading, out: _Out) -> None:
         """Count records whose speed is off its command; a lasting one is a fault."""
@@ -823,7 +888,7 @@ class SafetyGovernor:
         out.notice(
             NoticeKind.BELT_NOT_FOLLOWING,
             _not_following_message(kind, measured, asked),
-            {"kind": kind, "measured": measured, "commanded": asked},
+            {"divergence": kind, "measured": measured, "commanded": asked},
         )
         self._latch(StopReason.BELT_NOT_FOLLOWING, out, StopBelt(), now, belt)
 
@@ -845,6 +910,15 @@ class SafetyGovernor:
             return "below"
         return None
 
+    def _retry_failed_stop(self, now: float, out: _Out) -> None:
+        """Send a failed stop again once ``STOP_RETRY_GAP_S`` has passed since the last one."""
+        watch = self._stop_watch
+        if watch is None or watch.failed is None:
+            return
+        if now - watch.progress_t >= STOP_RETRY_GAP_S - _EPS:
+            why, watch.failed = watch.failed, None
+            self._send_stop_again(now, out, why)
+
     def _watch_stop(self, now: float, belt: BeltReading, out: _Out) -> None:
         """See a stop through in the measured belt (see the module doc)."""
         watch = self._stop_watch
@@ -863,6 +937,9 @@ class SafetyGovernor:
                 watch.best_kmh = measured
                 watch.progress_t = now
                 return
+        if watch.failed is not None:
+            self._retry_failed_stop(now, out)
+            return
         if now - watch.progress_t >= STOP_CONFIRM_S - _EPS:
             why = "the belt did not slow down" if watch.measured else "no data shows it slowing"
             self._send_stop_again(now, out, why)

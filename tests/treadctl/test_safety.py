@@ -27,10 +27,12 @@ from treadctl.limits import Direction, Limits
 from treadctl.safety import (
     DECK_TOLERANCE_PCT,
     KMH_PER_MPH,
+    NOTICE_RECORD_FIELDS,
     SLOWEST_DECK_RATE_PCT_PER_S,
     SPEED_TOLERANCE_KMH,
     STOP_CONFIRM_S,
     STOP_RESENDS,
+    STOP_RETRY_GAP_S,
     BeltReading,
     CommandFailed,
     ConsoleStarted,
@@ -39,6 +41,7 @@ from treadctl.safety import (
     EStop,
     LinkLost,
     LinkRestored,
+    Notice,
     NoticeKind,
     Pause,
     PauseBelt,
@@ -815,7 +818,27 @@ def test_a_stop_never_followed_ends_in_a_lasting_alarm() -> None:
     assert len(stops) == 1 + STOP_RESENDS  # bounded
     alarms = sim.notices(NoticeKind.STOP_NOT_CONFIRMED)
     assert len(alarms) == 1 and "own stop button" in alarms[0].message  # type: ignore[attr-defined]
-    assert not sim.g.stop_confirmed
+    assert not sim.g.stop_confirmed and sim.g.stop_given_up
+
+
+def test_a_deck_raised_at_the_console_past_the_cap_is_brought_back() -> None:
+    # Found by the safety fuzzer: the deck was checked before a flip or a start, never while
+    # running, so one raised at the console facing backward stayed there.
+    sim = Sim(direction=B, deck_rate=0.5)
+    sim.send(SetTarget(2.0, 1.0, direction=B))
+    sim.send(Start())
+    sim.advance(20)
+    cap = LIMITS.backward_max_incline_pct
+    mark = sim.t
+    sim.deck_goal = cap + 5.0  # someone presses incline-up at the console
+    sim.advance(30)
+    back = [c for c in sim.commands(since=mark) if isinstance(c, SetIncline)]
+    assert back and all(c.incline_pct == 1.0 for c in back)
+    (notice,) = sim.notices(NoticeKind.OVER_INCLINE)
+    assert f"{cap:g} % limit facing backward" in notice.message  # type: ignore[attr-defined]
+    highest = max(r.incline_pct or 0.0 for t, r in sim.readings.items() if t > mark)
+    assert highest <= cap + DECK_TOLERANCE_PCT + 0.5 * 1.0  # seen within a record and a tick
+    assert sim.incline == 1.0 and sim.g.phase is Phase.RUNNING
 
 
 def test_a_stop_on_a_silent_treadmill_is_said_to_be_unseen_not_failed() -> None:
@@ -832,12 +855,53 @@ def test_a_stop_on_a_silent_treadmill_is_said_to_be_unseen_not_failed() -> None:
     assert alarm.data == {"measured": False}  # type: ignore[attr-defined]
 
 
-def test_a_failed_stop_is_sent_again_at_once() -> None:
+def test_a_stop_that_timed_out_is_sent_again_at_once() -> None:
     sim = running_at(SetTarget(5.0))
+    sim.ignored_stops = 1
     sim.send(Stop())
+    sim.t += 2.0  # the control point's answer timeout; no driver step meanwhile
     again = sim.send(StopFailed("no answer"))
     assert again.commands == (StopBelt(),)
     assert any(n.kind is NoticeKind.STOP_RESENT for n in again.notices)
+
+
+def test_refused_stops_are_sent_again_apart_not_in_a_burst() -> None:
+    # Found by the safety fuzzer: a refusal comes back within milliseconds, and each one sent
+    # the stop again at once, so every resend (and the alarm) went out in the same instant.
+    sim = running_at(SetTarget(5.0))
+    sim.ignored_stops = 99
+    mark = sim.t
+    sim.send(Stop())
+    assert sim.send(StopFailed("refused")).commands == ()  # not at once
+    sent: list[float] = []
+    for _ in range(40):  # 10 s: every stop is refused as soon as it goes out
+        sim.advance(0.25)
+        if any(isinstance(c, StopBelt) for c in sim.decisions[-1][2].commands):
+            sent.append(sim.t)
+            sim.send(StopFailed("refused"))
+    assert len(sent) == STOP_RESENDS
+    assert sent[0] - mark >= STOP_RETRY_GAP_S - 1e-9
+    assert all(b - a >= STOP_RETRY_GAP_S - 1e-9 for a, b in itertools.pairwise(sent))
+    assert len(sim.notices(NoticeKind.STOP_NOT_CONFIRMED)) == 1
+
+
+def test_a_refused_stop_on_a_belt_seen_still_meanwhile_is_not_sent_again() -> None:
+    sim = running_at(SetTarget(1.0))
+    sim.send(Stop())
+    mark = sim.t
+    sim.send(StopFailed("refused: already stopped"))
+    sim.advance(1.0)  # the belt stops; a record shows it before the retry is due
+    assert sim.g.stop_confirmed
+    assert sim.commands(since=mark).count(StopBelt()) == 0
+
+
+def test_nothing_is_confirmed_while_the_link_is_down() -> None:
+    sim = running_at(SetTarget(4.0))
+    sim.send(Stop())
+    sim.advance(10)
+    assert sim.g.stop_confirmed
+    sim.send(LinkLost())
+    assert not sim.g.stop_confirmed  # the belt may be started at its console meanwhile
 
 
 def test_a_console_stop_that_leaves_the_belt_running_gets_our_stop() -> None:
@@ -908,6 +972,14 @@ def test_a_late_stop_failure_after_the_belt_stopped_sends_nothing() -> None:
 
 def not_following(sim: Sim) -> list[str]:
     return [n.message for n in sim.notices(NoticeKind.BELT_NOT_FOLLOWING)]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("key", sorted(NOTICE_RECORD_FIELDS))
+def test_a_notice_cannot_carry_a_name_its_log_record_sets(key: str) -> None:
+    # Found by the safety fuzzer: the divergence alarm's data had "kind", so logging it failed
+    # inside the runner and the alarm never reached the person.
+    with pytest.raises(ValueError, match=key):
+        Notice(NoticeKind.BELT_NOT_FOLLOWING, "x", {key: 1})
 
 
 def test_a_treadmill_reading_km_h_as_mph_is_stopped_and_named() -> None:

@@ -179,6 +179,11 @@ class AppCore:
         self._session_task: asyncio.Task[EndReason | None] | None = None
         self._switch_lock = asyncio.Lock()
         self._starting = False
+        # A switch to a new session under way (the old one winding down): a stop, pause or
+        # E-stop meanwhile goes to the runner winding down and holds the new session's start.
+        self._switching = False
+        self._hold_start = False
+        self._winding: SessionRunner | None = None
         self._closing = False
         self._manual = first_target(self.people.limits)
         # The way the person on the belt faces: theirs, not a session's. It carries from one
@@ -403,6 +408,17 @@ class AppCore:
     async def _switch(self, program: Program | None, kind: SessionKind) -> SessionRunner | None:
         """End the current runner (belt stopped, log closed) and start one of ``kind``;
         returns it (None: closing, or the link went down meanwhile)."""
+        if kind is SessionKind.IDLE:
+            return await self._switch_locked(program, kind)
+        self._switching = True
+        try:
+            return await self._switch_locked(program, kind)
+        finally:
+            self._switching = False
+
+    async def _switch_locked(
+        self, program: Program | None, kind: SessionKind
+    ) -> SessionRunner | None:
         async with self._switch_lock:
             if kind is SessionKind.IDLE and self._runner is not None:
                 # A session started while this switch waited (the user pressed Start as the
@@ -450,12 +466,16 @@ class AppCore:
                     t = self._manual
                     runner.set_manual(t.speed_kmh, t.incline_pct, t.direction)
                     self._emit(ManualTargetChanged(t))
-            self._session_task = self._spawn(self._run(runner, kind))
+            start = kind is not SessionKind.IDLE and not self._hold_start
+            if kind is not SessionKind.IDLE and self._hold_start:
+                self._emit(Message("Stopped before the new session began: press Start when ready."))
+            self._hold_start = False
+            self._session_task = self._spawn(self._run(runner, kind, start))
             return runner
 
-    async def _run(self, runner: SessionRunner, kind: SessionKind) -> EndReason | None:
+    async def _run(self, runner: SessionRunner, kind: SessionKind, start: bool) -> EndReason | None:
         try:
-            return await runner.run(start=kind is not SessionKind.IDLE)
+            return await runner.run(start=start)
         except Exception as error:
             # The runner stops the belt on its own faults; what is left is to say so.
             logger.exception("session runner failed")
@@ -471,6 +491,11 @@ class AppCore:
                 if kind is not SessionKind.IDLE and not self._closing:
                     self._spawn(self._switch(None, SessionKind.IDLE))
 
+    async def _idle_after_reconnect(self) -> None:
+        runner = await self._switch(None, SessionKind.IDLE)
+        if runner is not None:
+            runner.stop()
+
     async def _end_current(self) -> None:
         runner, task = self._runner, self._session_task
         self._runner = self._kind = None
@@ -478,6 +503,7 @@ class AppCore:
         if runner is None or task is None:
             return
         runner.finish(EndReason.STOPPED)
+        self._winding = runner
         # Closing is bounded short (the person asked to close); anything else waits for the
         # runner's own bound on seeing the belt still, so its verdict (stopped, or aborted with
         # the alarm) is what ends the session, not a cancellation in the middle of it.
@@ -486,6 +512,9 @@ class AppCore:
             await asyncio.wait_for(asyncio.shield(task), bound)
         except TimeoutError:
             logger.error("the session did not wind down within %s s", bound)
+        finally:
+            if self._winding is runner:
+                self._winding = None
 
     # -- the person's intents (each one a runner call, so each one passes the governor) ------------
 
@@ -494,20 +523,31 @@ class AppCore:
             self._runner.start()
 
     def pause(self) -> None:
-        if self._runner is not None:
-            self._runner.pause()
+        runner = self._stop_target()
+        if runner is not None:
+            runner.pause()
 
     def stop(self) -> None:
-        if self._runner is None:
+        runner = self._stop_target()
+        if runner is None:
             self._no_runner()
             return
-        self._runner.stop()
+        runner.stop()
 
     def estop(self) -> None:
-        if self._runner is None:
+        runner = self._stop_target()
+        if runner is None:
             self._no_runner()
             return
-        self._runner.estop()
+        runner.estop()
+
+    def _stop_target(self) -> SessionRunner | None:
+        """Where a stop, pause or E-stop goes: the current runner, or while a switch winds one
+        down, that one (it still drives the belt); a new session being switched to then opens
+        without starting."""
+        if self._switching:
+            self._hold_start = True
+        return self._runner or self._winding
 
     def _no_runner(self) -> None:
         self._emit(
@@ -575,7 +615,14 @@ class AppCore:
             case Disconnected():
                 self._last_sample = None  # what it said no longer describes the belt
                 self._emit(event)
-            case Connected() | Reconnecting() | Reconnected():
+            case Reconnected():
+                self._emit(event)
+                if self._runner is None and self._winding is None and not self._closing:
+                    # A session ended while the link was down, and no runner was made since:
+                    # nothing watched the belt meanwhile, so the idle runner's first command
+                    # is a stop.
+                    self._spawn(self._idle_after_reconnect())
+            case Connected() | Reconnecting():
                 self._emit(event)
             case _:
                 pass

@@ -177,7 +177,13 @@ class SessionRunner:
         self._strap_hr: int | None = None
         self._strap_hr_t: float | None = None
         self._totals = SessionTotals()
-        self._queue: asyncio.Queue[Command] = asyncio.Queue()
+        # Commands wait here one procedure at a time, each with its number in the sequence of
+        # its kind (`_decided`): one overtaken by a later command of the same kind before it
+        # went out, and above what the governor wants now, is dropped, so a treadmill that
+        # answers late never gets a ramp step decided before a slow-down. (Overtaken steps of
+        # a ramp still go out one by one: skipping to the last would be one big step.)
+        self._queue: asyncio.Queue[tuple[Command, int]] = asyncio.Queue()
+        self._decided: dict[type[Command], int] = {}
         self._worker: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._finished: asyncio.Future[EndReason] | None = None
@@ -195,6 +201,13 @@ class SessionRunner:
     @property
     def state(self) -> SessionState:
         return self._state
+
+    @property
+    def _ending(self) -> bool:
+        """Finished (or finishing): :meth:`finish` was called or the program completed."""
+        return self._early_finish is not None or (
+            self._finished is not None and self._finished.done()
+        )
 
     @property
     def stop_wait_s(self) -> float:
@@ -372,8 +385,15 @@ class SessionRunner:
         )
         paused = self._governor.stop_reason in (StopReason.USER_PAUSE, StopReason.CONSOLE_PAUSE)
         connected = self._link.is_connected
+        governor = self._governor
+        # A latched session's belt may run all the same (started at the console, or a stop
+        # the governor gave up sending): measured moving with no stop under way is stopped too.
+        # One slowing under a watched stop (ours, or the console's) is left to that stop.
+        unattended = (self._reading.speed_kmh or 0.0) > STILL_KMH and (
+            governor.stop_confirmed or governor.stop_given_up
+        )
         # A moving or merely paused belt is stopped for good; one already stopped is left be.
-        if connected and (self._governor.phase is not Phase.STOPPED or paused):
+        if connected and (governor.phase is not Phase.STOPPED or paused or unattended):
             self._request(Stop(stop_reason))
         # Let the stop (and anything queued before it was cleared) reach the treadmill.
         await self._drain()
@@ -395,8 +415,8 @@ class SessionRunner:
         deadline = self._clock.now() + self._stop_wait_s
         while not self._governor.stop_confirmed:
             if not self._link.is_connected:
-                speed = self._reading.speed_kmh
-                return speed is not None and speed <= STILL_KMH
+                # A reading from before the link went says nothing about the belt now.
+                return False
             if self._clock.now() >= deadline:
                 return False
             await self._clock.sleep(self._tick_s)
@@ -432,6 +452,10 @@ class SessionRunner:
     def _request(self, request: Request | None) -> None:
         if self._state is SessionState.FINISHED and not isinstance(request, Stop | EStop):
             return
+        if self._ending and isinstance(request, Start | SetTarget):
+            # Finished, winding down: nothing may move the belt again (a Resume pressed as
+            # "Program complete" shows would otherwise start it on a session that is over).
+            return
         decision = self._governor.decide(self._clock.now(), self._current_reading(), request)
         self._carry_out(decision)
 
@@ -452,7 +476,9 @@ class SessionRunner:
                 self._clear_queue()
                 self._spawn(self._send(command), eager=True)
             else:
-                self._queue.put_nowait(command)
+                number = self._decided.get(type(command), 0) + 1
+                self._decided[type(command)] = number
+                self._queue.put_nowait((command, number))
         for notice in decision.notices:
             self._notice(notice)
         if self._governor.phase is Phase.STOPPED:
@@ -499,13 +525,29 @@ class SessionRunner:
 
     async def _command_worker(self) -> None:
         while True:
-            command = await self._queue.get()
+            command, number = await self._queue.get()
             try:
-                await self._send(command)
+                if not self._overtaken(command, number):
+                    await self._send(command, number)
             finally:
                 self._queue.task_done()
 
-    async def _send(self, command: Command) -> None:
+    def _overtaken(self, command: Command, number: int | None) -> bool:
+        """Whether a later command of the same kind was decided after this one, and this one
+        asks for more than the governor now does (a faster belt, a steeper deck)."""
+        if number is None or self._decided.get(type(command), 0) == number:
+            return False
+        governor = self._governor
+        match command:
+            case SetSpeed(speed_kmh=v):
+                return v > governor.commanded_speed_kmh + 1e-9
+            case SetIncline(incline_pct=p):
+                now = governor.commanded_incline_pct
+                return now is not None and p > now + 1e-9
+            case _:
+                return False
+
+    async def _send(self, command: Command, number: int | None = None) -> None:
         link = self._link
         info = link.info
         try:
@@ -517,8 +559,8 @@ class SessionRunner:
                     finally:
                         await self._stop_if_latched()
                 case SetSpeed(speed_kmh=v):
-                    if not await self._pace(v):
-                        return
+                    if not await self._pace(v) or self._overtaken(command, number):
+                        return  # latched, or replaced while it waited for its pace
                     await link.set_target_speed(v)
                     self._note_speed_sent(v)
                 case SetIncline(incline_pct=p):
