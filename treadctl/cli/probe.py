@@ -1,6 +1,7 @@
 """``treadctl probe [ADDRESS | --simulate]``: what a treadmill offers, then every record.
 
-It connects, prints what the treadmill says about itself, then streams every decoded sample,
+It connects, prints what the treadmill says about itself (its Device Information too:
+manufacturer, model, firmware...), then streams every decoded sample,
 status and training status as JSON lines until Ctrl-C (or ``--duration``). It is what a user
 attaches to a bug report, so it prints raw bytes too.
 """
@@ -88,15 +89,19 @@ def _event_record(event: Any, start: float) -> dict[str, Any]:
 
 
 def _info_record(info: Any) -> dict[str, Any]:
+    import dataclasses
+
     def rng(r: Any) -> dict[str, float] | None:
         if r is None:
             return None
         return {k: getattr(r, k) for k in r.__dataclass_fields__}
 
+    device = info.device_information
     return {
         "kind": "info",
         "address": info.address,
         "name": info.name,
+        "device_information": dataclasses.asdict(device) if device is not None else None,
         "machine_features": [
             f.name
             for f in type(info.feature.machine_features)

@@ -3,7 +3,8 @@
 Shape::
 
     TreadmillLink(clock, backends=None, command_timeout=2.0, ...)   a ReconnectingLink
-     ├── connect(address)         -> TreadmillInfo   retry with backoff, feature + ranges read,
+     ├── connect(address)         -> TreadmillInfo   retry with backoff, feature + ranges and
+     │                                                Device Information read,
      │                                                data / status / training status / control
      │                                                point subscribed; Connected
      ├── notifications → events   Sample, StatusChanged, TrainingStatusChanged, ControlLost,
@@ -69,6 +70,7 @@ from protocols.ftms import (
 from treadctl.clock import Clock, wait_for
 from treadctl.link.backends import BleakBackends
 from treadctl.link.connection import ReconnectingLink
+from treadctl.link.device_information import read_device_information
 from treadctl.link.errors import (
     CommandError,
     CommandRefused,
@@ -248,6 +250,7 @@ class TreadmillLink(ReconnectingLink):
         if (client.name or "").startswith(START_FIRST_NAME_PREFIXES):
             self._start_first = True
             notes.append("known to need Start before a speed: the belt is started first")
+        device_information = await read_device_information(client, self._clock)
         for note in notes:
             logger.warning("%s: %s", self._address, note)
         self._info = TreadmillInfo(
@@ -260,6 +263,7 @@ class TreadmillLink(ReconnectingLink):
             has_training_status=has_training,
             mtu=client.mtu_size,
             notes=tuple(notes),
+            device_information=device_information,
         )
 
     async def _read_range[R: (SpeedRange, InclinationRange)](

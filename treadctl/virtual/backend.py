@@ -75,6 +75,18 @@ def bleak_uuid(value: core.UUID) -> str:
     return str(uuid.UUID(bytes=value.uuid_128_bytes[::-1]))
 
 
+_BASE_UUID_TAIL = "-0000-1000-8000-00805f9b34fb"
+
+
+def bumble_uuid(value: str) -> core.UUID:
+    """A Bleak UUID string as Bumble spells it: 16-bit when it is an assigned number on the
+    Bluetooth base UUID (so it goes over the air in 2 bytes, as a real device sends it)."""
+    text = value.lower()
+    if text.startswith("0000") and text.endswith(_BASE_UUID_TAIL):
+        return core.UUID.from_16_bits(int(text[4:8], 16))
+    return core.UUID(text)
+
+
 def bleak_address(address: hci.Address) -> str:
     """A Bumble address as Bleak shows it: colon-separated hex, no "/P" type suffix."""
     return address.to_string(with_type_qualifier=False)

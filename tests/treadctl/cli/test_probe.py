@@ -15,6 +15,9 @@ def test_probe_simulate_streams_json_lines(capsys: pytest.CaptureFixture[str]) -
     assert lines[0]["kind"] == "info"
     assert lines[0]["speed_range"] == {"min_kmh": 0.5, "max_kmh": 16.0, "increment_kmh": 0.1}
     assert "SPEED" in lines[0]["target_settings"]
+    device = lines[0]["device_information"]
+    assert (device["manufacturer"], device["model"]) == ("treadctl", "Virtual Treadmill")
+    assert "serial_number" not in device
     samples = [line for line in lines if line["kind"] == "sample"]
     assert samples and samples[0]["speed_kmh"] == 0.0 and samples[0]["raw"]
     assert lines[-1]["kind"] == "disconnected"
