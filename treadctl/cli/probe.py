@@ -1,5 +1,12 @@
 """``treadctl probe [ADDRESS | --simulate]``: what a treadmill offers, then every record.
 
+With ``--report FILE`` it writes a device report instead (``treadctl.report``, format in
+``docs/device-report.md``) and exits: advertisement, GATT table, Device Information, features,
+ranges, the data at rest (``--rest-seconds``), the answers to Request Control and Reset, and,
+only with ``--guided`` and a confirmation that nobody stands on the belt (a terminal, or
+``--yes``), a guided test that moves the belt through a session's safety governor. With
+``--simulate`` a report is made on virtual time (no waiting).
+
 It connects, prints what the treadmill says about itself (its Device Information too:
 manufacturer, model, firmware...), then streams every decoded sample,
 status and training status as JSON lines until Ctrl-C (or ``--duration``). It is what a user
@@ -9,12 +16,17 @@ attaches to a bug report, so it prints raw bytes too.
 from __future__ import annotations
 
 import argparse
+import math
+from pathlib import Path
 from typing import Any, TextIO
 
 from treadctl import __version__
 from treadctl.cli.backends import backends
 from treadctl.cli.errors import EXIT_OK, EXIT_USAGE
 from treadctl.cli.output import emit
+
+#: With --report: how long the stream at rest is recorded by default (report.collect's).
+DEFAULT_REST_SECONDS = 3.0
 
 __all__ = ["add_parser"]
 
@@ -29,13 +41,52 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--quirks", default="standard", help="virtual treadmill quirk profile (with --simulate)"
     )
     probe.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
+    probe.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE",
+        help="write a device report (JSON, privacy-clean: no address, no serial number) to "
+        "FILE and exit; docs/device-report.md says how to file it",
+    )
+    probe.add_argument(
+        "--rest-seconds",
+        type=float,
+        default=DEFAULT_REST_SECONDS,
+        metavar="S",
+        help=f"with --report: record the data at rest this long (default {DEFAULT_REST_SECONDS:g})",
+    )
+    probe.add_argument(
+        "--guided",
+        action="store_true",
+        help="with --report: also run the guided test, which MOVES THE BELT (slowest speed, one "
+        "step up, stop); asks first that nobody stands on it",
+    )
+    probe.add_argument(
+        "--yes",
+        action="store_true",
+        help="with --guided: nobody stands on the belt (for use without a terminal)",
+    )
     probe.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     import asyncio
 
-    return asyncio.run(probe_command(args, out))
+    if args.report is None:
+        if args.guided or args.yes:
+            out.write("probe: --guided and --yes go with --report FILE\n")
+            return EXIT_USAGE
+        return asyncio.run(probe_command(args, out))
+    if not (args.rest_seconds >= 0 and math.isfinite(args.rest_seconds)):
+        out.write(f"probe: --rest-seconds must be 0 or more, got {args.rest_seconds}\n")
+        return EXIT_USAGE
+    if args.simulate:
+        # Nobody watches a simulated report being made: on virtual time it takes no waiting
+        # (treadctl.virtual_time), and every timing in it is still at its real value.
+        from treadctl import virtual_time
+
+        return virtual_time.run(report_command(args, out))
+    return asyncio.run(report_command(args, out))
 
 
 def _event_record(event: Any, start: float) -> dict[str, Any]:
@@ -161,4 +212,66 @@ async def probe_command(args: argparse.Namespace, out: TextIO) -> int:
                 await clock.sleep(args.duration)
         finally:
             await link.disconnect()
+    return EXIT_OK
+
+
+GUIDED_WARNING = (
+    "The guided test MOVES THE BELT: it starts it at the treadmill's slowest speed, speeds it "
+    "up by 1 km/h, then stops it, in about 15 seconds. Nobody may stand on the belt."
+)
+
+
+async def report_command(args: argparse.Namespace, out: TextIO) -> int:
+    """``probe --report FILE``: collect a device report (treadctl.report) and write it."""
+    import json
+    import sys
+
+    from treadctl.clock import Clock, LoopClock, RealClock
+    from treadctl.report.collect import collect_report
+
+    if not args.simulate and not args.address:
+        out.write("probe: give the treadmill's ADDRESS (see `treadctl scan`) or --simulate\n")
+        return EXIT_USAGE
+    terminal = sys.stdin is not None and sys.stdin.isatty()
+    if args.guided and not args.yes and not terminal:
+        out.write(
+            "probe: --guided moves the belt and asks first that nobody stands on it; without "
+            "a terminal to ask on, say so with --yes\n"
+        )
+        return EXIT_USAGE
+
+    async def confirm() -> bool:
+        out.write(GUIDED_WARNING + "\n")
+        out.flush()
+        if args.yes:
+            out.write("Nobody on the belt (--yes): starting.\n")
+            return True
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        answer = await loop.run_in_executor(
+            None, input, "Is the belt clear, with nobody on it? Type yes to start: "
+        )
+        return answer.strip().lower() == "yes"
+
+    clock: Clock = LoopClock() if args.simulate else RealClock()
+    async with backends(args.simulate, args.quirks, clock, with_strap=False) as (bleak, world):
+        address = args.address or (world.treadmill_address if world else None)
+        assert address is not None  # checked above
+        report = await collect_report(
+            address,
+            clock,
+            bleak,
+            source="virtual" if args.simulate else "bluetooth",
+            rest_seconds=args.rest_seconds,
+            guided=args.guided,
+            confirm=confirm,
+        )
+    args.report.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    for finding in report["findings"]:
+        out.write(f"finding: {finding['text']}\n")
+    out.write(
+        f"Device report written to {args.report}. It holds no address and no serial number; "
+        "read it, then attach it to an issue (docs/device-report.md).\n"
+    )
     return EXIT_OK
