@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from treadctl.cli.errors import (
     EXIT_FAILED,
@@ -69,8 +70,10 @@ def main(argv: Sequence[str] | None = None, *, app: Callable[..., int] | None = 
         if app is None:
             print("treadctl: no app window in this build; see `treadctl --help`.", file=sys.stderr)
             return EXIT_USAGE
-        # Before anything else is imported: the window paints first, then loads the rest.
-        return app(simulate=args.simulate)
+        if getattr(args, "device", None) is None:
+            # Before anything else is imported: the window paints first, then loads the rest.
+            return app(simulate=args.simulate)
+        return _app_with_device(args, app)
     from treadctl.errors import TreadctlError
 
     try:
@@ -81,3 +84,18 @@ def main(argv: Sequence[str] | None = None, *, app: Callable[..., int] | None = 
         status, text = exit_status(error)
         print(f"treadctl: {text}", file=sys.stderr)
     return status
+
+
+def _app_with_device(args: Any, app: Callable[..., int]) -> int:
+    """``treadctl --simulate --device FILE``: the window on a device report's treadmill. The
+    report is read first, so a bad one is one line naming the file and the field."""
+    from treadctl.cli.backends import device_from
+    from treadctl.errors import TreadctlError
+
+    try:
+        device = device_from(args)
+    except TreadctlError as error:
+        status, text = exit_status(error)
+        print(f"treadctl: {text}", file=sys.stderr)
+        return status
+    return app(simulate=args.simulate, device=device)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from treadctl import __version__
-from treadctl.cli.backends import backends
+from treadctl.cli.backends import add_device_argument, backends, device_from
 from treadctl.cli.errors import EXIT_OK, EXIT_USAGE
 from treadctl.cli.output import emit
 
@@ -40,6 +40,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     probe.add_argument(
         "--quirks", default="standard", help="virtual treadmill quirk profile (with --simulate)"
     )
+    add_device_argument(probe)
     probe.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
     probe.add_argument(
         "--report",
@@ -181,7 +182,8 @@ async def probe_command(args: argparse.Namespace, out: TextIO) -> int:
     if not args.simulate and not args.address:
         out.write("probe: give the treadmill's ADDRESS (see `treadctl scan`) or --simulate\n")
         return EXIT_USAGE
-    async with backends(args.simulate, args.quirks) as (bleak, world):
+    device = device_from(args)
+    async with backends(args.simulate, args.quirks, device=device) as (bleak, world):
         address = args.address or (world.treadmill_address if world else None)
         assert address is not None  # checked above
         clock = RealClock()
@@ -254,8 +256,10 @@ async def report_command(args: argparse.Namespace, out: TextIO) -> int:
         )
         return answer.strip().lower() == "yes"
 
+    device = device_from(args)
     clock: Clock = LoopClock() if args.simulate else RealClock()
-    async with backends(args.simulate, args.quirks, clock, with_strap=False) as (bleak, world):
+    shaped = backends(args.simulate, args.quirks, clock, with_strap=False, device=device)
+    async with shaped as (bleak, world):
         address = args.address or (world.treadmill_address if world else None)
         assert address is not None  # checked above
         report = await collect_report(

@@ -121,6 +121,10 @@ def advertisement_data(advertisement: Advertisement) -> AdvertisementData:
         for company, payload in data.get_all(AdvertisingData.Type.MANUFACTURER_SPECIFIC_DATA)
     }
     tx_power = data.get(AdvertisingData.Type.TX_POWER_LEVEL)
+    if isinstance(tx_power, int) and tx_power > 127:
+        # Bumble reads the byte unsigned; it is a signed dBm figure (-4 dBm is 0xFC), as every
+        # Bleak backend gives it.
+        tx_power -= 256
     return AdvertisementData(
         local_name=local_name,
         manufacturer_data=manufacturer_data,
