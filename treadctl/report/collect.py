@@ -61,6 +61,7 @@ from treadctl.report.findings import (
     guided_findings,
 )
 from treadctl.report.format import report_json
+from treadctl.safety import Phase
 from treadctl.session import (
     CommandFailedEvent,
     EndReason,
@@ -244,9 +245,10 @@ async def _guided(
             if i:
                 runner.set_manual(target, 0.0, Direction.FORWARD)
             await clock.sleep(GUIDED_HOLD_S)
-            steps.append(
-                GuidedStep(label, _commanded(recorder, first_exchange), _measured(recorder, clock))
-            )
+            # Nothing here asks for a stop before the end: a stopped governor stopped on its own.
+            cut = runner.governor.phase is Phase.STOPPED
+            commanded = _commanded(recorder, first_exchange)
+            steps.append(GuidedStep(label, commanded, _measured(recorder, clock), cut))
         runner.finish(EndReason.STOPPED)
         end = await task
     except BaseException:
@@ -267,7 +269,12 @@ async def _guided(
         "run": True,
         "hold_seconds": GUIDED_HOLD_S,
         "steps": [
-            {"label": s.label, "commanded_kmh": s.commanded_kmh, "measured_kmh": s.measured_kmh}
+            {
+                "label": s.label,
+                "commanded_kmh": s.commanded_kmh,
+                "measured_kmh": s.measured_kmh,
+                "cut_short": s.cut_short,
+            }
             for s in steps
         ],
         "end": end.value,

@@ -20,6 +20,8 @@ fitting to the treadmill's grid). From that:
   ``speed_read_as_mph``: the treadmill reads the app's km/h as mph (Horizon 7.0AT /
   JFTM T202, qdomyos-zwift PR #4904, #4721). Near 0.621 is ``speed_in_other_unit``: the
   reverse. Otherwise more than ``MISMATCH_PART`` off is ``speed_mismatch``.
+* ``test_cut_short``: the governor stopped the belt on its own before a hold was measured;
+  such holds are left out of everything below.
 * ``belt_did_not_start``: no step ever measured above the still speed.
 * ``speed_command_ignored``: the belt moved, but the speed step changed the measured speed
   by less than ``IGNORED_PART`` of the commanded change (Xterra T85 with FitShow FS-BT-02,
@@ -72,11 +74,16 @@ TELLING_NOTICES = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class GuidedStep:
-    """One hold of the test: what the link sent and what the treadmill then measured."""
+    """One hold of the test: what the link sent and what the treadmill then measured.
+
+    ``cut_short``: the safety governor had stopped the belt on its own (a failed command, a
+    belt not following...) before this hold was measured, so it says nothing of the command.
+    """
 
     label: str
     commanded_kmh: float | None
     measured_kmh: float | None
+    cut_short: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +110,23 @@ class Finding:
 def guided_findings(observation: GuidedObservation) -> tuple[Finding, ...]:
     """The findings of a guided test; see the module docstring."""
     found: list[Finding] = []
+    steps = tuple(s for s in observation.steps if not s.cut_short)
+    cut = [s for s in observation.steps if s.cut_short]
+    if cut:
+        found.append(
+            Finding(
+                "test_cut_short",
+                f"The safety governor stopped the belt before '{cut[0].label}' was measured "
+                "(see its notices): the test ended there.",
+                {"steps_measured": len(steps)},
+            )
+        )
     moving = [
         s
-        for s in observation.steps
+        for s in steps
         if s.commanded_kmh and s.measured_kmh is not None and s.measured_kmh > STILL_KMH
     ]
-    if observation.steps and not moving:
+    if steps and not moving:
         found.append(
             Finding(
                 "belt_did_not_start",
@@ -117,7 +135,7 @@ def guided_findings(observation: GuidedObservation) -> tuple[Finding, ...]:
         )
     if moving:
         found += _ratio_findings(moving)
-    found += _ignored_speed(observation.steps)
+    found += _ignored_speed(steps)
     if not observation.stop_seen_still:
         found.append(
             Finding(

@@ -132,8 +132,8 @@ def test_the_guided_test_measures_the_belt_through_the_governor() -> None:
         guided = report["guided"]
         assert guided["run"] and guided["end"] == "stopped" and guided["stop_seen_still"]
         assert guided["steps"] == [
-            {"label": "slowest", "commanded_kmh": 0.5, "measured_kmh": 0.5},
-            {"label": "one step up", "commanded_kmh": 1.5, "measured_kmh": 1.5},
+            {"label": "slowest", "commanded_kmh": 0.5, "measured_kmh": 0.5, "cut_short": False},
+            {"label": "one step up", "commanded_kmh": 1.5, "measured_kmh": 1.5, "cut_short": False},
         ]
         # The governor's slow start and ramp: never a jump, and a stop at the end.
         assert ops[:2] == ["request_control", "reset"]
@@ -182,5 +182,38 @@ def test_no_guided_test_without_speed_control() -> None:
         assert "no speed control" in report["guided"]["reason"]
         assert report["ranges"] == {"speed": None, "inclination": None}
         assert any("no supported speed range" in n for n in report["link_notes"])
+
+    run(scenario)
+
+
+def test_a_guided_test_on_a_treadmill_refusing_speed_stops_and_says_so() -> None:
+    async def yes() -> bool:
+        return True
+
+    async def scenario() -> None:
+        clock = LoopClock()
+        async with VirtualWorld(clock) as world:
+            world.treadmill.faults.refuse(ResultCode.OPERATION_FAILED, [OpCode.SET_TARGET_SPEED])
+            report = await _report(world, clock, rest_seconds=0.5, guided=True, confirm=yes)
+            assert world.model.state is MachineState.STOPPED
+        guided = report["guided"]
+        kinds = [f["kind"] for f in report["findings"]]
+        # The governor stopped the belt on the failed command, before anything was measured.
+        assert kinds == ["test_cut_short", "command_failed", "safety_notice"]
+        assert report["findings"][0]["steps_measured"] == 0
+        assert all(step["cut_short"] for step in guided["steps"])
+        assert "SET_TARGET_SPEED" in report["findings"][1]["why"]
+        assert report["findings"][2]["notice"] == "command_failed"
+        assert guided["stop_seen_still"] and guided["end"] == "stopped"
+        # Speed refused while stopped: the link starts first (Start succeeds) and asks again.
+        requests = [w["request"] for w in report["writes"]]
+        assert requests[-5:] == [
+            "set_target_speed",
+            "stop",
+            "start_or_resume",
+            "set_target_speed",
+            "stop",
+        ]
+        assert report["writes"][-2]["result"] == "OPERATION_FAILED"
 
     run(scenario)

@@ -80,3 +80,25 @@ def test_a_stop_not_seen_and_what_failed() -> None:
     ]
     assert findings[2].values == {"request": "SetSpeed", "why": observation.failures[0][1]}
     assert findings[3].values == {"notice": "stop_not_confirmed"}
+
+
+def test_holds_after_the_governor_stopped_the_belt_tell_nothing() -> None:
+    # Step 1 measured a km/h-as-mph belt; the governor then stopped it (belt not following):
+    # step 2 is a stopped belt, not an ignored speed command.
+    observation = GuidedObservation(
+        (
+            GuidedStep("slowest", 0.5, 0.8),
+            GuidedStep("one step up", 1.5, 0.0, cut_short=True),
+        ),
+        stop_seen_still=True,
+        notices=(("belt_not_following", "The belt does not follow the app."),),
+    )
+    findings = guided_findings(observation)
+    assert _kinds(findings) == [
+        "test_cut_short",
+        "speed_ratio",
+        "speed_read_as_mph",
+        "safety_notice",
+    ]
+    assert findings[0].values == {"steps_measured": 1}
+    assert "'one step up'" in findings[0].text
