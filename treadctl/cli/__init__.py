@@ -12,7 +12,7 @@ Shape::
     scan.py      treadctl scan [--simulate]             treadmills and straps in range
     probe.py     treadctl probe [ADDRESS | --simulate]  what a treadmill offers, then every
                                                         record as JSON lines; --report FILE:
-                                                        a device report (treadctl.report)
+                                                        a device report (probe_report.py)
     run.py       treadctl run PROGRAM ...               a session headless: the application core
                                                         (treadctl.core) + a printer + the keyboard
     export.py    treadctl export SESSION|--all ...      CSV, TCX, FIT
