@@ -5,7 +5,8 @@ Shape::
     run_app(simulate=...) -> int         what the ``treadctl`` console script calls
      ├── StartupScreen                   painted before anything heavy is imported (ui.splash)
      └── qasync.run(_main(...))          asyncio's loop *is* Qt's loop, on the Qt thread
-          ├── VirtualWorld(RealClock)    with --simulate: started in the loop
+          ├── VirtualWorld(RealClock)    with --simulate: started in the loop (with --device
+          │                              FILE, shaped after that device report)
           ├── AppCore(clock, backends,   the engine's application core (treadctl.core): link,
           │           folder)            strap, person, sessions; the data folder holds the
           │                              sessions, the history and these settings, as for the CLI
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     # treadmill) is imported only with --simulate.
     from treadctl.clock import Clock
     from treadctl.core import BleakBackends, Limits
+    from treadctl.device_shape import DeviceShape
     from treadctl.virtual.world import VirtualWorld
     from ui.bridge import Bridge
     from ui.cues import SoundPlayer, Speaker
@@ -129,7 +131,11 @@ def build_window(
 
 
 async def _main(
-    simulate: bool, folder: DataFolder, settings: QSettings, startup: StartupScreen | None = None
+    simulate: bool,
+    folder: DataFolder,
+    settings: QSettings,
+    startup: StartupScreen | None = None,
+    device: DeviceShape | None = None,
 ) -> int:
     import asyncio
 
@@ -141,7 +147,12 @@ async def _main(
     if simulate:
         from treadctl.virtual.world import VirtualWorld
 
-        world = VirtualWorld(clock, with_strap=True)
+        if device is not None:
+            from treadctl.virtual.reported_device import reported_world
+
+            world = reported_world(clock, device, with_strap=True)
+        else:
+            world = VirtualWorld(clock, with_strap=True)
         await world.start()
         backends = BleakBackends.of(world)
     else:
@@ -188,8 +199,9 @@ async def _main(
     return 0
 
 
-def run_app(*, simulate: bool) -> int:
-    """Open the app window; returns the process exit status.
+def run_app(*, simulate: bool, device: DeviceShape | None = None) -> int:
+    """Open the app window; returns the process exit status. ``device``: with ``simulate``,
+    the virtual treadmill takes this device report's shape (``--device FILE``).
 
     The startup screen is shown and painted first; only then is the rest imported and built
     (see ``ui.splash``), and the main window takes its place.
@@ -210,6 +222,6 @@ def run_app(*, simulate: bool) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     apply_style(app)
     try:
-        return int(qasync.run(_main(simulate, folder, settings, startup)))
+        return int(qasync.run(_main(simulate, folder, settings, startup, device)))
     except KeyboardInterrupt:
         return 0

@@ -1,7 +1,8 @@
 """The connect page: scan, list treadmills and heart-rate straps with name and signal, connect.
 
 Shape: ``ConnectView(bridge, settings)``: Scan, Connect and Disconnect strap buttons, a list,
-a status line for the treadmill and one for the strap. Slots render the bridge's scan, connect
+a status line for the treadmill, what it says it is (manufacturer, model, firmware: its Device
+Information) and a status line for the strap. Slots render the bridge's scan, connect
 and strap signals; the buttons call ``bridge.scan``, ``bridge.connect_to`` (a treadmill
 selected) or ``bridge.connect_strap`` (a strap selected: the button reads "Connect strap"),
 and ``bridge.disconnect_strap``. The last treadmill and the last strap are kept in QSettings
@@ -45,6 +46,13 @@ class ConnectView(QWidget):
         self.status = QLabel("Not connected. Scan to find FTMS treadmills nearby.")
         self.status.setObjectName("connectStatus")
         self.status.setWordWrap(True)
+        # What the connected treadmill says it is (its Device Information Service): the line a
+        # person reads out when asking for help, so it stays on screen while connected.
+        self.device_details = QLabel("")
+        self.device_details.setObjectName("deviceDetails")
+        self.device_details.setWordWrap(True)
+        self.device_details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.device_details.setVisible(False)
         self.devices = QListWidget()
         self.devices.setObjectName("deviceList")
         self.devices.itemActivated.connect(self.on_item_activated)
@@ -79,6 +87,7 @@ class ConnectView(QWidget):
         layout.setSpacing(12)
         layout.addWidget(title)
         layout.addWidget(self.status)
+        layout.addWidget(self.device_details)
         layout.addWidget(self.strap_status)
         layout.addLayout(buttons)
         layout.addWidget(self.devices, 1)
@@ -158,6 +167,7 @@ class ConnectView(QWidget):
         self.status.setText(f"Scan failed: {error}")
 
     def on_connecting(self, address: str) -> None:
+        self.device_details.setVisible(False)
         self.connect_button.setEnabled(False)
         self.status.setText(f"Connecting to {address}…")
 
@@ -168,6 +178,9 @@ class ConnectView(QWidget):
         speed = info.speed_range
         span = f"{speed.min_kmh:g}–{speed.max_kmh:g} km/h" if speed is not None else "no speed"
         self.status.setText(f"Connected to {info.name or info.address} ({span}).{notes}")
+        details = device_details(info)
+        self.device_details.setText(details)
+        self.device_details.setVisible(bool(details))
 
     def on_connect_failed(self, error: str) -> None:
         self.connect_button.setEnabled(self.devices.currentItem() is not None)
@@ -222,6 +235,8 @@ class ConnectView(QWidget):
             self.on_current_changed(current)  # a treadmill's Connect is left as it was
 
     def on_link_down(self, expected: bool) -> None:
+        if expected:
+            self.device_details.setVisible(False)
         self.status.setText("Disconnected." if expected else "Connection lost: reconnecting…")
 
     def on_reconnecting(self, event: Reconnecting) -> None:
@@ -267,3 +282,21 @@ class ConnectView(QWidget):
         # On purpose: not to be connected again at the next start or scan.
         self._settings.remove(LAST_STRAP_KEY)
         self._bridge.disconnect_strap()
+
+
+def device_details(info: TreadmillInfo) -> str:
+    """Manufacturer, model and firmware of a connected treadmill, as its Device Information
+    Service gives them; empty when it gives none of the three."""
+    device = info.device_information
+    if device is None:
+        return ""
+    parts = [
+        f"{label}: {value}"
+        for label, value in (
+            ("Manufacturer", device.manufacturer),
+            ("Model", device.model),
+            ("Firmware", device.firmware_revision),
+        )
+        if value
+    ]
+    return "   ·   ".join(parts)

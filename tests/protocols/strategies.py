@@ -10,6 +10,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from protocols import device_information as dis
 from protocols import ftms
 from protocols.fields import Field, Value
 from protocols.heart_rate import HeartRateMeasurement
@@ -122,6 +123,29 @@ def heart_rate(draw: st.DrawFn) -> HeartRateMeasurement:
     )
 
 
+#: A DIS string that comes back unchanged: printable, no trailing white space, within the cap.
+dis_string = st.text(
+    st.characters(blacklist_categories=("C", "Zl", "Zp")),
+    min_size=1,
+    max_size=dis.MAX_STRING_LENGTH,
+).filter(lambda s: s == s.rstrip())
+
+pnp_id = st.builds(
+    dis.PnpId,
+    vendor_id_source=st.integers(0, 0xFF).map(dis.VendorIdSource),
+    vendor_id=st.integers(0, 0xFFFF),
+    product_id=st.integers(0, 0xFFFF),
+    product_version=st.integers(0, 0xFFFF),
+    trailing=st.binary(max_size=4),
+)
+
+
+@st.composite
+def device_information(draw: st.DrawFn) -> dis.DeviceInformation:
+    strings = {f.attribute: draw(st.none() | dis_string) for f in dis.FIELDS if f.kind == "string"}
+    return dis.DeviceInformation(**strings, pnp_id=draw(st.none() | pnp_id))
+
+
 # (message class, strategy): every message that has an encode -> decode identity.
 ROUND_TRIPS: list[tuple[Any, st.SearchStrategy[Any]]] = [
     (ftms.TreadmillData, treadmill_data()),
@@ -134,4 +158,5 @@ ROUND_TRIPS: list[tuple[Any, st.SearchStrategy[Any]]] = [
     (ftms.SpeedRange, speed_range),
     (ftms.InclinationRange, inclination_range),
     (HeartRateMeasurement, heart_rate()),
+    (dis.PnpId, pnp_id),
 ]

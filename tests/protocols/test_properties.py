@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from protocols import ParseError, ftms
+from protocols.device_information import PnpId
 from protocols.heart_rate import HeartRateMeasurement
 from tests.protocols.strategies import ROUND_TRIPS
 
@@ -27,6 +28,7 @@ DECODERS: list[Any] = [
     ftms.SpeedRange.from_bytes,
     ftms.InclinationRange.from_bytes,
     HeartRateMeasurement.from_bytes,
+    PnpId.from_bytes,
     ftms.RecordAssembler().feed,
 ]
 SLOW = settings(

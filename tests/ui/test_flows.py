@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from tests.ui.harness import AppHarness, with_app
+from treadctl import __version__
 from treadctl.limits import Direction
 from treadctl.recorder import read_session_log
 from treadctl.safety import NoticeKind, StopReason
@@ -28,6 +29,10 @@ async def test_connect_through_the_connect_page(app: AppHarness) -> None:
     (info,) = await connected
     assert info.address == app.world.treadmill_address
     assert "Connected to Virtual Treadmill" in view.status.text()
+    assert not view.device_details.isHidden()  # the page itself has moved on to programs
+    assert view.device_details.text() == (
+        f"Manufacturer: treadctl   ·   Model: Virtual Treadmill   ·   Firmware: {__version__}"
+    )
     assert "Virtual Treadmill" in app.window.link_status.text()
     assert app.window.page == "programs"  # next step: pick a program
     assert app.settings.value("link/last_address") == app.world.treadmill_address

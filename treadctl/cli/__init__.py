@@ -11,7 +11,8 @@ Shape::
 
     scan.py      treadctl scan [--simulate]             treadmills and straps in range
     probe.py     treadctl probe [ADDRESS | --simulate]  what a treadmill offers, then every
-                                                        record as JSON lines (for bug reports)
+                                                        record as JSON lines; --report FILE:
+                                                        a device report (probe_report.py)
     run.py       treadctl run PROGRAM ...               a session headless: the application core
                                                         (treadctl.core) + a printer + the keyboard
     export.py    treadctl export SESSION|--all ...      CSV, TCX, FIT
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from treadctl.cli.errors import (
     EXIT_FAILED,
@@ -68,8 +70,10 @@ def main(argv: Sequence[str] | None = None, *, app: Callable[..., int] | None = 
         if app is None:
             print("treadctl: no app window in this build; see `treadctl --help`.", file=sys.stderr)
             return EXIT_USAGE
-        # Before anything else is imported: the window paints first, then loads the rest.
-        return app(simulate=args.simulate)
+        if getattr(args, "device", None) is None:
+            # Before anything else is imported: the window paints first, then loads the rest.
+            return app(simulate=args.simulate)
+        return _app_with_device(args, app)
     from treadctl.errors import TreadctlError
 
     try:
@@ -80,3 +84,18 @@ def main(argv: Sequence[str] | None = None, *, app: Callable[..., int] | None = 
         status, text = exit_status(error)
         print(f"treadctl: {text}", file=sys.stderr)
     return status
+
+
+def _app_with_device(args: Any, app: Callable[..., int]) -> int:
+    """``treadctl --simulate --device FILE``: the window on a device report's treadmill. The
+    report is read first, so a bad one is one line naming the file and the field."""
+    from treadctl.cli.backends import device_from
+    from treadctl.errors import TreadctlError
+
+    try:
+        device = device_from(args)
+    except TreadctlError as error:
+        status, text = exit_status(error)
+        print(f"treadctl: {text}", file=sys.stderr)
+        return status
+    return app(simulate=args.simulate, device=device)

@@ -33,6 +33,7 @@ def exit_status(error: TreadctlError) -> tuple[int, str]:
     # Imported here: each family's module is loaded only by the commands that raise it.
     from treadctl.link import LinkError, NoAdapterError
     from treadctl.program import ProgramError
+    from treadctl.report import ReportError
 
     if isinstance(error, NoAdapterError):
         return EXIT_NO_ADAPTER, f"{error}. Try --simulate to use the virtual treadmill."
@@ -40,6 +41,8 @@ def exit_status(error: TreadctlError) -> tuple[int, str]:
         return EXIT_USAGE, f"invalid program: {error}"
     if isinstance(error, UsageError):
         return EXIT_USAGE, str(error)
+    if isinstance(error, ReportError):
+        return EXIT_USAGE, f"unusable device report: {error}"
     if isinstance(error, LinkError):
         return EXIT_FAILED, str(error)
     return EXIT_FAILED, str(error)

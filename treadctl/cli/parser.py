@@ -6,6 +6,7 @@ import argparse
 
 from treadctl import __version__
 from treadctl.cli import export, history, probe, profiles, run, scan
+from treadctl.cli.backends import add_device_argument
 
 __all__ = ["build_parser"]
 
@@ -19,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--simulate", action="store_true", help="use the virtual treadmill instead of Bluetooth"
     )
+    add_device_argument(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in (scan, probe, run, profiles, history, export):
         command.add_parser(sub)

@@ -1,6 +1,14 @@
 """``treadctl probe [ADDRESS | --simulate]``: what a treadmill offers, then every record.
 
-It connects, prints what the treadmill says about itself, then streams every decoded sample,
+With ``--report FILE`` it writes a device report instead (``treadctl.report``, format in
+``docs/device-report.md``) and exits: advertisement, GATT table, Device Information, features,
+ranges, the data at rest (``--rest-seconds``), the answers to Request Control and Reset, and,
+only with ``--guided`` and a confirmation that nobody stands on the belt (a terminal, or
+``--yes``), a guided test that moves the belt through a session's safety governor. With
+``--simulate`` a report is made on virtual time (no waiting).
+
+It connects, prints what the treadmill says about itself (its Device Information too:
+manufacturer, model, firmware...), then streams every decoded sample,
 status and training status as JSON lines until Ctrl-C (or ``--duration``). It is what a user
 attaches to a bug report, so it prints raw bytes too.
 """
@@ -8,12 +16,17 @@ attaches to a bug report, so it prints raw bytes too.
 from __future__ import annotations
 
 import argparse
+import math
+from pathlib import Path
 from typing import Any, TextIO
 
 from treadctl import __version__
-from treadctl.cli.backends import backends
+from treadctl.cli.backends import add_device_argument, backends, device_from
 from treadctl.cli.errors import EXIT_OK, EXIT_USAGE
 from treadctl.cli.output import emit
+
+#: With --report: how long the stream at rest is recorded by default (report.collect's).
+DEFAULT_REST_SECONDS = 3.0
 
 __all__ = ["add_parser"]
 
@@ -27,14 +40,56 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     probe.add_argument(
         "--quirks", default="standard", help="virtual treadmill quirk profile (with --simulate)"
     )
+    add_device_argument(probe)
     probe.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
+    probe.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE",
+        help="write a device report (JSON, privacy-clean: no address, no serial number) to "
+        "FILE and exit; docs/device-report.md says how to file it",
+    )
+    probe.add_argument(
+        "--rest-seconds",
+        type=float,
+        default=DEFAULT_REST_SECONDS,
+        metavar="S",
+        help=f"with --report: record the data at rest this long (default {DEFAULT_REST_SECONDS:g})",
+    )
+    probe.add_argument(
+        "--guided",
+        action="store_true",
+        help="with --report: also run the guided test, which MOVES THE BELT (slowest speed, one "
+        "step up, stop); asks first that nobody stands on it",
+    )
+    probe.add_argument(
+        "--yes",
+        action="store_true",
+        help="with --guided: nobody stands on the belt (for use without a terminal)",
+    )
     probe.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     import asyncio
 
-    return asyncio.run(probe_command(args, out))
+    from treadctl.cli.probe_report import report_command
+
+    if args.report is None:
+        if args.guided or args.yes:
+            out.write("probe: --guided and --yes go with --report FILE\n")
+            return EXIT_USAGE
+        return asyncio.run(probe_command(args, out))
+    if not (args.rest_seconds >= 0 and math.isfinite(args.rest_seconds)):
+        out.write(f"probe: --rest-seconds must be 0 or more, got {args.rest_seconds}\n")
+        return EXIT_USAGE
+    if args.simulate:
+        # Nobody watches a simulated report being made: on virtual time it takes no waiting
+        # (treadctl.virtual_time), and every timing in it is still at its real value.
+        from treadctl import virtual_time
+
+        return virtual_time.run(report_command(args, out))
+    return asyncio.run(report_command(args, out))
 
 
 def _event_record(event: Any, start: float) -> dict[str, Any]:
@@ -88,15 +143,19 @@ def _event_record(event: Any, start: float) -> dict[str, Any]:
 
 
 def _info_record(info: Any) -> dict[str, Any]:
+    import dataclasses
+
     def rng(r: Any) -> dict[str, float] | None:
         if r is None:
             return None
         return {k: getattr(r, k) for k in r.__dataclass_fields__}
 
+    device = info.device_information
     return {
         "kind": "info",
         "address": info.address,
         "name": info.name,
+        "device_information": dataclasses.asdict(device) if device is not None else None,
         "machine_features": [
             f.name
             for f in type(info.feature.machine_features)
@@ -125,7 +184,8 @@ async def probe_command(args: argparse.Namespace, out: TextIO) -> int:
     if not args.simulate and not args.address:
         out.write("probe: give the treadmill's ADDRESS (see `treadctl scan`) or --simulate\n")
         return EXIT_USAGE
-    async with backends(args.simulate, args.quirks) as (bleak, world):
+    device = device_from(args)
+    async with backends(args.simulate, args.quirks, device=device) as (bleak, world):
         address = args.address or (world.treadmill_address if world else None)
         assert address is not None  # checked above
         clock = RealClock()

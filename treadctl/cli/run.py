@@ -12,7 +12,8 @@ Shape::
      │                                a running one), ``q`` finishes; without one, nobody can
      │                                resume, so the core ends the session at any stop
      └── with --simulate              --sim-fault KIND@SECONDS (treadctl.virtual.simulated_faults),
-                                      --sim-trace FILE, --time-scale N, --quirks NAME
+                                      --sim-trace FILE, --time-scale N, --quirks NAME,
+                                      --device FILE (a device report's treadmill)
 
 Time, with --simulate. By default the run is on virtual time (treadctl.virtual_time): the
 event loop jumps to the next timer whenever every task waits, so the session runs as fast as
@@ -39,7 +40,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from treadctl.cli.backends import backends
+from treadctl.cli.backends import add_device_argument, backends, device_from
 from treadctl.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 from treadctl.cli.output import clock_text, plain
 from treadctl.virtual.simulated_faults import SimulatedFault
@@ -78,6 +79,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     run.add_argument(
         "--quirks", default="standard", help="virtual treadmill quirk profile (with --simulate)"
     )
+    add_device_argument(run)
     run.add_argument(
         "--sim-fault",
         action="append",
@@ -187,6 +189,7 @@ async def run_headless(args: argparse.Namespace, out: TextIO) -> int:
     if scale is not None and not (math.isfinite(scale) and scale > 0):
         out.write("run: --time-scale must be above 0\n")
         return EXIT_USAGE
+    device = device_from(args)  # a bad report is refused before anything starts
     clock: Clock
     if _virtual_time(args):
         clock = LoopClock()  # the VirtualTimeLoop's time (run_command)
@@ -200,7 +203,9 @@ async def run_headless(args: argparse.Namespace, out: TextIO) -> int:
     folder = DataFolder.at(args.data_dir, sessions=args.log_dir)
 
     with_strap = args.strap is not None  # the virtual world's strap only if one is wanted
-    async with backends(args.simulate, args.quirks, clock, with_strap=with_strap) as (
+    async with backends(
+        args.simulate, args.quirks, clock, with_strap=with_strap, device=device
+    ) as (
         bleak,
         world,
     ):

@@ -19,6 +19,8 @@ Shape (who owns what, and in which module)::
                                   with backoff (ReconnectingLink, shared by both links)
     HeartRateLink(clock, backends=None)   a Heart Rate Service strap:            heart_rate
                                           HeartRateSample, StrapReconnected
+    advertisement_of, survey_gatt what a device report records (reads only)           survey
+    read_device_information       Device Information 0x180A at connect    device_information
     BleakBackends                 which Bleak backend to drive (platform or virtual) backends
     LinkError and its family      everything the link raises                          errors
 
@@ -85,8 +87,10 @@ from treadctl.link.events import (
 )
 from treadctl.link.heart_rate import HeartRateLink
 from treadctl.link.scan import FoundDevice, classify, scan
+from treadctl.link.survey import advertisement_of, survey_gatt
 from treadctl.link.treadmill import (
     START_FIRST_NAME_PREFIXES,
+    RawListener,
     TreadmillLink,
     fit_to_grid,
     op_name,
@@ -115,6 +119,7 @@ __all__ = [
     "MalformedData",
     "NoAdapterError",
     "NotConnected",
+    "RawListener",
     "Reconnected",
     "Reconnecting",
     "Sample",
@@ -125,8 +130,10 @@ __all__ = [
     "TrainingStatusChanged",
     "TreadmillInfo",
     "TreadmillLink",
+    "advertisement_of",
     "classify",
     "fit_to_grid",
     "op_name",
     "scan",
+    "survey_gatt",
 ]

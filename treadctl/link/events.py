@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from protocols.device_information import DeviceInformation
 from protocols.ftms import (
     ControlPointRequest,
     FitnessMachineFeature,
@@ -55,6 +56,8 @@ class TreadmillInfo:
 
     A missing or empty range leaves the matching control disabled (``None`` range). The
     ``notes`` list what was missing or odd, for the user and for bug reports.
+    ``device_information`` is what its Device Information Service 0x180A says (manufacturer,
+    model, firmware...), ``None`` when it serves none.
     """
 
     address: str
@@ -66,6 +69,7 @@ class TreadmillInfo:
     has_training_status: bool
     mtu: int
     notes: tuple[str, ...] = ()
+    device_information: DeviceInformation | None = None
 
     @property
     def can_set_speed(self) -> bool:

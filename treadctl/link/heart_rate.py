@@ -5,6 +5,7 @@ Shape::
     HeartRateLink(clock, backends=None, ...)   a ReconnectingLink
      ├── connect(address)    retry with backoff, Heart Rate Measurement (0x2A37) subscribed
      ├── name                the strap's name as it reported it on connecting
+     ├── device_information  what its Device Information Service said (None: none)
      ├── notifications       HeartRateSample per measurement; MalformedData for a bad one
      └── after a reconnect   StrapReconnected, whether or not readings follow
 
@@ -20,10 +21,12 @@ from bleak import BleakClient
 from bleak.backends.characteristic import BleakGATTCharacteristic
 
 from protocols import ParseError
+from protocols.device_information import DeviceInformation
 from protocols.heart_rate import HEART_RATE_MEASUREMENT_UUID, HeartRateMeasurement
 from treadctl.clock import Clock
 from treadctl.link.backends import BleakBackends
 from treadctl.link.connection import ReconnectingLink
+from treadctl.link.device_information import read_device_information
 from treadctl.link.events import HeartRateSample, MalformedData, StrapReconnected
 
 __all__ = ["HeartRateLink"]
@@ -35,6 +38,7 @@ class HeartRateLink(ReconnectingLink):
     def __init__(self, clock: Clock, *, backends: BleakBackends | None = None, **kw: Any) -> None:
         super().__init__(clock, backends=backends, **kw)
         self._name: str | None = None
+        self._device_information: DeviceInformation | None = None
 
     async def connect(self, address: str) -> None:
         """Connect (with retry) and subscribe to the strap's measurements.
@@ -49,9 +53,15 @@ class HeartRateLink(ReconnectingLink):
         """The strap's name as it reported it on connecting (None before, or if it has none)."""
         return self._name
 
+    @property
+    def device_information(self) -> DeviceInformation | None:
+        """What the strap's Device Information Service said on connecting (None: none)."""
+        return self._device_information
+
     async def _setup(self, client: BleakClient) -> None:
         self._client = client
         self._name = client.name
+        self._device_information = await read_device_information(client, self._clock)
         await client.start_notify(HEART_RATE_MEASUREMENT_UUID, self._on_measurement)
 
     def _on_reconnected(self) -> None:

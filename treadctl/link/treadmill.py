@@ -3,7 +3,8 @@
 Shape::
 
     TreadmillLink(clock, backends=None, command_timeout=2.0, ...)   a ReconnectingLink
-     ├── connect(address)         -> TreadmillInfo   retry with backoff, feature + ranges read,
+     ├── connect(address)         -> TreadmillInfo   retry with backoff, feature + ranges and
+     │                                                Device Information read,
      │                                                data / status / training status / control
      │                                                point subscribed; Connected
      ├── notifications → events   Sample, StatusChanged, TrainingStatusChanged, ControlLost,
@@ -12,7 +13,8 @@ Shape::
      │                            start_or_resume, start_at, stop, pause, reset
      │    └── ProcedureQueue      one control-point procedure at a time; stop jumps the queue
      │         └── _procedure     the write and its 0x80 answer → CommandAnswered
-     └── after a reconnect        Reconnected, holding no control
+     ├── after a reconnect        Reconnected, holding no control
+     └── for device reports       add_raw_listener (every notification, raw), survey_gatt()
     fit_to_grid, op_name, START_FIRST_NAME_PREFIXES
 
 Rules this module keeps (FTMS v1.0 §4.16, FTMP v1.0 §4.4.14, and what real treadmills do):
@@ -47,7 +49,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from bleak import BleakClient
 from bleak.backends.characteristic import BleakGATTCharacteristic
@@ -67,8 +69,10 @@ from protocols.ftms import (
     TrainingStatus,
 )
 from treadctl.clock import Clock, wait_for
+from treadctl.device_shape import GattService
 from treadctl.link.backends import BleakBackends
 from treadctl.link.connection import ReconnectingLink
+from treadctl.link.device_information import read_device_information
 from treadctl.link.errors import (
     CommandError,
     CommandRefused,
@@ -93,10 +97,14 @@ from treadctl.link.events import (
     TreadmillInfo,
 )
 from treadctl.link.procedures import ProcedureQueue
+from treadctl.link.survey import survey_gatt
 
-__all__ = ["START_FIRST_NAME_PREFIXES", "TreadmillLink", "fit_to_grid", "op_name"]
+__all__ = ["START_FIRST_NAME_PREFIXES", "RawListener", "TreadmillLink", "fit_to_grid", "op_name"]
 
 logger = logging.getLogger(__name__)
+
+#: ``(clock time, characteristic UUID, bytes)`` of one notification or indication.
+RawListener = Callable[[float, str, bytes], None]
 
 
 _OP_NAMES = {
@@ -167,6 +175,7 @@ class TreadmillLink(ReconnectingLink):
         self._last_speed: float | None = None
         self._raw_fragments: list[bytes] = []
         self._stop_epoch = 0  # counts stops and pauses asked for; start_at watches it
+        self._raw_listeners: list[RawListener] = []
 
     # -- state --------------------------------------------------------------------------------
 
@@ -186,6 +195,33 @@ class TreadmillLink(ReconnectingLink):
     @starts_before_speed.setter
     def starts_before_speed(self, value: bool) -> None:
         self._start_first = value
+
+    # -- what went over the air (device reports) -----------------------------------------------
+
+    def add_raw_listener(self, listener: RawListener) -> None:
+        """Call ``listener(t, characteristic UUID, bytes)`` with every notification and
+        indication, as it arrived, before it is decoded (``treadctl probe --report``)."""
+        self._raw_listeners.append(listener)
+
+    def remove_raw_listener(self, listener: RawListener) -> None:
+        self._raw_listeners.remove(listener)
+
+    def _raw(self, uuid: str, data: bytearray) -> None:
+        for listener in list(self._raw_listeners):
+            try:
+                listener(self._clock.now(), uuid, bytes(data))
+            except Exception:
+                logger.exception("raw listener %r failed", listener)
+
+    async def survey_gatt(self) -> tuple[GattService, ...]:
+        """The connected treadmill's whole GATT table with the values of what is readable
+        (``treadctl.link.survey``: reads only, never the serial number or system ID)."""
+        if self._client is None or not self._client.is_connected:
+            raise NotConnected("no treadmill connected")
+        try:
+            return await survey_gatt(self._client, self._clock)
+        except (BleakError, OSError) as error:
+            raise LinkError(f"reading the GATT table of {self._address}: {error}") from error
 
     # -- connect ------------------------------------------------------------------------------
 
@@ -248,6 +284,7 @@ class TreadmillLink(ReconnectingLink):
         if (client.name or "").startswith(START_FIRST_NAME_PREFIXES):
             self._start_first = True
             notes.append("known to need Start before a speed: the belt is started first")
+        device_information = await read_device_information(client, self._clock)
         for note in notes:
             logger.warning("%s: %s", self._address, note)
         self._info = TreadmillInfo(
@@ -260,6 +297,7 @@ class TreadmillLink(ReconnectingLink):
             has_training_status=has_training,
             mtu=client.mtu_size,
             notes=tuple(notes),
+            device_information=device_information,
         )
 
     async def _read_range[R: (SpeedRange, InclinationRange)](
@@ -314,6 +352,7 @@ class TreadmillLink(ReconnectingLink):
     # -- notifications ------------------------------------------------------------------------
 
     def _on_data(self, _: BleakGATTCharacteristic, data: bytearray) -> None:
+        self._raw(ftms.TREADMILL_DATA_UUID, data)
         now = self._clock.now()
         raw = bytes(data)
         try:
@@ -347,6 +386,7 @@ class TreadmillLink(ReconnectingLink):
         )
 
     def _on_status(self, _: BleakGATTCharacteristic, data: bytearray) -> None:
+        self._raw(ftms.FITNESS_MACHINE_STATUS_UUID, data)
         now = self._clock.now()
         try:
             status = MachineStatus.from_bytes(bytes(data))
@@ -363,7 +403,9 @@ class TreadmillLink(ReconnectingLink):
         if status.op == StatusOp.CONTROL_PERMISSION_LOST:
             self._emit(ControlLost(now))
 
-    def _on_training_status(self, _: BleakGATTCharacteristic | None, data: bytearray) -> None:
+    def _on_training_status(self, char: BleakGATTCharacteristic | None, data: bytearray) -> None:
+        if char is not None:  # None: the value read at connect, not a notification
+            self._raw(ftms.TRAINING_STATUS_UUID, data)
         now = self._clock.now()
         try:
             status = TrainingStatus.from_bytes(bytes(data))
@@ -373,6 +415,7 @@ class TreadmillLink(ReconnectingLink):
         self._emit(TrainingStatusChanged(now, status))
 
     def _on_answer(self, _: BleakGATTCharacteristic, data: bytearray) -> None:
+        self._raw(ftms.FITNESS_MACHINE_CONTROL_POINT_UUID, data)
         try:
             response = ControlPointResponse.from_bytes(bytes(data))
         except ParseError as error:

@@ -9,7 +9,10 @@ Shape (one concept per module; arrows point to what a module imports)::
      │    ├── quirks.Quirks                     a real device's deviations, by profile name
      │    ├── faults.Faults                     run-time fault knobs
      │    └── treadmill.TreadmillModel          the belt physics
-     └── heart_rate_strap.HeartRateStrap ──► advertising, treadmill
+     └── heart_rate_strap.HeartRateStrap ──► advertising, device_information, treadmill
+    reported_device.reported_world ──► world, peripheral
+     └── ReportedPeripheral                     a device report's treadmill (--device FILE)
+    device_information                          the Device Information Service they serve
     advertising.advertising_data                what a scan of the radio finds
     simulated_faults.SimulatedFault ──► (world, for types only)
                                                 the faults --sim-fault and the console trigger
@@ -36,6 +39,7 @@ if TYPE_CHECKING:
     from treadctl.virtual.peripheral import FtmsPeripheral, TraceListener, TraceRecord
     from treadctl.virtual.quirks import QUIRK_PROFILES, Quirks, quirks_by_name
     from treadctl.virtual.radio import LINK_LOSS_REASON, VirtualRadio
+    from treadctl.virtual.reported_device import ReportedPeripheral, reported_world
     from treadctl.virtual.simulated_faults import SimulatedFault, clear, trigger
     from treadctl.virtual.treadmill import (
         BeltState,
@@ -67,6 +71,7 @@ __all__ = [
     "MachineState",
     "Origin",
     "Quirks",
+    "ReportedPeripheral",
     "SimulatedFault",
     "StartedByUser",
     "StatusEvent",
@@ -83,6 +88,7 @@ __all__ = [
     "advertising_data",
     "clear",
     "quirks_by_name",
+    "reported_world",
     "trigger",
 ]
 
@@ -102,6 +108,8 @@ _HOMES: dict[str, str] = {
     "quirks_by_name": "quirks",
     "LINK_LOSS_REASON": "radio",
     "VirtualRadio": "radio",
+    "ReportedPeripheral": "reported_device",
+    "reported_world": "reported_device",
     "SimulatedFault": "simulated_faults",
     "clear": "simulated_faults",
     "trigger": "simulated_faults",

@@ -75,6 +75,18 @@ def bleak_uuid(value: core.UUID) -> str:
     return str(uuid.UUID(bytes=value.uuid_128_bytes[::-1]))
 
 
+_BASE_UUID_TAIL = "-0000-1000-8000-00805f9b34fb"
+
+
+def bumble_uuid(value: str) -> core.UUID:
+    """A Bleak UUID string as Bumble spells it: 16-bit when it is an assigned number on the
+    Bluetooth base UUID (so it goes over the air in 2 bytes, as a real device sends it)."""
+    text = value.lower()
+    if text.startswith("0000") and text.endswith(_BASE_UUID_TAIL):
+        return core.UUID.from_16_bits(int(text[4:8], 16))
+    return core.UUID(text)
+
+
 def bleak_address(address: hci.Address) -> str:
     """A Bumble address as Bleak shows it: colon-separated hex, no "/P" type suffix."""
     return address.to_string(with_type_qualifier=False)
@@ -109,6 +121,10 @@ def advertisement_data(advertisement: Advertisement) -> AdvertisementData:
         for company, payload in data.get_all(AdvertisingData.Type.MANUFACTURER_SPECIFIC_DATA)
     }
     tx_power = data.get(AdvertisingData.Type.TX_POWER_LEVEL)
+    if isinstance(tx_power, int) and tx_power > 127:
+        # Bumble reads the byte unsigned; it is a signed dBm figure (-4 dBm is 0xFC), as every
+        # Bleak backend gives it.
+        tx_power -= 256
     return AdvertisementData(
         local_name=local_name,
         manufacturer_data=manufacturer_data,

@@ -8,7 +8,9 @@ Shape::
     await strap.start(radio)          # attach to a VirtualRadio, advertise 0x180D, notify
     await strap.close()
 
-It serves one characteristic, Heart Rate Measurement 0x2A37 (notify), encoded by
+It serves a Device Information Service 0x180A (``device_information``, default
+:data:`~treadctl.virtual.device_information.VIRTUAL_STRAP_INFORMATION`) and one Heart Rate
+characteristic, Heart Rate Measurement 0x2A37 (notify), encoded by
 ``protocols.heart_rate``, and notifies it once per second of clock time (deadline += 1 s),
 with sensor contact detected. Advertising: flags, complete local name, 16-bit service UUID
 0x180D, built by :func:`~treadctl.virtual.advertising.advertising_data`.
@@ -29,9 +31,14 @@ from bumble.core import UUID
 from bumble.device import Device
 from bumble.gatt import Characteristic, Service
 
+from protocols.device_information import DeviceInformation
 from protocols.heart_rate import HeartRateMeasurement
 from treadctl.clock import Clock
 from treadctl.virtual.advertising import advertising_data
+from treadctl.virtual.device_information import (
+    VIRTUAL_STRAP_INFORMATION,
+    device_information_service,
+)
 from treadctl.virtual.treadmill import TreadmillModel
 
 if TYPE_CHECKING:
@@ -60,6 +67,7 @@ class HeartRateStrap:
         bpm: int = 70,
         name: str = "Virtual HR",
         address: str = DEFAULT_STRAP_ADDRESS,
+        device_information: DeviceInformation | None = None,
     ) -> None:
         self.clock = clock
         self.name = name
@@ -74,7 +82,14 @@ class HeartRateStrap:
             Characteristic.READABLE,
             b"",
         )
-        self.device.add_services([Service(HEART_RATE_SERVICE_UUID, [self._measurement])])
+        #: What its Device Information Service 0x180A says (VIRTUAL_STRAP_INFORMATION).
+        self.device_information = device_information or VIRTUAL_STRAP_INFORMATION
+        self.device.add_services(
+            [
+                device_information_service(self.device_information),
+                Service(HEART_RATE_SERVICE_UUID, [self._measurement]),
+            ]
+        )
 
     @property
     def bpm(self) -> int:

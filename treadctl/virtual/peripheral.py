@@ -2,7 +2,8 @@
 
 Shape::
 
-    FtmsPeripheral(model, clock, quirks=..., data_rate_hz=2.0, name=..., address=...)
+    FtmsPeripheral(model, clock, quirks=..., data_rate_hz=2.0, name=..., address=...,
+                   device_information=None)
      ├── device: bumble Device             Fitness Machine Service 0x1826 (see below)
      ├── model: TreadmillModel             the belt physics; status events drive 0x2ADA
      ├── faults: Faults                    knobs a test or the console panel flips at run time
@@ -15,6 +16,9 @@ Shape::
     await peripheral.start(radio)   # attach to a VirtualRadio, advertise, start the loops
     await peripheral.close()        # stop the loops (the radio powers the device off)
 
+Served services: Device Information 0x180A (``device_information``, default
+:data:`~treadctl.virtual.device_information.VIRTUAL_TREADMILL_INFORMATION`), then Fitness
+Machine 0x1826 (``_services``, the hook a device report's shape overrides).
 Served characteristics [FTMS Table 4.1]: Feature 0x2ACC (read), Treadmill Data 0x2ACD
 (notify), Training Status 0x2AD3 (read, notify), Supported Speed Range 0x2AD4 and Supported
 Inclination Range 0x2AD5 (read; absent with ``Quirks.has_ranges=False``), Control Point 0x2AD9
@@ -92,6 +96,7 @@ from bumble.gatt import (
 )
 
 from protocols import ParseError
+from protocols.device_information import DeviceInformation
 from protocols.fields import Field, pack_field
 from protocols.ftms import (
     ControlPointRequest,
@@ -120,6 +125,10 @@ from protocols.ftms import (
 )
 from treadctl.clock import Clock
 from treadctl.virtual.advertising import advertising_data
+from treadctl.virtual.device_information import (
+    VIRTUAL_TREADMILL_INFORMATION,
+    device_information_service,
+)
 from treadctl.virtual.faults import Faults
 from treadctl.virtual.quirks import QUIRK_PROFILES, Quirks, quirks_by_name
 from treadctl.virtual.treadmill import (
@@ -265,6 +274,7 @@ class FtmsPeripheral:
         address: str = "F0:00:00:00:00:01",
         max_fragment_size: int | None = None,
         max_connections: int = 1,
+        device_information: DeviceInformation | None = None,
     ) -> None:
         if max_connections < 1:
             raise ValueError(f"max_connections must be at least 1, got {max_connections}")
@@ -285,6 +295,8 @@ class FtmsPeripheral:
         self.address = address
         self.max_fragment_size = max_fragment_size
         self.max_connections = max_connections
+        #: What its Device Information Service 0x180A says (VIRTUAL_TREADMILL_INFORMATION).
+        self.device_information = device_information or VIRTUAL_TREADMILL_INFORMATION
         self.faults = Faults()
         #: Heart rate the treadmill reports in its records (hand grips, or a strap paired to
         #: the console); None leaves the field out.
@@ -359,9 +371,20 @@ class FtmsPeripheral:
                 ),
             ]
         characteristics += [self._control_point, self._status]
-        self.device.add_services([Service(FTMS_SERVICE_UUID, characteristics)])
+        self.device.add_services(self._services(characteristics))
         self.device.on(Device.EVENT_CONNECTION, self._on_connection)
         model.add_listener(self._on_model_event)
+
+    def _services(self, ftms_characteristics: list[Characteristic[Any]]) -> list[Service]:
+        """The GATT services in handle order: Device Information, then Fitness Machine.
+
+        A hook: :class:`~treadctl.virtual.reported_device.ReportedPeripheral` shapes them
+        after a device report (its order, properties, values and vendor services).
+        """
+        return [
+            device_information_service(self.device_information),
+            Service(FTMS_SERVICE_UUID, ftms_characteristics),
+        ]
 
     # -- lifecycle --------------------------------------------------------------------------
 

@@ -4,7 +4,8 @@
 
     VirtualWorld(clock, *, spec=None, quirks="standard", data_rate_hz=2.0, with_strap=False,
                  name="Virtual Treadmill", address="F0:00:00:00:00:01",
-                 max_fragment_size=None, max_connections=1)
+                 max_fragment_size=None, max_connections=1, device_information=None,
+                 peripheral=FtmsPeripheral)
      ├── radio: VirtualRadio            scanner_backend() / client_backend() delegate to it
      ├── model: TreadmillModel          spec with the quirk profile's belt overrides applied
      ├── treadmill: FtmsPeripheral      GATT server, console_*(), faults, quirks, trace hook
@@ -21,9 +22,11 @@ or ``--sim-fault`` triggers on a world are :mod:`treadctl.virtual.simulated_faul
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
+from protocols.device_information import DeviceInformation
 from treadctl.clock import Clock
 from treadctl.virtual.backend import BumbleClientBackend, BumbleScannerBackend
 from treadctl.virtual.heart_rate_strap import HeartRateStrap
@@ -68,7 +71,10 @@ class VirtualWorld:
         async with VirtualWorld(ManualClock(), quirks="urevo-e1l") as world:
             client = BleakClient(world.treadmill_address, backend=world.client_backend())
 
-    ``max_fragment_size`` and ``max_connections`` go to the :class:`FtmsPeripheral`.
+    ``max_fragment_size``, ``max_connections`` and ``device_information`` (what its Device
+    Information Service says; default: it names the virtual treadmill) go to the
+    :class:`FtmsPeripheral`, or to ``peripheral``, a stand-in taking the same arguments (a
+    device report's shape: :mod:`treadctl.virtual.reported_device`).
     ``quirks`` is a profile name from ``quirks.QUIRK_PROFILES`` or a ``Quirks``; its
     belt-level quirks are applied to ``spec`` (:meth:`Quirks.apply_to`). The model starts at
     ``clock.now()``. Construct anywhere; :meth:`start` (or ``async with``) inside the loop.
@@ -86,6 +92,8 @@ class VirtualWorld:
         address: str = "F0:00:00:00:00:01",
         max_fragment_size: int | None = None,
         max_connections: int = 1,
+        device_information: DeviceInformation | None = None,
+        peripheral: Callable[..., FtmsPeripheral] = FtmsPeripheral,
     ) -> None:
         self.clock = clock
         self.quirks = quirks_by_name(quirks) if isinstance(quirks, str) else quirks
@@ -97,7 +105,7 @@ class VirtualWorld:
             self.quirks.apply_to(spec if spec is not None else TreadmillSpec()),
             start_time=clock.now(),
         )
-        self.treadmill = FtmsPeripheral(
+        self.treadmill = peripheral(
             self.model,
             clock,
             quirks=self.quirks,
@@ -106,6 +114,7 @@ class VirtualWorld:
             address=address,
             max_fragment_size=max_fragment_size,
             max_connections=max_connections,
+            device_information=device_information,
         )
         self.strap: HeartRateStrap | None = None
         if with_strap:

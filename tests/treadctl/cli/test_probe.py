@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,9 @@ def test_probe_simulate_streams_json_lines(capsys: pytest.CaptureFixture[str]) -
     assert lines[0]["kind"] == "info"
     assert lines[0]["speed_range"] == {"min_kmh": 0.5, "max_kmh": 16.0, "increment_kmh": 0.1}
     assert "SPEED" in lines[0]["target_settings"]
+    device = lines[0]["device_information"]
+    assert (device["manufacturer"], device["model"]) == ("treadctl", "Virtual Treadmill")
+    assert "serial_number" not in device
     samples = [line for line in lines if line["kind"] == "sample"]
     assert samples and samples[0]["speed_kmh"] == 0.0 and samples[0]["raw"]
     assert lines[-1]["kind"] == "disconnected"
@@ -23,3 +27,43 @@ def test_probe_simulate_streams_json_lines(capsys: pytest.CaptureFixture[str]) -
 def test_probe_needs_an_address(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["probe"]) == EXIT_USAGE
     assert "ADDRESS" in capsys.readouterr().out
+
+
+def test_probe_report_on_the_virtual_treadmill(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "report.json"
+    assert main(["probe", "--simulate", "--report", str(path), "--rest-seconds", "2"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert f"Device report written to {path}" in out and "no serial number" in out
+    report = json.loads(path.read_text())
+    assert (report["format"], report["version"], report["source"]) == (
+        "treadctl-device-report",
+        1,
+        "virtual",
+    )
+    assert report["rest"]["seconds"] == 2 and len(report["rest"]["notifications"]) == 4
+    assert report["guided"] is None
+
+
+def test_probe_guided_needs_a_terminal_or_yes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "report.json"
+    assert main(["probe", "--simulate", "--report", str(path), "--guided"]) == EXIT_USAGE
+    assert "--yes" in capsys.readouterr().out
+    assert not path.exists()
+    assert main(["probe", "--simulate", "--guided", "--yes"]) == EXIT_USAGE  # no --report
+    assert main(["probe", "--simulate", "--report", str(path), "--rest-seconds", "-1"]) == (
+        EXIT_USAGE
+    )
+
+
+def test_probe_guided_with_yes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "report.json"
+    argv = ["probe", "--simulate", "--report", str(path), "--guided", "--yes"]
+    assert main(argv) == EXIT_OK
+    out = capsys.readouterr().out
+    assert out.index("MOVES THE BELT") < out.index("Device report written")
+    assert "finding: Measured / commanded speed: 1.000." in out
+    assert json.loads(path.read_text())["guided"]["stop_seen_still"] is True

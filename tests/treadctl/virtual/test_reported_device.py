@@ -1,0 +1,151 @@
+"""The virtual treadmill in a device report's shape (``--device FILE``): what it copies from
+the report, what stays the standard model, and the hook for deviations it cannot model yet.
+
+Scenarios run over real GATT through the real Bleak API, on virtual time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from bleak.exc import BleakGATTProtocolError
+
+from protocols import ftms
+from protocols.ftms import RequestControl, TreadmillData
+from tests.helpers.ftms_client import connect, get, run
+from treadctl.clock import LoopClock
+from treadctl.device_shape import (
+    ControlExchange,
+    DeviceShape,
+    GattCharacteristic,
+    GattService,
+    Notification,
+)
+from treadctl.virtual.reported_device import (
+    SPEED_READ_AS_MPH,
+    apply_deviations,
+    belt_deviations,
+    quirks_from,
+    reported_world,
+    spec_from,
+)
+from treadctl.virtual.treadmill import TreadmillSpec
+
+DATA = ftms.TREADMILL_DATA_UUID
+# At rest, as some consoles send it: a total distance kept from the last workout.
+AT_REST = bytes(TreadmillData(speed_kmh=0.0, total_distance_m=1234))
+
+
+def _shape(**changes: object) -> DeviceShape:
+    ftms_service = GattService(
+        ftms.FITNESS_MACHINE_SERVICE_UUID,
+        (
+            GattCharacteristic(
+                ftms.FITNESS_MACHINE_FEATURE_UUID, ("read",), bytes.fromhex("0400000001000000")
+            ),
+            GattCharacteristic(DATA, ("notify",)),
+            GattCharacteristic(ftms.TRAINING_STATUS_UUID, ("read", "notify"), b"\x00\x01"),
+            GattCharacteristic(
+                ftms.SUPPORTED_SPEED_RANGE_UUID, ("read",), bytes.fromhex("6400b0040a00")
+            ),
+            GattCharacteristic(ftms.FITNESS_MACHINE_CONTROL_POINT_UUID, ("write", "indicate")),
+            GattCharacteristic(ftms.FITNESS_MACHINE_STATUS_UUID, ("notify",)),
+        ),
+    )
+    shape = DeviceShape(
+        services=(ftms_service,),
+        rest_seconds=2.0,
+        rest=tuple(Notification(0.1 * k, DATA, AT_REST) for k in range(1, 21)),
+    )
+    return dataclasses.replace(shape, **changes)  # type: ignore[arg-type]
+
+
+def test_the_belt_stands_as_recorded_and_runs_as_the_standard_model() -> None:
+    async def scenario() -> None:
+        clock = LoopClock()
+        world = reported_world(clock, _shape())
+        assert world.treadmill.data_rate_hz == 10.0  # the recorded records' rate
+        async with world, connect(world) as client:
+            assert await client.read(ftms.TRAINING_STATUS_UUID) == b"\x00\x01"
+            await client.subscribe()
+            assert await get(client.data) == AT_REST
+            world.treadmill.console_start()
+            moving = [await client.next_record() for _ in range(20)]
+            assert moving[-1].speed_kmh == 1.0  # the report's 1-12 km/h range: starts at 1
+            assert moving[-1].total_distance_m != 1234  # the model's own counters now
+            assert moving[-1].elapsed_time_s is not None
+            world.treadmill.console_stop()
+            while (await client.next_record()).speed_kmh != 0.0:
+                pass
+            assert await get(client.data) == AT_REST  # standing again: the recording again
+
+    run(scenario)
+
+
+def test_control_point_answers_as_recorded() -> None:
+    async def scenario() -> None:
+        clock = LoopClock()
+        control = (
+            ControlExchange(1.0, "request_control", b"\x00", None, None, "ATT error 0xFD", 0xFD),
+            ControlExchange(1.1, "reset", b"\x01", bytes.fromhex("80010400"), "OPERATION_FAILED"),
+        )
+        async with reported_world(clock, _shape(control=control)) as world:
+            async with connect(world) as client:
+                await client.subscribe()
+                with pytest.raises(BleakGATTProtocolError) as error:
+                    await client.write(RequestControl())
+                assert int(error.value.code) == 0xFD
+                answer = await client.command(ftms.Reset())
+                # Padding and all, as it came.
+                assert bytes(answer).hex() == "80010400"
+            assert world.model.snapshot().distance_m == 0.0
+
+    run(scenario)
+
+
+def test_the_report_shapes_the_spec_and_the_control_point() -> None:
+    spec = spec_from(_shape())
+    assert (spec.min_speed_kmh, spec.max_speed_kmh, spec.speed_increment_kmh) == (1.0, 12.0, 0.1)
+    assert spec.max_incline_pct == TreadmillSpec().max_incline_pct  # no inclination range
+    level = _shape(
+        services=(
+            GattService(
+                ftms.FITNESS_MACHINE_SERVICE_UUID,
+                (GattCharacteristic(ftms.SUPPORTED_INCLINATION_RANGE_UUID, ("read",), bytes(6)),),
+            ),
+        )
+    )
+    flat = spec_from(level)  # Urevo E1L's all-zero range: a level deck, not a failure
+    assert (flat.min_incline_pct, flat.max_incline_pct) == (0.0, 0.0)
+    assert flat.incline_increment_pct > 0
+    assert not quirks_from(_shape()).responses_as_notifications
+    notifying = _shape(
+        services=(
+            GattService(
+                ftms.FITNESS_MACHINE_SERVICE_UUID,
+                (
+                    GattCharacteristic(
+                        ftms.FITNESS_MACHINE_CONTROL_POINT_UUID,
+                        ("write-without-response", "write", "notify", "indicate"),
+                    ),
+                ),
+            ),
+        )
+    )
+    quirks = quirks_from(notifying)
+    assert quirks.responses_as_notifications and not quirks.requires_indications
+    assert quirks.accepts_write_without_response
+
+
+def test_a_guided_finding_the_belt_cannot_model_yet_is_said(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    shape = _shape(speed_ratio=1.61, deviations={"incline_lookup_table": "t01"})
+    deviations = belt_deviations(shape)
+    assert deviations == {"incline_lookup_table": "t01", SPEED_READ_AS_MPH: True}
+    assert belt_deviations(_shape(speed_ratio=1.0)) == {}
+    spec = spec_from(shape)
+    assert apply_deviations(spec, deviations) == spec
+    assert f"{SPEED_READ_AS_MPH}=True is not simulated yet" in caplog.text
+    assert "incline_lookup_table='t01' is not simulated yet" in caplog.text
