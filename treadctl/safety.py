@@ -432,6 +432,12 @@ class SafetyGovernor:
         self._deck_bound: float | None = None
         self._deck_wait_said = False
 
+    def incline_not_sent(self, last_sent_pct: float | None) -> None:
+        """Incline commands decided here were dropped before they reached the treadmill (a
+        latch cleared the runner's queue): the deck was last told ``last_sent_pct`` (None:
+        nothing yet), and the next step counts from there."""
+        self._commanded_incline = last_sent_pct
+
     def set_speed_grid(self, low_kmh: float, step_kmh: float) -> None:
         """The treadmill's speed grid (Supported Speed Range minimum and increment).
 
@@ -569,7 +575,7 @@ class SafetyGovernor:
                 watch = self._stop_watch
                 if watch is not None:
                     watch.failed = f"the treadmill did not confirm it ({detail})"
-                    self._retry_failed_stop(now, out)
+                    self._retry_failed_stop(watch, now, out)
             case ConsoleStarted():
                 if self._phase is Phase.STOPPED:
                     out.notice(
@@ -910,14 +916,12 @@ class SafetyGovernor:
             return "below"
         return None
 
-    def _retry_failed_stop(self, now: float, out: _Out) -> None:
+    def _retry_failed_stop(self, watch: _StopWatch, now: float, out: _Out) -> None:
         """Send a failed stop again once ``STOP_RETRY_GAP_S`` has passed since the last one."""
-        watch = self._stop_watch
-        if watch is None or watch.failed is None:
-            return
-        if now - watch.progress_t >= STOP_RETRY_GAP_S - _EPS:
-            why, watch.failed = watch.failed, None
-            self._send_stop_again(now, out, why)
+        why = watch.failed
+        if why is not None and now - watch.progress_t >= STOP_RETRY_GAP_S - _EPS:
+            watch.failed = None
+            self._send_stop_again(watch, now, out, why)
 
     def _watch_stop(self, now: float, belt: BeltReading, out: _Out) -> None:
         """See a stop through in the measured belt (see the module doc)."""
@@ -938,16 +942,13 @@ class SafetyGovernor:
                 watch.progress_t = now
                 return
         if watch.failed is not None:
-            self._retry_failed_stop(now, out)
+            self._retry_failed_stop(watch, now, out)
             return
         if now - watch.progress_t >= STOP_CONFIRM_S - _EPS:
             why = "the belt did not slow down" if watch.measured else "no data shows it slowing"
-            self._send_stop_again(now, out, why)
+            self._send_stop_again(watch, now, out, why)
 
-    def _send_stop_again(self, now: float, out: _Out, why: str) -> None:
-        watch = self._stop_watch
-        if watch is None:
-            return
+    def _send_stop_again(self, watch: _StopWatch, now: float, out: _Out, why: str) -> None:
         if watch.resends < STOP_RESENDS:
             watch.resends += 1
             watch.progress_t = now
@@ -1013,8 +1014,11 @@ class SafetyGovernor:
             # A zero target is not a stop (stops are explicit requests): crawl at start speed.
             goal = self._limits.start_speed_kmh
         if self._commanded_speed > goal + _EPS:
-            self._commanded_speed = goal  # decreases are never limited
-            self._speed_command(goal, now, belt, out, decrease=True)
+            # Decreases are never limited. On the treadmill's grid (floored, as the link would):
+            # the next increase then counts from the speed the belt was really given.
+            down = self._on_grid(goal)  # at most goal: below the commanded speed
+            self._commanded_speed = down
+            self._speed_command(down, now, belt, out, decrease=True)
             return
         if self._commanded_speed >= goal - _EPS or self._hr_hold:
             return

@@ -830,15 +830,57 @@ def test_a_deck_raised_at_the_console_past_the_cap_is_brought_back() -> None:
     sim.advance(20)
     cap = LIMITS.backward_max_incline_pct
     mark = sim.t
-    sim.deck_goal = cap + 5.0  # someone presses incline-up at the console
+    for _ in range(56):  # someone holds incline-up at the console for 14 s
+        sim.deck_goal = cap + 5.0
+        sim.advance(0.25)
     sim.advance(30)
     back = [c for c in sim.commands(since=mark) if isinstance(c, SetIncline)]
-    assert back and all(c.incline_pct == 1.0 for c in back)
+    assert len(back) >= 2 and all(c.incline_pct == 1.0 for c in back)  # once a second
     (notice,) = sim.notices(NoticeKind.OVER_INCLINE)
     assert f"{cap:g} % limit facing backward" in notice.message  # type: ignore[attr-defined]
-    highest = max(r.incline_pct or 0.0 for t, r in sim.readings.items() if t > mark)
-    assert highest <= cap + DECK_TOLERANCE_PCT + 0.5 * 1.0  # seen within a record and a tick
+    # The first command back follows the first record above the cap within a tick.
+    over = min(
+        t for t, r in sim.readings.items() if (r.incline_pct or 0) > cap + DECK_TOLERANCE_PCT
+    )
+    first_back = min(t for (t, _, d) in sim.decisions if t > mark and SetIncline(1.0) in d.commands)
+    assert first_back - over <= 0.25 + 1e-9
     assert sim.incline == 1.0 and sim.g.phase is Phase.RUNNING
+
+
+def test_a_decrease_lands_on_the_grid_so_the_next_increase_is_one_step() -> None:
+    # Found by the safety fuzzer: the link floored 2.0 to 1.92 on a 0.32 km/h grid while the
+    # governor counted from 2.0, so the next step on the wire was a grid step too big.
+    sim = Sim()
+    sim.g.set_speed_grid(0.96, 0.32)
+    sim.send(SetTarget(4.0))
+    sim.send(Start())
+    sim.advance(30)
+    assert sim.send(SetTarget(2.0)).commands == (SetSpeed(1.92),)
+    assert sim.g.commanded_speed_kmh == 1.92
+    mark = sim.t
+    sim.send(SetTarget(4.0))
+    sim.advance(10)
+    ups = [c.speed_kmh for c in sim.commands(since=mark - 0.01) if isinstance(c, SetSpeed)]
+    assert ups[:2] == [1.92, 2.24]
+    assert all(round(b - a, 2) <= 0.32 for a, b in itertools.pairwise(ups))
+
+
+def test_after_dropped_incline_steps_the_next_one_counts_from_what_was_sent() -> None:
+    # Found by the safety fuzzer: a latch cleared queued incline steps the governor still
+    # counted, so the first step after the Resume moved the deck by more than the rate.
+    sim = running_at(SetTarget(3.0, 6.0), seconds=3)
+    sim.send(Pause())
+    # The runner dropped the queued steps: only 1 % reached the treadmill.
+    sim.incline = sim.deck_goal = sim.checker.incline = 1.0
+    sim.g.incline_not_sent(1.0)
+    assert sim.g.commanded_incline_pct == 1.0
+    sim.advance(1.0)
+    mark = sim.t
+    sim.send(Start())
+    sim.advance(3)
+    steps = [c.incline_pct for c in sim.commands(since=mark - 0.01) if isinstance(c, SetIncline)]
+    rate = LIMITS.incline_rate_pct_per_s
+    assert steps and steps[0] <= 1.0 + rate + 1e-9
 
 
 def test_a_stop_on_a_silent_treadmill_is_said_to_be_unseen_not_failed() -> None:

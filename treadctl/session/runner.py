@@ -189,6 +189,7 @@ class SessionRunner:
         self._finished: asyncio.Future[EndReason] | None = None
         self._end_reason: EndReason | None = None
         self._speed_sent: tuple[float, float] | None = None  # (clock time, km/h) last on wire
+        self._incline_sent: float | None = None  # the last incline the treadmill accepted
         self._final_stop_reason: StopReason | None = None
         self._early_finish: EndReason | None = None
 
@@ -519,9 +520,15 @@ class SessionRunner:
     # -- commands -----------------------------------------------------------------------------
 
     def _clear_queue(self) -> None:
+        dropped_incline = False
         while not self._queue.empty():
-            self._queue.get_nowait()
+            command, _ = self._queue.get_nowait()
             self._queue.task_done()
+            dropped_incline |= isinstance(command, SetIncline)
+        if dropped_incline:
+            # The governor counted those steps as commanded; after a Resume its next step must
+            # count from what the deck was really told, or it moves by more than the rate.
+            self._governor.incline_not_sent(self._incline_sent)
 
     async def _command_worker(self) -> None:
         while True:
@@ -567,6 +574,7 @@ class SessionRunner:
                     if info is None or not info.can_set_incline:
                         return  # a flat treadmill: nothing to tilt
                     await link.set_target_inclination(p)
+                    self._incline_sent = p
                 case StopBelt():
                     await link.stop()
                     self._speed_sent = None
