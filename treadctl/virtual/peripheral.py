@@ -7,6 +7,7 @@ Shape::
      ├── model: TreadmillModel             the belt physics; status events drive 0x2ADA
      ├── faults: Faults                    knobs a test or the console panel flips at run time
      ├── quirks: Quirks                    a real device's deviations (quirks.QUIRK_PROFILES)
+     │    └── deviations: Deviations        what it emulates (treadctl.devices.deviations)
      ├── console_*() / pull_safety_key()   a person at the treadmill
      ├── drop_link() / lose_control()      faults that need I/O
      ├── add_trace_listener(cb)            {"t", "kind": "write" | "belt", ...} for --sim-trace
@@ -17,7 +18,7 @@ Shape::
 
 Served characteristics [FTMS Table 4.1]: Feature 0x2ACC (read), Treadmill Data 0x2ACD
 (notify), Training Status 0x2AD3 (read, notify), Supported Speed Range 0x2AD4 and Supported
-Inclination Range 0x2AD5 (read; absent with ``Quirks.has_ranges=False``), Control Point 0x2AD9
+Inclination Range 0x2AD5 (read; absent with ``Deviations.has_ranges=False``), Control Point 0x2AD9
 (write, indicate), Machine Status 0x2ADA (notify). Advertising: flags, complete local name, the
 16-bit service UUID 0x1826 and FTMS Service Data (available, treadmill), built by
 :func:`~treadctl.virtual.advertising.advertising_data`. Every value is encoded by
@@ -280,6 +281,8 @@ class FtmsPeripheral:
         self.model = model
         self.clock = clock
         self.quirks = quirks_by_name(quirks) if isinstance(quirks, str) else quirks
+        #: The deviations this treadmill emulates (the vocabulary the link applies).
+        self.deviations = self.quirks.deviations
         self.data_rate_hz = data_rate_hz
         self.name = name
         self.address = address
@@ -320,9 +323,9 @@ class FtmsPeripheral:
             CharacteristicValue(read=self._on_training_status_read),
         )
         control_properties = Characteristic.Properties.WRITE | Characteristic.Properties.INDICATE
-        if self.quirks.responses_as_notifications:
+        if self.deviations.responses_as_notifications:
             control_properties |= Characteristic.Properties.NOTIFY
-        if self.quirks.accepts_write_without_response:
+        if self.deviations.accepts_write_without_response:
             control_properties |= Characteristic.Properties.WRITE_WITHOUT_RESPONSE
         self._control_point: Characteristic[bytes] = Characteristic(
             CONTROL_POINT_UUID,
@@ -334,7 +337,7 @@ class FtmsPeripheral:
             MACHINE_STATUS_UUID, Characteristic.Properties.NOTIFY, Characteristic.READABLE, b""
         )
         characteristics: list[Characteristic[Any]] = [self._feature, self._data, self._training]
-        if self.quirks.has_ranges:
+        if self.deviations.has_ranges:
             spec = model.spec
             speed_range = SpeedRange(
                 spec.min_speed_kmh, spec.max_speed_kmh, spec.speed_increment_kmh
@@ -342,7 +345,7 @@ class FtmsPeripheral:
             incline_range = InclinationRange(
                 spec.min_incline_pct, spec.max_incline_pct, spec.incline_increment_pct
             )
-            if self.quirks.zero_inclination_range:
+            if self.deviations.zero_inclination_range:
                 incline_range = InclinationRange(0.0, 0.0, 0.0)
             characteristics += [
                 Characteristic(
@@ -526,11 +529,11 @@ class FtmsPeripheral:
     def record(self) -> TreadmillData:
         """The Treadmill Data record for the model's current state (whole, not split)."""
         belt = self.model.snapshot()
-        step = self.quirks.distance_step_m
+        step = self.deviations.distance_step_m
         distance = min(int(belt.distance_m) // step * step, _U24_MAX)
         reserved = 0
         trailing = b""
-        if self.quirks.step_count_records or self.faults.reserved_bit_records:
+        if self.deviations.step_count_records or self.faults.reserved_bit_records:
             reserved = _STEP_COUNT_FLAG
             steps = min(int(belt.distance_m / _STRIDE_M), _STEP_COUNT.max_raw)
             trailing = pack_field(_STEP_COUNT, steps)
@@ -554,11 +557,11 @@ class FtmsPeripheral:
 
         Whole field groups are packed greedily in wire order; every fragment but the last has
         More Data set; the speed, the RFU bits and the trailing bytes go in the last one.
-        ``Quirks.split_after`` forces a break between the groups up to that flag and those
+        ``Deviations.split_after`` forces a break between the groups up to that flag and those
         after it, whatever the size.
         """
         present = [bit for bit, names in _RECORD_GROUPS if _has_group(record, names)]
-        split = self.quirks.split_after
+        split = self.deviations.split_after
         if split is None:
             # When everything fits, the packing below gives this one fragment: found with one
             # encoding instead of one per field group (the common case, every notification).
@@ -614,7 +617,7 @@ class FtmsPeripheral:
     def training_status(self) -> TrainingStatus:
         """Idle unless the belt is running (then Manual Mode / Quick Start)."""
         reserved = 0
-        if self.quirks.training_status_flag_without_string:
+        if self.deviations.training_status_flag_without_string:
             # FS-6041F1 sends the "string present" flag with no string (01 01); the codec has
             # no other way to put a flag it would never set for an absent string.
             reserved = TrainingStatusFlags.STRING_PRESENT
@@ -661,13 +664,13 @@ class FtmsPeripheral:
 
     def _check_att_rules(self, connection: Connection, data: bytes) -> OpCode:
         """The write's op code, if the write passes the rules that end in an ATT error."""
-        if self.quirks.requires_indications and not self._subscribed(
+        if self.deviations.requires_indications and not self._subscribed(
             connection, self._control_point, indicate=True
         ):
             raise _WriteRejected(
                 att.ErrorCode.CCCD_IMPROPERLY_CONFIGURED, "cccd_improperly_configured"
             )
-        if self.quirks.single_procedure and connection in self._busy:
+        if self.deviations.single_procedure and connection in self._busy:
             raise _WriteRejected(
                 att.ErrorCode.PROCEDURE_ALREADY_IN_PROGRESS, "procedure_already_in_progress"
             )
@@ -682,7 +685,7 @@ class FtmsPeripheral:
         if op not in SUPPORTED_OPS:
             return ResultCode.OP_CODE_NOT_SUPPORTED, None
         if (
-            self.quirks.requires_control
+            self.deviations.requires_control
             and op is not OpCode.REQUEST_CONTROL
             and connection is not self._controller
         ):
@@ -693,7 +696,7 @@ class FtmsPeripheral:
             return ResultCode.INVALID_PARAMETER, None
         if (
             isinstance(request, SetTargetSpeed)
-            and self.quirks.drops_link_on_speed_while_stopped
+            and self.deviations.drops_link_on_speed_while_stopped
             and self.model.state is MachineState.STOPPED
         ):
             return None, request
@@ -707,7 +710,7 @@ class FtmsPeripheral:
         model = self.model
         match request:
             case RequestControl():
-                if not self.quirks.requires_control:
+                if not self.deviations.requires_control:
                     return ResultCode.SUCCESS
                 if self._controller is not None and self._controller is not connection:
                     return ResultCode.CONTROL_NOT_PERMITTED
@@ -730,7 +733,7 @@ class FtmsPeripheral:
         return ResultCode.OP_CODE_NOT_SUPPORTED
 
     def _answer(self, connection: Connection, response: ControlPointResponse) -> None:
-        if self.quirks.single_procedure:
+        if self.deviations.single_procedure:
             self._busy.add(connection)
         task = self._spawn(self._send_answer(connection, response, self.faults.answer_delay_s))
         answers = self._answers.setdefault(connection, set())
@@ -744,7 +747,7 @@ class FtmsPeripheral:
         try:
             if delay > 0:
                 await self.clock.sleep(delay)
-            if self.quirks.responses_as_notifications:
+            if self.deviations.responses_as_notifications:
                 # Urevo E1L: a notification whatever the CCCD says (forced past Bumble's check).
                 await self.device.notify_subscriber(
                     connection, self._control_point, payload, force=True
@@ -792,7 +795,7 @@ class FtmsPeripheral:
             self._outbox.put_nowait((self._training, bytes(self.training_status()), None, None))
 
     def _status_for(self, event: StatusEvent) -> MachineStatus:
-        padded = self.quirks.padded_status
+        padded = self.deviations.padded_status
         match event:
             case StartedByUser():
                 # Urevo E1L pads this to 04 00 00 (blak3r/treadspan captures).

@@ -1,0 +1,81 @@
+"""The deviation vocabulary (treadctl.devices.deviations): closed, typed, documented."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from protocols.ftms import TreadmillDataFlags
+from treadctl.devices.deviations import DEVIATION_FIELDS, DeviationError, Deviations
+
+
+def test_the_default_is_the_standard_and_every_field_is_documented() -> None:
+    assert Deviations().changed() == {}
+    assert list(DEVIATION_FIELDS) == [f.name for f in dataclasses.fields(Deviations)]
+    for spec in DEVIATION_FIELDS.values():
+        assert spec.group and spec.device.endswith(".") and spec.link.endswith(".")
+        assert spec.kind in {
+            "bool",
+            "int",
+            "seconds",
+            "percent",
+            "unit",
+            "speed_range",
+            "flag",
+            "codes",
+        }
+
+
+def test_a_table_of_names_reads_into_typed_values() -> None:
+    d = Deviations.from_table(
+        {
+            "requires_control": False,
+            "distance_step_m": 10,
+            "speed_range_kmh": [0.96, 6.43, 0.32],
+            "split_after": "expended_energy",
+        },
+        "f.toml: device 'x': deviations",
+    )
+    assert d.requires_control is False and d.distance_step_m == 10
+    assert d.speed_range_kmh == (0.96, 6.43, 0.32)
+    assert d.split_after is TreadmillDataFlags.EXPENDED_ENERGY
+    assert d.changed() == {
+        "requires_control": False,
+        "speed_range_kmh": [0.96, 6.43, 0.32],
+        "split_after": "expended_energy",
+        "distance_step_m": 10,
+    }
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"needs_start_first": True}, "needs_start_first: not a known deviation"),
+        ({"requires_control": "no"}, "requires_control: expected true or false, got 'no'"),
+        ({"distance_step_m": 0}, "distance_step_m: expected a whole number"),
+        ({"distance_step_m": True}, "distance_step_m: expected a whole number"),
+        ({"speed_range_kmh": [6.0, 1.0, 0.1]}, "speed_range_kmh: expected \\[min, max"),
+        ({"speed_range_kmh": [1.0, 6.0]}, "speed_range_kmh: expected"),
+        ({"split_after": "more_data"}, "split_after: expected a Treadmill Data field group"),
+        ({"split_after": 7}, "split_after: expected"),
+    ],
+)
+def test_anything_outside_the_vocabulary_is_one_line_naming_where_and_the_key(
+    table: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(DeviationError, match=f"^f.toml: device 'x': deviations: {message}") as e:
+        Deviations.from_table(table, "f.toml: device 'x': deviations")
+    assert "\n" not in str(e.value)
+    assert isinstance(e.value, ValueError)
+
+
+def test_merged_puts_the_other_non_standard_fields_on_top() -> None:
+    base = Deviations(needs_start_before_speed=True, distance_step_m=10)
+    top = Deviations(distance_step_m=5, requires_control=False)
+    merged = base.merged(top)
+    assert merged == Deviations(
+        needs_start_before_speed=True, distance_step_m=5, requires_control=False
+    )
+    assert base.merged(Deviations()) == base
