@@ -32,6 +32,7 @@ from typing import Any
 
 from tests.helpers.ftms_client import WAIT
 from treadctl.clock import ManualClock
+from treadctl.devices.knowledge import KnowledgeBase
 from treadctl.limits import Limits
 from treadctl.link import BleakBackends, LinkEvent, Reconnected, Sample, TreadmillLink
 from treadctl.program import Program, parse_program
@@ -43,6 +44,7 @@ from treadctl.session import (
     SessionRunner,
     SessionState,
 )
+from treadctl.virtual.quirks import Quirks
 from treadctl.virtual.treadmill import BeltState, MachineState
 from treadctl.virtual.world import VirtualWorld
 
@@ -196,13 +198,18 @@ async def session(
     limits: Limits | None = None,
     *,
     data_rate_hz: float = 2.0,
-    quirks: str = "standard",
+    quirks: str | Quirks = "standard",
     start: bool = True,
     command_timeout: float = 2.0,
     with_strap: bool = False,
+    knowledge: KnowledgeBase | None = None,
     **runner_kwargs: Any,
 ) -> AsyncIterator[Scenario]:
-    """A running session; see the module docstring. Left unfinished, it is finished on exit."""
+    """A running session; see the module docstring. Left unfinished, it is finished on exit.
+
+    ``quirks`` is the virtual treadmill's profile; ``knowledge`` the device knowledge base the
+    link matches it in (None: the built-in one; an empty one: as if nothing were known).
+    """
     clock = ManualClock(start=-PRELUDE_S)
     async with VirtualWorld(
         clock, quirks=quirks, data_rate_hz=data_rate_hz, with_strap=with_strap
@@ -212,6 +219,7 @@ async def session(
             backends=BleakBackends.of(world),
             command_timeout=command_timeout,
             reconnect_delays=(0.5,),
+            knowledge=knowledge,
         )
         link_events: list[LinkEvent] = []
         link_changed = asyncio.Event()

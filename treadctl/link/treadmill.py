@@ -2,10 +2,13 @@
 
 Shape::
 
-    TreadmillLink(clock, backends=None, command_timeout=2.0, ...)   a ReconnectingLink
+    TreadmillLink(clock, backends=None, command_timeout=2.0, knowledge=None, ...)
      ├── connect(address)         -> TreadmillInfo   retry with backoff, feature + ranges read,
      │                                                data / status / training status / control
      │                                                point subscribed; Connected
+     ├── device_entry, deviations the knowledge base's entry for it, and what the link applies
+     ├── observed                 {deviation: value} learned at run time (for device reports)
+     ├── refusals                 {op: result} the treadmill refused, last answer per op
      ├── notifications → events   Sample, StatusChanged, TrainingStatusChanged, ControlLost,
      │                            MalformedData
      ├── commands                 request_control, set_target_speed, set_target_inclination,
@@ -13,7 +16,7 @@ Shape::
      │    └── ProcedureQueue      one control-point procedure at a time; stop jumps the queue
      │         └── _procedure     the write and its 0x80 answer → CommandAnswered
      └── after a reconnect        Reconnected, holding no control
-    fit_to_grid, op_name, START_FIRST_NAME_PREFIXES
+    fit_to_grid, op_name
 
 Rules this module keeps (FTMS v1.0 §4.16, FTMP v1.0 §4.4.14, and what real treadmills do):
 
@@ -30,10 +33,17 @@ Rules this module keeps (FTMS v1.0 §4.16, FTMP v1.0 §4.4.14, and what real tre
   safety governor set must not be overshot by half an increment. A range that is missing or
   empty (min >= max; the Urevo E1L reports an all-zero inclination range) disables that
   control instead of failing the connect.
+* **Known devices, as data**: at connect the treadmill is matched in the device knowledge base
+  (``resources/devices.toml``, :mod:`treadctl.devices.knowledge`) by its advertised name (and,
+  once read, its Device Information); the entry's
+  :class:`~treadctl.devices.deviations.Deviations` are what the link applies. No model is
+  named in this code: a treadmill that matches nothing runs the standard path, and what it
+  turns out to do is kept in :attr:`TreadmillLink.observed` (same vocabulary) and
+  :attr:`TreadmillLink.refusals`.
 * **Start order**: :meth:`TreadmillLink.start_at` sets the speed, starts, and sets it again,
-  because some belts ignore a speed set while stopped. A belt that refuses a speed while
-  stopped (KingSmith walking pads need Start first, per mcdax/walkingpad-controller) is
-  remembered and started first from then on.
+  because some belts ignore a speed set while stopped. A belt known to need Start first
+  (``needs_start_before_speed``, ``drops_link_on_speed_while_stopped``) is started first; one
+  that refuses a speed while stopped teaches the link the same at run time.
 * **Samples**: More-Data fragments are merged (:class:`protocols.ftms.RecordAssembler`);
   each complete record becomes one :class:`Sample` stamped with the clock's time of receipt. A
   malformed record is logged, reported as :class:`MalformedData`, and skipped.
@@ -48,6 +58,7 @@ import asyncio
 import logging
 import math
 from collections.abc import Iterable
+from typing import Any
 
 from bleak import BleakClient
 from bleak.backends.characteristic import BleakGATTCharacteristic
@@ -67,6 +78,8 @@ from protocols.ftms import (
     TrainingStatus,
 )
 from treadctl.clock import Clock, wait_for
+from treadctl.devices.deviations import DEVIATION_FIELDS, Deviations
+from treadctl.devices.knowledge import DeviceEntry, DeviceIdentity, KnowledgeBase
 from treadctl.link.backends import BleakBackends
 from treadctl.link.connection import ReconnectingLink
 from treadctl.link.errors import (
@@ -94,7 +107,7 @@ from treadctl.link.events import (
 )
 from treadctl.link.procedures import ProcedureQueue
 
-__all__ = ["START_FIRST_NAME_PREFIXES", "TreadmillLink", "fit_to_grid", "op_name"]
+__all__ = ["TreadmillLink", "fit_to_grid", "op_name"]
 
 logger = logging.getLogger(__name__)
 
@@ -113,12 +126,6 @@ def op_name(request: ControlPointRequest) -> str:
     if isinstance(request, ftms.StopOrPause):
         return "pause" if request.pause else "stop"
     return _OP_NAMES.get(request.op, f"op_0x{int(request.op):02x}")
-
-
-#: Advertised-name prefixes of treadmills that need Start before Set Target Speed: KingSmith
-#: walking pads ("KS-HD-…") drop the BLE link when given a speed while stopped (per the
-#: mcdax/walkingpad-controller README). A refusal teaches the link the same for other models.
-START_FIRST_NAME_PREFIXES = ("KS-",)
 
 
 def fit_to_grid(value: float, low: float, high: float, step: float) -> float:
@@ -146,6 +153,7 @@ class TreadmillLink(ReconnectingLink):
         connect_timeout: float = 10.0,
         connect_attempts: int = 3,
         reconnect_delays: Iterable[float] = (0.5, 1.0, 2.0, 4.0, 8.0),
+        knowledge: KnowledgeBase | None = None,
     ) -> None:
         super().__init__(
             clock,
@@ -167,6 +175,11 @@ class TreadmillLink(ReconnectingLink):
         self._last_speed: float | None = None
         self._raw_fragments: list[bytes] = []
         self._stop_epoch = 0  # counts stops and pauses asked for; start_at watches it
+        self._knowledge = knowledge if knowledge is not None else KnowledgeBase.builtin()
+        self._entry: DeviceEntry | None = None
+        self._deviations = Deviations()
+        self._observed: dict[str, Any] = {}
+        self._refusals: dict[str, str] = {}
 
     # -- state --------------------------------------------------------------------------------
 
@@ -187,6 +200,33 @@ class TreadmillLink(ReconnectingLink):
     def starts_before_speed(self, value: bool) -> None:
         self._start_first = value
 
+    @property
+    def device_entry(self) -> DeviceEntry | None:
+        """The knowledge base's entry this treadmill matched at connect (None: standard)."""
+        return self._entry
+
+    @property
+    def deviations(self) -> Deviations:
+        """The deviations the link applies to this treadmill (its entry's; standard if none)."""
+        return self._deviations
+
+    @property
+    def observed(self) -> dict[str, Any]:
+        """What the treadmill turned out to do, learned at run time, as deviation names of the
+        vocabulary and their plain values (``{"needs_start_before_speed": True}``), for its
+        device report. Kept across reconnects to the same treadmill."""
+        return dict(self._observed)
+
+    @property
+    def refusals(self) -> dict[str, str]:
+        """Commands the treadmill refused: op name -> the last result it answered."""
+        return dict(self._refusals)
+
+    def _observe(self, name: str, value: Any) -> None:
+        if name not in DEVIATION_FIELDS:  # pragma: no cover - a typo here is a bug
+            raise ValueError(f"{name!r} is not a deviation of the vocabulary")
+        self._observed[name] = value
+
     # -- connect ------------------------------------------------------------------------------
 
     async def connect(self, address: str) -> TreadmillInfo:
@@ -197,6 +237,9 @@ class TreadmillLink(ReconnectingLink):
         """
         if self._client is not None:
             raise LinkError(f"already connected to {self._address}")
+        if address != self._address:
+            self._observed.clear()  # another treadmill: what was learned was of the last one
+            self._refusals.clear()
         await self._connect(address)
         assert self._info is not None
         self._emit(Connected(self._clock.now(), self._info))
@@ -245,9 +288,7 @@ class TreadmillLink(ReconnectingLink):
             await client.start_notify(ftms.FITNESS_MACHINE_CONTROL_POINT_UUID, self._on_answer)
         else:
             notes.append("no Control Point: the treadmill can be watched but not driven")
-        if (client.name or "").startswith(START_FIRST_NAME_PREFIXES):
-            self._start_first = True
-            notes.append("known to need Start before a speed: the belt is started first")
+        self._apply_knowledge(self._identity(client), notes)
         for note in notes:
             logger.warning("%s: %s", self._address, note)
         self._info = TreadmillInfo(
@@ -262,6 +303,24 @@ class TreadmillLink(ReconnectingLink):
             notes=tuple(notes),
         )
 
+    def _identity(self, client: BleakClient) -> DeviceIdentity:
+        """What the treadmill says of itself. Its Device Information strings join the name
+        here once the link reads them."""
+        return DeviceIdentity(name=client.name)
+
+    def _apply_knowledge(self, identity: DeviceIdentity, notes: list[str]) -> None:
+        """Take the deviations of the knowledge base's entry for ``identity`` (or none)."""
+        self._entry = entry = self._knowledge.match(identity)
+        self._deviations = d = entry.deviations if entry is not None else Deviations()
+        if entry is not None:
+            notes.append(
+                f"known device: {entry.device} ({entry.id}, {entry.certainty}; "
+                f"see resources/devices.toml)"
+            )
+        if d.needs_start_before_speed or d.drops_link_on_speed_while_stopped:
+            self._start_first = True
+            notes.append("known to need Start before a speed: the belt is started first")
+
     async def _read_range[R: (SpeedRange, InclinationRange)](
         self,
         client: BleakClient,
@@ -273,6 +332,7 @@ class TreadmillLink(ReconnectingLink):
     ) -> R | None:
         if uuid not in present:
             notes.append(f"no supported {what} range: {what} control disabled")
+            self._observe("has_ranges", False)
             return None
         try:
             value = kind.from_bytes(await client.read_gatt_char(uuid))
@@ -286,6 +346,8 @@ class TreadmillLink(ReconnectingLink):
         )
         if high <= low:
             notes.append(f"supported {what} range is empty ({value}): {what} control disabled")
+            if isinstance(value, InclinationRange) and value == InclinationRange(0.0, 0.0, 0.0):
+                self._observe("zero_inclination_range", True)
             return None
         return value
 
@@ -426,6 +488,7 @@ class TreadmillLink(ReconnectingLink):
                     raise
                 logger.info("speed refused while stopped (%s): starting first from now on", refused)
                 self._start_first = True
+                self._observe("needs_start_before_speed", True)
         if self._start_first:
             await self._halt(ftms.StopOrPause(pause=False), cancel_after_stop=epoch)
         await self._command(ftms.StartOrResume(), cancel_after_stop=epoch)
@@ -453,6 +516,8 @@ class TreadmillLink(ReconnectingLink):
             priority = ProcedureQueue.STOP
         else:
             priority = ProcedureQueue.NORMAL  # a step of start_at, not a stop of its own
+        name = op_name(request)
+        before = self._refusals.get(name)
         try:
             await self._command(request, priority=priority, cancel_after_stop=cancel_after_stop)
         except CommandRefused as refused:
@@ -462,6 +527,11 @@ class TreadmillLink(ReconnectingLink):
             if refused.result != ResultCode.OPERATION_FAILED or not standing:
                 raise
             logger.info("%s answered 'operation failed': the belt is already stopped", request)
+            # The standard answer, not something this treadmill does: not for its report.
+            if before is None:
+                del self._refusals[name]
+            else:
+                self._refusals[name] = before
 
     async def reset(self) -> None:
         await self._command(ftms.Reset())
@@ -527,6 +597,7 @@ class TreadmillLink(ReconnectingLink):
                 raise
             logger.info("treadmill does not support Request Control; sending commands without")
             self._control_not_needed = True
+            self._observe("requires_control", False)
 
     async def _procedure(self, request: ControlPointRequest) -> ControlPointResponse:
         """One write and its 0x80 answer. Caller holds the control point."""
@@ -577,6 +648,7 @@ class TreadmillLink(ReconnectingLink):
             )
         assert response is not None  # set whenever no error was raised above
         if not response.ok:
+            self._refusals[op_name(request)] = response.result.name.lower()
             raise CommandRefused(request.op, response.result)
         self._after_success(request)
         return response
