@@ -823,7 +823,8 @@ class SafetyGovernor:
         out.notice(
             NoticeKind.BELT_NOT_FOLLOWING,
             _not_following_message(kind, measured, asked),
-            {"kind": kind, "measured": measured, "commanded": asked},
+            # Not "kind": the session log names its record kinds so (docs/session-log.md).
+            {"divergence": kind, "measured": measured, "commanded": asked},
         )
         self._latch(StopReason.BELT_NOT_FOLLOWING, out, StopBelt(), now, belt)
 

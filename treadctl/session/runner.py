@@ -372,8 +372,11 @@ class SessionRunner:
         )
         paused = self._governor.stop_reason in (StopReason.USER_PAUSE, StopReason.CONSOLE_PAUSE)
         connected = self._link.is_connected
+        # Measured, not planned: a belt started at the console while the session was stopped
+        # moves although the governor's phase says stopped.
+        moving = (self._reading.speed_kmh or 0.0) > STILL_KMH
         # A moving or merely paused belt is stopped for good; one already stopped is left be.
-        if connected and (self._governor.phase is not Phase.STOPPED or paused):
+        if connected and (self._governor.phase is not Phase.STOPPED or paused or moving):
             self._request(Stop(stop_reason))
         # Let the stop (and anything queued before it was cleared) reach the treadmill.
         await self._drain()
