@@ -35,6 +35,7 @@ from treadctl.errors import TreadctlError
 
 __all__ = [
     "DEVIATION_FIELDS",
+    "KMH_PER_MPH",
     "DeviationError",
     "DeviationField",
     "Deviations",
@@ -43,6 +44,8 @@ __all__ = [
 
 #: The unit a treadmill reads or writes a speed in, on the wire (FTMS says km/h).
 SpeedUnit = Literal["kmh", "mph"]
+#: 1 mile = 1.609344 km, exactly.
+KMH_PER_MPH = 1.609344
 
 #: What a value of each kind looks like in TOML, for error messages.
 Kind = Literal["bool", "int", "seconds", "percent", "unit", "speed_range", "flag", "codes"]
@@ -174,8 +177,7 @@ class Deviations:
         link="Reads the range as served; the governor puts its ramp steps on that grid.",
     )
     # -- Treadmill Data ----------------------------------------------------------------------
-    # _dev is dataclasses.field with metadata, not a shared mutable default.
-    split_after: TreadmillDataFlags | None = _dev(  # noqa: RUF009
+    split_after: TreadmillDataFlags | None = _dev(
         None,
         group="treadmill data",
         kind="flag",
@@ -195,6 +197,24 @@ class Deviations:
         kind="int",
         device="Total distance advances in steps of this many metres.",
         link="Nothing: distance is a reading, not a safety input.",
+    )
+    # -- Units -------------------------------------------------------------------------------
+    speed_command_unit: SpeedUnit = _dev(
+        "kmh",
+        group="units",
+        kind="unit",
+        device='Reads the Set Target Speed value in this unit ("mph": 0x01F4 is 5.00 mph), '
+        "whatever its console shows.",
+        link="Sends speeds in that unit, rounded down to 0.01 (the slower side). Unknown, the "
+        "belt runs 1.609 times faster than asked: the safety loop's divergence alarm stops it "
+        "and names the unit mix-up.",
+    )
+    speed_data_unit: SpeedUnit = _dev(
+        "kmh",
+        group="units",
+        kind="unit",
+        device="Reports speeds (Treadmill Data, Supported Speed Range) in this unit.",
+        link="Converts them to km/h as they arrive, before the safety loop or anyone reads them.",
     )
     # -- The belt ----------------------------------------------------------------------------
     ignores_speed_while_stopped: bool = _dev(

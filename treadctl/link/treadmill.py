@@ -44,6 +44,11 @@ Rules this module keeps (FTMS v1.0 §4.16, FTMP v1.0 §4.4.14, and what real tre
   because some belts ignore a speed set while stopped. A belt known to need Start first
   (``needs_start_before_speed``, ``drops_link_on_speed_while_stopped``) is started first; one
   that refuses a speed while stopped teaches the link the same at run time.
+* **Units**: a treadmill whose entry says it reads speed commands in mph
+  (``speed_command_unit``) is sent mph, rounded down to 0.01 (never a faster belt than the
+  governor allowed); one that reports mph (``speed_data_unit``) has its speeds and its speed
+  range converted to km/h as they arrive, so everything above the link sees km/h. Unknown, a
+  unit mix-up is the safety loop's to catch: the belt not following is a fault.
 * **Samples**: More-Data fragments are merged (:class:`protocols.ftms.RecordAssembler`);
   each complete record becomes one :class:`Sample` stamped with the clock's time of receipt. A
   malformed record is logged, reported as :class:`MalformedData`, and skipped.
@@ -78,7 +83,7 @@ from protocols.ftms import (
     TrainingStatus,
 )
 from treadctl.clock import Clock, wait_for
-from treadctl.devices.deviations import DEVIATION_FIELDS, Deviations
+from treadctl.devices.deviations import DEVIATION_FIELDS, KMH_PER_MPH, Deviations
 from treadctl.devices.knowledge import DeviceEntry, DeviceIdentity, KnowledgeBase
 from treadctl.link.backends import BleakBackends
 from treadctl.link.connection import ReconnectingLink
@@ -252,6 +257,7 @@ class TreadmillLink(ReconnectingLink):
         notes: list[str] = []
         services = client.services
         present = {c.uuid.lower() for s in services for c in s.characteristics}
+        self._apply_knowledge(self._identity(client), notes)
 
         feature = FitnessMachineFeature()
         if ftms.FITNESS_MACHINE_FEATURE_UUID in present:
@@ -266,6 +272,12 @@ class TreadmillLink(ReconnectingLink):
         speed_range = await self._read_range(
             client, present, ftms.SUPPORTED_SPEED_RANGE_UUID, SpeedRange, "speed", notes
         )
+        if speed_range is not None and self._deviations.speed_data_unit == "mph":
+            speed_range = SpeedRange(
+                round(speed_range.min_kmh * KMH_PER_MPH, 2),
+                round(speed_range.max_kmh * KMH_PER_MPH, 2),
+                round(speed_range.increment_kmh * KMH_PER_MPH, 2),
+            )
         incline_range = await self._read_range(
             client,
             present,
@@ -288,7 +300,6 @@ class TreadmillLink(ReconnectingLink):
             await client.start_notify(ftms.FITNESS_MACHINE_CONTROL_POINT_UUID, self._on_answer)
         else:
             notes.append("no Control Point: the treadmill can be watched but not driven")
-        self._apply_knowledge(self._identity(client), notes)
         for note in notes:
             logger.warning("%s: %s", self._address, note)
         self._info = TreadmillInfo(
@@ -320,6 +331,10 @@ class TreadmillLink(ReconnectingLink):
         if d.needs_start_before_speed or d.drops_link_on_speed_while_stopped:
             self._start_first = True
             notes.append("known to need Start before a speed: the belt is started first")
+        if d.speed_command_unit == "mph":
+            notes.append("known to read speed commands in mph: speeds are sent in mph")
+        if d.speed_data_unit == "mph":
+            notes.append("known to report speeds in mph: they are converted to km/h")
 
     async def _read_range[R: (SpeedRange, InclinationRange)](
         self,
@@ -389,15 +404,18 @@ class TreadmillLink(ReconnectingLink):
         if record is None:
             return
         fragments, self._raw_fragments = tuple(self._raw_fragments), []
-        if record.speed_kmh is not None:
-            self._last_speed = record.speed_kmh
+        speed = record.speed_kmh
+        if speed is not None and self._deviations.speed_data_unit == "mph":
+            speed = round(speed * KMH_PER_MPH, 2)
+        if speed is not None:
+            self._last_speed = speed
         if record.truncated:
             logger.debug("truncated Treadmill Data record: %s", bytes(data).hex())
         hr = record.heart_rate_bpm or None  # 0 means "no hand on the sensors"
         self._emit(
             Sample(
                 t=now,
-                speed_kmh=record.speed_kmh,
+                speed_kmh=speed,
                 incline_pct=record.inclination_pct,
                 distance_m=record.total_distance_m,
                 elapsed_s=record.elapsed_time_s,
@@ -455,7 +473,7 @@ class TreadmillLink(ReconnectingLink):
     async def set_target_speed(self, kmh: float) -> float:
         """Set the belt's target speed; returns the value sent after fitting to the range."""
         value = self.fit_speed(kmh)
-        await self._command(ftms.SetTargetSpeed(value))
+        await self._command(self._speed_request(value))
         return value
 
     async def set_target_inclination(self, pct: float) -> float:
@@ -482,7 +500,7 @@ class TreadmillLink(ReconnectingLink):
         epoch = self._stop_epoch
         if not self._start_first:
             try:
-                await self._command(ftms.SetTargetSpeed(value), cancel_after_stop=epoch)
+                await self._command(self._speed_request(value), cancel_after_stop=epoch)
             except CommandRefused as refused:
                 if refused.result == ResultCode.CONTROL_NOT_PERMITTED:
                     raise
@@ -492,7 +510,7 @@ class TreadmillLink(ReconnectingLink):
         if self._start_first:
             await self._halt(ftms.StopOrPause(pause=False), cancel_after_stop=epoch)
         await self._command(ftms.StartOrResume(), cancel_after_stop=epoch)
-        await self._command(ftms.SetTargetSpeed(value), cancel_after_stop=epoch)
+        await self._command(self._speed_request(value), cancel_after_stop=epoch)
         return value
 
     def cancel_start(self) -> None:
@@ -542,6 +560,13 @@ class TreadmillLink(ReconnectingLink):
             raise ControlUnavailable("this treadmill offers no speed control")
         r = info.speed_range
         return fit_to_grid(kmh, r.min_kmh, r.max_kmh, r.increment_kmh)
+
+    def _speed_request(self, kmh: float) -> ftms.SetTargetSpeed:
+        """Set Target Speed for ``kmh``, in the unit this treadmill reads it in: mph rounded
+        down to 0.01, so the belt never runs faster than the governor allowed."""
+        if self._deviations.speed_command_unit == "mph":
+            return ftms.SetTargetSpeed(math.floor(kmh / KMH_PER_MPH * 100 + 1e-6) / 100)
+        return ftms.SetTargetSpeed(kmh)
 
     def fit_incline(self, pct: float) -> float:
         info = self._require_info()

@@ -120,6 +120,7 @@ from protocols.ftms import (
     TreadmillDataFlags,
 )
 from treadctl.clock import Clock
+from treadctl.devices.deviations import KMH_PER_MPH
 from treadctl.virtual.advertising import advertising_data
 from treadctl.virtual.faults import Faults
 from treadctl.virtual.quirks import QUIRK_PROFILES, Quirks, quirks_by_name
@@ -340,7 +341,9 @@ class FtmsPeripheral:
         if self.deviations.has_ranges:
             spec = model.spec
             speed_range = SpeedRange(
-                spec.min_speed_kmh, spec.max_speed_kmh, spec.speed_increment_kmh
+                self._reported_kmh(spec.min_speed_kmh),
+                self._reported_kmh(spec.max_speed_kmh),
+                self._reported_kmh(spec.speed_increment_kmh),
             )
             incline_range = InclinationRange(
                 spec.min_incline_pct, spec.max_incline_pct, spec.incline_increment_pct
@@ -508,6 +511,21 @@ class FtmsPeripheral:
                 }
             )
 
+    # -- units ------------------------------------------------------------------------------
+
+    def _commanded_kmh(self, value: float) -> float:
+        """The belt speed a Set Target Speed value asks for, in the unit this device reads it
+        in (``speed_command_unit``: a treadmill reading mph runs 5.00 at 8.05 km/h)."""
+        if self.deviations.speed_command_unit == "mph":
+            return value * KMH_PER_MPH
+        return value
+
+    def _reported_kmh(self, kmh: float) -> float:
+        """A belt speed as this device writes it (``speed_data_unit``), to 0.01."""
+        if self.deviations.speed_data_unit == "mph":
+            return round(kmh / KMH_PER_MPH, 2)
+        return kmh
+
     # -- Treadmill Data ---------------------------------------------------------------------
 
     async def _data_loop(self) -> None:
@@ -538,8 +556,8 @@ class FtmsPeripheral:
             steps = min(int(belt.distance_m / _STRIDE_M), _STEP_COUNT.max_raw)
             trailing = pack_field(_STEP_COUNT, steps)
         return TreadmillData(
-            speed_kmh=_clamp_kmh(belt.speed_kmh),
-            average_speed_kmh=_clamp_kmh(_average_kmh(belt)),
+            speed_kmh=_clamp_kmh(self._reported_kmh(belt.speed_kmh)),
+            average_speed_kmh=_clamp_kmh(self._reported_kmh(_average_kmh(belt))),
             total_distance_m=distance,
             inclination_pct=round(belt.incline_pct, 1),
             ramp_angle_deg=None,
@@ -722,7 +740,7 @@ class FtmsPeripheral:
                     self._controller = None  # FTMS §4.16.2.1: Reset ends control
                 return result
             case SetTargetSpeed(kmh=kmh):
-                return model.set_target_speed(kmh)
+                return model.set_target_speed(self._commanded_kmh(kmh))
             case SetTargetInclination(pct=pct):
                 return model.set_target_inclination(pct)
             case StartOrResume():
@@ -812,7 +830,7 @@ class FtmsPeripheral:
             case StoppedBySafetyKey():
                 return MachineStatus(StatusOp.STOPPED_BY_SAFETY_KEY)
             case TargetSpeedChanged(speed_kmh=kmh):
-                return MachineStatus(StatusOp.TARGET_SPEED_CHANGED, kmh)
+                return MachineStatus(StatusOp.TARGET_SPEED_CHANGED, self._reported_kmh(kmh))
             case TargetInclineChanged(incline_pct=pct):
                 return MachineStatus(StatusOp.TARGET_INCLINE_CHANGED, pct)
             case MachineReset():

@@ -1,0 +1,132 @@
+"""Every knowledge-base entry is a virtual treadmill the link copes with: driven to speed and
+stopped through the real runner, the real link and real GATT over Bumble, on virtual time.
+
+The deviations that change what a belt does each have their own test here too: with the
+knowledge base's entry (the link copes) and, where it can be, without it (the safety loop
+catches what the link does not know).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.ftms_client import run
+from tests.helpers.session import Scenario, program, session
+from treadctl.devices.knowledge import KnowledgeBase
+from treadctl.safety import NoticeKind, StopReason
+from treadctl.session import NoticeRaised
+from treadctl.virtual.quirks import QUIRK_PROFILES
+from treadctl.virtual.treadmill import MachineState
+
+WALK = program(
+    """
+name = "Walk"
+
+[[steps]]
+label = "Walk"
+direction = "forward"
+speed = "4 km/h"
+duration = "120 s"
+"""
+)
+WALK_KMH = 4.0
+#: Profiles whose belt cannot reach a speed the app asks for: each has its own test below.
+NOT_DRIVEN: dict[str, str] = {
+    "no-ranges": "without a speed range the link offers no speed control",
+}
+
+
+def notices(scn: Scenario, kind: NoticeKind) -> list[NoticeRaised]:
+    return [e for e in scn.events.of(NoticeRaised) if e.notice.kind is kind]
+
+
+async def drive_to_speed_and_stop(scn: Scenario) -> None:
+    """The belt reaches the walk's speed (within one of its speed steps), then the session
+    is finished as the user would and the belt is seen still."""
+    step = scn.world.model.spec.speed_increment_kmh
+    await scn.until(lambda: scn.belt.speed_kmh >= WALK_KMH - step - 0.011, 60.0, "at speed")
+    assert scn.belt.speed_kmh <= WALK_KMH + 0.011, "faster than asked"
+    await scn.run_for(15.0)  # it stays there: nothing stops it, no alarm
+    assert scn.belt.state is MachineState.RUNNING
+    assert notices(scn, NoticeKind.BELT_NOT_FOLLOWING) == []
+    log = await scn.finish()
+    assert log.end is not None and log.end["reason"] == "stopped"
+    assert scn.belt.state is not MachineState.RUNNING
+    # Seen still means at most STILL_KMH measured; the belt coasts the last hundredths.
+    await scn.until(lambda: scn.belt.speed_kmh == 0.0, 5.0, "still")
+
+
+@pytest.mark.parametrize("quirks", sorted(set(QUIRK_PROFILES) - set(NOT_DRIVEN)))
+def test_every_profile_is_driven_to_speed_and_stopped(quirks: str, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks=quirks) as scn:
+            entry = scn.link.device_entry
+            if quirks == "standard":
+                assert entry is None
+            elif KnowledgeBase.builtin().get(quirks).match:
+                # Advertised as the real device: the link matched its entry by name.
+                assert entry is not None and entry.id == quirks
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+# --- (1) speed commands read as mph whatever the console shows ---------------------------------
+
+
+def test_a_treadmill_reading_mph_is_sent_mph_when_its_entry_says_so(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks="horizon-7-0at") as scn:
+            assert scn.link.deviations.speed_command_unit == "mph"
+            await scn.until(lambda: scn.belt.speed_kmh >= 3.9, 60.0, "at speed")
+            # 4 km/h went out as 2.48 (mph, rounded down): the belt runs 3.99, shown 4.0.
+            assert scn.trace.speeds_sent()[-1] == 2.48
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+def test_unknown_a_treadmill_reading_mph_is_stopped_by_the_divergence_alarm(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with session(
+            tmp_path, WALK, quirks="horizon-7-0at", knowledge=KnowledgeBase()
+        ) as scn:
+            assert scn.link.device_entry is None
+            await scn.until(
+                lambda: bool(notices(scn, NoticeKind.BELT_NOT_FOLLOWING)), 90.0, "alarmed"
+            )
+            message = notices(scn, NoticeKind.BELT_NOT_FOLLOWING)[0].notice.message
+            assert "×1.6" in message and "read the app's km/h as mph" in message
+            assert scn.runner.governor.stop_reason is StopReason.BELT_NOT_FOLLOWING
+            await scn.until(lambda: scn.belt.speed_kmh == 0.0, 30.0, "stopped")
+            assert scn.belt.state is not MachineState.RUNNING
+            log = await scn.finish()
+            logged = [n for n in log.of_kind("notice") if n["notice"] == "belt_not_following"]
+            assert logged and logged[0]["divergence"] == "above" and "×1.6" in logged[0]["message"]
+
+    run(scenario)
+
+
+# --- detected at run time ----------------------------------------------------------------------
+
+
+def test_a_treadmill_without_ranges_is_never_moved_and_still_stopped(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks="no-ranges") as scn:
+            assert scn.link.info is not None and not scn.link.info.can_set_speed
+            assert scn.link.observed == {"has_ranges": False}
+            await scn.run_for(10.0)
+            assert scn.belt.state is MachineState.STOPPED and scn.belt.speed_kmh == 0.0
+            assert "start_or_resume" not in scn.trace.ops()
+            scn.world.treadmill.console_start()  # someone starts it at the console
+            await scn.run_for(2.0)
+            assert notices(scn, NoticeKind.STARTED_AT_CONSOLE)
+            await scn.finish()  # ending the session stops the belt that moves
+            assert scn.trace.ops()[-1] == "stop"
+            assert scn.belt.state is MachineState.STOPPED
+
+    run(scenario)
