@@ -22,6 +22,7 @@ from bleak.backends.scanner import AdvertisementDataCallback, BaseBleakScanner
 from tests.helpers.ftms_client import WAIT
 from treadctl.clock import ManualClock
 from treadctl.devices.knowledge import KnowledgeBase
+from treadctl.devices.settings import DeviceSettingsSource
 from treadctl.link import BleakBackends, HeartRateLink, LinkEvent, TreadmillLink
 from treadctl.virtual.quirks import Quirks
 from treadctl.virtual.world import VirtualWorld
@@ -79,6 +80,7 @@ async def linked(
     *,
     command_timeout: float = 2.0,
     knowledge: KnowledgeBase | None = None,
+    device_settings: DeviceSettingsSource | None = None,
     **world_kwargs: Any,
 ) -> AsyncIterator[tuple[VirtualWorld, TreadmillLink, Events, Trace, ManualClock]]:
     """A link connected to a virtual treadmill; ``knowledge`` is the device knowledge base
@@ -91,6 +93,7 @@ async def linked(
             command_timeout=command_timeout,
             reconnect_delays=(0.5,),
             knowledge=knowledge,
+            device_settings=device_settings,
         )
         events = Events(link)
         trace = Trace(world)

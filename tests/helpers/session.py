@@ -33,6 +33,7 @@ from typing import Any
 from tests.helpers.ftms_client import WAIT
 from treadctl.clock import ManualClock
 from treadctl.devices.knowledge import KnowledgeBase
+from treadctl.devices.settings import DeviceSettingsSource
 from treadctl.limits import Limits
 from treadctl.link import BleakBackends, LinkEvent, Reconnected, Sample, TreadmillLink
 from treadctl.program import Program, parse_program
@@ -203,6 +204,7 @@ async def session(
     command_timeout: float = 2.0,
     with_strap: bool = False,
     knowledge: KnowledgeBase | None = None,
+    device_settings: DeviceSettingsSource | None = None,
     **runner_kwargs: Any,
 ) -> AsyncIterator[Scenario]:
     """A running session; see the module docstring. Left unfinished, it is finished on exit.
@@ -220,6 +222,7 @@ async def session(
             command_timeout=command_timeout,
             reconnect_delays=(0.5,),
             knowledge=knowledge,
+            device_settings=device_settings,
         )
         link_events: list[LinkEvent] = []
         link_changed = asyncio.Event()

@@ -216,6 +216,17 @@ class Deviations:
         device="Reports speeds (Treadmill Data, Supported Speed Range) in this unit.",
         link="Converts them to km/h as they arrive, before the safety loop or anyone reads them.",
     )
+    unit_follows_console: bool = _dev(
+        False,
+        group="units",
+        kind="bool",
+        device="Speaks the unit its console is set to, both ways: mph while the console shows "
+        "miles. Nothing on the wire says which; the entry's other deviations describe it with "
+        "its console in km.",
+        link="Takes this treadmill's console-unit setting (treadctl.devices.settings); without "
+        "one it assumes miles, the safe side: wrong, the belt runs 0.62 times slower than "
+        "asked, never faster. Saying 'km' needs the admin PIN.",
+    )
     # -- The belt ----------------------------------------------------------------------------
     ignores_speed_while_stopped: bool = _dev(
         False,

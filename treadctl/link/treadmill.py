@@ -85,6 +85,8 @@ from protocols.ftms import (
 from treadctl.clock import Clock, wait_for
 from treadctl.devices.deviations import DEVIATION_FIELDS, KMH_PER_MPH, Deviations
 from treadctl.devices.knowledge import DeviceEntry, DeviceIdentity, KnowledgeBase
+from treadctl.devices.settings import DeviceSettings, DeviceSettingsSource, applied
+from treadctl.errors import TreadctlError
 from treadctl.link.backends import BleakBackends
 from treadctl.link.connection import ReconnectingLink
 from treadctl.link.errors import (
@@ -159,6 +161,7 @@ class TreadmillLink(ReconnectingLink):
         connect_attempts: int = 3,
         reconnect_delays: Iterable[float] = (0.5, 1.0, 2.0, 4.0, 8.0),
         knowledge: KnowledgeBase | None = None,
+        device_settings: DeviceSettingsSource | None = None,
     ) -> None:
         super().__init__(
             clock,
@@ -181,6 +184,9 @@ class TreadmillLink(ReconnectingLink):
         self._raw_fragments: list[bytes] = []
         self._stop_epoch = 0  # counts stops and pauses asked for; start_at watches it
         self._knowledge = knowledge if knowledge is not None else KnowledgeBase.builtin()
+        #: Where this treadmill's settings come from ((address, name) -> DeviceSettings); the
+        #: application core gives its store's. None: nothing was ever said.
+        self.device_settings = device_settings
         self._entry: DeviceEntry | None = None
         self._deviations = Deviations()
         self._observed: dict[str, Any] = {}
@@ -257,7 +263,7 @@ class TreadmillLink(ReconnectingLink):
         notes: list[str] = []
         services = client.services
         present = {c.uuid.lower() for s in services for c in s.characteristics}
-        self._apply_knowledge(self._identity(client), notes)
+        self._apply_knowledge(client.address, self._identity(client), notes)
 
         feature = FitnessMachineFeature()
         if ftms.FITNESS_MACHINE_FEATURE_UUID in present:
@@ -319,21 +325,32 @@ class TreadmillLink(ReconnectingLink):
         here once the link reads them."""
         return DeviceIdentity(name=client.name)
 
-    def _apply_knowledge(self, identity: DeviceIdentity, notes: list[str]) -> None:
-        """Take the deviations of the knowledge base's entry for ``identity`` (or none)."""
+    def _apply_knowledge(self, address: str, identity: DeviceIdentity, notes: list[str]) -> None:
+        """Take the deviations of the knowledge base's entry for ``identity`` (or none), with
+        this treadmill's settings for what cannot be detected."""
         self._entry = entry = self._knowledge.match(identity)
-        self._deviations = d = entry.deviations if entry is not None else Deviations()
         if entry is not None:
             notes.append(
                 f"known device: {entry.device} ({entry.id}, {entry.certainty}; "
                 f"see resources/devices.toml)"
             )
+        settings = DeviceSettings()
+        if self.device_settings is not None:
+            try:
+                settings = self.device_settings(address, identity.name)
+            except TreadctlError as error:
+                # As with no history at all: what the entry assumes (the safe side) holds.
+                notes.append(f"this treadmill's settings cannot be read ({error})")
+        known = entry.deviations if entry is not None else Deviations()
+        self._deviations, said = applied(known, settings)
+        notes.extend(said)
+        d = self._deviations
         if d.needs_start_before_speed or d.drops_link_on_speed_while_stopped:
             self._start_first = True
             notes.append("known to need Start before a speed: the belt is started first")
-        if d.speed_command_unit == "mph":
+        if not said and d.speed_command_unit == "mph":
             notes.append("known to read speed commands in mph: speeds are sent in mph")
-        if d.speed_data_unit == "mph":
+        if not said and d.speed_data_unit == "mph":
             notes.append("known to report speeds in mph: they are converted to km/h")
 
     async def _read_range[R: (SpeedRange, InclinationRange)](

@@ -14,10 +14,12 @@ import pytest
 
 from tests.helpers.ftms_client import run
 from tests.helpers.session import Scenario, program, session
+from treadctl.devices.deviations import Deviations
 from treadctl.devices.knowledge import KnowledgeBase
+from treadctl.devices.settings import DeviceSettings, DeviceSettingsSource
 from treadctl.safety import NoticeKind, StopReason
 from treadctl.session import NoticeRaised
-from treadctl.virtual.quirks import QUIRK_PROFILES
+from treadctl.virtual.quirks import QUIRK_PROFILES, Quirks
 from treadctl.virtual.treadmill import MachineState
 
 WALK = program(
@@ -32,6 +34,8 @@ duration = "120 s"
 """
 )
 WALK_KMH = 4.0
+#: The virtual treadmill's address (VirtualWorld's default).
+ADDRESS = "F0:00:00:00:00:01"
 #: Profiles whose belt cannot reach a speed the app asks for: each has its own test below.
 NOT_DRIVEN: dict[str, str] = {
     "no-ranges": "without a speed range the link offers no speed control",
@@ -128,5 +132,75 @@ def test_a_treadmill_without_ranges_is_never_moved_and_still_stopped(tmp_path: P
             await scn.finish()  # ending the session stops the belt that moves
             assert scn.trace.ops()[-1] == "stop"
             assert scn.belt.state is MachineState.STOPPED
+
+    run(scenario)
+
+
+# --- (2) speeds in the console's unit, both ways: a per-treadmill setting ----------------------
+
+
+def console_in_km(entry_id: str) -> Quirks:
+    """The virtual treadmill of ``entry_id`` with its console set to km (the entry's own
+    deviations, without the virtual unit's miles)."""
+    entry = KnowledgeBase.builtin().get(entry_id)
+    return Quirks(entry_id, entry.description, entry.deviations, entry.virtual_name)
+
+
+def said(**by_address: DeviceSettings) -> DeviceSettingsSource:
+    return lambda address, _name: by_address.get(address, DeviceSettings())
+
+
+def test_a_console_in_miles_is_assumed_when_nothing_was_said(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks="tm4800") as scn:  # its console: miles
+            assert scn.link.info is not None
+            assert any("assumed miles" in n for n in scn.link.info.notes)
+            await scn.until(lambda: scn.belt.speed_kmh >= 3.9, 60.0, "at speed")
+            assert scn.trace.speeds_sent()[-1] == 2.48  # mph
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+def test_a_console_said_to_be_in_km_is_sent_km(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        settings = said(**{ADDRESS: DeviceSettings("km")})
+        async with session(
+            tmp_path, WALK, quirks=console_in_km("tm4800"), device_settings=settings
+        ) as scn:
+            assert scn.link.deviations.speed_command_unit == "kmh"
+            await scn.until(lambda: scn.belt.speed_kmh >= 3.9, 60.0, "at speed")
+            assert scn.trace.speeds_sent()[-1] == 4.0
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+def test_a_console_in_km_wrongly_assumed_in_miles_only_ever_runs_slower(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks=console_in_km("tm4800")) as scn:
+            await scn.run_for(60.0)
+            # 4 km/h went out as 2.48, read as km/h (the belt's 0.1 grid: 2.5): slower.
+            assert max(b.speed_kmh for _, b in scn.belt_log) <= 2.5 + 0.011
+            await scn.finish()
+            await scn.until(lambda: scn.belt.speed_kmh == 0.0, 10.0, "still")
+
+    run(scenario)
+
+
+def test_any_treadmill_said_to_be_in_miles_is_spoken_mph(tmp_path: Path) -> None:
+    # Not in the knowledge base, speaking mph both ways: nothing on the wire tells (measured
+    # and commanded agree at 1.609 times the belt's real speed); the person's setting does.
+    mph = Quirks(
+        "standard-in-miles",
+        "A treadmill nobody knows, console in miles",
+        Deviations(speed_command_unit="mph", speed_data_unit="mph"),
+    )
+
+    async def scenario() -> None:
+        settings = said(**{ADDRESS: DeviceSettings("miles")})
+        async with session(tmp_path, WALK, quirks=mph, device_settings=settings) as scn:
+            assert scn.link.device_entry is None
+            await drive_to_speed_and_stop(scn)
 
     run(scenario)
