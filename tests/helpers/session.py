@@ -52,6 +52,8 @@ from treadctl.virtual.world import VirtualWorld
 STEP_S = 0.25
 #: Clock time before the session starts (at 0): connecting, and the first record.
 PRELUDE_S = 2.0
+#: How long a session waits for the treadmill's first record before it begins without one.
+FIRST_SAMPLE_S = 10.0
 #: Start speed of the default limits: the most a first speed after any start may be.
 START_SPEED_KMH = Limits().start_speed_kmh
 #: Measured speeds within this count as equal (the belt model is exact; the wire has 0.01).
@@ -237,11 +239,16 @@ async def session(
         # As the application core does: a session begins from the belt as last measured. The
         # clock began at -PRELUDE_S, so the session still starts at clock time 0 (tests read
         # session times and clock times as one).
-        while not any(isinstance(e, Sample) for e in link_events):
+        # (A treadmill whose records never complete gives none: the session then begins after
+        # FIRST_SAMPLE_S of waiting, from nothing measured.)
+        for _ in range(round(FIRST_SAMPLE_S / STEP_S)):
+            if any(isinstance(e, Sample) for e in link_events):
+                break
             await clock.advance(STEP_S)
         await clock.advance_to(max(clock.now(), 0.0))
-        last = next(e for e in reversed(link_events) if isinstance(e, Sample))
-        runner_kwargs.setdefault("last_sample", last)
+        last = next((e for e in reversed(link_events) if isinstance(e, Sample)), None)
+        if last is not None:
+            runner_kwargs.setdefault("last_sample", last)
         recorder = SessionRecorder(log_dir, clock)
         runner = SessionRunner(
             link, clock, limits or Limits(), prog, recorder=recorder, **runner_kwargs

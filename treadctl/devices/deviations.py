@@ -48,10 +48,11 @@ SpeedUnit = Literal["kmh", "mph"]
 KMH_PER_MPH = 1.609344
 
 #: What a value of each kind looks like in TOML, for error messages.
-Kind = Literal["bool", "int", "seconds", "percent", "unit", "speed_range", "flag", "codes"]
+Kind = Literal["bool", "int", "count", "seconds", "percent", "unit", "speed_range", "flag", "codes"]
 _KIND_WORDS: dict[str, str] = {
     "bool": "true or false",
-    "int": "a whole number >= 0",
+    "int": "a whole number >= 1",
+    "count": "a whole number >= 0",
     "seconds": "a number of seconds >= 0",
     "percent": "a number of percent",
     "unit": '"kmh" or "mph"',
@@ -137,6 +138,33 @@ class Deviations:
         device="Drops the BLE link when given Set Target Speed while stopped (no answer).",
         link="Starts the belt before its first speed (with needs_start_before_speed).",
     )
+    control_refusals: int = _dev(
+        0,
+        group="control point",
+        kind="count",
+        device="Answers Request Control with Control Not Permitted this many times in a row "
+        "before it grants control.",
+        link="Asks again after 0.5, 1 and 2 s (that many times at most); a stop asked for "
+        "meanwhile ends the asking, so it is not kept waiting behind it.",
+    )
+    control_lost_after_pause: bool = _dev(
+        False,
+        group="control point",
+        kind="bool",
+        device="Withdraws control after a Pause, silently (no status 0xFF): the next command "
+        "gets Control Not Permitted.",
+        link="Asks for control again before the first command after a pause.",
+    )
+    speed_refused_after_start_s: float = _dev(
+        0.0,
+        group="control point",
+        kind="seconds",
+        device="Answers Set Target Speed with Control Not Permitted for this long after a "
+        "Start (its belt's start-up).",
+        link="After a start, sends a refused speed again every 0.5 s until this long and 1 s "
+        "more has passed, then gives up (the start fails and the belt is stopped); a stop "
+        "meanwhile cancels it.",
+    )
     # -- Machine Status and Training Status --------------------------------------------------
     padded_status: bool = _dev(
         False,
@@ -190,6 +218,15 @@ class Deviations:
         kind="bool",
         device="Sets RFU flag bit 13 and appends a 3-byte step count to every record.",
         link="Nothing: RFU bits and trailing bytes are ignored (FTMP §4.4.2).",
+    )
+    speed_without_flag: bool = _dev(
+        False,
+        group="treadmill data",
+        kind="bool",
+        device="Sets flag bit 0 (More Data: no speed) in every record, yet puts the speed at "
+        "bytes 2..4, and never sends a final fragment.",
+        link="Clears the bit before decoding, so each notification is one record with its "
+        "speed. Unknown, no record ever completes and the watchdog stops the belt.",
     )
     distance_step_m: int = _dev(
         1,
@@ -306,8 +343,9 @@ def _convert(kind: Kind, raw: Any) -> Any:
     match kind:
         case "bool":
             return raw if isinstance(raw, bool) else None
-        case "int":
-            ok = isinstance(raw, int) and not isinstance(raw, bool) and raw >= 1
+        case "int" | "count":
+            least = 1 if kind == "int" else 0
+            ok = isinstance(raw, int) and not isinstance(raw, bool) and raw >= least
             return raw if ok else None
         case "seconds":
             number = _number(raw)

@@ -62,7 +62,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from bleak import BleakClient
@@ -81,6 +81,7 @@ from protocols.ftms import (
     SpeedRange,
     StatusOp,
     TrainingStatus,
+    TreadmillDataFlags,
 )
 from treadctl.clock import Clock, wait_for
 from treadctl.devices.deviations import DEVIATION_FIELDS, KMH_PER_MPH, Deviations
@@ -133,6 +134,16 @@ def op_name(request: ControlPointRequest) -> str:
     if isinstance(request, ftms.StopOrPause):
         return "pause" if request.pause else "stop"
     return _OP_NAMES.get(request.op, f"op_0x{int(request.op):02x}")
+
+
+#: A speed refused during a belt's known start-up is sent again this often, until the known
+#: start-up and this margin have passed.
+SPEED_RETRY_S = 0.5
+SPEED_RETRY_MARGIN_S = 1.0
+#: Request Control refused by a treadmill known to refuse it first: the first wait, doubled
+#: each time, at most the last (ph4-walkingpad PR #25 backs off 0.5 s to 2.0 s).
+CONTROL_RETRY_FIRST_S = 0.5
+CONTROL_RETRY_MAX_S = 2.0
 
 
 def fit_to_grid(value: float, low: float, high: float, step: float) -> float:
@@ -411,7 +422,7 @@ class TreadmillLink(ReconnectingLink):
         now = self._clock.now()
         raw = bytes(data)
         try:
-            record = self._assembler.feed(raw)
+            record = self._assembler.feed(self._as_flagged(raw))
         except ParseError as error:
             logger.warning("malformed Treadmill Data skipped: %s", error)
             self._emit(MalformedData(now, "treadmill_data", raw, str(error)))
@@ -442,6 +453,13 @@ class TreadmillLink(ReconnectingLink):
                 raw=fragments,
             )
         )
+
+    def _as_flagged(self, raw: bytes) -> bytes:
+        """``raw`` with the flags the treadmill meant (``speed_without_flag``: the speed is
+        there, whatever bit 0 says)."""
+        if self._deviations.speed_without_flag and raw:
+            return bytes([raw[0] & ~TreadmillDataFlags.MORE_DATA & 0xFF]) + raw[1:]
+        return raw
 
     def _on_status(self, _: BleakGATTCharacteristic, data: bytearray) -> None:
         now = self._clock.now()
@@ -527,8 +545,25 @@ class TreadmillLink(ReconnectingLink):
         if self._start_first:
             await self._halt(ftms.StopOrPause(pause=False), cancel_after_stop=epoch)
         await self._command(ftms.StartOrResume(), cancel_after_stop=epoch)
-        await self._command(self._speed_request(value), cancel_after_stop=epoch)
+        await self._speed_after_start(value, epoch)
         return value
+
+    async def _speed_after_start(self, value: float, epoch: int) -> None:
+        """The speed that follows a start; one refused during the belt's known start-up
+        (``speed_refused_after_start_s``) is sent again, within that bound and no longer."""
+        started = self._clock.now()
+        bound = self._deviations.speed_refused_after_start_s
+        while True:
+            try:
+                await self._command(self._speed_request(value), cancel_after_stop=epoch)
+                return
+            except CommandRefused as refused:
+                late = self._clock.now() - started >= bound + SPEED_RETRY_MARGIN_S
+                if bound <= 0 or refused.result != ResultCode.CONTROL_NOT_PERMITTED or late:
+                    raise
+            await self._clock.sleep(SPEED_RETRY_S)
+            if self._stop_epoch != epoch:
+                raise StartCancelled(OpCode.SET_TARGET_SPEED)
 
     def cancel_start(self) -> None:
         """Drop what is left of a start sequence under way, sending nothing (the caller
@@ -607,13 +642,21 @@ class TreadmillLink(ReconnectingLink):
         info = self._require_info()
         if not info.has_control_point:
             raise ControlUnavailable("this treadmill has no Control Point")
+        # Asking for control again and again (``control_refusals``) ends when a stop is asked
+        # for meanwhile, unless this is the stop: it must not wait behind the asking.
+        epoch = self._stop_epoch
+        is_halt = isinstance(request, ftms.StopOrPause)
+
+        def stop_waits() -> bool:
+            return not is_halt and self._stop_epoch != epoch
+
         await self._procedures.acquire(priority)
         try:
             if cancel_after_stop is not None and self._stop_epoch != cancel_after_stop:
                 raise StartCancelled(request.op)
             needs_control = not isinstance(request, ftms.RequestControl)
             if needs_control and not self._has_control and not self._control_not_needed:
-                await self._ensure_control()
+                await self._ensure_control(stop_waits)
             try:
                 await self._procedure(request)
             except CommandRefused as refused:
@@ -623,7 +666,7 @@ class TreadmillLink(ReconnectingLink):
                 # connected): ask again once, then repeat the very command the caller asked for.
                 self._has_control = False
                 self._control_not_needed = False
-                await self._ensure_control()
+                await self._ensure_control(stop_waits)
                 if cancel_after_stop is not None and self._stop_epoch != cancel_after_stop:
                     # A stop came in meanwhile (console, safety key): never repeat a start step.
                     raise StartCancelled(request.op) from refused
@@ -631,15 +674,26 @@ class TreadmillLink(ReconnectingLink):
         finally:
             self._procedures.release()
 
-    async def _ensure_control(self) -> None:
-        try:
-            await self._procedure(ftms.RequestControl())
-        except CommandRefused as refused:
-            if refused.result != ResultCode.OP_CODE_NOT_SUPPORTED:
-                raise
-            logger.info("treadmill does not support Request Control; sending commands without")
-            self._control_not_needed = True
-            self._observe("requires_control", False)
+    async def _ensure_control(self, give_up: Callable[[], bool] = lambda: False) -> None:
+        """Request Control; a treadmill known to refuse it a few times first
+        (``control_refusals``) is asked again after 0.5, 1, 2 s, that many times at most."""
+        retries = self._deviations.control_refusals
+        delays = [min(CONTROL_RETRY_FIRST_S * 2**i, CONTROL_RETRY_MAX_S) for i in range(retries)]
+        for delay in [*delays, None]:
+            try:
+                await self._procedure(ftms.RequestControl())
+                return
+            except CommandRefused as refused:
+                if refused.result == ResultCode.OP_CODE_NOT_SUPPORTED:
+                    logger.info("treadmill does not support Request Control; sending without")
+                    self._control_not_needed = True
+                    self._observe("requires_control", False)
+                    return
+                if refused.result != ResultCode.CONTROL_NOT_PERMITTED or delay is None:
+                    raise
+                if give_up():
+                    raise
+            await self._clock.sleep(delay)
 
     async def _procedure(self, request: ControlPointRequest) -> ControlPointResponse:
         """One write and its 0x80 answer. Caller holds the control point."""
@@ -705,6 +759,8 @@ class TreadmillLink(ReconnectingLink):
             self._belt_running = True
         elif isinstance(request, ftms.StopOrPause):
             self._belt_running = False
+            if request.pause and self._deviations.control_lost_after_pause:
+                self._has_control = False  # it withdraws control silently: ask again first
 
 
 def _att_code(error: BleakGATTProtocolError) -> int | None:

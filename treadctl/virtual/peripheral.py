@@ -112,6 +112,7 @@ from protocols.ftms import (
     StartOrResume,
     StatusOp,
     StopOrPause,
+    StopPause,
     TargetSettingFeature,
     TrainingStatus,
     TrainingStatusCode,
@@ -299,6 +300,10 @@ class FtmsPeripheral:
         self._started_at: float | None = None
         self._controller: Connection | None = None
         self._busy: set[Connection] = set()
+        # Deviations' state: Request Control refusals still to give per connection, and when
+        # the belt was last started (for a speed refused during its start-up).
+        self._control_refusals_left: dict[Connection, int] = {}
+        self._last_start: float | None = None
         self._writer: Connection | None = None
         self._training_status = self._training_code()
         self._malformed_turn = 0
@@ -623,6 +628,9 @@ class FtmsPeripheral:
         payloads = [bytes(part) for part in self.fragments(record, limit)]
         if self.faults.truncated_records:
             payloads[-1] = payloads[-1][:-2]
+        if self.deviations.speed_without_flag:
+            # KingSmith PH4: "no speed" flagged, the speed at bytes 2..4 all the same.
+            payloads = [bytes([p[0] | TreadmillDataFlags.MORE_DATA]) + p[1:] for p in payloads]
         return payloads
 
     # -- Training Status --------------------------------------------------------------------
@@ -718,11 +726,31 @@ class FtmsPeripheral:
             and self.model.state is MachineState.STOPPED
         ):
             return None, request
+        if (refused := self._refused_by_deviation(connection, request)) is not None:
+            return refused, request
         self._writer = connection
         try:
             return self._apply(connection, request), request
         finally:
             self._writer = None
+
+    def _refused_by_deviation(
+        self, connection: Connection, request: ControlPointRequest
+    ) -> ResultCode | None:
+        """A refusal this device's deviations make before the model hears of the request."""
+        d = self.deviations
+        if isinstance(request, RequestControl) and connection is not self._controller:
+            left = self._control_refusals_left.setdefault(connection, d.control_refusals)
+            if left > 0:
+                self._control_refusals_left[connection] = left - 1
+                return ResultCode.CONTROL_NOT_PERMITTED
+        if (
+            isinstance(request, SetTargetSpeed)
+            and self._last_start is not None
+            and self.clock.now() - self._last_start < d.speed_refused_after_start_s
+        ):
+            return ResultCode.CONTROL_NOT_PERMITTED
+        return None
 
     def _apply(self, connection: Connection, request: ControlPointRequest) -> ResultCode:
         model = self.model
@@ -802,6 +830,17 @@ class FtmsPeripheral:
     # -- Machine Status ---------------------------------------------------------------------
 
     def _on_model_event(self, event: StatusEvent) -> None:
+        if isinstance(event, StartedByUser):
+            self._last_start = self.clock.now()
+        elif (
+            isinstance(event, StoppedByUser)
+            and event.kind is StopPause.PAUSE
+            and self.deviations.control_lost_after_pause
+            and self._controller is not None
+        ):
+            # KingSmith PH4 / X21 over FTMS: control goes with a pause, without a 0xFF status.
+            self._control_refusals_left.pop(self._controller, None)
+            self._controller = None
         status = self._status_for(event)
         if event.origin is Origin.CONTROL_POINT and self._writer is not None:
             self._send_status(status, exclude=self._writer)
@@ -880,6 +919,7 @@ class FtmsPeripheral:
     def _on_disconnection(self, connection: Connection) -> None:
         if self._controller is connection:
             self._controller = None  # FTMS §4.16.2.1: control ends with the link
+        self._control_refusals_left.pop(connection, None)
         self._busy.discard(connection)
         # Bumble would wait 30 s for the confirmation of an indication to a gone link.
         for task in self._answers.pop(connection, set()):

@@ -19,6 +19,7 @@ def test_the_default_is_the_standard_and_every_field_is_documented() -> None:
         assert spec.kind in {
             "bool",
             "int",
+            "count",
             "seconds",
             "percent",
             "unit",
@@ -54,7 +55,9 @@ def test_a_table_of_names_reads_into_typed_values() -> None:
     [
         ({"needs_start_first": True}, "needs_start_first: not a known deviation"),
         ({"requires_control": "no"}, "requires_control: expected true or false, got 'no'"),
-        ({"distance_step_m": 0}, "distance_step_m: expected a whole number"),
+        ({"distance_step_m": 0}, "distance_step_m: expected a whole number >= 1"),
+        ({"control_refusals": -1}, "control_refusals: expected a whole number >= 0"),
+        ({"speed_refused_after_start_s": -1}, "speed_refused_after_start_s: expected a number"),
         ({"distance_step_m": True}, "distance_step_m: expected a whole number"),
         ({"speed_range_kmh": [6.0, 1.0, 0.1]}, "speed_range_kmh: expected \\[min, max"),
         ({"speed_range_kmh": [1.0, 6.0]}, "speed_range_kmh: expected"),

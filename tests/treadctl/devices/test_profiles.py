@@ -17,6 +17,7 @@ from tests.helpers.session import Scenario, program, session
 from treadctl.devices.deviations import Deviations
 from treadctl.devices.knowledge import KnowledgeBase
 from treadctl.devices.settings import DeviceSettings, DeviceSettingsSource
+from treadctl.link import Sample
 from treadctl.safety import NoticeKind, StopReason
 from treadctl.session import NoticeRaised
 from treadctl.virtual.quirks import QUIRK_PROFILES, Quirks
@@ -202,5 +203,61 @@ def test_any_treadmill_said_to_be_in_miles_is_spoken_mph(tmp_path: Path) -> None
         async with session(tmp_path, WALK, quirks=mph, device_settings=settings) as scn:
             assert scn.link.device_entry is None
             await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+# --- (4) KingSmith PH4 / X21 over FTMS ---------------------------------------------------------
+
+
+def test_kingsmith_x21_retries_within_its_bounds_and_asks_control_again_after_a_pause(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks="kingsmith-x21") as scn:
+            entry = scn.link.device_entry
+            assert entry is not None and entry.id == "kingsmith-x21"
+            await scn.until(lambda: scn.belt.speed_kmh >= 3.9, 60.0, "at speed")
+            writes = scn.trace.writes()
+            # Control was refused twice, then granted; speeds were refused during the start-up
+            # and sent again within its bound.
+            controls = [w["result"] for w in writes if w["op"] == "request_control"]
+            assert controls[:3] == ["control_not_permitted"] * 2 + ["success"]
+            start_t = next(w["clock"] for w in writes if w["op"] == "start_or_resume")
+            refused = [
+                w["clock"]
+                for w in writes
+                if w["op"] == "set_target_speed" and w["result"] == "control_not_permitted"
+            ]
+            assert refused and max(refused) - start_t < 2.5 + 1.0
+            # Samples arrive although every record says "no speed" in its flags.
+            await scn.run_for(1.0)
+            last = [e for e in scn.link_events if isinstance(e, Sample)][-1]
+            assert last.speed_kmh is not None and last.speed_kmh >= 3.9
+            assert last.raw[-1][0] & 1  # as sent: bit 0 set
+            # A pause takes control away silently: the resume asks for it first.
+            scn.runner.pause()
+            await scn.until(lambda: scn.belt.speed_kmh == 0.0, 30.0, "paused")
+            since = scn.now
+            scn.runner.start()
+            await scn.until(lambda: scn.belt.speed_kmh >= 0.5, 30.0, "resumed")
+            ops = scn.trace.ops(since)
+            assert ops[0] == "request_control" and "start_or_resume" in ops
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+def test_unknown_kingsmith_x21_never_runs_without_control_of_it(tmp_path: Path) -> None:
+    # Without its entry: control is refused (the start fails, nothing moves) or, had it been
+    # granted, no record would ever complete and the watchdog would stop the belt.
+    async def scenario() -> None:
+        async with session(
+            tmp_path, WALK, quirks="kingsmith-x21", knowledge=KnowledgeBase()
+        ) as scn:
+            await scn.run_for(30.0)
+            assert scn.runner.governor.stop_reason is StopReason.COMMAND_FAILED
+            assert all(b.speed_kmh == 0.0 for _, b in scn.belt_log)
+            assert not [e for e in scn.link_events if isinstance(e, Sample)]
 
     run(scenario)
