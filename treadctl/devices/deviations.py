@@ -48,15 +48,29 @@ SpeedUnit = Literal["kmh", "mph"]
 KMH_PER_MPH = 1.609344
 
 #: What a value of each kind looks like in TOML, for error messages.
-Kind = Literal["bool", "int", "count", "seconds", "percent", "unit", "speed_range", "flag", "codes"]
+Kind = Literal[
+    "bool",
+    "int",
+    "count",
+    "seconds",
+    "percent",
+    "step",
+    "unit",
+    "speed_range",
+    "incline_range",
+    "flag",
+    "codes",
+]
 _KIND_WORDS: dict[str, str] = {
     "bool": "true or false",
     "int": "a whole number >= 1",
     "count": "a whole number >= 0",
     "seconds": "a number of seconds >= 0",
     "percent": "a number of percent",
+    "step": "a number of percent > 0",
     "unit": '"kmh" or "mph"',
     "speed_range": "[min, max, increment] in km/h, min < max, increment > 0",
+    "incline_range": "[min, max, increment] in %, min <= max, increment > 0",
     "flag": "a Treadmill Data field group: "
     + ", ".join(f.name.lower() for f in TreadmillDataFlags if f.name and f.value > 1),
     "codes": "[[percent, raw value], ...] with percents rising",
@@ -203,6 +217,58 @@ class Deviations:
         device="Its Supported Speed Range (min, max, increment in km/h), where it is odd (for "
         "instance mph steps written as km/h).",
         link="Reads the range as served; the governor puts its ramp steps on that grid.",
+    )
+    inclination_range_pct: tuple[float, float, float] | None = _dev(
+        None,
+        group="characteristics",
+        kind="incline_range",
+        device="Its Supported Inclination Range (min, max, increment in %), where it is unusual "
+        "(down to -6 %, up to 40 %).",
+        link="Reads the range as served; the person's incline limits bound every command "
+        "whatever the range allows.",
+    )
+    # -- Incline -----------------------------------------------------------------------------
+    incline_step_pct: float | None = _dev(
+        None,
+        group="incline",
+        kind="step",
+        device="Takes incline targets only on this grid (whole percents: 0.5 % is refused with "
+        "Invalid Parameter), coarser than its Supported Inclination Range says.",
+        link="Puts incline targets on this grid, towards flat.",
+    )
+    incline_codes: tuple[tuple[float, int], ...] | None = _dev(
+        None,
+        group="incline",
+        kind="codes",
+        device="Reads Set Target Inclination as a level code from a table ([percent, raw "
+        "value] pairs), not as 0.1 %.",
+        link="Sends the code of the table's level at or below the target (towards flat).",
+    )
+    incline_codes_in_data: bool = _dev(
+        False,
+        group="incline",
+        kind="bool",
+        device="Reports its incline in the same level codes (raw value / 10 where FTMS puts "
+        "percent).",
+        link="Reads the code back into a percent; a code not in the table is no reading.",
+    )
+    fixed_incline_pct: float | None = _dev(
+        None,
+        group="incline",
+        kind="percent",
+        device="Has a deck fixed at this incline: it offers no incline control and reports no "
+        "incline.",
+        link="Offers no incline control and gives the safety loop this deck where records "
+        "carry none (never flatter than it is).",
+    )
+    reports_incline: bool = _dev(
+        True,
+        group="incline",
+        kind="bool",
+        device="false: its records carry no incline, although it takes incline targets.",
+        link="Nothing is made up: the commanded incline is never taken as a reading; the "
+        "safety loop times the deck at its slowest credible rate. Seen at run time, it is "
+        "observed.",
     )
     # -- Treadmill Data ----------------------------------------------------------------------
     split_after: TreadmillDataFlags | None = _dev(
@@ -352,6 +418,16 @@ def _convert(kind: Kind, raw: Any) -> Any:
             return number if number is not None and number >= 0 else None
         case "percent":
             return _number(raw)
+        case "step":
+            number = _number(raw)
+            return number if number is not None and number > 0 else None
+        case "incline_range":
+            if not isinstance(raw, list) or len(raw) != 3:
+                return None
+            low, high, step = (_number(v) for v in raw)
+            if low is None or high is None or step is None or low > high or step <= 0:
+                return None
+            return (low, high, step)
         case "unit":
             return raw if raw in ("kmh", "mph") else None
         case "speed_range":

@@ -75,6 +75,7 @@ from protocols.ftms import (
     ControlPointResponse,
     FitnessMachineFeature,
     InclinationRange,
+    MachineFeature,
     MachineStatus,
     OpCode,
     ResultCode,
@@ -303,6 +304,12 @@ class TreadmillLink(ReconnectingLink):
             "inclination",
             notes,
         )
+        if self._deviations.fixed_incline_pct is not None:
+            incline_range = None
+            notes.append(
+                f"known to have a deck fixed at {self._deviations.fixed_incline_pct:g} %: "
+                "no incline control, the safety loop counts the deck as that steep"
+            )
 
         if ftms.TREADMILL_DATA_UUID not in present:
             raise ConnectFailed(f"{self._address} has no Treadmill Data characteristic")
@@ -444,7 +451,7 @@ class TreadmillLink(ReconnectingLink):
             Sample(
                 t=now,
                 speed_kmh=speed,
-                incline_pct=record.inclination_pct,
+                incline_pct=self._measured_incline(record),
                 distance_m=record.total_distance_m,
                 elapsed_s=record.elapsed_time_s,
                 energy_kcal=record.total_energy_kcal,
@@ -453,6 +460,23 @@ class TreadmillLink(ReconnectingLink):
                 raw=fragments,
             )
         )
+
+    def _measured_incline(self, record: ftms.TreadmillData) -> float | None:
+        """The deck as the record measures it, in percent. Level codes are read back through
+        the table (an unknown code is no reading); a deck known to be fixed stands in for a
+        record without one. Never the incline that was commanded."""
+        d = self._deviations
+        incline = record.inclination_pct
+        if incline is not None and d.incline_codes is not None and d.incline_codes_in_data:
+            code = round(incline * 10)
+            incline = next((pct for pct, c in d.incline_codes if c == code), None)
+        if record.inclination_pct is None:
+            info = self._info
+            if info is not None and MachineFeature.INCLINATION in info.feature.machine_features:
+                self._observe("reports_incline", False)
+            if d.fixed_incline_pct is not None:
+                return d.fixed_incline_pct
+        return incline
 
     def _as_flagged(self, raw: bytes) -> bytes:
         """``raw`` with the flags the treadmill meant (``speed_without_flag``: the speed is
@@ -513,7 +537,13 @@ class TreadmillLink(ReconnectingLink):
 
     async def set_target_inclination(self, pct: float) -> float:
         value = self.fit_incline(pct)
-        await self._command(ftms.SetTargetInclination(value))
+        codes = self._deviations.incline_codes
+        if codes is not None:
+            # The level's code goes where FTMS puts 0.1 % (iConcept T01, 3G Pro/Elite tables).
+            code = next(c for p, c in codes if p == value)
+            await self._command(ftms.SetTargetInclination(code / 10))
+        else:
+            await self._command(ftms.SetTargetInclination(value))
         return value
 
     async def start_or_resume(self) -> None:
@@ -625,7 +655,12 @@ class TreadmillLink(ReconnectingLink):
         if not info.has_control_point or info.inclination_range is None:
             raise ControlUnavailable("this treadmill offers no inclination control")
         r = info.inclination_range
-        return fit_to_grid(pct, r.min_pct, r.max_pct, r.increment_pct)
+        d = self._deviations
+        step = max(r.increment_pct, d.incline_step_pct or 0.0)
+        value = fit_to_grid(pct, r.min_pct, r.max_pct, step)
+        if d.incline_codes is not None:
+            value = _level_towards_flat(value, [p for p, _ in d.incline_codes])
+        return value
 
     def _require_info(self) -> TreadmillInfo:
         if self._info is None:
@@ -761,6 +796,16 @@ class TreadmillLink(ReconnectingLink):
             self._belt_running = False
             if request.pause and self._deviations.control_lost_after_pause:
                 self._has_control = False  # it withdraws control silently: ask again first
+
+
+def _level_towards_flat(value: float, levels: list[float]) -> float:
+    """The level of ``levels`` nearest ``value`` on its flatter side (the flattest there is
+    when none is)."""
+    if value >= 0:
+        below = [p for p in levels if 0 <= p <= value + 1e-9]
+        return max(below) if below else min(levels, key=abs)
+    above = [p for p in levels if value - 1e-9 <= p <= 0]
+    return min(above) if above else min(levels, key=abs)
 
 
 def _att_code(error: BleakGATTProtocolError) -> int | None:

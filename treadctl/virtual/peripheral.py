@@ -525,6 +525,30 @@ class FtmsPeripheral:
             return value * KMH_PER_MPH
         return value
 
+    def _commanded_incline(self, value: float) -> float | None:
+        """The deck a Set Target Inclination value asks for (None: this device refuses it):
+        a level code of its table (``incline_codes``), or percent on its grid only
+        (``incline_step_pct``: a Sole F85 refuses 0.5 %)."""
+        d = self.deviations
+        if d.incline_codes is not None:
+            code = round(value * 10)
+            return next((pct for pct, c in d.incline_codes if c == code), None)
+        step = d.incline_step_pct
+        if step is not None and abs(value / step - round(value / step)) > 1e-6:
+            return None
+        return value
+
+    def _reported_incline(self, pct: float) -> float | None:
+        """The deck as this device reports it: not at all (``reports_incline``), as the code
+        of the level it is at or above (``incline_codes_in_data``), or in 0.1 %."""
+        d = self.deviations
+        if not d.reports_incline:
+            return None
+        if d.incline_codes is not None and d.incline_codes_in_data:
+            code = max((c for p, c in d.incline_codes if p <= pct + 1e-9), default=0)
+            return code / 10
+        return round(pct, 1)
+
     def _reported_kmh(self, kmh: float) -> float:
         """A belt speed as this device writes it (``speed_data_unit``), to 0.01."""
         if self.deviations.speed_data_unit == "mph":
@@ -564,7 +588,7 @@ class FtmsPeripheral:
             speed_kmh=_clamp_kmh(self._reported_kmh(belt.speed_kmh)),
             average_speed_kmh=_clamp_kmh(self._reported_kmh(_average_kmh(belt))),
             total_distance_m=distance,
-            inclination_pct=round(belt.incline_pct, 1),
+            inclination_pct=self._reported_incline(belt.incline_pct),
             ramp_angle_deg=None,
             total_energy_kcal=min(int(belt.energy_kcal), _U16_MAX - 1),
             energy_per_hour_kcal=None,
@@ -770,7 +794,10 @@ class FtmsPeripheral:
             case SetTargetSpeed(kmh=kmh):
                 return model.set_target_speed(self._commanded_kmh(kmh))
             case SetTargetInclination(pct=pct):
-                return model.set_target_inclination(pct)
+                level = self._commanded_incline(pct)
+                if level is None:
+                    return ResultCode.INVALID_PARAMETER
+                return model.set_target_inclination(level)
             case StartOrResume():
                 return model.start_or_resume()
             case StopOrPause(pause=pause):

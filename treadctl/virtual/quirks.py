@@ -23,6 +23,7 @@ belt-level ones.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +62,18 @@ class Quirks:
         if d.speed_range_kmh is not None:
             low, high, step = d.speed_range_kmh
             changes.update(min_speed_kmh=low, max_speed_kmh=high, speed_increment_kmh=step)
+        if d.inclination_range_pct is not None:
+            low, high, step = d.inclination_range_pct
+            changes.update(min_incline_pct=low, max_incline_pct=high, incline_increment_pct=step)
+        if d.incline_codes is not None:
+            levels = [pct for pct, _ in d.incline_codes]
+            step = min(b - a for a, b in itertools.pairwise(levels))
+            changes.update(
+                min_incline_pct=levels[0], max_incline_pct=levels[-1], incline_increment_pct=step
+            )
+        if d.fixed_incline_pct is not None:
+            fixed = d.fixed_incline_pct
+            changes.update(min_incline_pct=fixed, max_incline_pct=fixed)
         return dataclasses.replace(spec, **changes) if changes else spec
 
 

@@ -22,8 +22,10 @@ def test_the_default_is_the_standard_and_every_field_is_documented() -> None:
             "count",
             "seconds",
             "percent",
+            "step",
             "unit",
             "speed_range",
+            "incline_range",
             "flag",
             "codes",
         }
@@ -63,6 +65,12 @@ def test_a_table_of_names_reads_into_typed_values() -> None:
         ({"speed_range_kmh": [1.0, 6.0]}, "speed_range_kmh: expected"),
         ({"split_after": "more_data"}, "split_after: expected a Treadmill Data field group"),
         ({"split_after": 7}, "split_after: expected"),
+        ({"incline_step_pct": 0}, "incline_step_pct: expected a number of percent > 0"),
+        ({"inclination_range_pct": [5, -6, 1]}, "inclination_range_pct: expected"),
+        ({"incline_codes": [[0, 0]]}, "incline_codes: expected \\[\\[percent"),
+        ({"incline_codes": [[1, 60], [0, 0]]}, "incline_codes: expected"),
+        ({"incline_codes": [[0, 0], [1, 99999]]}, "incline_codes: expected"),
+        ({"fixed_incline_pct": "steep"}, "fixed_incline_pct: expected a number of percent"),
     ],
 )
 def test_anything_outside_the_vocabulary_is_one_line_naming_where_and_the_key(

@@ -8,6 +8,7 @@ catches what the link does not know).
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,10 @@ import pytest
 from tests.helpers.ftms_client import run
 from tests.helpers.session import Scenario, program, session
 from treadctl.devices.deviations import Deviations
-from treadctl.devices.knowledge import KnowledgeBase
+from treadctl.devices.knowledge import DeviceIdentity, KnowledgeBase, MatchRules
 from treadctl.devices.settings import DeviceSettings, DeviceSettingsSource
 from treadctl.link import Sample
+from treadctl.program import Program
 from treadctl.safety import NoticeKind, StopReason
 from treadctl.session import NoticeRaised
 from treadctl.virtual.quirks import QUIRK_PROFILES, Quirks
@@ -47,6 +49,13 @@ def notices(scn: Scenario, kind: NoticeKind) -> list[NoticeRaised]:
     return [e for e in scn.events.of(NoticeRaised) if e.notice.kind is kind]
 
 
+def matched_by_name(entry_id: str) -> bool:
+    """Whether the entry's virtual treadmill is matched by its advertised name alone (the
+    others need Device Information, which the link does not read yet)."""
+    entry = KnowledgeBase.builtin().get(entry_id)
+    return entry.specificity(DeviceIdentity(name=entry.virtual_name)) is not None
+
+
 async def drive_to_speed_and_stop(scn: Scenario) -> None:
     """The belt reaches the walk's speed (within one of its speed steps), then the session
     is finished as the user would and the belt is seen still."""
@@ -70,7 +79,7 @@ def test_every_profile_is_driven_to_speed_and_stopped(quirks: str, tmp_path: Pat
             entry = scn.link.device_entry
             if quirks == "standard":
                 assert entry is None
-            elif KnowledgeBase.builtin().get(quirks).match:
+            elif matched_by_name(quirks):
                 # Advertised as the real device: the link matched its entry by name.
                 assert entry is not None and entry.id == quirks
             await drive_to_speed_and_stop(scn)
@@ -259,5 +268,141 @@ def test_unknown_kingsmith_x21_never_runs_without_control_of_it(tmp_path: Path) 
             assert scn.runner.governor.stop_reason is StopReason.COMMAND_FAILED
             assert all(b.speed_kmh == 0.0 for _, b in scn.belt_log)
             assert not [e for e in scn.link_events if isinstance(e, Sample)]
+
+    run(scenario)
+
+
+# --- (5) incline: whole-percent steps, wide ranges, level tables, fixed decks ------------------
+
+
+def hill(incline: str) -> Program:
+    return program(
+        f"""
+name = "Hill"
+
+[[steps]]
+label = "Up"
+direction = "forward"
+speed = "4 km/h"
+incline = "{incline}"
+duration = "120 s"
+"""
+    )
+
+
+def incline_writes(scn: Scenario) -> list[dict[str, object]]:
+    return [w for w in scn.trace.writes() if w["op"] == "set_target_inclination"]
+
+
+def by_name(entry_id: str) -> KnowledgeBase:
+    """A knowledge base holding only ``entry_id``, matched by its virtual treadmill's name."""
+    entry = KnowledgeBase.builtin().get(entry_id)
+    assert entry.virtual_name is not None
+    rules = (MatchRules(name_prefixes=(entry.virtual_name,)),)
+    return KnowledgeBase((dataclasses.replace(entry, match=rules),))
+
+
+def test_a_treadmill_taking_whole_percents_is_sent_whole_percents(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, hill("2.5 %"), quirks="sole-f85") as scn:
+            await scn.until(lambda: scn.belt.incline_pct >= 2.0, 60.0, "up")
+            await scn.run_for(10.0)
+            sent = [w["value"] for w in incline_writes(scn)]
+            assert sent and all(float(v).is_integer() for v in sent)  # type: ignore[arg-type]
+            assert all(w["result"] == "success" for w in incline_writes(scn))
+            assert scn.belt.incline_pct == 2.0  # 2.5 %, towards flat
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+def test_unknown_a_refused_half_percent_stops_the_belt(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(
+            tmp_path, hill("2.5 %"), quirks="sole-f85", knowledge=KnowledgeBase()
+        ) as scn:
+            await scn.until(
+                lambda: scn.runner.governor.stop_reason is StopReason.COMMAND_FAILED, 60.0, "failed"
+            )
+            assert any(w["result"] == "invalid_parameter" for w in incline_writes(scn))
+            await scn.until(lambda: scn.belt.speed_kmh == 0.0, 30.0, "stopped")
+
+    run(scenario)
+
+
+def test_a_40_percent_deck_never_goes_beyond_the_person_s_limit(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, hill("15 %"), quirks="adidas") as scn:
+            info = scn.link.info
+            assert info is not None and info.inclination_range is not None
+            assert info.inclination_range.max_pct == 40.0
+            assert info.inclination_range.min_pct == -6.0
+            await scn.run_for(60.0)
+            cap = scn.runner.governor.limits.forward_max_incline_pct
+            assert max(b.incline_pct for _, b in scn.belt_log) <= cap + 0.01
+            assert all(float(w["value"]) <= cap for w in incline_writes(scn))  # type: ignore[arg-type]
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+def test_a_level_table_is_sent_codes(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, hill("3 %"), quirks="3g-pro") as scn:
+            await scn.until(lambda: scn.belt.incline_pct >= 3.0, 60.0, "up")
+            assert incline_writes(scn)[-1]["value"] == 4.6  # 0x2E: level 3
+            await scn.run_for(2.0)
+            last = [e for e in scn.link_events if isinstance(e, Sample)][-1]
+            assert last.incline_pct == 3.0
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+def test_a_level_table_is_read_back_from_the_data(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(
+            tmp_path, hill("3 %"), quirks="iconcept-t01", knowledge=by_name("iconcept-t01")
+        ) as scn:
+            await scn.until(lambda: scn.belt.incline_pct >= 3.0, 60.0, "up")
+            assert incline_writes(scn)[-1]["value"] == 20.0  # 0x00C8: level 3
+            await scn.run_for(2.0)
+            last = [e for e in scn.link_events if isinstance(e, Sample)][-1]
+            assert last.record.inclination_pct == 20.0 and last.incline_pct == 3.0
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+def test_a_fixed_deck_is_never_commanded_and_counts_as_that_steep(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(
+            tmp_path, hill("2 %"), quirks="domyos-ts100", knowledge=by_name("domyos-ts100")
+        ) as scn:
+            info = scn.link.info
+            assert info is not None and info.inclination_range is None
+            await scn.until(lambda: scn.belt.speed_kmh >= 3.9, 60.0, "at speed")
+            assert incline_writes(scn) == []
+            samples = [e for e in scn.link_events if isinstance(e, Sample)]
+            assert samples and all(s.incline_pct == 15.0 for s in samples)
+            assert all(s.record.inclination_pct is None for s in samples)
+            assert scn.link.observed == {"reports_incline": False}
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+# --- (8) no incline in the data: the commanded incline is never a reading ----------------------
+
+
+def test_a_treadmill_reporting_no_incline_gets_no_made_up_one(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, hill("2 %"), quirks="no-incline-data") as scn:
+            await scn.until(lambda: scn.belt.incline_pct >= 2.0, 60.0, "up")
+            await scn.run_for(2.0)
+            samples = [e for e in scn.link_events if isinstance(e, Sample)]
+            assert samples and all(s.incline_pct is None for s in samples)
+            assert scn.link.observed == {"reports_incline": False}
+            await drive_to_speed_and_stop(scn)
 
     run(scenario)
