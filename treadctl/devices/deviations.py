@@ -179,6 +179,16 @@ class Deviations:
         "more has passed, then gives up (the start fails and the belt is stopped); a stop "
         "meanwhile cancels it.",
     )
+    start_keepalive_s: float = _dev(
+        0.0,
+        group="control point",
+        kind="seconds",
+        device="Stops a belt started over the Control Point unless Start or Resume comes "
+        "again at least this often (a Start while running is answered success).",
+        link="Sends Start again every third of that, only while the belt is wanted running: "
+        "after a start succeeded and before any stop, pause, console stop or safety key "
+        "(each ends it, and a Start already queued is dropped).",
+    )
     # -- Machine Status and Training Status --------------------------------------------------
     padded_status: bool = _dev(
         False,

@@ -49,6 +49,11 @@ Rules this module keeps (FTMS v1.0 §4.16, FTMP v1.0 §4.4.14, and what real tre
   governor allowed); one that reports mph (``speed_data_unit``) has its speeds and its speed
   range converted to km/h as they arrive, so everything above the link sees km/h. Unknown, a
   unit mix-up is the safety loop's to catch: the belt not following is a fault.
+* **Keep-alive**: a treadmill that stops unless Start comes again (``start_keepalive_s``) is
+  sent Start every third of its period, only while the belt is wanted running: from a start
+  that succeeded until any stop, pause, stop at the treadmill or lost link. A keep-alive never
+  follows a stop: it goes through the same queue as every command and is dropped once a stop
+  was asked for (:class:`StartCancelled`).
 * **Samples**: More-Data fragments are merged (:class:`protocols.ftms.RecordAssembler`);
   each complete record becomes one :class:`Sample` stamped with the clock's time of receipt. A
   malformed record is logged, reported as :class:`MalformedData`, and skipped.
@@ -203,6 +208,7 @@ class TreadmillLink(ReconnectingLink):
         self._deviations = Deviations()
         self._observed: dict[str, Any] = {}
         self._refusals: dict[str, str] = {}
+        self._keepalive: asyncio.Task[None] | None = None
 
     # -- state --------------------------------------------------------------------------------
 
@@ -413,6 +419,9 @@ class TreadmillLink(ReconnectingLink):
     def _on_link_down(self) -> None:
         self._has_control = False
         self._belt_running = False
+        if self._keepalive is not None:
+            self._keepalive.cancel()
+            self._keepalive = None
         self._assembler.reset()  # a record cut by link loss is discarded (FTMS §4.18)
         self._raw_fragments = []
         if self._answer is not None and not self._answer.done():
@@ -496,6 +505,7 @@ class TreadmillLink(ReconnectingLink):
             self._has_control = False
         if status.op in (StatusOp.STOPPED_OR_PAUSED_BY_USER, StatusOp.STOPPED_BY_SAFETY_KEY):
             self._belt_running = False
+            self._stop_epoch += 1  # a stop at the treadmill: nothing of a start goes on
         elif status.op == StatusOp.STARTED_OR_RESUMED_BY_USER:
             self._belt_running = True
         self._emit(StatusChanged(now, status))
@@ -547,7 +557,9 @@ class TreadmillLink(ReconnectingLink):
         return value
 
     async def start_or_resume(self) -> None:
+        epoch = self._stop_epoch
         await self._command(ftms.StartOrResume())
+        self._start_keepalive(epoch)
 
     async def start_at(self, kmh: float) -> float:
         """Start (or resume) the belt at ``kmh``, in the order this treadmill needs.
@@ -576,7 +588,30 @@ class TreadmillLink(ReconnectingLink):
             await self._halt(ftms.StopOrPause(pause=False), cancel_after_stop=epoch)
         await self._command(ftms.StartOrResume(), cancel_after_stop=epoch)
         await self._speed_after_start(value, epoch)
+        self._start_keepalive(epoch)
         return value
+
+    def _start_keepalive(self, epoch: int) -> None:
+        """For a treadmill that stops unless Start comes again (``start_keepalive_s``): send
+        it, for the start of stop epoch ``epoch`` only (any stop ends it)."""
+        due = self._deviations.start_keepalive_s
+        if due <= 0:
+            return
+        if self._keepalive is not None:
+            self._keepalive.cancel()
+        self._keepalive = self._spawn(self._keep_alive(epoch, due / 3))
+
+    async def _keep_alive(self, epoch: int, interval: float) -> None:
+        while True:
+            await self._clock.sleep(interval)
+            if self._stop_epoch != epoch or not self._belt_running or not self.is_connected:
+                return
+            try:
+                await self._command(ftms.StartOrResume(), cancel_after_stop=epoch)
+            except StartCancelled:
+                return  # a stop came first: never a Start after it
+            except LinkError as error:
+                logger.warning("keep-alive Start failed: %s", error)
 
     async def _speed_after_start(self, value: float, epoch: int) -> None:
         """The speed that follows a start; one refused during the belt's known start-up

@@ -304,6 +304,9 @@ class FtmsPeripheral:
         # the belt was last started (for a speed refused during its start-up).
         self._control_refusals_left: dict[Connection, int] = {}
         self._last_start: float | None = None
+        # When the last Start came over the Control Point, while a keep-alive is due (None:
+        # no belt started over it is running).
+        self._keepalive_since: float | None = None
         self._writer: Connection | None = None
         self._training_status = self._training_code()
         self._malformed_turn = 0
@@ -564,6 +567,7 @@ class FtmsPeripheral:
         for tick in itertools.count(1):
             await self.clock.sleep_until(origin + tick / self.data_rate_hz)
             self._sync()
+            self._check_keepalive()
             if self.faults.silent:
                 continue
             record = self.record()
@@ -572,6 +576,18 @@ class FtmsPeripheral:
                     continue
                 for payload in self._payloads(record, self._fragment_limit(connection)):
                     await self.device.notify_subscriber(connection, self._data, payload)
+
+    def _check_keepalive(self) -> None:
+        """Stop a belt whose keep-alive Start is overdue (``start_keepalive_s``), as its
+        console would: status 0x02 (stop) to every client."""
+        due = self.deviations.start_keepalive_s
+        since = self._keepalive_since
+        if since is None or self.model.state is not MachineState.RUNNING:
+            self._keepalive_since = None
+            return
+        if self.clock.now() - since > due:
+            self._keepalive_since = None
+            self.model.console_stop()
 
     def record(self) -> TreadmillData:
         """The Treadmill Data record for the model's current state (whole, not split)."""
@@ -799,6 +815,15 @@ class FtmsPeripheral:
                     return ResultCode.INVALID_PARAMETER
                 return model.set_target_inclination(level)
             case StartOrResume():
+                if self.deviations.start_keepalive_s > 0:
+                    if model.state is MachineState.RUNNING:
+                        # Xterra TRX3500: a Start while running is the keep-alive.
+                        self._keepalive_since = self.clock.now()
+                        return ResultCode.SUCCESS
+                    result = model.start_or_resume()
+                    if result is ResultCode.SUCCESS:
+                        self._keepalive_since = self.clock.now()
+                    return result
                 return model.start_or_resume()
             case StopOrPause(pause=pause):
                 return model.pause() if pause else model.stop()

@@ -406,3 +406,51 @@ def test_a_treadmill_reporting_no_incline_gets_no_made_up_one(tmp_path: Path) ->
             await drive_to_speed_and_stop(scn)
 
     run(scenario)
+
+
+# --- (7) Start re-sent every second or the belt stops ------------------------------------------
+
+
+def test_a_keep_alive_start_keeps_the_belt_running_and_never_follows_a_stop(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks="xterra-trx3500") as scn:
+            await scn.until(lambda: scn.belt.speed_kmh >= 3.9, 60.0, "at speed")
+            await scn.run_for(30.0)
+            assert scn.belt.state is MachineState.RUNNING  # kept alive for 30 s and more
+            since = scn.now - 10.0
+            keepalives = [w for w in scn.trace.writes(since) if w["op"] == "start_or_resume"]
+            assert len(keepalives) >= 9 and all(w["result"] == "success" for w in keepalives)
+            # The app stops the belt: not one Start after the stop.
+            scn.runner.pause()
+            await scn.until(lambda: scn.belt.state is MachineState.PAUSED, 10.0, "paused")
+            paused_at = scn.now
+            await scn.run_for(20.0)
+            assert "start_or_resume" not in scn.trace.ops(paused_at)
+            # Resumed by the person, kept alive again; stopped at the console: no Start after.
+            scn.runner.start()
+            await scn.until(lambda: scn.belt.state is MachineState.RUNNING, 15.0, "running")
+            await scn.run_for(5.0)
+            scn.world.treadmill.console_stop()
+            stopped_at = scn.now
+            await scn.run_for(20.0)
+            assert "start_or_resume" not in scn.trace.ops(stopped_at)
+            assert scn.world.model.state is MachineState.STOPPED and scn.belt.speed_kmh == 0.0
+
+    run(scenario)
+
+
+def test_unknown_the_belt_stops_by_itself_and_the_session_with_it(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(
+            tmp_path, WALK, quirks="xterra-trx3500", knowledge=KnowledgeBase()
+        ) as scn:
+            await scn.until(
+                lambda: scn.runner.governor.stop_reason is StopReason.CONSOLE_STOP, 30.0, "stop"
+            )
+            await scn.run_for(10.0)
+            assert scn.belt.state is MachineState.STOPPED and scn.belt.speed_kmh == 0.0
+            assert scn.trace.ops().count("start_or_resume") == 1
+
+    run(scenario)
