@@ -348,6 +348,16 @@ class Deviations:
         device="Answers success to Set Target Speed while stopped, but keeps its own speed.",
         link="Sets the speed again after every start (speed, start, speed).",
     )
+    ignores_speed_control: bool = _dev(
+        False,
+        group="belt",
+        kind="bool",
+        device="Answers success to Set Target Speed and keeps its own speed, running or not; "
+        "start, stop and incline work.",
+        link="Offers no speed control, so the belt is never started at a speed nobody sets. "
+        "Unknown, the safety loop sees the belt stay at its starting speed, stops it and says "
+        "the treadmill seems to ignore speed commands.",
+    )
     needs_start_before_speed: bool = _dev(
         False,
         group="belt",

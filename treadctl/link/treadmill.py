@@ -296,6 +296,12 @@ class TreadmillLink(ReconnectingLink):
         speed_range = await self._read_range(
             client, present, ftms.SUPPORTED_SPEED_RANGE_UUID, SpeedRange, "speed", notes
         )
+        if speed_range is not None and self._deviations.ignores_speed_control:
+            speed_range = None
+            notes.append(
+                "known to ignore speed commands: no speed control (a belt nobody can set is "
+                "never started)"
+            )
         if speed_range is not None and self._deviations.speed_data_unit == "mph":
             speed_range = SpeedRange(
                 round(speed_range.min_kmh * KMH_PER_MPH, 2),

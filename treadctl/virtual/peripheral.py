@@ -808,6 +808,9 @@ class FtmsPeripheral:
                     self._controller = None  # FTMS §4.16.2.1: Reset ends control
                 return result
             case SetTargetSpeed(kmh=kmh):
+                if self.deviations.ignores_speed_control:
+                    # Xterra T85 (FitShow FS-BT-02 fw 1.2.8), Sperax RM-01: hassio-ftms #26.
+                    return ResultCode.SUCCESS
                 return model.set_target_speed(self._commanded_kmh(kmh))
             case SetTargetInclination(pct=pct):
                 level = self._commanded_incline(pct)

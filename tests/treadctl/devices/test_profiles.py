@@ -42,6 +42,7 @@ ADDRESS = "F0:00:00:00:00:01"
 #: Profiles whose belt cannot reach a speed the app asks for: each has its own test below.
 NOT_DRIVEN: dict[str, str] = {
     "no-ranges": "without a speed range the link offers no speed control",
+    "xterra-t85": "its belt ignores speed commands",
 }
 
 
@@ -452,5 +453,42 @@ def test_unknown_the_belt_stops_by_itself_and_the_session_with_it(tmp_path: Path
             await scn.run_for(10.0)
             assert scn.belt.state is MachineState.STOPPED and scn.belt.speed_kmh == 0.0
             assert scn.trace.ops().count("start_or_resume") == 1
+
+    run(scenario)
+
+
+# --- (12) speed control silently ignored -------------------------------------------------------
+
+
+def test_a_treadmill_known_to_ignore_speed_is_never_started(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(
+            tmp_path, WALK, quirks="xterra-t85", knowledge=by_name("xterra-t85")
+        ) as scn:
+            info = scn.link.info
+            assert info is not None and not info.can_set_speed and info.can_set_incline
+            assert any("ignore speed commands" in n for n in info.notes)
+            await scn.run_for(20.0)
+            assert scn.runner.governor.stop_reason is StopReason.COMMAND_FAILED
+            assert all(b.speed_kmh == 0.0 for _, b in scn.belt_log)
+            assert "start_or_resume" not in scn.trace.ops()
+
+    run(scenario)
+
+
+def test_unknown_a_treadmill_ignoring_speed_is_stopped_and_named(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        # Advertised as a FitShow module: the generic FitShow entry, not the T85's (its
+        # Device Information is not read yet), so the link drives it as any FitShow.
+        async with session(tmp_path, WALK, quirks="xterra-t85") as scn:
+            entry = scn.link.device_entry
+            assert entry is not None and entry.id == "fitshow"
+            await scn.until(
+                lambda: bool(notices(scn, NoticeKind.BELT_NOT_FOLLOWING)), 90.0, "alarmed"
+            )
+            message = notices(scn, NoticeKind.BELT_NOT_FOLLOWING)[0].notice.message
+            assert "seems to ignore the app's speed commands" in message
+            assert max(b.speed_kmh for _, b in scn.belt_log) <= scn.world.model.spec.min_speed_kmh
+            await scn.until(lambda: scn.belt.speed_kmh == 0.0, 30.0, "stopped")
 
     run(scenario)
