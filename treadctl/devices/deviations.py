@@ -197,6 +197,15 @@ class Deviations:
         device="Pads Machine Status notifications with zero bytes (04 00 00, 02 02 00).",
         link="Nothing: trailing bytes are ignored by the decoder.",
     )
+    short_training_status: bool = _dev(
+        False,
+        group="status",
+        kind="bool",
+        device="Training Status reads back shorter than its two bytes while idle.",
+        link="Nothing breaks: the decoder reads the missing status as unknown (pyftms "
+        "raised EOFError there) and the connect goes on; the short read is noted and "
+        "observed.",
+    )
     training_status_flag_without_string: bool = _dev(
         False,
         group="status",
@@ -303,6 +312,32 @@ class Deviations:
         "bytes 2..4, and never sends a final fragment.",
         link="Clears the bit before decoding, so each notification is one record with its "
         "speed. Unknown, no record ever completes and the watchdog stops the belt.",
+    )
+    never_final_record: bool = _dev(
+        False,
+        group="treadmill data",
+        kind="bool",
+        device="Sets More Data in every notification: no record ever ends.",
+        link="Cannot read a speed from it: once more notifications than a record can hold "
+        "went unfinished it says why (MalformedData) and observes it; with no data the "
+        "watchdog stops a moving belt.",
+    )
+    records_cut_at: int = _dev(
+        0,
+        group="treadmill data",
+        kind="count",
+        device="Sends only this many bytes of each record, fewer than its flags promise (0: "
+        "whole records).",
+        link="Nothing: the decoder keeps the fields that arrived and marks the record "
+        "truncated; a field cut off is no reading.",
+    )
+    energy_is_elapsed_time: bool = _dev(
+        False,
+        group="treadmill data",
+        kind="bool",
+        device="Puts elapsed seconds in the Expended Energy field: a believable calorie figure "
+        "that is not one.",
+        link="Takes no energy from its records.",
     )
     distance_step_m: int = _dev(
         1,

@@ -142,6 +142,11 @@ def op_name(request: ControlPointRequest) -> str:
     return _OP_NAMES.get(request.op, f"op_0x{int(request.op):02x}")
 
 
+#: Notifications without a record completing before the link says why there is no data
+#: (twice what RecordAssembler keeps of one record).
+NEVER_FINISHED_FRAGMENTS = 16
+#: Flags and status: a Training Status value is never shorter [FTMS Table 4.11].
+TRAINING_STATUS_MIN_BYTES = 2
 #: A speed refused during a belt's known start-up is sent again this often, until the known
 #: start-up and this margin have passed.
 SPEED_RETRY_S = 0.5
@@ -209,6 +214,7 @@ class TreadmillLink(ReconnectingLink):
         self._observed: dict[str, Any] = {}
         self._refusals: dict[str, str] = {}
         self._keepalive: asyncio.Task[None] | None = None
+        self._unfinished = 0  # notifications since the last record that completed
 
     # -- state --------------------------------------------------------------------------------
 
@@ -419,6 +425,9 @@ class TreadmillLink(ReconnectingLink):
         except BleakGATTProtocolError as error:
             notes.append(f"Training Status unreadable: {error}")
         else:
+            if len(raw) < TRAINING_STATUS_MIN_BYTES:
+                notes.append(f"Training Status read is short ({bytes(raw).hex() or 'empty'})")
+                self._observe("short_training_status", True)
             self._on_training_status(None, bytearray(raw))
         await client.start_notify(ftms.TRAINING_STATUS_UUID, self._on_training_status)
 
@@ -430,6 +439,7 @@ class TreadmillLink(ReconnectingLink):
             self._keepalive = None
         self._assembler.reset()  # a record cut by link loss is discarded (FTMS §4.18)
         self._raw_fragments = []
+        self._unfinished = 0
         if self._answer is not None and not self._answer.done():
             lost = LinkLostDuringCommand(self._answer_op or OpCode.RESPONSE_CODE)
             self._answer.set_exception(lost)
@@ -452,7 +462,18 @@ class TreadmillLink(ReconnectingLink):
         # Same bound as the assembler's, so a peer that never ends a record cannot grow this.
         self._raw_fragments = [*self._raw_fragments[-7:], raw]
         if record is None:
+            self._unfinished += 1
+            if self._unfinished == NEVER_FINISHED_FRAGMENTS:
+                # Say why there is no data, once: a silence with a reason.
+                why = (
+                    f"{self._unfinished} notifications with More Data set and none ending a "
+                    "record: this treadmill's records never complete"
+                )
+                logger.warning("%s", why)
+                self._observe("never_final_record", True)
+                self._emit(MalformedData(now, "treadmill_data", raw, why))
             return
+        self._unfinished = 0
         fragments, self._raw_fragments = tuple(self._raw_fragments), []
         speed = record.speed_kmh
         if speed is not None and self._deviations.speed_data_unit == "mph":
@@ -469,7 +490,9 @@ class TreadmillLink(ReconnectingLink):
                 incline_pct=self._measured_incline(record),
                 distance_m=record.total_distance_m,
                 elapsed_s=record.elapsed_time_s,
-                energy_kcal=record.total_energy_kcal,
+                energy_kcal=None
+                if self._deviations.energy_is_elapsed_time
+                else record.total_energy_kcal,
                 heart_rate_bpm=hr,
                 record=record,
                 raw=fragments,

@@ -606,7 +606,10 @@ class FtmsPeripheral:
             total_distance_m=distance,
             inclination_pct=self._reported_incline(belt.incline_pct),
             ramp_angle_deg=None,
-            total_energy_kcal=min(int(belt.energy_kcal), _U16_MAX - 1),
+            total_energy_kcal=min(
+                int(belt.elapsed_s if self.deviations.energy_is_elapsed_time else belt.energy_kcal),
+                _U16_MAX - 1,
+            ),
             energy_per_hour_kcal=None,
             energy_per_minute_kcal=None,
             heart_rate_bpm=self.heart_rate_bpm,
@@ -668,8 +671,12 @@ class FtmsPeripheral:
         payloads = [bytes(part) for part in self.fragments(record, limit)]
         if self.faults.truncated_records:
             payloads[-1] = payloads[-1][:-2]
-        if self.deviations.speed_without_flag:
-            # KingSmith PH4: "no speed" flagged, the speed at bytes 2..4 all the same.
+        d = self.deviations
+        if d.records_cut_at:
+            payloads[-1] = payloads[-1][: d.records_cut_at]  # Matrix: 20 of 30 bytes
+        if d.speed_without_flag or d.never_final_record:
+            # KingSmith PH4: "no speed" flagged, the speed at bytes 2..4 all the same; a
+            # third-party server: More Data in every notification.
             payloads = [bytes([p[0] | TreadmillDataFlags.MORE_DATA]) + p[1:] for p in payloads]
         return payloads
 
@@ -690,7 +697,12 @@ class FtmsPeripheral:
         return TrainingStatus(self._training_code(), reserved_flags=reserved)
 
     def _on_training_status_read(self, connection: Connection) -> bytes:
-        return bytes(self.training_status())
+        value = bytes(self.training_status())
+        if self.deviations.short_training_status and self._training_code() is (
+            TrainingStatusCode.IDLE
+        ):
+            return value[:1]  # Domyos-TC, Wi-linktech: an EOFError in pyftms's connect
+        return value
 
     # -- Control Point ----------------------------------------------------------------------
 

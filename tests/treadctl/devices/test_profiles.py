@@ -18,9 +18,9 @@ from tests.helpers.session import Scenario, program, session
 from treadctl.devices.deviations import Deviations
 from treadctl.devices.knowledge import DeviceIdentity, KnowledgeBase, MatchRules
 from treadctl.devices.settings import DeviceSettings, DeviceSettingsSource
-from treadctl.link import Sample
+from treadctl.link import MalformedData, Sample, TrainingStatusChanged
 from treadctl.program import Program
-from treadctl.safety import NoticeKind, StopReason
+from treadctl.safety import NoticeKind, Phase, StopReason
 from treadctl.session import NoticeRaised
 from treadctl.virtual.quirks import QUIRK_PROFILES, Quirks
 from treadctl.virtual.treadmill import MachineState
@@ -43,6 +43,7 @@ ADDRESS = "F0:00:00:00:00:01"
 NOT_DRIVEN: dict[str, str] = {
     "no-ranges": "without a speed range the link offers no speed control",
     "xterra-t85": "its belt ignores speed commands",
+    "never-final": "no record of it ever completes",
 }
 
 
@@ -298,8 +299,7 @@ def incline_writes(scn: Scenario) -> list[dict[str, object]]:
 def by_name(entry_id: str) -> KnowledgeBase:
     """A knowledge base holding only ``entry_id``, matched by its virtual treadmill's name."""
     entry = KnowledgeBase.builtin().get(entry_id)
-    assert entry.virtual_name is not None
-    rules = (MatchRules(name_prefixes=(entry.virtual_name,)),)
+    rules = (MatchRules(name_prefixes=(entry.virtual_name or "Virtual Treadmill",)),)
     return KnowledgeBase((dataclasses.replace(entry, match=rules),))
 
 
@@ -490,5 +490,67 @@ def test_unknown_a_treadmill_ignoring_speed_is_stopped_and_named(tmp_path: Path)
             assert "seems to ignore the app's speed commands" in message
             assert max(b.speed_kmh for _, b in scn.belt_log) <= scn.world.model.spec.min_speed_kmh
             await scn.until(lambda: scn.belt.speed_kmh == 0.0, 30.0, "stopped")
+
+    run(scenario)
+
+
+# --- (3) (11) (14) (15): data the link reads as far as it can, and says why when it cannot ----
+
+
+def test_records_shorter_than_their_flags_still_give_their_speed(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks="matrix-ctm") as scn:
+            await scn.until(lambda: scn.belt.speed_kmh >= 3.9, 60.0, "at speed")
+            await scn.run_for(1.0)
+            last = [e for e in scn.link_events if isinstance(e, Sample)][-1]
+            assert last.record.truncated and last.speed_kmh is not None and last.speed_kmh >= 3.9
+            assert last.record.elapsed_time_s is None  # cut off: no reading
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+def test_a_short_training_status_read_is_reported_and_the_connect_goes_on(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks="domyos-tc") as scn:
+            assert scn.link.observed == {"short_training_status": True}
+            info = scn.link.info
+            assert info is not None and any(
+                "Training Status read is short" in n for n in info.notes
+            )
+            first = next(e for e in scn.link_events if isinstance(e, TrainingStatusChanged))
+            assert first.status.status is None  # no status in it: not made up
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+def test_records_that_never_complete_are_said_and_the_belt_is_stopped(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks="never-final") as scn:
+            await scn.run_for(20.0)
+            why = [e for e in scn.link_events if isinstance(e, MalformedData)]
+            assert why and "records never complete" in why[0].error
+            assert scn.link.observed == {"never_final_record": True}
+            assert not [e for e in scn.link_events if isinstance(e, Sample)]
+            await scn.until(lambda: scn.belt.speed_kmh == 0.0, 30.0, "stopped")
+            assert scn.runner.governor.phase is Phase.STOPPED
+
+    run(scenario)
+
+
+def test_elapsed_time_in_the_energy_field_is_not_taken_as_energy(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(
+            tmp_path, WALK, quirks="precor-daemon", knowledge=by_name("precor-daemon")
+        ) as scn:
+            await scn.until(lambda: scn.belt.speed_kmh >= 3.9, 60.0, "at speed")
+            await scn.run_for(20.0)
+            last = [e for e in scn.link_events if isinstance(e, Sample)][-1]
+            assert last.record.total_energy_kcal == last.record.elapsed_time_s
+            assert last.energy_kcal is None
+            await drive_to_speed_and_stop(scn)
 
     run(scenario)
