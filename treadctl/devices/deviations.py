@@ -206,6 +206,15 @@ class Deviations:
         "raised EOFError there) and the connect goes on; the short read is noted and "
         "observed.",
     )
+    start_key_as_stop_status: bool = _dev(
+        False,
+        group="status",
+        kind="bool",
+        device="Its console's Start key sends status 02 01 (stopped by the user) and starts "
+        "nothing: the peer app is to answer with Request Control and Start.",
+        link="Never answers it: a belt starts only from the person's Start in the app, never "
+        "because the treadmill asked. The status reads as the stop it says; nothing moves.",
+    )
     training_status_flag_without_string: bool = _dev(
         False,
         group="status",

@@ -438,6 +438,10 @@ class FtmsPeripheral:
     def console_start(self) -> ResultCode:
         """Press Start on the console (status 0x04 to every client)."""
         self._sync()
+        if self.deviations.start_key_as_stop_status:
+            # Toputure TP1: the key asks the app to start it (qdomyos-zwift answers so).
+            self._send_status(MachineStatus(StatusOp.STOPPED_OR_PAUSED_BY_USER, StopPause.STOP))
+            return ResultCode.SUCCESS
         return self.model.console_start()
 
     def console_stop(self) -> ResultCode:

@@ -554,3 +554,21 @@ def test_elapsed_time_in_the_energy_field_is_not_taken_as_energy(tmp_path: Path)
             await drive_to_speed_and_stop(scn)
 
     run(scenario)
+
+
+# --- (9) a console Start key that asks the app to start the belt -------------------------------
+
+
+def test_a_treadmill_asking_to_be_started_is_never_started_by_the_app(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks="toputure-tp1", start=False) as scn:
+            entry = scn.link.device_entry
+            assert entry is not None and entry.id == "toputure-tp1"
+            scn.world.treadmill.console_start()  # "02 01": start me
+            await scn.run_for(10.0)
+            assert "start_or_resume" not in scn.trace.ops()
+            assert all(b.speed_kmh == 0.0 for _, b in scn.belt_log)
+            scn.runner.start()  # the person's Start, in the app
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
