@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from treadctl import __version__
-from treadctl.cli import export, history, probe, profiles, run, scan
+from treadctl.cli import devices, export, history, probe, profiles, run, scan
 
 __all__ = ["build_parser"]
 
@@ -20,6 +20,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--simulate", action="store_true", help="use the virtual treadmill instead of Bluetooth"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command in (scan, probe, run, profiles, history, export):
+    for command in (scan, probe, run, profiles, history, export, devices):
         command.add_parser(sub)
     return parser
