@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Self
@@ -60,6 +61,7 @@ Kind = Literal[
     "incline_range",
     "flag",
     "codes",
+    "write",
 ]
 _KIND_WORDS: dict[str, str] = {
     "bool": "true or false",
@@ -74,6 +76,7 @@ _KIND_WORDS: dict[str, str] = {
     "flag": "a Treadmill Data field group: "
     + ", ".join(f.name.lower() for f in TreadmillDataFlags if f.name and f.value > 1),
     "codes": "[[percent, raw value], ...] with percents rising",
+    "write": '["characteristic UUID", "bytes in hex"]',
 }
 
 
@@ -151,6 +154,23 @@ class Deviations:
         kind="bool",
         device="Drops the BLE link when given Set Target Speed while stopped (no answer).",
         link="Starts the belt before its first speed (with needs_start_before_speed).",
+    )
+    unlock_write: tuple[str, bytes] | None = _dev(
+        None,
+        group="control point",
+        kind="write",
+        device="Answers every Control Point request with Control Not Permitted until these "
+        "bytes ([characteristic UUID, hex]) are written to a vendor characteristic.",
+        link="Writes them once per connection, before anything else, when the treadmill has "
+        "that characteristic; a failed write is noted and control is asked for anyway.",
+    )
+    request_control_twice: bool = _dev(
+        False,
+        group="control point",
+        kind="bool",
+        device="Leaves the first Request Control after connecting unanswered and without "
+        "effect; a second one is granted.",
+        link="Sends Request Control, gives it 0.5 s (as the peers wait), then sends it again.",
     )
     control_refusals: int = _dev(
         0,
@@ -447,6 +467,8 @@ class Deviations:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.hex()
     if isinstance(value, enum.Enum):
         return (value.name or str(value.value)).lower()
     if isinstance(value, tuple):
@@ -508,6 +530,24 @@ def _convert(kind: Kind, raw: Any) -> Any:
             return member if member is not None and member.value > 1 else None
         case "codes":
             return _codes(raw)
+        case "write":
+            return _write(raw)
+
+
+def _write(raw: Any) -> tuple[str, bytes] | None:
+    if not isinstance(raw, list) or len(raw) != 2 or not all(isinstance(v, str) for v in raw):
+        return None
+    uuid, value = raw
+    if not _UUID.fullmatch(uuid.lower()):
+        return None
+    try:
+        data = bytes.fromhex(value)
+    except ValueError:
+        return None
+    return (uuid.lower(), data) if data else None
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def _codes(raw: Any) -> tuple[tuple[float, int], ...] | None:

@@ -65,6 +65,7 @@ Rules this module keeps (FTMS v1.0 §4.16, FTMP v1.0 §4.4.14, and what real tre
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 from collections.abc import Callable, Iterable
@@ -147,6 +148,8 @@ def op_name(request: ControlPointRequest) -> str:
 NEVER_FINISHED_FRAGMENTS = 16
 #: Flags and status: a Training Status value is never shorter [FTMS Table 4.11].
 TRAINING_STATUS_MIN_BYTES = 2
+#: How long the first of two Request Controls is given (``request_control_twice``).
+REQUEST_CONTROL_TWICE_S = 0.5
 #: A speed refused during a belt's known start-up is sent again this often, until the known
 #: start-up and this margin have passed.
 SPEED_RETRY_S = 0.5
@@ -340,6 +343,7 @@ class TreadmillLink(ReconnectingLink):
         has_cp = ftms.FITNESS_MACHINE_CONTROL_POINT_UUID in present
         if has_cp:
             await client.start_notify(ftms.FITNESS_MACHINE_CONTROL_POINT_UUID, self._on_answer)
+            await self._unlock(client, present, notes)
         else:
             notes.append("no Control Point: the treadmill can be watched but not driven")
         for note in notes:
@@ -388,6 +392,21 @@ class TreadmillLink(ReconnectingLink):
             notes.append("known to read speed commands in mph: speeds are sent in mph")
         if not said and d.speed_data_unit == "mph":
             notes.append("known to report speeds in mph: they are converted to km/h")
+
+    async def _unlock(self, client: BleakClient, present: set[str], notes: list[str]) -> None:
+        """The vendor write some treadmills need before their Control Point obeys
+        (``unlock_write``: Merach MRK-T, YPOO Mini Pro), once per connection."""
+        unlock = self._deviations.unlock_write
+        if unlock is None:
+            return
+        uuid, value = unlock
+        if uuid not in present:
+            notes.append(f"known to need an unlock write, but it has no {uuid}")
+            return
+        try:
+            await client.write_gatt_char(uuid, value, response=True)
+        except (BleakError, OSError) as error:
+            notes.append(f"the unlock write failed ({error}): control is asked for anyway")
 
     async def _read_range[R: (SpeedRange, InclinationRange)](
         self,
@@ -776,6 +795,12 @@ class TreadmillLink(ReconnectingLink):
     async def _ensure_control(self, give_up: Callable[[], bool] = lambda: False) -> None:
         """Request Control; a treadmill known to refuse it a few times first
         (``control_refusals``) is asked again after 0.5, 1, 2 s, that many times at most."""
+        if self._deviations.request_control_twice:
+            # Wellfit, SW, YPOO: the first one goes unanswered; the peers send a second one
+            # 500 ms later without waiting.
+            with contextlib.suppress(CommandTimeout):
+                await self._procedure(ftms.RequestControl(), timeout=REQUEST_CONTROL_TWICE_S)
+                return
         retries = self._deviations.control_refusals
         delays = [min(CONTROL_RETRY_FIRST_S * 2**i, CONTROL_RETRY_MAX_S) for i in range(retries)]
         for delay in [*delays, None]:
@@ -794,8 +819,12 @@ class TreadmillLink(ReconnectingLink):
                     raise
             await self._clock.sleep(delay)
 
-    async def _procedure(self, request: ControlPointRequest) -> ControlPointResponse:
-        """One write and its 0x80 answer. Caller holds the control point."""
+    async def _procedure(
+        self, request: ControlPointRequest, *, timeout: float | None = None
+    ) -> ControlPointResponse:
+        """One write and its 0x80 answer (within ``timeout``, default the command timeout).
+        Caller holds the control point."""
+        timeout = self._command_timeout if timeout is None else timeout
         client = self._client
         if client is None or not client.is_connected:
             raise NotConnected(f"no treadmill connected for {request.op.name}")
@@ -821,11 +850,11 @@ class TreadmillLink(ReconnectingLink):
                     raise LinkLostDuringCommand(request.op) from write_error
                 raise CommandRejected(request.op, None, str(write_error)) from write_error
             try:
-                response = await wait_for(self._clock, self._answer, self._command_timeout)
-            except TimeoutError as timeout:
+                response = await wait_for(self._clock, self._answer, timeout)
+            except TimeoutError as timed_out:
                 # FTMP §4.4.14.3: the procedure failed. Control is in doubt; ask again next time.
                 self._has_control = False
-                raise CommandTimeout(request.op, self._command_timeout) from timeout
+                raise CommandTimeout(request.op, timeout) from timed_out
         except CommandError as failure:
             failed = failure
             raise

@@ -49,7 +49,8 @@ Timing (all on the injected :class:`~treadctl.clock.Clock`, never real time):
   ``"control_not_permitted"``...) or one of ``"ignored"``, ``"dropped_link"``,
   ``"cccd_improperly_configured"``, ``"procedure_already_in_progress"``,
   ``"invalid_attribute_length"``. Every simulated second gives ``{"t", "kind": "belt",
-  "speed_kmh", "incline_pct", "running"}``.
+  "speed_kmh", "incline_pct", "running"}``; a write to a vendor characteristic (an unlock) gives
+  ``{"t", "kind": "vendor_write", "value"}`` (hex).
 
 Control rules (FTMS §4.16, FTMP §4.4.14), in the order they are checked:
 
@@ -303,6 +304,8 @@ class FtmsPeripheral:
         # Deviations' state: Request Control refusals still to give per connection, and when
         # the belt was last started (for a speed refused during its start-up).
         self._control_refusals_left: dict[Connection, int] = {}
+        self._unlocked: set[Connection] = set()
+        self._control_asked: set[Connection] = set()  # a first Request Control was ignored
         self._last_start: float | None = None
         # When the last Start came over the Control Point, while a keep-alive is due (None:
         # no belt started over it is running).
@@ -374,6 +377,18 @@ class FtmsPeripheral:
             ]
         characteristics += [self._control_point, self._status]
         self.device.add_services([Service(FTMS_SERVICE_UUID, characteristics)])
+        if self.deviations.unlock_write is not None:
+            # Merach MRK-T, YPOO Mini Pro: a vendor characteristic to write before control.
+            unlock: Characteristic[bytes] = Characteristic(
+                UUID(self.deviations.unlock_write[0]),
+                Characteristic.Properties.WRITE | Characteristic.Properties.WRITE_WITHOUT_RESPONSE,
+                Characteristic.WRITEABLE,
+                CharacteristicValue(write=self._on_unlock_write),
+            )
+            # The real ones' service UUIDs are not in the sources: the characteristic's own,
+            # with its node part zeroed.
+            service = UUID(self.deviations.unlock_write[0][:24] + "0" * 12)
+            self.device.add_services([Service(service, [unlock])])
         self.device.on(Device.EVENT_CONNECTION, self._on_connection)
         model.add_listener(self._on_model_event)
 
@@ -728,7 +743,7 @@ class FtmsPeripheral:
         except _WriteRejected as rejected:
             self._trace_write(OpCode(data[0]) if data else None, data, None, rejected.result)
             raise
-        if self.faults.take_ignore():
+        if self.faults.take_ignore() or self._ignores_first_request_control(connection, op):
             self._trace_write(op, data, None, "ignored")
             return
 
@@ -795,6 +810,8 @@ class FtmsPeripheral:
     ) -> ResultCode | None:
         """A refusal this device's deviations make before the model hears of the request."""
         d = self.deviations
+        if d.unlock_write is not None and connection not in self._unlocked:
+            return ResultCode.CONTROL_NOT_PERMITTED
         if isinstance(request, RequestControl) and connection is not self._controller:
             left = self._control_refusals_left.setdefault(connection, d.control_refusals)
             if left > 0:
@@ -807,6 +824,21 @@ class FtmsPeripheral:
         ):
             return ResultCode.CONTROL_NOT_PERMITTED
         return None
+
+    def _ignores_first_request_control(self, connection: Connection, op: OpCode) -> bool:
+        """Wellfit, SW, YPOO: the first Request Control of a connection goes unanswered."""
+        if not self.deviations.request_control_twice or op is not OpCode.REQUEST_CONTROL:
+            return False
+        if connection in self._control_asked:
+            return False
+        self._control_asked.add(connection)
+        return True
+
+    def _on_unlock_write(self, connection: Connection, value: bytes) -> None:
+        unlock = self.deviations.unlock_write
+        if unlock is not None and bytes(value) == unlock[1]:
+            self._unlocked.add(connection)
+        self._trace({"kind": "vendor_write", "value": bytes(value).hex()})
 
     def _apply(self, connection: Connection, request: ControlPointRequest) -> ResultCode:
         model = self.model
@@ -991,6 +1023,8 @@ class FtmsPeripheral:
         if self._controller is connection:
             self._controller = None  # FTMS §4.16.2.1: control ends with the link
         self._control_refusals_left.pop(connection, None)
+        self._unlocked.discard(connection)
+        self._control_asked.discard(connection)
         self._busy.discard(connection)
         # Bumble would wait 30 s for the confirmation of an indication to a gone link.
         for task in self._answers.pop(connection, set()):

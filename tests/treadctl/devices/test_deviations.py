@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
 from protocols.ftms import TreadmillDataFlags
-from treadctl.devices.deviations import DEVIATION_FIELDS, DeviationError, Deviations
+from treadctl.devices.deviations import DEVIATION_FIELDS, DeviationError, Deviations, Kind
 
 
 def test_the_default_is_the_standard_and_every_field_is_documented() -> None:
@@ -16,19 +16,7 @@ def test_the_default_is_the_standard_and_every_field_is_documented() -> None:
     assert list(DEVIATION_FIELDS) == [f.name for f in dataclasses.fields(Deviations)]
     for spec in DEVIATION_FIELDS.values():
         assert spec.group and spec.device.endswith(".") and spec.link.endswith(".")
-        assert spec.kind in {
-            "bool",
-            "int",
-            "count",
-            "seconds",
-            "percent",
-            "step",
-            "unit",
-            "speed_range",
-            "incline_range",
-            "flag",
-            "codes",
-        }
+        assert spec.kind in get_args(Kind)
 
 
 def test_a_table_of_names_reads_into_typed_values() -> None:
@@ -70,6 +58,12 @@ def test_a_table_of_names_reads_into_typed_values() -> None:
         ({"incline_codes": [[0, 0]]}, "incline_codes: expected \\[\\[percent"),
         ({"incline_codes": [[1, 60], [0, 0]]}, "incline_codes: expected"),
         ({"incline_codes": [[0, 0], [1, 99999]]}, "incline_codes: expected"),
+        ({"unlock_write": ["not-a-uuid", "aa"]}, 'unlock_write: expected \\["characteristic'),
+        (
+            {"unlock_write": ["59554c55-0000-6666-8888-4d4552414348", "zz"]},
+            "unlock_write: expected",
+        ),
+        ({"unlock_write": ["59554c55-0000-6666-8888-4d4552414348", ""]}, "unlock_write: expected"),
         ({"fixed_incline_pct": "steep"}, "fixed_incline_pct: expected a number of percent"),
     ],
 )

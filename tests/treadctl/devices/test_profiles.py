@@ -572,3 +572,34 @@ def test_a_treadmill_asking_to_be_started_is_never_started_by_the_app(tmp_path: 
             await drive_to_speed_and_stop(scn)
 
     run(scenario)
+
+
+# --- (6) an unlock before control, and Request Control twice ------------------------------------
+
+
+def test_an_unlock_write_comes_before_control(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks="ypoo-mini-pro") as scn:
+            await scn.until(lambda: scn.belt.speed_kmh >= 3.9, 60.0, "at speed")
+            unlock = [r for r in scn.trace.records if r["kind"] == "vendor_write"]
+            assert [r["value"] for r in unlock] == ["0100000308000209"]
+            first_write = scn.trace.writes()[0]
+            assert unlock[0]["clock"] <= first_write["clock"]
+            # The first Request Control went unanswered, the second was granted.
+            controls = [w["result"] for w in scn.trace.writes() if w["op"] == "request_control"]
+            assert controls[:2] == ["ignored", "success"]
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+@pytest.mark.parametrize("quirks", ["merach-mrk-t", "wellfit"])
+def test_unknown_control_never_comes_and_nothing_moves(quirks: str, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks=quirks, knowledge=KnowledgeBase()) as scn:
+            await scn.run_for(30.0)
+            assert scn.runner.governor.stop_reason is StopReason.COMMAND_FAILED
+            assert all(b.speed_kmh == 0.0 for _, b in scn.belt_log)
+            assert "start_or_resume" not in scn.trace.ops()
+
+    run(scenario)
