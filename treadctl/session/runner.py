@@ -373,8 +373,9 @@ class SessionRunner:
         paused = self._governor.stop_reason in (StopReason.USER_PAUSE, StopReason.CONSOLE_PAUSE)
         connected = self._link.is_connected
         # Measured, not planned: a belt started at the console while the session was stopped
-        # moves although the governor's phase says stopped.
-        moving = (self._reading.speed_kmh or 0.0) > STILL_KMH
+        # moves although the governor's phase says stopped. (A belt still slowing from a stop
+        # is the governor's to watch: it sends that stop again if the belt does not slow.)
+        moving = (self._reading.speed_kmh or 0.0) > STILL_KMH and self._governor.stop_confirmed
         # A moving or merely paused belt is stopped for good; one already stopped is left be.
         if connected and (self._governor.phase is not Phase.STOPPED or paused or moving):
             self._request(Stop(stop_reason))
