@@ -367,8 +367,9 @@ class _StopWatch:
     failed: str | None = None  # why the last one failed (refused, no answer), to send again
 
 
-def _not_following_message(kind: str, measured: float, asked: float) -> str:
-    """The alarm's words: what was measured, what was asked, the likely cause."""
+def _not_following_message(kind: str, measured: float, asked: float, slowest: float) -> str:
+    """The alarm's words: what was measured, what was asked, the likely cause. ``slowest`` is
+    the most a belt that ignores speed commands runs at (its start)."""
     ratio = measured / asked if asked > 0 else math.inf
     said = f"The belt ran at {measured:.1f} km/h where {asked:.1f} km/h was asked"
     if abs(ratio - KMH_PER_MPH) <= UNIT_RATIO_TOLERANCE * KMH_PER_MPH:
@@ -385,6 +386,13 @@ def _not_following_message(kind: str, measured: float, asked: float) -> str:
         cause = ": it sped up after it was told to slow down."
     elif kind == "above":
         cause = ": faster than asked (was it changed at the treadmill's console?)."
+    elif STILL_KMH < measured <= slowest + SPEED_TOLERANCE_KMH:
+        # Start, stop and incline work, speed does not: FitShow FS-BT-02 firmware 1.2.8 in an
+        # Xterra T85, a Sperax RM-01 (hassio-ftms #26).
+        cause = (
+            ": it stays at its starting speed, so this treadmill seems to ignore the app's "
+            "speed commands (some FitShow consoles do). Report the model."
+        )
     else:
         cause = ": the belt does not follow the app's commands."
     return f"{said}{cause} The belt was told to stop."
@@ -893,10 +901,17 @@ class SafetyGovernor:
         self._divergence = None
         out.notice(
             NoticeKind.BELT_NOT_FOLLOWING,
-            _not_following_message(kind, measured, asked),
+            _not_following_message(kind, measured, asked, self._slowest()),
+            # Not "kind": the session log names its record kinds so (docs/session-log.md).
             {"divergence": kind, "measured": measured, "commanded": asked},
         )
         self._latch(StopReason.BELT_NOT_FOLLOWING, out, StopBelt(), now, belt)
+
+    def _slowest(self) -> float:
+        """The most a started belt runs at when it takes no speed command: the start speed,
+        or the treadmill's own minimum when that is higher."""
+        low = self._grid[0] if self._grid is not None else 0.0
+        return max(low, self._limits.start_speed_kmh)
 
     def _off_command(self, now: float, measured: float, asked: float) -> str | None:
         """How a record is off its command ("above", "below", "rising"), or None."""

@@ -21,7 +21,10 @@ from bleak.backends.scanner import AdvertisementDataCallback, BaseBleakScanner
 
 from tests.helpers.ftms_client import WAIT
 from treadctl.clock import ManualClock
+from treadctl.devices.knowledge import KnowledgeBase
+from treadctl.devices.settings import DeviceSettingsSource
 from treadctl.link import BleakBackends, HeartRateLink, LinkEvent, TreadmillLink
+from treadctl.virtual.quirks import Quirks
 from treadctl.virtual.world import VirtualWorld
 
 
@@ -73,8 +76,15 @@ class Trace:
 
 @asynccontextmanager
 async def linked(
-    quirks: str = "standard", *, command_timeout: float = 2.0, **world_kwargs: Any
+    quirks: str | Quirks = "standard",
+    *,
+    command_timeout: float = 2.0,
+    knowledge: KnowledgeBase | None = None,
+    device_settings: DeviceSettingsSource | None = None,
+    **world_kwargs: Any,
 ) -> AsyncIterator[tuple[VirtualWorld, TreadmillLink, Events, Trace, ManualClock]]:
+    """A link connected to a virtual treadmill; ``knowledge`` is the device knowledge base
+    the link matches it in (None: the built-in one)."""
     clock = ManualClock()
     async with VirtualWorld(clock, quirks=quirks, **world_kwargs) as world:
         link = TreadmillLink(
@@ -82,6 +92,8 @@ async def linked(
             backends=BleakBackends.of(world),
             command_timeout=command_timeout,
             reconnect_delays=(0.5,),
+            knowledge=knowledge,
+            device_settings=device_settings,
         )
         events = Events(link)
         trace = Trace(world)

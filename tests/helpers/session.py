@@ -32,6 +32,8 @@ from typing import Any
 
 from tests.helpers.ftms_client import WAIT
 from treadctl.clock import ManualClock
+from treadctl.devices.knowledge import KnowledgeBase
+from treadctl.devices.settings import DeviceSettingsSource
 from treadctl.limits import Limits
 from treadctl.link import BleakBackends, LinkEvent, Reconnected, Sample, TreadmillLink
 from treadctl.program import Program, parse_program
@@ -43,12 +45,15 @@ from treadctl.session import (
     SessionRunner,
     SessionState,
 )
+from treadctl.virtual.quirks import Quirks
 from treadctl.virtual.treadmill import BeltState, MachineState
 from treadctl.virtual.world import VirtualWorld
 
 STEP_S = 0.25
 #: Clock time before the session starts (at 0): connecting, and the first record.
 PRELUDE_S = 2.0
+#: How long a session waits for the treadmill's first record before it begins without one.
+FIRST_SAMPLE_S = 10.0
 #: Start speed of the default limits: the most a first speed after any start may be.
 START_SPEED_KMH = Limits().start_speed_kmh
 #: Measured speeds within this count as equal (the belt model is exact; the wire has 0.01).
@@ -196,13 +201,19 @@ async def session(
     limits: Limits | None = None,
     *,
     data_rate_hz: float = 2.0,
-    quirks: str = "standard",
+    quirks: str | Quirks = "standard",
     start: bool = True,
     command_timeout: float = 2.0,
     with_strap: bool = False,
+    knowledge: KnowledgeBase | None = None,
+    device_settings: DeviceSettingsSource | None = None,
     **runner_kwargs: Any,
 ) -> AsyncIterator[Scenario]:
-    """A running session; see the module docstring. Left unfinished, it is finished on exit."""
+    """A running session; see the module docstring. Left unfinished, it is finished on exit.
+
+    ``quirks`` is the virtual treadmill's profile; ``knowledge`` the device knowledge base the
+    link matches it in (None: the built-in one; an empty one: as if nothing were known).
+    """
     clock = ManualClock(start=-PRELUDE_S)
     async with VirtualWorld(
         clock, quirks=quirks, data_rate_hz=data_rate_hz, with_strap=with_strap
@@ -212,6 +223,8 @@ async def session(
             backends=BleakBackends.of(world),
             command_timeout=command_timeout,
             reconnect_delays=(0.5,),
+            knowledge=knowledge,
+            device_settings=device_settings,
         )
         link_events: list[LinkEvent] = []
         link_changed = asyncio.Event()
@@ -226,11 +239,16 @@ async def session(
         # As the application core does: a session begins from the belt as last measured. The
         # clock began at -PRELUDE_S, so the session still starts at clock time 0 (tests read
         # session times and clock times as one).
-        while not any(isinstance(e, Sample) for e in link_events):
+        # (A treadmill whose records never complete gives none: the session then begins after
+        # FIRST_SAMPLE_S of waiting, from nothing measured.)
+        for _ in range(round(FIRST_SAMPLE_S / STEP_S)):
+            if any(isinstance(e, Sample) for e in link_events):
+                break
             await clock.advance(STEP_S)
         await clock.advance_to(max(clock.now(), 0.0))
-        last = next(e for e in reversed(link_events) if isinstance(e, Sample))
-        runner_kwargs.setdefault("last_sample", last)
+        last = next((e for e in reversed(link_events) if isinstance(e, Sample)), None)
+        if last is not None:
+            runner_kwargs.setdefault("last_sample", last)
         recorder = SessionRecorder(log_dir, clock)
         runner = SessionRunner(
             link, clock, limits or Limits(), prog, recorder=recorder, **runner_kwargs

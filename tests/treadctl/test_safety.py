@@ -175,6 +175,7 @@ class Sim:
         reports_incline: bool = True,
         ignored_stops: int = 0,
         factor: float = 1.0,
+        ignores_speed: bool = False,
     ) -> None:
         self.g = SafetyGovernor(limits, direction=direction)
         self.checker = Checker(limits)
@@ -187,6 +188,7 @@ class Sim:
         self.reports_incline = reports_incline
         self.ignored_stops = ignored_stops
         self.factor = factor  # the belt runs at factor × the speed it is told
+        self.ignores_speed = ignores_speed  # starts and stops, but keeps its start speed
         self.glitches: set[float] = set()  # record times that read 0 km/h
         self.last_sample: float | None = None
         self.connected = True
@@ -209,6 +211,8 @@ class Sim:
         if self.connected:
             for cmd in decision.commands:
                 match cmd:
+                    case SetSpeed() if self.ignores_speed:
+                        pass
                     case StartBelt(speed_kmh=v) | SetSpeed(speed_kmh=v):
                         self.goal = v * self.factor
                     case StopBelt() | PauseBelt():
@@ -1091,6 +1095,19 @@ def test_a_belt_stuck_well_below_its_command_is_stopped() -> None:
     sim.advance(60)
     (message,) = not_following(sim)
     assert "does not follow the app's commands" in message
+
+
+def test_a_belt_that_keeps_its_start_speed_is_said_to_ignore_speed_commands() -> None:
+    for grid in (None, (2.0, 0.1)):  # the start speed, or the treadmill's higher minimum
+        sim = Sim(ignores_speed=True)
+        if grid is not None:
+            sim.g.set_speed_grid(*grid)
+        sim.send(SetTarget(5.0))
+        sim.send(Start())
+        sim.advance(60)
+        (message,) = not_following(sim)
+        assert "seems to ignore the app's speed commands" in message
+        assert sim.g.stop_reason is StopReason.BELT_NOT_FOLLOWING
 
 
 def test_records_without_a_speed_are_not_counted_as_off_command() -> None:

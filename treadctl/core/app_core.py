@@ -74,6 +74,7 @@ from treadctl.core.manual import first_target, step_incline, step_speed, turned
 from treadctl.core.people import People
 from treadctl.core.strap import Strap
 from treadctl.data_folder import DataFolder
+from treadctl.devices.settings import DeviceSettingsStore
 from treadctl.limits import DEFAULT_LIMITS, Direction, Limits
 from treadctl.link import (
     BleakBackends,
@@ -166,6 +167,10 @@ class AppCore:
         self._names: dict[str, str] = {}  # address -> advertised name, from scans
         self.people = people or People(folder, base_limits=base_limits)
         self._link = link or TreadmillLink(clock, backends=backends)
+        if self._link.device_settings is None and self.people.available:
+            # What the person said about a treadmill (its console's unit...), kept per
+            # treadmill beside the profiles; the link reads it at every connect.
+            self._link.device_settings = DeviceSettingsStore(self.people.profiles).lookup
         self._link.add_listener(self._on_link_event)
         self.strap = Strap(
             clock,

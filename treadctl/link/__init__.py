@@ -39,8 +39,11 @@ each module's docstring has the detail:
 * **Targets are fitted to the treadmill** (treadmill): clamped to its range and put on its
   increment grid towards the slower / flatter side; a missing or empty range disables that
   control instead of failing the connect.
+* **Known devices, as data** (treadmill): the treadmill is matched in the device knowledge base
+  (``treadctl.devices``) at connect; the link applies the entry's deviations, with no
+  per-model code, and keeps what it learns at run time as ``observed`` deviations.
 * **Start order** (treadmill): speed, start, speed again; a belt that needs Start first is
-  told by name or learned from a refusal.
+  known from its entry or learned from a refusal.
 * **Samples** (treadmill): More-Data fragments are merged; each complete record is one
   :class:`Sample` stamped with the clock's time of receipt; a malformed one is skipped.
 * **Disconnects** (connection) are reported at once. Unless ``disconnect()`` was called, the
@@ -89,7 +92,6 @@ from treadctl.link.heart_rate import HeartRateLink
 from treadctl.link.scan import FoundDevice, classify, scan
 from treadctl.link.survey import advertisement_of, survey_gatt
 from treadctl.link.treadmill import (
-    START_FIRST_NAME_PREFIXES,
     RawListener,
     TreadmillLink,
     fit_to_grid,
@@ -97,7 +99,6 @@ from treadctl.link.treadmill import (
 )
 
 __all__ = [
-    "START_FIRST_NAME_PREFIXES",
     "BleakBackends",
     "CommandAnswered",
     "CommandError",

@@ -2,11 +2,14 @@
 
 Shape::
 
-    TreadmillLink(clock, backends=None, command_timeout=2.0, ...)   a ReconnectingLink
+    TreadmillLink(clock, backends=None, command_timeout=2.0, knowledge=None, ...)
      ├── connect(address)         -> TreadmillInfo   retry with backoff, feature + ranges and
      │                                                Device Information read,
      │                                                data / status / training status / control
      │                                                point subscribed; Connected
+     ├── device_entry, deviations the knowledge base's entry for it, and what the link applies
+     ├── observed                 {deviation: value} learned at run time (for device reports)
+     ├── refusals                 {op: result} the treadmill refused, last answer per op
      ├── notifications → events   Sample, StatusChanged, TrainingStatusChanged, ControlLost,
      │                            MalformedData
      ├── commands                 request_control, set_target_speed, set_target_inclination,
@@ -15,7 +18,7 @@ Shape::
      │         └── _procedure     the write and its 0x80 answer → CommandAnswered
      ├── after a reconnect        Reconnected, holding no control
      └── for device reports       add_raw_listener (every notification, raw), survey_gatt()
-    fit_to_grid, op_name, START_FIRST_NAME_PREFIXES
+    fit_to_grid, op_name
 
 Rules this module keeps (FTMS v1.0 §4.16, FTMP v1.0 §4.4.14, and what real treadmills do):
 
@@ -32,10 +35,27 @@ Rules this module keeps (FTMS v1.0 §4.16, FTMP v1.0 §4.4.14, and what real tre
   safety governor set must not be overshot by half an increment. A range that is missing or
   empty (min >= max; the Urevo E1L reports an all-zero inclination range) disables that
   control instead of failing the connect.
+* **Known devices, as data**: at connect the treadmill is matched in the device knowledge base
+  (``resources/devices.toml``, :mod:`treadctl.devices.knowledge`) by its advertised name (and,
+  once read, its Device Information); the entry's
+  :class:`~treadctl.devices.deviations.Deviations` are what the link applies. No model is
+  named in this code: a treadmill that matches nothing runs the standard path, and what it
+  turns out to do is kept in :attr:`TreadmillLink.observed` (same vocabulary) and
+  :attr:`TreadmillLink.refusals`.
 * **Start order**: :meth:`TreadmillLink.start_at` sets the speed, starts, and sets it again,
-  because some belts ignore a speed set while stopped. A belt that refuses a speed while
-  stopped (KingSmith walking pads need Start first, per mcdax/walkingpad-controller) is
-  remembered and started first from then on.
+  because some belts ignore a speed set while stopped. A belt known to need Start first
+  (``needs_start_before_speed``, ``drops_link_on_speed_while_stopped``) is started first; one
+  that refuses a speed while stopped teaches the link the same at run time.
+* **Units**: a treadmill whose entry says it reads speed commands in mph
+  (``speed_command_unit``) is sent mph, rounded down to 0.01 (never a faster belt than the
+  governor allowed); one that reports mph (``speed_data_unit``) has its speeds and its speed
+  range converted to km/h as they arrive, so everything above the link sees km/h. Unknown, a
+  unit mix-up is the safety loop's to catch: the belt not following is a fault.
+* **Keep-alive**: a treadmill that stops unless Start comes again (``start_keepalive_s``) is
+  sent Start every third of its period, only while the belt is wanted running: from a start
+  that succeeded until any stop, pause, stop at the treadmill or lost link. A keep-alive never
+  follows a stop: it goes through the same queue as every command and is dropped once a stop
+  was asked for (:class:`StartCancelled`).
 * **Samples**: More-Data fragments are merged (:class:`protocols.ftms.RecordAssembler`);
   each complete record becomes one :class:`Sample` stamped with the clock's time of receipt. A
   malformed record is logged, reported as :class:`MalformedData`, and skipped.
@@ -47,29 +67,38 @@ Rules this module keeps (FTMS v1.0 §4.16, FTMP v1.0 §4.4.14, and what real tre
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from bleak import BleakClient
 from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.exc import BleakError, BleakGATTProtocolError
 
 from protocols import EncodeError, ParseError, ftms
+from protocols.device_information import DeviceInformation
 from protocols.ftms import (
     ControlPointRequest,
     ControlPointResponse,
     FitnessMachineFeature,
     InclinationRange,
+    MachineFeature,
     MachineStatus,
     OpCode,
     ResultCode,
     SpeedRange,
     StatusOp,
     TrainingStatus,
+    TreadmillDataFlags,
 )
 from treadctl.clock import Clock, wait_for
 from treadctl.device_shape import GattService
+from treadctl.devices.deviations import DEVIATION_FIELDS, KMH_PER_MPH, Deviations
+from treadctl.devices.knowledge import DeviceEntry, DeviceIdentity, KnowledgeBase
+from treadctl.devices.settings import DeviceSettings, DeviceSettingsSource, applied
+from treadctl.errors import TreadctlError
 from treadctl.link.backends import BleakBackends
 from treadctl.link.connection import ReconnectingLink
 from treadctl.link.device_information import read_device_information
@@ -99,7 +128,7 @@ from treadctl.link.events import (
 from treadctl.link.procedures import ProcedureQueue
 from treadctl.link.survey import survey_gatt
 
-__all__ = ["START_FIRST_NAME_PREFIXES", "RawListener", "TreadmillLink", "fit_to_grid", "op_name"]
+__all__ = ["RawListener", "TreadmillLink", "fit_to_grid", "op_name"]
 
 logger = logging.getLogger(__name__)
 
@@ -123,10 +152,21 @@ def op_name(request: ControlPointRequest) -> str:
     return _OP_NAMES.get(request.op, f"op_0x{int(request.op):02x}")
 
 
-#: Advertised-name prefixes of treadmills that need Start before Set Target Speed: KingSmith
-#: walking pads ("KS-HD-…") drop the BLE link when given a speed while stopped (per the
-#: mcdax/walkingpad-controller README). A refusal teaches the link the same for other models.
-START_FIRST_NAME_PREFIXES = ("KS-",)
+#: Notifications without a record completing before the link says why there is no data
+#: (twice what RecordAssembler keeps of one record).
+NEVER_FINISHED_FRAGMENTS = 16
+#: Flags and status: a Training Status value is never shorter [FTMS Table 4.11].
+TRAINING_STATUS_MIN_BYTES = 2
+#: How long the first of two Request Controls is given (``request_control_twice``).
+REQUEST_CONTROL_TWICE_S = 0.5
+#: A speed refused during a belt's known start-up is sent again this often, until the known
+#: start-up and this margin have passed.
+SPEED_RETRY_S = 0.5
+SPEED_RETRY_MARGIN_S = 1.0
+#: Request Control refused by a treadmill known to refuse it first: the first wait, doubled
+#: each time, at most the last (ph4-walkingpad PR #25 backs off 0.5 s to 2.0 s).
+CONTROL_RETRY_FIRST_S = 0.5
+CONTROL_RETRY_MAX_S = 2.0
 
 
 def fit_to_grid(value: float, low: float, high: float, step: float) -> float:
@@ -154,6 +194,8 @@ class TreadmillLink(ReconnectingLink):
         connect_timeout: float = 10.0,
         connect_attempts: int = 3,
         reconnect_delays: Iterable[float] = (0.5, 1.0, 2.0, 4.0, 8.0),
+        knowledge: KnowledgeBase | None = None,
+        device_settings: DeviceSettingsSource | None = None,
     ) -> None:
         super().__init__(
             clock,
@@ -176,6 +218,16 @@ class TreadmillLink(ReconnectingLink):
         self._raw_fragments: list[bytes] = []
         self._stop_epoch = 0  # counts stops and pauses asked for; start_at watches it
         self._raw_listeners: list[RawListener] = []
+        self._knowledge = knowledge if knowledge is not None else KnowledgeBase.builtin()
+        #: Where this treadmill's settings come from ((address, name) -> DeviceSettings); the
+        #: application core gives its store's. None: nothing was ever said.
+        self.device_settings = device_settings
+        self._entry: DeviceEntry | None = None
+        self._deviations = Deviations()
+        self._observed: dict[str, Any] = {}
+        self._refusals: dict[str, str] = {}
+        self._keepalive: asyncio.Task[None] | None = None
+        self._unfinished = 0  # notifications since the last record that completed
 
     # -- state --------------------------------------------------------------------------------
 
@@ -223,6 +275,33 @@ class TreadmillLink(ReconnectingLink):
         except (BleakError, OSError) as error:
             raise LinkError(f"reading the GATT table of {self._address}: {error}") from error
 
+    @property
+    def device_entry(self) -> DeviceEntry | None:
+        """The knowledge base's entry this treadmill matched at connect (None: standard)."""
+        return self._entry
+
+    @property
+    def deviations(self) -> Deviations:
+        """The deviations the link applies to this treadmill (its entry's; standard if none)."""
+        return self._deviations
+
+    @property
+    def observed(self) -> dict[str, Any]:
+        """What the treadmill turned out to do, learned at run time, as deviation names of the
+        vocabulary and their plain values (``{"needs_start_before_speed": True}``), for its
+        device report. Kept across reconnects to the same treadmill."""
+        return dict(self._observed)
+
+    @property
+    def refusals(self) -> dict[str, str]:
+        """Commands the treadmill refused: op name -> the last result it answered."""
+        return dict(self._refusals)
+
+    def _observe(self, name: str, value: Any) -> None:
+        if name not in DEVIATION_FIELDS:  # pragma: no cover - a typo here is a bug
+            raise ValueError(f"{name!r} is not a deviation of the vocabulary")
+        self._observed[name] = value
+
     # -- connect ------------------------------------------------------------------------------
 
     async def connect(self, address: str) -> TreadmillInfo:
@@ -233,6 +312,9 @@ class TreadmillLink(ReconnectingLink):
         """
         if self._client is not None:
             raise LinkError(f"already connected to {self._address}")
+        if address != self._address:
+            self._observed.clear()  # another treadmill: what was learned was of the last one
+            self._refusals.clear()
         await self._connect(address)
         assert self._info is not None
         self._emit(Connected(self._clock.now(), self._info))
@@ -245,6 +327,9 @@ class TreadmillLink(ReconnectingLink):
         notes: list[str] = []
         services = client.services
         present = {c.uuid.lower() for s in services for c in s.characteristics}
+        # Read first: the knowledge base matches on it as well as on the advertised name.
+        device_information = await read_device_information(client, self._clock)
+        self._apply_knowledge(client.address, self._identity(client, device_information), notes)
 
         feature = FitnessMachineFeature()
         if ftms.FITNESS_MACHINE_FEATURE_UUID in present:
@@ -259,6 +344,18 @@ class TreadmillLink(ReconnectingLink):
         speed_range = await self._read_range(
             client, present, ftms.SUPPORTED_SPEED_RANGE_UUID, SpeedRange, "speed", notes
         )
+        if speed_range is not None and self._deviations.ignores_speed_control:
+            speed_range = None
+            notes.append(
+                "known to ignore speed commands: no speed control (a belt nobody can set is "
+                "never started)"
+            )
+        if speed_range is not None and self._deviations.speed_data_unit == "mph":
+            speed_range = SpeedRange(
+                round(speed_range.min_kmh * KMH_PER_MPH, 2),
+                round(speed_range.max_kmh * KMH_PER_MPH, 2),
+                round(speed_range.increment_kmh * KMH_PER_MPH, 2),
+            )
         incline_range = await self._read_range(
             client,
             present,
@@ -267,6 +364,12 @@ class TreadmillLink(ReconnectingLink):
             "inclination",
             notes,
         )
+        if self._deviations.fixed_incline_pct is not None:
+            incline_range = None
+            notes.append(
+                f"known to have a deck fixed at {self._deviations.fixed_incline_pct:g} %: "
+                "no incline control, the safety loop counts the deck as that steep"
+            )
 
         if ftms.TREADMILL_DATA_UUID not in present:
             raise ConnectFailed(f"{self._address} has no Treadmill Data characteristic")
@@ -279,12 +382,9 @@ class TreadmillLink(ReconnectingLink):
         has_cp = ftms.FITNESS_MACHINE_CONTROL_POINT_UUID in present
         if has_cp:
             await client.start_notify(ftms.FITNESS_MACHINE_CONTROL_POINT_UUID, self._on_answer)
+            await self._unlock(client, present, notes)
         else:
             notes.append("no Control Point: the treadmill can be watched but not driven")
-        if (client.name or "").startswith(START_FIRST_NAME_PREFIXES):
-            self._start_first = True
-            notes.append("known to need Start before a speed: the belt is started first")
-        device_information = await read_device_information(client, self._clock)
         for note in notes:
             logger.warning("%s: %s", self._address, note)
         self._info = TreadmillInfo(
@@ -300,6 +400,62 @@ class TreadmillLink(ReconnectingLink):
             device_information=device_information,
         )
 
+    def _identity(
+        self, client: BleakClient, information: DeviceInformation | None
+    ) -> DeviceIdentity:
+        """What the treadmill says of itself: its advertised name and Device Information."""
+        if information is None:
+            return DeviceIdentity(name=client.name)
+        return DeviceIdentity(
+            name=client.name,
+            manufacturer=information.manufacturer,
+            model=information.model,
+            firmware=information.firmware_revision,
+        )
+
+    def _apply_knowledge(self, address: str, identity: DeviceIdentity, notes: list[str]) -> None:
+        """Take the deviations of the knowledge base's entry for ``identity`` (or none), with
+        this treadmill's settings for what cannot be detected."""
+        self._entry = entry = self._knowledge.match(identity)
+        if entry is not None:
+            notes.append(
+                f"known device: {entry.device} ({entry.id}, {entry.certainty}; "
+                f"see resources/devices.toml)"
+            )
+        settings = DeviceSettings()
+        if self.device_settings is not None:
+            try:
+                settings = self.device_settings(address, identity.name)
+            except TreadctlError as error:
+                # As with no history at all: what the entry assumes (the safe side) holds.
+                notes.append(f"this treadmill's settings cannot be read ({error})")
+        known = entry.deviations if entry is not None else Deviations()
+        self._deviations, said = applied(known, settings)
+        notes.extend(said)
+        d = self._deviations
+        if d.needs_start_before_speed or d.drops_link_on_speed_while_stopped:
+            self._start_first = True
+            notes.append("known to need Start before a speed: the belt is started first")
+        if not said and d.speed_command_unit == "mph":
+            notes.append("known to read speed commands in mph: speeds are sent in mph")
+        if not said and d.speed_data_unit == "mph":
+            notes.append("known to report speeds in mph: they are converted to km/h")
+
+    async def _unlock(self, client: BleakClient, present: set[str], notes: list[str]) -> None:
+        """The vendor write some treadmills need before their Control Point obeys
+        (``unlock_write``: Merach MRK-T, YPOO Mini Pro), once per connection."""
+        unlock = self._deviations.unlock_write
+        if unlock is None:
+            return
+        uuid, value = unlock
+        if uuid not in present:
+            notes.append(f"known to need an unlock write, but it has no {uuid}")
+            return
+        try:
+            await client.write_gatt_char(uuid, value, response=True)
+        except (BleakError, OSError) as error:
+            notes.append(f"the unlock write failed ({error}): control is asked for anyway")
+
     async def _read_range[R: (SpeedRange, InclinationRange)](
         self,
         client: BleakClient,
@@ -311,6 +467,7 @@ class TreadmillLink(ReconnectingLink):
     ) -> R | None:
         if uuid not in present:
             notes.append(f"no supported {what} range: {what} control disabled")
+            self._observe("has_ranges", False)
             return None
         try:
             value = kind.from_bytes(await client.read_gatt_char(uuid))
@@ -324,6 +481,8 @@ class TreadmillLink(ReconnectingLink):
         )
         if high <= low:
             notes.append(f"supported {what} range is empty ({value}): {what} control disabled")
+            if isinstance(value, InclinationRange) and value == InclinationRange(0.0, 0.0, 0.0):
+                self._observe("zero_inclination_range", True)
             return None
         return value
 
@@ -333,14 +492,21 @@ class TreadmillLink(ReconnectingLink):
         except BleakGATTProtocolError as error:
             notes.append(f"Training Status unreadable: {error}")
         else:
+            if len(raw) < TRAINING_STATUS_MIN_BYTES:
+                notes.append(f"Training Status read is short ({bytes(raw).hex() or 'empty'})")
+                self._observe("short_training_status", True)
             self._on_training_status(None, bytearray(raw))
         await client.start_notify(ftms.TRAINING_STATUS_UUID, self._on_training_status)
 
     def _on_link_down(self) -> None:
         self._has_control = False
         self._belt_running = False
+        if self._keepalive is not None:
+            self._keepalive.cancel()
+            self._keepalive = None
         self._assembler.reset()  # a record cut by link loss is discarded (FTMS §4.18)
         self._raw_fragments = []
+        self._unfinished = 0
         if self._answer is not None and not self._answer.done():
             lost = LinkLostDuringCommand(self._answer_op or OpCode.RESPONSE_CODE)
             self._answer.set_exception(lost)
@@ -356,7 +522,7 @@ class TreadmillLink(ReconnectingLink):
         now = self._clock.now()
         raw = bytes(data)
         try:
-            record = self._assembler.feed(raw)
+            record = self._assembler.feed(self._as_flagged(raw))
         except ParseError as error:
             logger.warning("malformed Treadmill Data skipped: %s", error)
             self._emit(MalformedData(now, "treadmill_data", raw, str(error)))
@@ -364,26 +530,66 @@ class TreadmillLink(ReconnectingLink):
         # Same bound as the assembler's, so a peer that never ends a record cannot grow this.
         self._raw_fragments = [*self._raw_fragments[-7:], raw]
         if record is None:
+            self._unfinished += 1
+            if self._unfinished == NEVER_FINISHED_FRAGMENTS:
+                # Say why there is no data, once: a silence with a reason.
+                why = (
+                    f"{self._unfinished} notifications with More Data set and none ending a "
+                    "record: this treadmill's records never complete"
+                )
+                logger.warning("%s", why)
+                self._observe("never_final_record", True)
+                self._emit(MalformedData(now, "treadmill_data", raw, why))
             return
+        self._unfinished = 0
         fragments, self._raw_fragments = tuple(self._raw_fragments), []
-        if record.speed_kmh is not None:
-            self._last_speed = record.speed_kmh
+        speed = record.speed_kmh
+        if speed is not None and self._deviations.speed_data_unit == "mph":
+            speed = round(speed * KMH_PER_MPH, 2)
+        if speed is not None:
+            self._last_speed = speed
         if record.truncated:
             logger.debug("truncated Treadmill Data record: %s", bytes(data).hex())
         hr = record.heart_rate_bpm or None  # 0 means "no hand on the sensors"
         self._emit(
             Sample(
                 t=now,
-                speed_kmh=record.speed_kmh,
-                incline_pct=record.inclination_pct,
+                speed_kmh=speed,
+                incline_pct=self._measured_incline(record),
                 distance_m=record.total_distance_m,
                 elapsed_s=record.elapsed_time_s,
-                energy_kcal=record.total_energy_kcal,
+                energy_kcal=None
+                if self._deviations.energy_is_elapsed_time
+                else record.total_energy_kcal,
                 heart_rate_bpm=hr,
                 record=record,
                 raw=fragments,
             )
         )
+
+    def _measured_incline(self, record: ftms.TreadmillData) -> float | None:
+        """The deck as the record measures it, in percent. Level codes are read back through
+        the table (an unknown code is no reading); a deck known to be fixed stands in for a
+        record without one. Never the incline that was commanded."""
+        d = self._deviations
+        incline = record.inclination_pct
+        if incline is not None and d.incline_codes is not None and d.incline_codes_in_data:
+            code = round(incline * 10)
+            incline = next((pct for pct, c in d.incline_codes if c == code), None)
+        if record.inclination_pct is None:
+            info = self._info
+            if info is not None and MachineFeature.INCLINATION in info.feature.machine_features:
+                self._observe("reports_incline", False)
+            if d.fixed_incline_pct is not None:
+                return d.fixed_incline_pct
+        return incline
+
+    def _as_flagged(self, raw: bytes) -> bytes:
+        """``raw`` with the flags the treadmill meant (``speed_without_flag``: the speed is
+        there, whatever bit 0 says)."""
+        if self._deviations.speed_without_flag and raw:
+            return bytes([raw[0] & ~TreadmillDataFlags.MORE_DATA & 0xFF]) + raw[1:]
+        return raw
 
     def _on_status(self, _: BleakGATTCharacteristic, data: bytearray) -> None:
         self._raw(ftms.FITNESS_MACHINE_STATUS_UUID, data)
@@ -397,6 +603,7 @@ class TreadmillLink(ReconnectingLink):
             self._has_control = False
         if status.op in (StatusOp.STOPPED_OR_PAUSED_BY_USER, StatusOp.STOPPED_BY_SAFETY_KEY):
             self._belt_running = False
+            self._stop_epoch += 1  # a stop at the treadmill: nothing of a start goes on
         elif status.op == StatusOp.STARTED_OR_RESUMED_BY_USER:
             self._belt_running = True
         self._emit(StatusChanged(now, status))
@@ -436,16 +643,24 @@ class TreadmillLink(ReconnectingLink):
     async def set_target_speed(self, kmh: float) -> float:
         """Set the belt's target speed; returns the value sent after fitting to the range."""
         value = self.fit_speed(kmh)
-        await self._command(ftms.SetTargetSpeed(value))
+        await self._command(self._speed_request(value))
         return value
 
     async def set_target_inclination(self, pct: float) -> float:
         value = self.fit_incline(pct)
-        await self._command(ftms.SetTargetInclination(value))
+        codes = self._deviations.incline_codes
+        if codes is not None:
+            # The level's code goes where FTMS puts 0.1 % (iConcept T01, 3G Pro/Elite tables).
+            code = next(c for p, c in codes if p == value)
+            await self._command(ftms.SetTargetInclination(code / 10))
+        else:
+            await self._command(ftms.SetTargetInclination(value))
         return value
 
     async def start_or_resume(self) -> None:
+        epoch = self._stop_epoch
         await self._command(ftms.StartOrResume())
+        self._start_keepalive(epoch)
 
     async def start_at(self, kmh: float) -> float:
         """Start (or resume) the belt at ``kmh``, in the order this treadmill needs.
@@ -463,17 +678,58 @@ class TreadmillLink(ReconnectingLink):
         epoch = self._stop_epoch
         if not self._start_first:
             try:
-                await self._command(ftms.SetTargetSpeed(value), cancel_after_stop=epoch)
+                await self._command(self._speed_request(value), cancel_after_stop=epoch)
             except CommandRefused as refused:
                 if refused.result == ResultCode.CONTROL_NOT_PERMITTED:
                     raise
                 logger.info("speed refused while stopped (%s): starting first from now on", refused)
                 self._start_first = True
+                self._observe("needs_start_before_speed", True)
         if self._start_first:
             await self._halt(ftms.StopOrPause(pause=False), cancel_after_stop=epoch)
         await self._command(ftms.StartOrResume(), cancel_after_stop=epoch)
-        await self._command(ftms.SetTargetSpeed(value), cancel_after_stop=epoch)
+        await self._speed_after_start(value, epoch)
+        self._start_keepalive(epoch)
         return value
+
+    def _start_keepalive(self, epoch: int) -> None:
+        """For a treadmill that stops unless Start comes again (``start_keepalive_s``): send
+        it, for the start of stop epoch ``epoch`` only (any stop ends it)."""
+        due = self._deviations.start_keepalive_s
+        if due <= 0:
+            return
+        if self._keepalive is not None:
+            self._keepalive.cancel()
+        self._keepalive = self._spawn(self._keep_alive(epoch, due / 3))
+
+    async def _keep_alive(self, epoch: int, interval: float) -> None:
+        while True:
+            await self._clock.sleep(interval)
+            if self._stop_epoch != epoch or not self._belt_running or not self.is_connected:
+                return
+            try:
+                await self._command(ftms.StartOrResume(), cancel_after_stop=epoch)
+            except StartCancelled:
+                return  # a stop came first: never a Start after it
+            except LinkError as error:
+                logger.warning("keep-alive Start failed: %s", error)
+
+    async def _speed_after_start(self, value: float, epoch: int) -> None:
+        """The speed that follows a start; one refused during the belt's known start-up
+        (``speed_refused_after_start_s``) is sent again, within that bound and no longer."""
+        started = self._clock.now()
+        bound = self._deviations.speed_refused_after_start_s
+        while True:
+            try:
+                await self._command(self._speed_request(value), cancel_after_stop=epoch)
+                return
+            except CommandRefused as refused:
+                late = self._clock.now() - started >= bound + SPEED_RETRY_MARGIN_S
+                if bound <= 0 or refused.result != ResultCode.CONTROL_NOT_PERMITTED or late:
+                    raise
+            await self._clock.sleep(SPEED_RETRY_S)
+            if self._stop_epoch != epoch:
+                raise StartCancelled(OpCode.SET_TARGET_SPEED)
 
     def cancel_start(self) -> None:
         """Drop what is left of a start sequence under way, sending nothing (the caller
@@ -496,6 +752,8 @@ class TreadmillLink(ReconnectingLink):
             priority = ProcedureQueue.STOP
         else:
             priority = ProcedureQueue.NORMAL  # a step of start_at, not a stop of its own
+        name = op_name(request)
+        before = self._refusals.get(name)
         try:
             await self._command(request, priority=priority, cancel_after_stop=cancel_after_stop)
         except CommandRefused as refused:
@@ -505,6 +763,11 @@ class TreadmillLink(ReconnectingLink):
             if refused.result != ResultCode.OPERATION_FAILED or not standing:
                 raise
             logger.info("%s answered 'operation failed': the belt is already stopped", request)
+            # The standard answer, not something this treadmill does: not for its report.
+            if before is None:
+                del self._refusals[name]
+            else:
+                self._refusals[name] = before
 
     async def reset(self) -> None:
         await self._command(ftms.Reset())
@@ -516,12 +779,24 @@ class TreadmillLink(ReconnectingLink):
         r = info.speed_range
         return fit_to_grid(kmh, r.min_kmh, r.max_kmh, r.increment_kmh)
 
+    def _speed_request(self, kmh: float) -> ftms.SetTargetSpeed:
+        """Set Target Speed for ``kmh``, in the unit this treadmill reads it in: mph rounded
+        down to 0.01, so the belt never runs faster than the governor allowed."""
+        if self._deviations.speed_command_unit == "mph":
+            return ftms.SetTargetSpeed(math.floor(kmh / KMH_PER_MPH * 100 + 1e-6) / 100)
+        return ftms.SetTargetSpeed(kmh)
+
     def fit_incline(self, pct: float) -> float:
         info = self._require_info()
         if not info.has_control_point or info.inclination_range is None:
             raise ControlUnavailable("this treadmill offers no inclination control")
         r = info.inclination_range
-        return fit_to_grid(pct, r.min_pct, r.max_pct, r.increment_pct)
+        d = self._deviations
+        step = max(r.increment_pct, d.incline_step_pct or 0.0)
+        value = fit_to_grid(pct, r.min_pct, r.max_pct, step)
+        if d.incline_codes is not None:
+            value = _level_towards_flat(value, [p for p, _ in d.incline_codes])
+        return value
 
     def _require_info(self) -> TreadmillInfo:
         if self._info is None:
@@ -538,13 +813,21 @@ class TreadmillLink(ReconnectingLink):
         info = self._require_info()
         if not info.has_control_point:
             raise ControlUnavailable("this treadmill has no Control Point")
+        # Asking for control again and again (``control_refusals``) ends when a stop is asked
+        # for meanwhile, unless this is the stop: it must not wait behind the asking.
+        epoch = self._stop_epoch
+        is_halt = isinstance(request, ftms.StopOrPause)
+
+        def stop_waits() -> bool:
+            return not is_halt and self._stop_epoch != epoch
+
         await self._procedures.acquire(priority)
         try:
             if cancel_after_stop is not None and self._stop_epoch != cancel_after_stop:
                 raise StartCancelled(request.op)
             needs_control = not isinstance(request, ftms.RequestControl)
             if needs_control and not self._has_control and not self._control_not_needed:
-                await self._ensure_control()
+                await self._ensure_control(stop_waits)
             try:
                 await self._procedure(request)
             except CommandRefused as refused:
@@ -554,7 +837,7 @@ class TreadmillLink(ReconnectingLink):
                 # connected): ask again once, then repeat the very command the caller asked for.
                 self._has_control = False
                 self._control_not_needed = False
-                await self._ensure_control()
+                await self._ensure_control(stop_waits)
                 if cancel_after_stop is not None and self._stop_epoch != cancel_after_stop:
                     # A stop came in meanwhile (console, safety key): never repeat a start step.
                     raise StartCancelled(request.op) from refused
@@ -562,17 +845,39 @@ class TreadmillLink(ReconnectingLink):
         finally:
             self._procedures.release()
 
-    async def _ensure_control(self) -> None:
-        try:
-            await self._procedure(ftms.RequestControl())
-        except CommandRefused as refused:
-            if refused.result != ResultCode.OP_CODE_NOT_SUPPORTED:
-                raise
-            logger.info("treadmill does not support Request Control; sending commands without")
-            self._control_not_needed = True
+    async def _ensure_control(self, give_up: Callable[[], bool] = lambda: False) -> None:
+        """Request Control; a treadmill known to refuse it a few times first
+        (``control_refusals``) is asked again after 0.5, 1, 2 s, that many times at most."""
+        if self._deviations.request_control_twice:
+            # Wellfit, SW, YPOO: the first one goes unanswered; the peers send a second one
+            # 500 ms later without waiting.
+            with contextlib.suppress(CommandTimeout):
+                await self._procedure(ftms.RequestControl(), timeout=REQUEST_CONTROL_TWICE_S)
+                return
+        retries = self._deviations.control_refusals
+        delays = [min(CONTROL_RETRY_FIRST_S * 2**i, CONTROL_RETRY_MAX_S) for i in range(retries)]
+        for delay in [*delays, None]:
+            try:
+                await self._procedure(ftms.RequestControl())
+                return
+            except CommandRefused as refused:
+                if refused.result == ResultCode.OP_CODE_NOT_SUPPORTED:
+                    logger.info("treadmill does not support Request Control; sending without")
+                    self._control_not_needed = True
+                    self._observe("requires_control", False)
+                    return
+                if refused.result != ResultCode.CONTROL_NOT_PERMITTED or delay is None:
+                    raise
+                if give_up():
+                    raise
+            await self._clock.sleep(delay)
 
-    async def _procedure(self, request: ControlPointRequest) -> ControlPointResponse:
-        """One write and its 0x80 answer. Caller holds the control point."""
+    async def _procedure(
+        self, request: ControlPointRequest, *, timeout: float | None = None
+    ) -> ControlPointResponse:
+        """One write and its 0x80 answer (within ``timeout``, default the command timeout).
+        Caller holds the control point."""
+        timeout = self._command_timeout if timeout is None else timeout
         client = self._client
         if client is None or not client.is_connected:
             raise NotConnected(f"no treadmill connected for {request.op.name}")
@@ -598,11 +903,11 @@ class TreadmillLink(ReconnectingLink):
                     raise LinkLostDuringCommand(request.op) from write_error
                 raise CommandRejected(request.op, None, str(write_error)) from write_error
             try:
-                response = await wait_for(self._clock, self._answer, self._command_timeout)
-            except TimeoutError as timeout:
+                response = await wait_for(self._clock, self._answer, timeout)
+            except TimeoutError as timed_out:
                 # FTMP §4.4.14.3: the procedure failed. Control is in doubt; ask again next time.
                 self._has_control = False
-                raise CommandTimeout(request.op, self._command_timeout) from timeout
+                raise CommandTimeout(request.op, timeout) from timed_out
         except CommandError as failure:
             failed = failure
             raise
@@ -620,6 +925,7 @@ class TreadmillLink(ReconnectingLink):
             )
         assert response is not None  # set whenever no error was raised above
         if not response.ok:
+            self._refusals[op_name(request)] = response.result.name.lower()
             raise CommandRefused(request.op, response.result)
         self._after_success(request)
         return response
@@ -634,6 +940,18 @@ class TreadmillLink(ReconnectingLink):
             self._belt_running = True
         elif isinstance(request, ftms.StopOrPause):
             self._belt_running = False
+            if request.pause and self._deviations.control_lost_after_pause:
+                self._has_control = False  # it withdraws control silently: ask again first
+
+
+def _level_towards_flat(value: float, levels: list[float]) -> float:
+    """The level of ``levels`` nearest ``value`` on its flatter side (the flattest there is
+    when none is)."""
+    if value >= 0:
+        below = [p for p in levels if 0 <= p <= value + 1e-9]
+        return max(below) if below else min(levels, key=abs)
+    above = [p for p in levels if value - 1e-9 <= p <= 0]
+    return min(above) if above else min(levels, key=abs)
 
 
 def _att_code(error: BleakGATTProtocolError) -> int | None:

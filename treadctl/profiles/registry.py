@@ -7,6 +7,7 @@ Shape::
      ├── set_limit / set_limits / set_max_heart_rate / set_progression_cap   (pin= when raising)
      ├── set_limits_and_cap(name, limits, cap, pin=)   both at once: one PIN check, one write
      ├── has_pin / set_pin(new, old=) / verify_pin(pin) / pin_wait_s()
+     ├── authorize(pin, what)      the PIN check for a setting elsewhere that loosens a limit
      ├── save_guest_session(session_id, to_profile)
      ├── next_backward_minutes(profile) -> Progression     (read only: what, when, why not)
      └── apply_progression(profile) / limits_for(name)     (apply a due step; what to run with)
@@ -460,6 +461,11 @@ class Profiles:
             except PinThrottled as throttled:
                 raise _throttled(throttled, "the PIN was not changed") from None
         self._write_pin(new)
+
+    def authorize(self, pin: str | None, what: str) -> None:
+        """Check the admin PIN for ``what`` (a setting elsewhere that loosens a limit), with
+        the same rules as raising a limit: the first PIN ever given becomes the admin PIN."""
+        self._authorize(pin, what)
 
     def _authorize(self, pin: str | None, what: str) -> None:
         """Check the PIN for ``what``; the first PIN ever given becomes the admin PIN."""

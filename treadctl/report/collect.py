@@ -31,6 +31,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
 from protocols import ftms
@@ -177,6 +178,10 @@ async def collect_report(
         rest_seconds=rest_seconds,
         rest=rest,
         control=control,
+        # What the knowledge base's entry says of it and what the link learned at run time,
+        # in the vocabulary (docs/devices.md): what a maintainer's new entry starts from, and
+        # what a treadmill shaped after this report emulates.
+        deviations=MappingProxyType({**link.deviations.changed(), **link.observed}),
     )
     notes = list(info.notes)
     if advertisement is None:

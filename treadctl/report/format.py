@@ -108,6 +108,19 @@ _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 # Writing
 
 
+def _plain_deviation(value: object, depth: int = 0) -> bool:
+    """A deviation's value as the vocabulary writes it: a scalar, or (a table of level codes,
+    a write's characteristic and bytes) a short list of them, two deep at most."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return True
+    return (
+        isinstance(value, list)
+        and depth < 2
+        and len(value) <= 256
+        and all(_plain_deviation(item, depth + 1) for item in value)
+    )
+
+
 def report_json(
     shape: DeviceShape,
     *,
@@ -396,8 +409,11 @@ def parse_report(data: Any, path: Path | str = "<report>") -> DeviceShape:
             speed_ratio = r.number(r.need(item, "ratio", f"findings[{i}]"), f"findings[{i}].ratio")
     deviations = r.mapping(top.get("deviations", {}), "deviations")
     for name, value in deviations.items():
-        if not isinstance(value, str | int | float | bool) and value is not None:
-            r.fail(f"deviations.{name}", f"expected a plain value, got {type(value).__name__}")
+        if not _plain_deviation(value):
+            r.fail(
+                f"deviations.{name}",
+                f"expected a plain value or a list of them, got {type(value).__name__}",
+            )
     if not services:
         r.fail("gatt.services", "no services: this report has no GATT table")
     return DeviceShape(

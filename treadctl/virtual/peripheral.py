@@ -8,6 +8,7 @@ Shape::
      ├── model: TreadmillModel             the belt physics; status events drive 0x2ADA
      ├── faults: Faults                    knobs a test or the console panel flips at run time
      ├── quirks: Quirks                    a real device's deviations (quirks.QUIRK_PROFILES)
+     │    └── deviations: Deviations        what it emulates (treadctl.devices.deviations)
      ├── console_*() / pull_safety_key()   a person at the treadmill
      ├── drop_link() / lose_control()      faults that need I/O
      ├── add_trace_listener(cb)            {"t", "kind": "write" | "belt", ...} for --sim-trace
@@ -21,7 +22,7 @@ Served services: Device Information 0x180A (``device_information``, default
 Machine 0x1826 (``_services``, the hook a device report's shape overrides).
 Served characteristics [FTMS Table 4.1]: Feature 0x2ACC (read), Treadmill Data 0x2ACD
 (notify), Training Status 0x2AD3 (read, notify), Supported Speed Range 0x2AD4 and Supported
-Inclination Range 0x2AD5 (read; absent with ``Quirks.has_ranges=False``), Control Point 0x2AD9
+Inclination Range 0x2AD5 (read; absent with ``Deviations.has_ranges=False``), Control Point 0x2AD9
 (write, indicate), Machine Status 0x2ADA (notify). Advertising: flags, complete local name, the
 16-bit service UUID 0x1826 and FTMS Service Data (available, treadmill), built by
 :func:`~treadctl.virtual.advertising.advertising_data`. Every value is encoded by
@@ -52,7 +53,8 @@ Timing (all on the injected :class:`~treadctl.clock.Clock`, never real time):
   ``"control_not_permitted"``...) or one of ``"ignored"``, ``"dropped_link"``,
   ``"cccd_improperly_configured"``, ``"procedure_already_in_progress"``,
   ``"invalid_attribute_length"``. Every simulated second gives ``{"t", "kind": "belt",
-  "speed_kmh", "incline_pct", "running"}``.
+  "speed_kmh", "incline_pct", "running"}``; a write to a vendor characteristic (an unlock) gives
+  ``{"t", "kind": "vendor_write", "value"}`` (hex).
 
 Control rules (FTMS §4.16, FTMP §4.4.14), in the order they are checked:
 
@@ -116,6 +118,7 @@ from protocols.ftms import (
     StartOrResume,
     StatusOp,
     StopOrPause,
+    StopPause,
     TargetSettingFeature,
     TrainingStatus,
     TrainingStatusCode,
@@ -124,6 +127,7 @@ from protocols.ftms import (
     TreadmillDataFlags,
 )
 from treadctl.clock import Clock
+from treadctl.devices.deviations import KMH_PER_MPH
 from treadctl.virtual.advertising import advertising_data
 from treadctl.virtual.device_information import (
     VIRTUAL_TREADMILL_INFORMATION,
@@ -290,6 +294,8 @@ class FtmsPeripheral:
         self.model = model
         self.clock = clock
         self.quirks = quirks_by_name(quirks) if isinstance(quirks, str) else quirks
+        #: The deviations this treadmill emulates (the vocabulary the link applies).
+        self.deviations = self.quirks.deviations
         self.data_rate_hz = data_rate_hz
         self.name = name
         self.address = address
@@ -307,6 +313,15 @@ class FtmsPeripheral:
         self._started_at: float | None = None
         self._controller: Connection | None = None
         self._busy: set[Connection] = set()
+        # Deviations' state: Request Control refusals still to give per connection, and when
+        # the belt was last started (for a speed refused during its start-up).
+        self._control_refusals_left: dict[Connection, int] = {}
+        self._unlocked: set[Connection] = set()
+        self._control_asked: set[Connection] = set()  # a first Request Control was ignored
+        self._last_start: float | None = None
+        # When the last Start came over the Control Point, while a keep-alive is due (None:
+        # no belt started over it is running).
+        self._keepalive_since: float | None = None
         self._writer: Connection | None = None
         self._training_status = self._training_code()
         self._malformed_turn = 0
@@ -332,9 +347,9 @@ class FtmsPeripheral:
             CharacteristicValue(read=self._on_training_status_read),
         )
         control_properties = Characteristic.Properties.WRITE | Characteristic.Properties.INDICATE
-        if self.quirks.responses_as_notifications:
+        if self.deviations.responses_as_notifications:
             control_properties |= Characteristic.Properties.NOTIFY
-        if self.quirks.accepts_write_without_response:
+        if self.deviations.accepts_write_without_response:
             control_properties |= Characteristic.Properties.WRITE_WITHOUT_RESPONSE
         self._control_point: Characteristic[bytes] = Characteristic(
             CONTROL_POINT_UUID,
@@ -346,15 +361,17 @@ class FtmsPeripheral:
             MACHINE_STATUS_UUID, Characteristic.Properties.NOTIFY, Characteristic.READABLE, b""
         )
         characteristics: list[Characteristic[Any]] = [self._feature, self._data, self._training]
-        if self.quirks.has_ranges:
+        if self.deviations.has_ranges:
             spec = model.spec
             speed_range = SpeedRange(
-                spec.min_speed_kmh, spec.max_speed_kmh, spec.speed_increment_kmh
+                self._reported_kmh(spec.min_speed_kmh),
+                self._reported_kmh(spec.max_speed_kmh),
+                self._reported_kmh(spec.speed_increment_kmh),
             )
             incline_range = InclinationRange(
                 spec.min_incline_pct, spec.max_incline_pct, spec.incline_increment_pct
             )
-            if self.quirks.zero_inclination_range:
+            if self.deviations.zero_inclination_range:
                 incline_range = InclinationRange(0.0, 0.0, 0.0)
             characteristics += [
                 Characteristic(
@@ -376,15 +393,29 @@ class FtmsPeripheral:
         model.add_listener(self._on_model_event)
 
     def _services(self, ftms_characteristics: list[Characteristic[Any]]) -> list[Service]:
-        """The GATT services in handle order: Device Information, then Fitness Machine.
+        """The GATT services in handle order: Device Information, Fitness Machine, and a
+        vendor one where a deviation needs it.
 
         A hook: :class:`~treadctl.virtual.reported_device.ReportedPeripheral` shapes them
         after a device report (its order, properties, values and vendor services).
         """
-        return [
+        services = [
             device_information_service(self.device_information),
             Service(FTMS_SERVICE_UUID, ftms_characteristics),
         ]
+        if self.deviations.unlock_write is not None:
+            # Merach MRK-T, YPOO Mini Pro: a vendor characteristic to write before control.
+            unlock: Characteristic[bytes] = Characteristic(
+                UUID(self.deviations.unlock_write[0]),
+                Characteristic.Properties.WRITE | Characteristic.Properties.WRITE_WITHOUT_RESPONSE,
+                Characteristic.WRITEABLE,
+                CharacteristicValue(write=self._on_unlock_write),
+            )
+            # The real ones' service UUIDs are not in the sources: the characteristic's own,
+            # with its node part zeroed.
+            service = UUID(self.deviations.unlock_write[0][:24] + "0" * 12)
+            services.append(Service(service, [unlock]))
+        return services
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -447,6 +478,10 @@ class FtmsPeripheral:
     def console_start(self) -> ResultCode:
         """Press Start on the console (status 0x04 to every client)."""
         self._sync()
+        if self.deviations.start_key_as_stop_status:
+            # Toputure TP1: the key asks the app to start it (qdomyos-zwift answers so).
+            self._send_status(MachineStatus(StatusOp.STOPPED_OR_PAUSED_BY_USER, StopPause.STOP))
+            return ResultCode.SUCCESS
         return self.model.console_start()
 
     def console_stop(self) -> ResultCode:
@@ -528,6 +563,45 @@ class FtmsPeripheral:
                 }
             )
 
+    # -- units ------------------------------------------------------------------------------
+
+    def _commanded_kmh(self, value: float) -> float:
+        """The belt speed a Set Target Speed value asks for, in the unit this device reads it
+        in (``speed_command_unit``: a treadmill reading mph runs 5.00 at 8.05 km/h)."""
+        if self.deviations.speed_command_unit == "mph":
+            return value * KMH_PER_MPH
+        return value
+
+    def _commanded_incline(self, value: float) -> float | None:
+        """The deck a Set Target Inclination value asks for (None: this device refuses it):
+        a level code of its table (``incline_codes``), or percent on its grid only
+        (``incline_step_pct``: a Sole F85 refuses 0.5 %)."""
+        d = self.deviations
+        if d.incline_codes is not None:
+            code = round(value * 10)
+            return next((pct for pct, c in d.incline_codes if c == code), None)
+        step = d.incline_step_pct
+        if step is not None and abs(value / step - round(value / step)) > 1e-6:
+            return None
+        return value
+
+    def _reported_incline(self, pct: float) -> float | None:
+        """The deck as this device reports it: not at all (``reports_incline``), as the code
+        of the level it is at or above (``incline_codes_in_data``), or in 0.1 %."""
+        d = self.deviations
+        if not d.reports_incline:
+            return None
+        if d.incline_codes is not None and d.incline_codes_in_data:
+            code = max((c for p, c in d.incline_codes if p <= pct + 1e-9), default=0)
+            return code / 10
+        return round(pct, 1)
+
+    def _reported_kmh(self, kmh: float) -> float:
+        """A belt speed as this device writes it (``speed_data_unit``), to 0.01."""
+        if self.deviations.speed_data_unit == "mph":
+            return round(kmh / KMH_PER_MPH, 2)
+        return kmh
+
     # -- Treadmill Data ---------------------------------------------------------------------
 
     async def _data_loop(self) -> None:
@@ -537,6 +611,7 @@ class FtmsPeripheral:
         for tick in itertools.count(1):
             await self.clock.sleep_until(origin + tick / self.data_rate_hz)
             self._sync()
+            self._check_keepalive()
             if self.faults.silent:
                 continue
             record = self.record()
@@ -546,24 +621,39 @@ class FtmsPeripheral:
                 for payload in self._payloads(record, self._fragment_limit(connection)):
                     await self.device.notify_subscriber(connection, self._data, payload)
 
+    def _check_keepalive(self) -> None:
+        """Stop a belt whose keep-alive Start is overdue (``start_keepalive_s``), as its
+        console would: status 0x02 (stop) to every client."""
+        due = self.deviations.start_keepalive_s
+        since = self._keepalive_since
+        if since is None or self.model.state is not MachineState.RUNNING:
+            self._keepalive_since = None
+            return
+        if self.clock.now() - since > due:
+            self._keepalive_since = None
+            self.model.console_stop()
+
     def record(self) -> TreadmillData:
         """The Treadmill Data record for the model's current state (whole, not split)."""
         belt = self.model.snapshot()
-        step = self.quirks.distance_step_m
+        step = self.deviations.distance_step_m
         distance = min(int(belt.distance_m) // step * step, _U24_MAX)
         reserved = 0
         trailing = b""
-        if self.quirks.step_count_records or self.faults.reserved_bit_records:
+        if self.deviations.step_count_records or self.faults.reserved_bit_records:
             reserved = _STEP_COUNT_FLAG
             steps = min(int(belt.distance_m / _STRIDE_M), _STEP_COUNT.max_raw)
             trailing = pack_field(_STEP_COUNT, steps)
         return TreadmillData(
-            speed_kmh=_clamp_kmh(belt.speed_kmh),
-            average_speed_kmh=_clamp_kmh(_average_kmh(belt)),
+            speed_kmh=_clamp_kmh(self._reported_kmh(belt.speed_kmh)),
+            average_speed_kmh=_clamp_kmh(self._reported_kmh(_average_kmh(belt))),
             total_distance_m=distance,
-            inclination_pct=round(belt.incline_pct, 1),
+            inclination_pct=self._reported_incline(belt.incline_pct),
             ramp_angle_deg=None,
-            total_energy_kcal=min(int(belt.energy_kcal), _U16_MAX - 1),
+            total_energy_kcal=min(
+                int(belt.elapsed_s if self.deviations.energy_is_elapsed_time else belt.energy_kcal),
+                _U16_MAX - 1,
+            ),
             energy_per_hour_kcal=None,
             energy_per_minute_kcal=None,
             heart_rate_bpm=self.heart_rate_bpm,
@@ -577,11 +667,11 @@ class FtmsPeripheral:
 
         Whole field groups are packed greedily in wire order; every fragment but the last has
         More Data set; the speed, the RFU bits and the trailing bytes go in the last one.
-        ``Quirks.split_after`` forces a break between the groups up to that flag and those
+        ``Deviations.split_after`` forces a break between the groups up to that flag and those
         after it, whatever the size.
         """
         present = [bit for bit, names in _RECORD_GROUPS if _has_group(record, names)]
-        split = self.quirks.split_after
+        split = self.deviations.split_after
         if split is None:
             # When everything fits, the packing below gives this one fragment: found with one
             # encoding instead of one per field group (the common case, every notification).
@@ -625,6 +715,13 @@ class FtmsPeripheral:
         payloads = [bytes(part) for part in self.fragments(record, limit)]
         if self.faults.truncated_records:
             payloads[-1] = payloads[-1][:-2]
+        d = self.deviations
+        if d.records_cut_at:
+            payloads[-1] = payloads[-1][: d.records_cut_at]  # Matrix: 20 of 30 bytes
+        if d.speed_without_flag or d.never_final_record:
+            # KingSmith PH4: "no speed" flagged, the speed at bytes 2..4 all the same; a
+            # third-party server: More Data in every notification.
+            payloads = [bytes([p[0] | TreadmillDataFlags.MORE_DATA]) + p[1:] for p in payloads]
         return payloads
 
     # -- Training Status --------------------------------------------------------------------
@@ -637,14 +734,19 @@ class FtmsPeripheral:
     def training_status(self) -> TrainingStatus:
         """Idle unless the belt is running (then Manual Mode / Quick Start)."""
         reserved = 0
-        if self.quirks.training_status_flag_without_string:
+        if self.deviations.training_status_flag_without_string:
             # FS-6041F1 sends the "string present" flag with no string (01 01); the codec has
             # no other way to put a flag it would never set for an absent string.
             reserved = TrainingStatusFlags.STRING_PRESENT
         return TrainingStatus(self._training_code(), reserved_flags=reserved)
 
     def _on_training_status_read(self, connection: Connection) -> bytes:
-        return bytes(self.training_status())
+        value = bytes(self.training_status())
+        if self.deviations.short_training_status and self._training_code() is (
+            TrainingStatusCode.IDLE
+        ):
+            return value[:1]  # Domyos-TC, Wi-linktech: an EOFError in pyftms's connect
+        return value
 
     # -- Control Point ----------------------------------------------------------------------
 
@@ -666,7 +768,7 @@ class FtmsPeripheral:
         except _WriteRejected as rejected:
             self._trace_write(OpCode(data[0]) if data else None, data, None, rejected.result)
             raise
-        if self.faults.take_ignore():
+        if self.faults.take_ignore() or self._ignores_first_request_control(connection, op):
             self._trace_write(op, data, None, "ignored")
             return
 
@@ -684,13 +786,13 @@ class FtmsPeripheral:
 
     def _check_att_rules(self, connection: Connection, data: bytes) -> OpCode:
         """The write's op code, if the write passes the rules that end in an ATT error."""
-        if self.quirks.requires_indications and not self._subscribed(
+        if self.deviations.requires_indications and not self._subscribed(
             connection, self._control_point, indicate=True
         ):
             raise _WriteRejected(
                 att.ErrorCode.CCCD_IMPROPERLY_CONFIGURED, "cccd_improperly_configured"
             )
-        if self.quirks.single_procedure and connection in self._busy:
+        if self.deviations.single_procedure and connection in self._busy:
             raise _WriteRejected(
                 att.ErrorCode.PROCEDURE_ALREADY_IN_PROGRESS, "procedure_already_in_progress"
             )
@@ -705,7 +807,7 @@ class FtmsPeripheral:
         if op not in SUPPORTED_OPS:
             return ResultCode.OP_CODE_NOT_SUPPORTED, None
         if (
-            self.quirks.requires_control
+            self.deviations.requires_control
             and op is not OpCode.REQUEST_CONTROL
             and connection is not self._controller
         ):
@@ -716,21 +818,58 @@ class FtmsPeripheral:
             return ResultCode.INVALID_PARAMETER, None
         if (
             isinstance(request, SetTargetSpeed)
-            and self.quirks.drops_link_on_speed_while_stopped
+            and self.deviations.drops_link_on_speed_while_stopped
             and self.model.state is MachineState.STOPPED
         ):
             return None, request
+        if (refused := self._refused_by_deviation(connection, request)) is not None:
+            return refused, request
         self._writer = connection
         try:
             return self._apply(connection, request), request
         finally:
             self._writer = None
 
+    def _refused_by_deviation(
+        self, connection: Connection, request: ControlPointRequest
+    ) -> ResultCode | None:
+        """A refusal this device's deviations make before the model hears of the request."""
+        d = self.deviations
+        if d.unlock_write is not None and connection not in self._unlocked:
+            return ResultCode.CONTROL_NOT_PERMITTED
+        if isinstance(request, RequestControl) and connection is not self._controller:
+            left = self._control_refusals_left.setdefault(connection, d.control_refusals)
+            if left > 0:
+                self._control_refusals_left[connection] = left - 1
+                return ResultCode.CONTROL_NOT_PERMITTED
+        if (
+            isinstance(request, SetTargetSpeed)
+            and self._last_start is not None
+            and self.clock.now() - self._last_start < d.speed_refused_after_start_s
+        ):
+            return ResultCode.CONTROL_NOT_PERMITTED
+        return None
+
+    def _ignores_first_request_control(self, connection: Connection, op: OpCode) -> bool:
+        """Wellfit, SW, YPOO: the first Request Control of a connection goes unanswered."""
+        if not self.deviations.request_control_twice or op is not OpCode.REQUEST_CONTROL:
+            return False
+        if connection in self._control_asked:
+            return False
+        self._control_asked.add(connection)
+        return True
+
+    def _on_unlock_write(self, connection: Connection, value: bytes) -> None:
+        unlock = self.deviations.unlock_write
+        if unlock is not None and bytes(value) == unlock[1]:
+            self._unlocked.add(connection)
+        self._trace({"kind": "vendor_write", "value": bytes(value).hex()})
+
     def _apply(self, connection: Connection, request: ControlPointRequest) -> ResultCode:
         model = self.model
         match request:
             case RequestControl():
-                if not self.quirks.requires_control:
+                if not self.deviations.requires_control:
                     return ResultCode.SUCCESS
                 if self._controller is not None and self._controller is not connection:
                     return ResultCode.CONTROL_NOT_PERMITTED
@@ -742,10 +881,25 @@ class FtmsPeripheral:
                     self._controller = None  # FTMS §4.16.2.1: Reset ends control
                 return result
             case SetTargetSpeed(kmh=kmh):
-                return model.set_target_speed(kmh)
+                if self.deviations.ignores_speed_control:
+                    # Xterra T85 (FitShow FS-BT-02 fw 1.2.8), Sperax RM-01: hassio-ftms #26.
+                    return ResultCode.SUCCESS
+                return model.set_target_speed(self._commanded_kmh(kmh))
             case SetTargetInclination(pct=pct):
-                return model.set_target_inclination(pct)
+                level = self._commanded_incline(pct)
+                if level is None:
+                    return ResultCode.INVALID_PARAMETER
+                return model.set_target_inclination(level)
             case StartOrResume():
+                if self.deviations.start_keepalive_s > 0:
+                    if model.state is MachineState.RUNNING:
+                        # Xterra TRX3500: a Start while running is the keep-alive.
+                        self._keepalive_since = self.clock.now()
+                        return ResultCode.SUCCESS
+                    result = model.start_or_resume()
+                    if result is ResultCode.SUCCESS:
+                        self._keepalive_since = self.clock.now()
+                    return result
                 return model.start_or_resume()
             case StopOrPause(pause=pause):
                 return model.pause() if pause else model.stop()
@@ -753,7 +907,7 @@ class FtmsPeripheral:
         return ResultCode.OP_CODE_NOT_SUPPORTED
 
     def _answer(self, connection: Connection, response: ControlPointResponse) -> None:
-        if self.quirks.single_procedure:
+        if self.deviations.single_procedure:
             self._busy.add(connection)
         task = self._spawn(self._send_answer(connection, response, self.faults.answer_delay_s))
         answers = self._answers.setdefault(connection, set())
@@ -767,7 +921,7 @@ class FtmsPeripheral:
         try:
             if delay > 0:
                 await self.clock.sleep(delay)
-            if self.quirks.responses_as_notifications:
+            if self.deviations.responses_as_notifications:
                 # Urevo E1L: a notification whatever the CCCD says (forced past Bumble's check).
                 await self.device.notify_subscriber(
                     connection, self._control_point, payload, force=True
@@ -804,6 +958,17 @@ class FtmsPeripheral:
     # -- Machine Status ---------------------------------------------------------------------
 
     def _on_model_event(self, event: StatusEvent) -> None:
+        if isinstance(event, StartedByUser):
+            self._last_start = self.clock.now()
+        elif (
+            isinstance(event, StoppedByUser)
+            and event.kind is StopPause.PAUSE
+            and self.deviations.control_lost_after_pause
+            and self._controller is not None
+        ):
+            # KingSmith PH4 / X21 over FTMS: control goes with a pause, without a 0xFF status.
+            self._control_refusals_left.pop(self._controller, None)
+            self._controller = None
         status = self._status_for(event)
         if event.origin is Origin.CONTROL_POINT and self._writer is not None:
             self._send_status(status, exclude=self._writer)
@@ -815,7 +980,7 @@ class FtmsPeripheral:
             self._outbox.put_nowait((self._training, bytes(self.training_status()), None, None))
 
     def _status_for(self, event: StatusEvent) -> MachineStatus:
-        padded = self.quirks.padded_status
+        padded = self.deviations.padded_status
         match event:
             case StartedByUser():
                 # Urevo E1L pads this to 04 00 00 (blak3r/treadspan captures).
@@ -832,7 +997,7 @@ class FtmsPeripheral:
             case StoppedBySafetyKey():
                 return MachineStatus(StatusOp.STOPPED_BY_SAFETY_KEY)
             case TargetSpeedChanged(speed_kmh=kmh):
-                return MachineStatus(StatusOp.TARGET_SPEED_CHANGED, kmh)
+                return MachineStatus(StatusOp.TARGET_SPEED_CHANGED, self._reported_kmh(kmh))
             case TargetInclineChanged(incline_pct=pct):
                 return MachineStatus(StatusOp.TARGET_INCLINE_CHANGED, pct)
             case MachineReset():
@@ -882,6 +1047,9 @@ class FtmsPeripheral:
     def _on_disconnection(self, connection: Connection) -> None:
         if self._controller is connection:
             self._controller = None  # FTMS §4.16.2.1: control ends with the link
+        self._control_refusals_left.pop(connection, None)
+        self._unlocked.discard(connection)
+        self._control_asked.discard(connection)
         self._busy.discard(connection)
         # Bumble would wait 30 s for the confirmation of an indication to a gone link.
         for task in self._answers.pop(connection, set()):

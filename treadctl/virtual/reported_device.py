@@ -4,9 +4,10 @@ Shape::
 
     reported_world(clock, shape, **world_kwargs) -> VirtualWorld
      ├── spec_from(shape)              the belt's ranges from the report's (standard physics)
-     ├── quirks_from(shape)            what the GATT table shows about the control point
-     ├── belt_deviations(shape)        the report's deviations and guided findings
-     │    └── apply_deviations(spec, deviations)   the hook the belt model grows into
+     ├── quirks_from(shape)            the control point as the GATT table shows it, with the
+     │                                 report's deviations and guided findings on top
+     ├── belt_deviations(shape)        the report's deviations and guided findings (names and
+     │                                 values of the vocabulary, ``treadctl.devices``)
      └── ReportedPeripheral            an FtmsPeripheral whose
           ├── advertising_data         is the report's advertisement
           ├── _services                are the report's services, in its order, with its
@@ -19,10 +20,10 @@ What a probe sees of it is what it saw of the original: ``probe --report`` on th
 then on this, gives the same report apart from timestamps (tests/treadctl/report/
 test_round_trip.py holds every quirk profile to that). The belt itself follows the standard
 model (:class:`~treadctl.virtual.treadmill.TreadmillModel`) within the report's ranges, apart
-from what the report's ``deviations`` and guided findings say — applied by
-:func:`apply_deviations`, which knows none yet: the device knowledge base's vocabulary is where
-they come from, and the belt model is where they go. A deviation it cannot apply is logged,
-never silently dropped.
+from what the report's ``deviations`` and guided findings say, in the device knowledge
+base's vocabulary (:class:`~treadctl.devices.deviations.Deviations`): they become the virtual
+treadmill's quirks, as a knowledge-base entry's do. A name outside the vocabulary is refused
+in one line.
 
 What it cannot copy: the Generic Access and Generic Attribute services (the virtual radio's
 own; a report leaves them out), the order of a characteristic's CCCD among its other
@@ -35,12 +36,12 @@ types (``treadctl.device_shape``), nothing of the app.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import logging
 import math
 import statistics
-from collections.abc import Mapping
 from typing import Any
 
 from bumble import att, data_types
@@ -58,6 +59,7 @@ from treadctl.device_shape import (
     DeviceShape,
     GattCharacteristic,
 )
+from treadctl.devices.deviations import Deviations
 from treadctl.virtual.backend import bleak_uuid, bumble_uuid
 from treadctl.virtual.peripheral import (
     DEFAULT_DATA_RATE_HZ,
@@ -73,7 +75,6 @@ from treadctl.virtual.world import VirtualWorld
 __all__ = [
     "SPEED_READ_AS_MPH",
     "ReportedPeripheral",
-    "apply_deviations",
     "belt_deviations",
     "quirks_from",
     "reported_world",
@@ -83,7 +84,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: The deviation a guided test's ratio near 1.609 stands for: the treadmill reads km/h as mph.
-SPEED_READ_AS_MPH = "speed_command_read_as_mph"
+#: A guided test's speed ratio near 1.609, in the vocabulary: commands read as mph.
+SPEED_READ_AS_MPH = ("speed_command_unit", "mph")
 
 # The governor's figures (treadctl.safety), restated: the virtual treadmill imports nothing of
 # the app. 1 mile = 1.609344 km; a ratio within 6 % of it names the unit mix-up.
@@ -120,10 +122,9 @@ _REQUEST_OPS = {"request_control": OpCode.REQUEST_CONTROL, "reset": OpCode.RESET
 def reported_world(clock: Clock, shape: DeviceShape, **world_kwargs: Any) -> VirtualWorld:
     """A :class:`VirtualWorld` whose treadmill takes ``shape``; ``world_kwargs`` (a strap, an
     address...) go to the world as ever."""
-    spec = apply_deviations(spec_from(shape), belt_deviations(shape))
     return VirtualWorld(
         clock,
-        spec=spec,
+        spec=spec_from(shape),
         quirks=quirks_from(shape),
         data_rate_hz=_data_rate(shape),
         name=shape.name or "Virtual Treadmill",
@@ -163,18 +164,26 @@ def _decode[R: (ftms.SpeedRange, ftms.InclinationRange)](
 
 
 def quirks_from(shape: DeviceShape) -> Quirks:
-    """The control point's deviations the GATT table shows: a control point that declares
+    """The control point's deviations the GATT table shows — a control point that declares
     Notify is answered by notification (the Urevo E1L's), one that declares Write Without
-    Response takes it."""
+    Response takes it — with the report's deviations and guided findings on top. A
+    :class:`~treadctl.devices.deviations.DeviationError` for a name outside the vocabulary."""
     control = shape.characteristic(ftms.FITNESS_MACHINE_CONTROL_POINT_UUID)
     properties = set(control.properties) if control is not None else set()
     notifies = "notify" in properties
-    return Quirks(
-        name="report",
-        description=f"Shaped after the device report of {shape.name or 'a treadmill'}.",
+    seen = Deviations(
         responses_as_notifications=notifies,
         requires_indications=not notifies,
         accepts_write_without_response="write-without-response" in properties,
+    )
+    said = Deviations.from_table(belt_deviations(shape), "device report: deviations")
+    # Its vendor characteristics are the report's, static: one that unlocks control when
+    # written cannot be emulated, so control is answered as the report recorded it.
+    said = dataclasses.replace(said, unlock_write=None)
+    return Quirks(
+        name="report",
+        description=f"Shaped after the device report of {shape.name or 'a treadmill'}.",
+        deviations=seen.merged(said),
     )
 
 
@@ -184,31 +193,8 @@ def belt_deviations(shape: DeviceShape) -> dict[str, object]:
     deviations: dict[str, object] = dict(shape.deviations)
     ratio = shape.speed_ratio
     if ratio is not None and math.isclose(ratio, _KMH_PER_MPH, rel_tol=_UNIT_RATIO_TOLERANCE):
-        deviations.setdefault(SPEED_READ_AS_MPH, True)
+        deviations.setdefault(*SPEED_READ_AS_MPH)
     return deviations
-
-
-#: The deviations :func:`apply_deviations` can give the belt model. None yet: each one the
-#: model learns goes here, with how it changes the spec.
-APPLICABLE_DEVIATIONS: Mapping[str, str] = {}
-
-
-def apply_deviations(spec: TreadmillSpec, deviations: Mapping[str, object]) -> TreadmillSpec:
-    """``spec`` with the belt-level ``deviations`` the model can take; the others are logged.
-
-    The hook for the device knowledge base's vocabulary (``treadctl.devices``): today the belt
-    model has no way to read km/h as mph or to ignore a speed, so every deviation is logged
-    as not simulated and the belt stays standard.
-    """
-    for name, value in deviations.items():
-        if name not in APPLICABLE_DEVIATIONS:
-            logger.warning(
-                "device report: deviation %s=%r is not simulated yet: the virtual belt follows "
-                "the standard there",
-                name,
-                value,
-            )
-    return spec
 
 
 def _data_rate(shape: DeviceShape) -> float:
@@ -218,6 +204,8 @@ def _data_rate(shape: DeviceShape) -> float:
         for n in shape.rest
         if n.characteristic == ftms.TREADMILL_DATA_UUID and n.data and not n.data[0] & 0x01
     ]
+    if not ends:  # records that never complete: the rate of what came
+        ends = [n.t for n in shape.rest if n.characteristic == ftms.TREADMILL_DATA_UUID]
     gaps = [b - a for a, b in itertools.pairwise(ends) if b > a]
     if not gaps:
         return DEFAULT_DATA_RATE_HZ
@@ -358,6 +346,9 @@ def _recorded_records(shape: DeviceShape) -> tuple[tuple[bytes, ...], ...]:
         if not n.data or not n.data[0] & 0x01:  # More Data clear: the record is complete
             records.append(tuple(pending))
             pending = []
+    if not records and pending:
+        # Records that never complete (More Data always set): replayed as they came.
+        records = [(fragment,) for fragment in pending]
     return tuple(records)
 
 

@@ -31,7 +31,7 @@ from treadctl.clock import Clock
 from treadctl.virtual.backend import BumbleClientBackend, BumbleScannerBackend
 from treadctl.virtual.heart_rate_strap import HeartRateStrap
 from treadctl.virtual.peripheral import FtmsPeripheral
-from treadctl.virtual.quirks import Quirks, quirks_by_name
+from treadctl.virtual.quirks import QUIRK_PROFILES, Quirks, quirks_by_name
 from treadctl.virtual.radio import (
     CLOSE_TIMEOUT,
     DEFAULT_ADVERTISING_INTERVAL_MS,
@@ -53,7 +53,7 @@ __all__ = [
 
 
 #: Advertised names of the quirk profiles' devices (what a scan of the real device shows).
-DEVICE_NAMES = {"kingsmith": "KS-HD-Z1D"}
+DEVICE_NAMES = {q.name: q.advertised_name for q in QUIRK_PROFILES.values() if q.advertised_name}
 
 
 class VirtualWorld:
@@ -99,7 +99,7 @@ class VirtualWorld:
         self.quirks = quirks_by_name(quirks) if isinstance(quirks, str) else quirks
         if name is None:
             # Advertise as the device would, so name-based handling in the link is exercised.
-            name = DEVICE_NAMES.get(self.quirks.name, "Virtual Treadmill")
+            name = self.quirks.advertised_name or "Virtual Treadmill"
         self.radio = VirtualRadio()
         self.model = TreadmillModel(
             self.quirks.apply_to(spec if spec is not None else TreadmillSpec()),

@@ -17,6 +17,8 @@ from protocols.ftms import OpCode, ResultCode, StatusOp
 from tests.helpers.ftms_client import WAIT, run
 from tests.helpers.link import belt_reaches, linked
 from treadctl.clock import ManualClock
+from treadctl.devices.deviations import Deviations
+from treadctl.devices.knowledge import KnowledgeBase
 from treadctl.link import (
     CommandAnswered,
     CommandRefused,
@@ -35,7 +37,7 @@ from treadctl.link import (
     fit_to_grid,
     op_name,
 )
-from treadctl.virtual.treadmill import MachineState
+from treadctl.virtual.treadmill import MachineState, TreadmillSpec
 
 # --- connecting -----------------------------------------------------------------------------------
 
@@ -320,15 +322,77 @@ def test_each_profile_can_be_driven(quirks: str) -> None:
 
 def test_kingsmith_is_recognised_by_name_and_started_first() -> None:
     # KingSmith walking pads need Start before Set Target Speed or they drop the BLE link
-    # (mcdax/walkingpad-controller README); the link knows them by their advertised name.
+    # (mcdax/walkingpad-controller README); the knowledge base knows them by their name.
     async def scenario() -> None:
         async with linked("kingsmith") as (world, link, _events, trace, clock):
+            assert link.device_entry is not None and link.device_entry.id == "kingsmith"
+            assert link.deviations.needs_start_before_speed
             assert link.starts_before_speed
             assert link.info is not None and any("Start before" in n for n in link.info.notes)
+            assert any("known device: KingSmith" in n for n in link.info.notes)
             await link.start_at(2.0)
             # Stopped first (a paused belt would resume at its old speed), then started.
             assert trace.ops()[1:] == ["stop", "start_or_resume", "set_target_speed"]
             await belt_reaches(world, clock, 2.0)
+            assert link.observed == {}  # nothing learned: it was known
+
+    run(scenario)
+
+
+def test_what_the_link_applies_is_the_knowledge_base_s_data_not_a_model_name() -> None:
+    # The same virtual treadmill, two knowledge bases: one that knows nothing, one whose entry
+    # (for its name) says it needs Start first. Only the data differs.
+    knows = KnowledgeBase.parse(
+        """
+        [[device]]
+        id = "virtual"
+        device = "The virtual treadmill"
+        certainty = "inferred"
+        sources = ["this test"]
+        description = "Said to need Start before a speed."
+        match = { name_prefixes = ["Virtual Tread"] }
+        deviations = { needs_start_before_speed = true }
+        """
+    )
+
+    async def scenario() -> None:
+        async with linked(knowledge=KnowledgeBase()) as (_, link, _events, trace, _clock):
+            assert link.device_entry is None and link.deviations == Deviations()
+            await link.start_at(2.0)
+            standard = ["request_control", "set_target_speed", "start_or_resume"]
+            standard.append("set_target_speed")
+            assert trace.ops() == standard
+        async with linked(knowledge=knows) as (_, link, _events, trace, _clock):
+            assert link.device_entry is knows.get("virtual")
+            await link.start_at(2.0)
+            start_first = ["request_control", "stop", "start_or_resume", "set_target_speed"]
+            assert trace.ops() == start_first
+
+    run(scenario)
+
+
+def test_what_a_treadmill_turns_out_to_do_is_observed_in_the_vocabulary() -> None:
+    async def scenario() -> None:
+        # A belt that refuses a speed while stopped, on a treadmill nobody knows: the refusal
+        # teaches start-first, and both are kept for its report.
+        spec = TreadmillSpec(needs_start_before_speed=True)
+        async with linked(spec=spec) as (world, link, _events, trace, clock):
+            assert link.device_entry is None and link.observed == {}
+            await link.start_at(2.0)
+            assert link.starts_before_speed
+            assert link.observed == {"needs_start_before_speed": True}
+            assert link.refusals == {"set_target_speed": "operation_failed"}
+            await belt_reaches(world, clock, 2.0)
+            await link.stop()
+            await belt_reaches(world, clock, 0.0)
+            await clock.advance(1.0)  # a record of the still belt reaches the link
+            await link.start_at(2.0)  # learned: started first from now on
+            assert trace.ops()[-3:] == ["stop", "start_or_resume", "set_target_speed"]
+        async with linked("no-ranges") as (_, link, _events, _trace, _clock):
+            assert link.observed == {"has_ranges": False}
+        async with linked("urevo-e1l") as (_, link, _events, _trace, _clock):
+            assert link.device_entry is not None and link.device_entry.id == "urevo-e1l"
+            assert link.observed == {"zero_inclination_range": True}
 
     run(scenario)
 

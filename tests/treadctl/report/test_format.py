@@ -209,7 +209,7 @@ def _set(path: str, value: Any) -> Any:
             "advertisement.manufacturer_data.Nordic",
             "company identifier",
         ),
-        (_set("deviations", {"speed_in_mph": [1]}), "deviations.speed_in_mph", "plain value"),
+        (_set("deviations", {"speed_in_mph": {"a": 1}}), "deviations.speed_in_mph", "plain value"),
         (
             _set("gatt/services/0/characteristics/1/withheld", "yes"),
             "gatt.services[0].characteristics[1].withheld",

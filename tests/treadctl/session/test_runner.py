@@ -1125,3 +1125,28 @@ def test_a_detached_strap_no_longer_counts(tmp_path: Path) -> None:
             await strap.disconnect()
 
     run(scenario)
+
+
+def test_ending_a_session_stops_a_belt_started_at_the_console_after_a_stop(
+    tmp_path: Path,
+) -> None:
+    # The session is stopped (latched) and its belt seen still; someone starts the belt at the
+    # console; the person ends the session. The end decides on the measured belt, not on the
+    # governor's phase: before, it left this belt running and called the session "stopped".
+    async def scenario() -> None:
+        async with session(tmp_path, TURN) as scn:
+            await reach(scn, "steady")
+            scn.runner.stop()
+            await scn.until(lambda: scn.belt.speed_kmh == 0.0, 30.0, "stopped")
+            await scn.run_for(2.0)
+            assert scn.runner.governor.stop_confirmed
+            scn.world.treadmill.console_start()
+            await scn.run_for(3.0)
+            assert scn.belt.state is MachineState.RUNNING and scn.belt.speed_kmh > 0
+            since = scn.now
+            log = await scn.finish()
+            assert "stop" in scn.trace.ops(since)
+            assert scn.world.model.state is MachineState.STOPPED
+            assert log.end is not None and log.end["reason"] == "stopped"
+
+    run(scenario)

@@ -29,24 +29,29 @@ from protocols.ftms import (
 )
 from tests.helpers.ftms_client import connect, controlling, get, other_app, run
 from tests.treadctl.virtual.scenario import answer_for, barrier, world_of
+from treadctl.devices.deviations import Deviations
+from treadctl.devices.knowledge import KnowledgeBase
 from treadctl.virtual.quirks import QUIRK_PROFILES, Quirks, quirks_by_name
 from treadctl.virtual.treadmill import TreadmillSpec
 
 
-def test_every_profile_has_a_description_naming_its_source() -> None:
-    assert set(QUIRK_PROFILES) == {
-        "standard",
-        "urevo-e1l",
-        "kingsmith",
-        "fitshow",
-        "matrix",
-        "technogym",
-        "no-ranges",
-    }
+def test_every_profile_is_a_knowledge_base_entry_with_its_description() -> None:
+    entries = KnowledgeBase.builtin().entries
+    assert set(QUIRK_PROFILES) == {"standard"} | {e.id for e in entries}
+    # Today's profiles kept their names (``--quirks`` and the tests name them).
+    assert {"urevo-e1l", "kingsmith", "fitshow", "matrix", "technogym", "no-ranges"} <= set(
+        QUIRK_PROFILES
+    )
+    for entry in entries:
+        quirks = QUIRK_PROFILES[entry.id]
+        assert quirks.deviations == entry.virtual_deviations
+        assert quirks.advertised_name == entry.virtual_name
+        assert entry.description in quirks.description
     for name, quirks in QUIRK_PROFILES.items():
         assert quirks.name == name
         assert quirks.description
         assert quirks_by_name(name) is quirks
+    assert QUIRK_PROFILES["standard"].deviations == Deviations()
     assert Quirks().apply_to(TreadmillSpec()) == TreadmillSpec()
 
 

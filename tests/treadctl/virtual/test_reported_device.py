@@ -22,9 +22,9 @@ from treadctl.device_shape import (
     GattService,
     Notification,
 )
+from treadctl.devices.deviations import DeviationError
 from treadctl.virtual.reported_device import (
     SPEED_READ_AS_MPH,
-    apply_deviations,
     belt_deviations,
     quirks_from,
     reported_world,
@@ -119,7 +119,7 @@ def test_the_report_shapes_the_spec_and_the_control_point() -> None:
     flat = spec_from(level)  # Urevo E1L's all-zero range: a level deck, not a failure
     assert (flat.min_incline_pct, flat.max_incline_pct) == (0.0, 0.0)
     assert flat.incline_increment_pct > 0
-    assert not quirks_from(_shape()).responses_as_notifications
+    assert not quirks_from(_shape()).deviations.responses_as_notifications
     notifying = _shape(
         services=(
             GattService(
@@ -133,19 +133,21 @@ def test_the_report_shapes_the_spec_and_the_control_point() -> None:
             ),
         )
     )
-    quirks = quirks_from(notifying)
+    quirks = quirks_from(notifying).deviations
     assert quirks.responses_as_notifications and not quirks.requires_indications
     assert quirks.accepts_write_without_response
 
 
-def test_a_guided_finding_the_belt_cannot_model_yet_is_said(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    shape = _shape(speed_ratio=1.61, deviations={"incline_lookup_table": "t01"})
+def test_a_reports_deviations_and_findings_become_the_treadmills_quirks() -> None:
+    shape = _shape(speed_ratio=1.61, deviations={"incline_step_pct": 1.0})
     deviations = belt_deviations(shape)
-    assert deviations == {"incline_lookup_table": "t01", SPEED_READ_AS_MPH: True}
+    assert deviations == {"incline_step_pct": 1.0, "speed_command_unit": "mph"}
+    assert SPEED_READ_AS_MPH == ("speed_command_unit", "mph")
     assert belt_deviations(_shape(speed_ratio=1.0)) == {}
-    spec = spec_from(shape)
-    assert apply_deviations(spec, deviations) == spec
-    assert f"{SPEED_READ_AS_MPH}=True is not simulated yet" in caplog.text
-    assert "incline_lookup_table='t01' is not simulated yet" in caplog.text
+    quirks = quirks_from(shape).deviations
+    assert quirks.speed_command_unit == "mph" and quirks.incline_step_pct == 1.0
+
+
+def test_a_report_naming_a_deviation_outside_the_vocabulary_is_refused() -> None:
+    with pytest.raises(DeviationError, match="device report: deviations: warp_drive"):
+        quirks_from(_shape(deviations={"warp_drive": True}))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tests.helpers.ftms_client import connect, run
 from tests.treadctl.virtual.scenario import SECOND_ADDRESS
 from treadctl.clock import ManualClock, ScaledClock
+from treadctl.devices.deviations import Deviations
 from treadctl.virtual.quirks import Quirks
 from treadctl.virtual.world import VirtualWorld
 
@@ -28,7 +29,7 @@ def test_world_shape_and_quirk_overrides() -> None:
         await world.close()
         await world.close()
 
-        custom = Quirks(name="custom", has_ranges=False)
+        custom = Quirks(name="custom", deviations=Deviations(has_ranges=False))
         async with VirtualWorld(clock, quirks=custom) as other:
             assert other.treadmill.quirks is custom
 

@@ -1,0 +1,605 @@
+"""Every knowledge-base entry is a virtual treadmill the link copes with: driven to speed and
+stopped through the real runner, the real link and real GATT over Bumble, on virtual time.
+
+The deviations that change what a belt does each have their own test here too: with the
+knowledge base's entry (the link copes) and, where it can be, without it (the safety loop
+catches what the link does not know).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.ftms_client import run
+from tests.helpers.session import Scenario, program, session
+from treadctl.devices.deviations import Deviations
+from treadctl.devices.knowledge import DeviceIdentity, KnowledgeBase, MatchRules
+from treadctl.devices.settings import DeviceSettings, DeviceSettingsSource
+from treadctl.link import MalformedData, Sample, TrainingStatusChanged
+from treadctl.program import Program
+from treadctl.safety import NoticeKind, Phase, StopReason
+from treadctl.session import NoticeRaised
+from treadctl.virtual.quirks import QUIRK_PROFILES, Quirks
+from treadctl.virtual.treadmill import MachineState
+
+WALK = program(
+    """
+name = "Walk"
+
+[[steps]]
+label = "Walk"
+direction = "forward"
+speed = "4 km/h"
+duration = "120 s"
+"""
+)
+WALK_KMH = 4.0
+#: The virtual treadmill's address (VirtualWorld's default).
+ADDRESS = "F0:00:00:00:00:01"
+#: Profiles whose belt cannot reach a speed the app asks for: each has its own test below.
+NOT_DRIVEN: dict[str, str] = {
+    "no-ranges": "without a speed range the link offers no speed control",
+    "xterra-t85": "its belt ignores speed commands",
+    "never-final": "no record of it ever completes",
+}
+
+
+def notices(scn: Scenario, kind: NoticeKind) -> list[NoticeRaised]:
+    return [e for e in scn.events.of(NoticeRaised) if e.notice.kind is kind]
+
+
+def matched_by_name(entry_id: str) -> bool:
+    """Whether the entry's virtual treadmill is matched by its advertised name alone (the
+    others need Device Information, which the link does not read yet)."""
+    entry = KnowledgeBase.builtin().get(entry_id)
+    return entry.specificity(DeviceIdentity(name=entry.virtual_name)) is not None
+
+
+async def drive_to_speed_and_stop(scn: Scenario) -> None:
+    """The belt reaches the walk's speed (within one of its speed steps), then the session
+    is finished as the user would and the belt is seen still."""
+    step = scn.world.model.spec.speed_increment_kmh
+    await scn.until(lambda: scn.belt.speed_kmh >= WALK_KMH - step - 0.011, 60.0, "at speed")
+    assert scn.belt.speed_kmh <= WALK_KMH + 0.011, "faster than asked"
+    await scn.run_for(15.0)  # it stays there: nothing stops it, no alarm
+    assert scn.belt.state is MachineState.RUNNING
+    assert notices(scn, NoticeKind.BELT_NOT_FOLLOWING) == []
+    log = await scn.finish()
+    assert log.end is not None and log.end["reason"] == "stopped"
+    assert scn.belt.state is not MachineState.RUNNING
+    # Seen still means at most STILL_KMH measured; the belt coasts the last hundredths.
+    await scn.until(lambda: scn.belt.speed_kmh == 0.0, 5.0, "still")
+
+
+@pytest.mark.parametrize("quirks", sorted(set(QUIRK_PROFILES) - set(NOT_DRIVEN)))
+def test_every_profile_is_driven_to_speed_and_stopped(quirks: str, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks=quirks) as scn:
+            entry = scn.link.device_entry
+            if quirks == "standard":
+                assert entry is None
+            elif matched_by_name(quirks):
+                # Advertised as the real device: the link matched its entry by name.
+                assert entry is not None and entry.id == quirks
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+# --- (1) speed commands read as mph whatever the console shows ---------------------------------
+
+
+def test_a_treadmill_reading_mph_is_sent_mph_when_its_entry_says_so(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks="horizon-7-0at") as scn:
+            assert scn.link.deviations.speed_command_unit == "mph"
+            await scn.until(lambda: scn.belt.speed_kmh >= 3.9, 60.0, "at speed")
+            # 4 km/h went out as 2.48 (mph, rounded down): the belt runs 3.99, shown 4.0.
+            assert scn.trace.speeds_sent()[-1] == 2.48
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+def test_unknown_a_treadmill_reading_mph_is_stopped_by_the_divergence_alarm(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with session(
+            tmp_path, WALK, quirks="horizon-7-0at", knowledge=KnowledgeBase()
+        ) as scn:
+            assert scn.link.device_entry is None
+            await scn.until(
+                lambda: bool(notices(scn, NoticeKind.BELT_NOT_FOLLOWING)), 90.0, "alarmed"
+            )
+            message = notices(scn, NoticeKind.BELT_NOT_FOLLOWING)[0].notice.message
+            assert "×1.6" in message and "read the app's km/h as mph" in message
+            assert scn.runner.governor.stop_reason is StopReason.BELT_NOT_FOLLOWING
+            await scn.until(lambda: scn.belt.speed_kmh == 0.0, 30.0, "stopped")
+            assert scn.belt.state is not MachineState.RUNNING
+            log = await scn.finish()
+            logged = [n for n in log.of_kind("notice") if n["notice"] == "belt_not_following"]
+            assert logged and logged[0]["divergence"] == "above" and "×1.6" in logged[0]["message"]
+
+    run(scenario)
+
+
+# --- detected at run time ----------------------------------------------------------------------
+
+
+def test_a_treadmill_without_ranges_is_never_moved_and_still_stopped(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks="no-ranges") as scn:
+            assert scn.link.info is not None and not scn.link.info.can_set_speed
+            assert scn.link.observed == {"has_ranges": False}
+            await scn.run_for(10.0)
+            assert scn.belt.state is MachineState.STOPPED and scn.belt.speed_kmh == 0.0
+            assert "start_or_resume" not in scn.trace.ops()
+            scn.world.treadmill.console_start()  # someone starts it at the console
+            await scn.run_for(2.0)
+            assert notices(scn, NoticeKind.STARTED_AT_CONSOLE)
+            await scn.finish()  # ending the session stops the belt that moves
+            assert scn.trace.ops()[-1] == "stop"
+            assert scn.belt.state is MachineState.STOPPED
+
+    run(scenario)
+
+
+# --- (2) speeds in the console's unit, both ways: a per-treadmill setting ----------------------
+
+
+def console_in_km(entry_id: str) -> Quirks:
+    """The virtual treadmill of ``entry_id`` with its console set to km (the entry's own
+    deviations, without the virtual unit's miles)."""
+    entry = KnowledgeBase.builtin().get(entry_id)
+    return Quirks(entry_id, entry.description, entry.deviations, entry.virtual_name)
+
+
+def said(**by_address: DeviceSettings) -> DeviceSettingsSource:
+    return lambda address, _name: by_address.get(address, DeviceSettings())
+
+
+def test_a_console_in_miles_is_assumed_when_nothing_was_said(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks="tm4800") as scn:  # its console: miles
+            assert scn.link.info is not None
+            assert any("assumed miles" in n for n in scn.link.info.notes)
+            await scn.until(lambda: scn.belt.speed_kmh >= 3.9, 60.0, "at speed")
+            assert scn.trace.speeds_sent()[-1] == 2.48  # mph
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+def test_a_console_said_to_be_in_km_is_sent_km(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        settings = said(**{ADDRESS: DeviceSettings("km")})
+        async with session(
+            tmp_path, WALK, quirks=console_in_km("tm4800"), device_settings=settings
+        ) as scn:
+            assert scn.link.deviations.speed_command_unit == "kmh"
+            await scn.until(lambda: scn.belt.speed_kmh >= 3.9, 60.0, "at speed")
+            assert scn.trace.speeds_sent()[-1] == 4.0
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+def test_a_console_in_km_wrongly_assumed_in_miles_only_ever_runs_slower(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks=console_in_km("tm4800")) as scn:
+            await scn.run_for(60.0)
+            # 4 km/h went out as 2.48, read as km/h (the belt's 0.1 grid: 2.5): slower.
+            assert max(b.speed_kmh for _, b in scn.belt_log) <= 2.5 + 0.011
+            await scn.finish()
+            await scn.until(lambda: scn.belt.speed_kmh == 0.0, 10.0, "still")
+
+    run(scenario)
+
+
+def test_any_treadmill_said_to_be_in_miles_is_spoken_mph(tmp_path: Path) -> None:
+    # Not in the knowledge base, speaking mph both ways: nothing on the wire tells (measured
+    # and commanded agree at 1.609 times the belt's real speed); the person's setting does.
+    mph = Quirks(
+        "standard-in-miles",
+        "A treadmill nobody knows, console in miles",
+        Deviations(speed_command_unit="mph", speed_data_unit="mph"),
+    )
+
+    async def scenario() -> None:
+        settings = said(**{ADDRESS: DeviceSettings("miles")})
+        async with session(tmp_path, WALK, quirks=mph, device_settings=settings) as scn:
+            assert scn.link.device_entry is None
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+# --- (4) KingSmith PH4 / X21 over FTMS ---------------------------------------------------------
+
+
+def test_kingsmith_x21_retries_within_its_bounds_and_asks_control_again_after_a_pause(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks="kingsmith-x21") as scn:
+            entry = scn.link.device_entry
+            assert entry is not None and entry.id == "kingsmith-x21"
+            await scn.until(lambda: scn.belt.speed_kmh >= 3.9, 60.0, "at speed")
+            writes = scn.trace.writes()
+            # Control was refused twice, then granted; speeds were refused during the start-up
+            # and sent again within its bound.
+            controls = [w["result"] for w in writes if w["op"] == "request_control"]
+            assert controls[:3] == ["control_not_permitted"] * 2 + ["success"]
+            start_t = next(w["clock"] for w in writes if w["op"] == "start_or_resume")
+            refused = [
+                w["clock"]
+                for w in writes
+                if w["op"] == "set_target_speed" and w["result"] == "control_not_permitted"
+            ]
+            assert refused and max(refused) - start_t < 2.5 + 1.0
+            # Samples arrive although every record says "no speed" in its flags.
+            await scn.run_for(1.0)
+            last = [e for e in scn.link_events if isinstance(e, Sample)][-1]
+            assert last.speed_kmh is not None and last.speed_kmh >= 3.9
+            assert last.raw[-1][0] & 1  # as sent: bit 0 set
+            # A pause takes control away silently: the resume asks for it first.
+            scn.runner.pause()
+            await scn.until(lambda: scn.belt.speed_kmh == 0.0, 30.0, "paused")
+            since = scn.now
+            scn.runner.start()
+            await scn.until(lambda: scn.belt.speed_kmh >= 0.5, 30.0, "resumed")
+            ops = scn.trace.ops(since)
+            assert ops[0] == "request_control" and "start_or_resume" in ops
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+def test_unknown_kingsmith_x21_never_runs_without_control_of_it(tmp_path: Path) -> None:
+    # Without its entry: control is refused (the start fails, nothing moves) or, had it been
+    # granted, no record would ever complete and the watchdog would stop the belt.
+    async def scenario() -> None:
+        async with session(
+            tmp_path, WALK, quirks="kingsmith-x21", knowledge=KnowledgeBase()
+        ) as scn:
+            await scn.run_for(30.0)
+            assert scn.runner.governor.stop_reason is StopReason.COMMAND_FAILED
+            assert all(b.speed_kmh == 0.0 for _, b in scn.belt_log)
+            assert not [e for e in scn.link_events if isinstance(e, Sample)]
+
+    run(scenario)
+
+
+# --- (5) incline: whole-percent steps, wide ranges, level tables, fixed decks ------------------
+
+
+def hill(incline: str) -> Program:
+    return program(
+        f"""
+name = "Hill"
+
+[[steps]]
+label = "Up"
+direction = "forward"
+speed = "4 km/h"
+incline = "{incline}"
+duration = "120 s"
+"""
+    )
+
+
+def incline_writes(scn: Scenario) -> list[dict[str, object]]:
+    return [w for w in scn.trace.writes() if w["op"] == "set_target_inclination"]
+
+
+def by_name(entry_id: str) -> KnowledgeBase:
+    """A knowledge base holding only ``entry_id``, matched by its virtual treadmill's name."""
+    entry = KnowledgeBase.builtin().get(entry_id)
+    rules = (MatchRules(name_prefixes=(entry.virtual_name or "Virtual Treadmill",)),)
+    return KnowledgeBase((dataclasses.replace(entry, match=rules),))
+
+
+def test_a_treadmill_taking_whole_percents_is_sent_whole_percents(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, hill("2.5 %"), quirks="sole-f85") as scn:
+            await scn.until(lambda: scn.belt.incline_pct >= 2.0, 60.0, "up")
+            await scn.run_for(10.0)
+            sent = [w["value"] for w in incline_writes(scn)]
+            assert sent and all(float(v).is_integer() for v in sent)  # type: ignore[arg-type]
+            assert all(w["result"] == "success" for w in incline_writes(scn))
+            assert scn.belt.incline_pct == 2.0  # 2.5 %, towards flat
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+def test_unknown_a_refused_half_percent_stops_the_belt(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(
+            tmp_path, hill("2.5 %"), quirks="sole-f85", knowledge=KnowledgeBase()
+        ) as scn:
+            await scn.until(
+                lambda: scn.runner.governor.stop_reason is StopReason.COMMAND_FAILED, 60.0, "failed"
+            )
+            assert any(w["result"] == "invalid_parameter" for w in incline_writes(scn))
+            await scn.until(lambda: scn.belt.speed_kmh == 0.0, 30.0, "stopped")
+
+    run(scenario)
+
+
+def test_a_40_percent_deck_never_goes_beyond_the_person_s_limit(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, hill("15 %"), quirks="adidas") as scn:
+            info = scn.link.info
+            assert info is not None and info.inclination_range is not None
+            assert info.inclination_range.max_pct == 40.0
+            assert info.inclination_range.min_pct == -6.0
+            await scn.run_for(60.0)
+            cap = scn.runner.governor.limits.forward_max_incline_pct
+            assert max(b.incline_pct for _, b in scn.belt_log) <= cap + 0.01
+            assert all(float(w["value"]) <= cap for w in incline_writes(scn))  # type: ignore[arg-type]
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+def test_a_level_table_is_sent_codes(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, hill("3 %"), quirks="3g-pro") as scn:
+            await scn.until(lambda: scn.belt.incline_pct >= 3.0, 60.0, "up")
+            assert incline_writes(scn)[-1]["value"] == 4.6  # 0x2E: level 3
+            await scn.run_for(2.0)
+            last = [e for e in scn.link_events if isinstance(e, Sample)][-1]
+            assert last.incline_pct == 3.0
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+def test_a_level_table_is_read_back_from_the_data(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(
+            tmp_path, hill("3 %"), quirks="iconcept-t01", knowledge=by_name("iconcept-t01")
+        ) as scn:
+            await scn.until(lambda: scn.belt.incline_pct >= 3.0, 60.0, "up")
+            assert incline_writes(scn)[-1]["value"] == 20.0  # 0x00C8: level 3
+            await scn.run_for(2.0)
+            last = [e for e in scn.link_events if isinstance(e, Sample)][-1]
+            assert last.record.inclination_pct == 20.0 and last.incline_pct == 3.0
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+def test_a_fixed_deck_is_never_commanded_and_counts_as_that_steep(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(
+            tmp_path, hill("2 %"), quirks="domyos-ts100", knowledge=by_name("domyos-ts100")
+        ) as scn:
+            info = scn.link.info
+            assert info is not None and info.inclination_range is None
+            await scn.until(lambda: scn.belt.speed_kmh >= 3.9, 60.0, "at speed")
+            assert incline_writes(scn) == []
+            samples = [e for e in scn.link_events if isinstance(e, Sample)]
+            assert samples and all(s.incline_pct == 15.0 for s in samples)
+            assert all(s.record.inclination_pct is None for s in samples)
+            assert scn.link.observed == {"reports_incline": False}
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+# --- (8) no incline in the data: the commanded incline is never a reading ----------------------
+
+
+def test_a_treadmill_reporting_no_incline_gets_no_made_up_one(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, hill("2 %"), quirks="no-incline-data") as scn:
+            await scn.until(lambda: scn.belt.incline_pct >= 2.0, 60.0, "up")
+            await scn.run_for(2.0)
+            samples = [e for e in scn.link_events if isinstance(e, Sample)]
+            assert samples and all(s.incline_pct is None for s in samples)
+            assert scn.link.observed == {"reports_incline": False}
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+# --- (7) Start re-sent every second or the belt stops ------------------------------------------
+
+
+def test_a_keep_alive_start_keeps_the_belt_running_and_never_follows_a_stop(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks="xterra-trx3500") as scn:
+            await scn.until(lambda: scn.belt.speed_kmh >= 3.9, 60.0, "at speed")
+            await scn.run_for(30.0)
+            assert scn.belt.state is MachineState.RUNNING  # kept alive for 30 s and more
+            since = scn.now - 10.0
+            keepalives = [w for w in scn.trace.writes(since) if w["op"] == "start_or_resume"]
+            assert len(keepalives) >= 9 and all(w["result"] == "success" for w in keepalives)
+            # The app stops the belt: not one Start after the stop.
+            scn.runner.pause()
+            await scn.until(lambda: scn.belt.state is MachineState.PAUSED, 10.0, "paused")
+            paused_at = scn.now
+            await scn.run_for(20.0)
+            assert "start_or_resume" not in scn.trace.ops(paused_at)
+            # Resumed by the person, kept alive again; stopped at the console: no Start after.
+            scn.runner.start()
+            await scn.until(lambda: scn.belt.state is MachineState.RUNNING, 15.0, "running")
+            await scn.run_for(5.0)
+            scn.world.treadmill.console_stop()
+            stopped_at = scn.now
+            await scn.run_for(20.0)
+            assert "start_or_resume" not in scn.trace.ops(stopped_at)
+            assert scn.world.model.state is MachineState.STOPPED and scn.belt.speed_kmh == 0.0
+
+    run(scenario)
+
+
+def test_unknown_the_belt_stops_by_itself_and_the_session_with_it(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(
+            tmp_path, WALK, quirks="xterra-trx3500", knowledge=KnowledgeBase()
+        ) as scn:
+            await scn.until(
+                lambda: scn.runner.governor.stop_reason is StopReason.CONSOLE_STOP, 30.0, "stop"
+            )
+            await scn.run_for(10.0)
+            assert scn.belt.state is MachineState.STOPPED and scn.belt.speed_kmh == 0.0
+            assert scn.trace.ops().count("start_or_resume") == 1
+
+    run(scenario)
+
+
+# --- (12) speed control silently ignored -------------------------------------------------------
+
+
+def test_a_treadmill_known_to_ignore_speed_is_never_started(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(
+            tmp_path, WALK, quirks="xterra-t85", knowledge=by_name("xterra-t85")
+        ) as scn:
+            info = scn.link.info
+            assert info is not None and not info.can_set_speed and info.can_set_incline
+            assert any("ignore speed commands" in n for n in info.notes)
+            await scn.run_for(20.0)
+            assert scn.runner.governor.stop_reason is StopReason.COMMAND_FAILED
+            assert all(b.speed_kmh == 0.0 for _, b in scn.belt_log)
+            assert "start_or_resume" not in scn.trace.ops()
+
+    run(scenario)
+
+
+def test_unknown_a_treadmill_ignoring_speed_is_stopped_and_named(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        # Advertised as a FitShow module: the generic FitShow entry, not the T85's (its
+        # Device Information is not read yet), so the link drives it as any FitShow.
+        async with session(tmp_path, WALK, quirks="xterra-t85") as scn:
+            entry = scn.link.device_entry
+            assert entry is not None and entry.id == "fitshow"
+            await scn.until(
+                lambda: bool(notices(scn, NoticeKind.BELT_NOT_FOLLOWING)), 90.0, "alarmed"
+            )
+            message = notices(scn, NoticeKind.BELT_NOT_FOLLOWING)[0].notice.message
+            assert "seems to ignore the app's speed commands" in message
+            assert max(b.speed_kmh for _, b in scn.belt_log) <= scn.world.model.spec.min_speed_kmh
+            await scn.until(lambda: scn.belt.speed_kmh == 0.0, 30.0, "stopped")
+
+    run(scenario)
+
+
+# --- (3) (11) (14) (15): data the link reads as far as it can, and says why when it cannot ----
+
+
+def test_records_shorter_than_their_flags_still_give_their_speed(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks="matrix-ctm") as scn:
+            await scn.until(lambda: scn.belt.speed_kmh >= 3.9, 60.0, "at speed")
+            await scn.run_for(1.0)
+            last = [e for e in scn.link_events if isinstance(e, Sample)][-1]
+            assert last.record.truncated and last.speed_kmh is not None and last.speed_kmh >= 3.9
+            assert last.record.elapsed_time_s is None  # cut off: no reading
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+def test_a_short_training_status_read_is_reported_and_the_connect_goes_on(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks="domyos-tc") as scn:
+            assert scn.link.observed == {"short_training_status": True}
+            info = scn.link.info
+            assert info is not None and any(
+                "Training Status read is short" in n for n in info.notes
+            )
+            first = next(e for e in scn.link_events if isinstance(e, TrainingStatusChanged))
+            assert first.status.status is None  # no status in it: not made up
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+def test_records_that_never_complete_are_said_and_the_belt_is_stopped(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks="never-final") as scn:
+            await scn.run_for(20.0)
+            why = [e for e in scn.link_events if isinstance(e, MalformedData)]
+            assert why and "records never complete" in why[0].error
+            assert scn.link.observed == {"never_final_record": True}
+            assert not [e for e in scn.link_events if isinstance(e, Sample)]
+            await scn.until(lambda: scn.belt.speed_kmh == 0.0, 30.0, "stopped")
+            assert scn.runner.governor.phase is Phase.STOPPED
+
+    run(scenario)
+
+
+def test_elapsed_time_in_the_energy_field_is_not_taken_as_energy(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(
+            tmp_path, WALK, quirks="precor-daemon", knowledge=by_name("precor-daemon")
+        ) as scn:
+            await scn.until(lambda: scn.belt.speed_kmh >= 3.9, 60.0, "at speed")
+            await scn.run_for(20.0)
+            last = [e for e in scn.link_events if isinstance(e, Sample)][-1]
+            assert last.record.total_energy_kcal == last.record.elapsed_time_s
+            assert last.energy_kcal is None
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+# --- (9) a console Start key that asks the app to start the belt -------------------------------
+
+
+def test_a_treadmill_asking_to_be_started_is_never_started_by_the_app(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks="toputure-tp1", start=False) as scn:
+            entry = scn.link.device_entry
+            assert entry is not None and entry.id == "toputure-tp1"
+            scn.world.treadmill.console_start()  # "02 01": start me
+            await scn.run_for(10.0)
+            assert "start_or_resume" not in scn.trace.ops()
+            assert all(b.speed_kmh == 0.0 for _, b in scn.belt_log)
+            scn.runner.start()  # the person's Start, in the app
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+# --- (6) an unlock before control, and Request Control twice ------------------------------------
+
+
+def test_an_unlock_write_comes_before_control(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks="ypoo-mini-pro") as scn:
+            await scn.until(lambda: scn.belt.speed_kmh >= 3.9, 60.0, "at speed")
+            unlock = [r for r in scn.trace.records if r["kind"] == "vendor_write"]
+            assert [r["value"] for r in unlock] == ["0100000308000209"]
+            first_write = scn.trace.writes()[0]
+            assert unlock[0]["clock"] <= first_write["clock"]
+            # The first Request Control went unanswered, the second was granted.
+            controls = [w["result"] for w in scn.trace.writes() if w["op"] == "request_control"]
+            assert controls[:2] == ["ignored", "success"]
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+@pytest.mark.parametrize("quirks", ["merach-mrk-t", "wellfit"])
+def test_unknown_control_never_comes_and_nothing_moves(quirks: str, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks=quirks, knowledge=KnowledgeBase()) as scn:
+            await scn.run_for(30.0)
+            assert scn.runner.governor.stop_reason is StopReason.COMMAND_FAILED
+            assert all(b.speed_kmh == 0.0 for _, b in scn.belt_log)
+            assert "start_or_resume" not in scn.trace.ops()
+
+    run(scenario)
