@@ -1,10 +1,15 @@
 """The one source of "now" and "sleep" for everything in the engine.
 
 Shape: an abstract :class:`Clock` with ``now()`` (monotonic seconds, as a float) and
-``async sleep(seconds)``, plus ``sleep_until(deadline)`` for drift-free periodic loops, and three
+``async sleep(seconds)``, plus ``sleep_until(deadline)`` for drift-free periodic loops, and these
 implementations:
 
-- :class:`RealClock` — the event loop's own time and ``asyncio.sleep``. Used by the app.
+- :class:`LoopClock` — the running event loop's own time and ``asyncio.sleep``: real time on
+  asyncio's and qasync's loops, virtual time on a :class:`~treadctl.virtual_time.VirtualTimeLoop`,
+  where a simulated session runs as fast as the CPU allows with every timing at its real value
+  (``treadctl run --simulate``, the scenario tests).
+- :class:`RealClock` — a :class:`LoopClock` for real-time loops, readable before the loop
+  runs. Used by the app.
 - :class:`ScaledClock` — simulated time running ``scale`` times faster than another clock, so
   ``--time-scale 60`` runs a 30-minute program against the virtual treadmill in 30 seconds.
 - :class:`ManualClock` — time moves only when a test calls ``advance()``; sleepers wake in
@@ -29,7 +34,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable
 
-__all__ = ["Clock", "ManualClock", "RealClock", "ScaledClock", "wait_for"]
+__all__ = ["Clock", "LoopClock", "ManualClock", "RealClock", "ScaledClock", "wait_for"]
 
 
 class Clock(ABC):
@@ -55,12 +60,28 @@ class Clock(ABC):
         await self.sleep(deadline - self.now())
 
 
-class RealClock(Clock):
-    """Wall-independent real time: the running event loop's ``time()`` and ``asyncio.sleep``.
+class LoopClock(Clock):
+    """The running event loop's ``time()`` and ``asyncio.sleep``, whatever that time is.
+
+    On a :class:`~treadctl.virtual_time.VirtualTimeLoop` this is virtual time, and then
+    everything on the loop — this clock's sleepers, ``asyncio.timeout``, Bumble's controllers
+    and timers — follows the same time. ``now()`` outside a running loop raises RuntimeError:
+    a loop's time means nothing before it runs.
+    """
+
+    def now(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds))
+
+
+class RealClock(LoopClock):
+    """Wall-independent real time: a :class:`LoopClock` on a real-time loop.
 
     ``now()`` uses the running loop's clock so that it agrees with the deadlines
     ``asyncio.sleep`` computes; outside a running loop it falls back to ``time.monotonic()``,
-    which is the clock every asyncio loop we use (default, qasync) reads anyway.
+    which is the clock every real-time asyncio loop we use (default, qasync) reads anyway.
     """
 
     def now(self) -> float:
@@ -68,9 +89,6 @@ class RealClock(Clock):
             return asyncio.get_running_loop().time()
         except RuntimeError:  # no running loop, e.g. building objects before the app starts
             return time.monotonic()
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(max(0.0, seconds))
 
 
 class ScaledClock(Clock):

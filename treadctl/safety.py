@@ -346,6 +346,7 @@ class _StopWatch:
     best_kmh: float | None  # the slowest the belt was measured since
     resends: int = 0
     alarmed: bool = False
+    measured: bool = False  # any record of the belt since it was sent
 
 
 def _not_following_message(kind: str, measured: float, asked: float) -> str:
@@ -852,6 +853,7 @@ class SafetyGovernor:
         measured = belt.speed_kmh
         seen = belt.last_sample_t is not None and belt.last_sample_t >= watch.progress_t - 1e-9
         if seen and measured is not None:
+            watch.measured = True
             if measured <= STILL_KMH:
                 self._stop_watch = None
                 if watch.alarmed:
@@ -862,7 +864,8 @@ class SafetyGovernor:
                 watch.progress_t = now
                 return
         if now - watch.progress_t >= STOP_CONFIRM_S - _EPS:
-            self._send_stop_again(now, out, "the belt did not slow down")
+            why = "the belt did not slow down" if watch.measured else "no data shows it slowing"
+            self._send_stop_again(now, out, why)
 
     def _send_stop_again(self, now: float, out: _Out, why: str) -> None:
         watch = self._stop_watch
@@ -881,9 +884,17 @@ class SafetyGovernor:
             )
         elif not watch.alarmed:
             watch.alarmed = True
+            # Without a single record since the stop, "did not stop" would be a guess: say what
+            # is known (the stop cannot be seen) and ask for the same action.
+            said = (
+                "The treadmill did not stop"
+                if watch.measured
+                else "The treadmill sends no data: the app cannot see the belt stop"
+            )
             out.notice(
                 NoticeKind.STOP_NOT_CONFIRMED,
-                "The treadmill did not stop: use its own stop button or safety key.",
+                f"{said}: use its own stop button or safety key.",
+                {"measured": watch.measured},
             )
 
     # -- motion -------------------------------------------------------------------------------

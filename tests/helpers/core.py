@@ -3,8 +3,9 @@
 `core_scenario(...)` builds a `VirtualWorld` (with its heart-rate strap) on a `ManualClock`, an
 `AppCore` on a temporary data folder, connects it and yields a `CoreScenario`. As in
 ``tests.helpers.session``, simulated time moves only through the driver (`step`, `run_for`,
-`until`), and every wait is bounded: `until` in simulated seconds, `event` in real seconds
-(`WAIT`; Bumble's virtual controllers connect and reconnect on real-time timers).
+`until`), and every wait is bounded: `until` in simulated seconds, `event` in `WAIT` seconds
+of the event loop's virtual time (Bumble's virtual controllers connect and reconnect on the
+loop's timers; see ``tests.helpers.session`` for the two virtual times).
 """
 
 from __future__ import annotations
@@ -86,8 +87,8 @@ class CoreScenario:
         return self.now
 
     async def event[E](self, kind: type[E], after: int = 0) -> E:
-        """The first ``kind`` event from index ``after``, waiting ``WAIT`` real seconds (for
-        what happens on the radio's real-time timers: connects, reconnects)."""
+        """The first ``kind`` event from index ``after``, waiting ``WAIT`` seconds of the loop's
+        time (for what happens on the radio's timers: connects, reconnects)."""
 
         async def find() -> E:
             while True:

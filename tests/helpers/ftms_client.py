@@ -1,8 +1,9 @@
 """A tiny raw-Bleak FTMS client for tests of the virtual peripherals (not the app's link).
 
 It does nothing clever on purpose: subscribe, write, and put every notification in a queue,
-so a test sees exactly what went over the air. Waits are bounded by `WAIT` seconds of real
-time; with a `ManualClock` they end as soon as the loop has delivered the value.
+so a test sees exactly what went over the air. Waits are bounded by `WAIT` seconds of the
+event loop's time, which `run` makes virtual; they end as soon as the loop has delivered the
+value.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from protocols.ftms import (
     TrainingStatus,
     TreadmillData,
 )
+from treadctl import virtual_time
 from treadctl.virtual.world import VirtualWorld
 
 WAIT = 5.0  # upper bound for any single wait; tests finish far sooner
@@ -201,12 +203,19 @@ async def controlling(client: FtmsTestClient) -> FtmsTestClient:
 
 
 def run(scenario: Callable[[], Awaitable[None]]) -> None:
-    """Run ``scenario`` in a fresh loop; fail on any error the loop had to swallow."""
+    """Run ``scenario`` in a fresh loop on virtual time (`treadctl.virtual_time`); fail on any
+    error the loop had to swallow.
+
+    On virtual time, Bumble's controllers, ``asyncio.wait_for`` and every clock reading the
+    loop jump to their next timer whenever everything waits: a wait of ``WAIT`` seconds for
+    something that never comes fails at once, and the same scenario runs the same way every
+    time. A `ManualClock` still moves only when the test advances it.
+    """
     swallowed: list[dict[str, Any]] = []
 
     async def main() -> None:
         asyncio.get_running_loop().set_exception_handler(lambda _, ctx: swallowed.append(ctx))
         await scenario()
 
-    asyncio.run(main())
+    virtual_time.run(main())
     assert swallowed == []

@@ -3,7 +3,8 @@
 `linked(...)` runs a `VirtualWorld` on a `ManualClock` and connects a `TreadmillLink` to its
 treadmill; `Events` keeps every event a link emitted and waits for the next that matches;
 `Trace` keeps what the virtual treadmill received on its control point, in order. Every wait
-for something that should happen is bounded by `WAIT` real seconds.
+for something that should happen is bounded by `WAIT` seconds of the event loop's (virtual)
+time.
 
 `failing_scanner(...)` is a Bleak scanner backend whose start fails: it stands in for the
 operating system's Bluetooth stack (outside the project), as a missing or broken adapter.

@@ -5,8 +5,14 @@
 a `Scenario`. Simulated time moves only through the scenario's driver (`step`, `run_for`,
 `until`), which advances the clock by `STEP_S` at a time and notes the model's belt after each
 step, so a test can say what the belt did between any two moments. Every wait is bounded:
-`until` in simulated seconds, `reconnected` in real seconds (`WAIT`; Bumble's virtual
-controllers reconnect in real time, not on the clock).
+`until` in simulated seconds, `reconnected` in `WAIT` seconds of the event loop's time.
+
+The tests run on a `VirtualTimeLoop` (`tests.helpers.ftms_client.run`), so there are two
+virtual times, neither of them real: the `ManualClock` the app and the treadmill read, which
+moves only in the driver's steps, and the loop's, which Bumble's controllers advertise and
+connect on and which jumps to their next timer whenever the test waits for an event. A
+reconnect therefore takes no real time, comes the same way every run, and a wait for one that
+never comes fails at once.
 
 What the treadmill received is read from its trace (every control-point write, with its
 result, and the belt once per simulated second); each trace record also carries ``clock``, the
@@ -155,10 +161,11 @@ class Scenario:
         return await self.until(lambda: self.runner.state is state, within, f"in {state}")
 
     async def reconnected(self, after: int = 0) -> Reconnected:
-        """The link's first Reconnected event from index ``after``, waiting ``WAIT`` real s.
+        """The link's first Reconnected event from index ``after``, waiting ``WAIT`` s of the
+        loop's time.
 
-        Bumble's virtual controllers advertise and connect on real-time timers, so this waits
-        on the link's events, not on the clock.
+        Bumble's virtual controllers advertise and connect on the event loop's timers, so this
+        waits on the link's events, not on the clock (module docstring).
         """
 
         async def find() -> Reconnected:

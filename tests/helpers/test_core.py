@@ -100,7 +100,7 @@ def test_until_and_until_event_fail_at_their_bound(tmp_path: Path) -> None:
     run(scenario)
 
 
-def test_event_waits_in_real_seconds_and_is_bounded(
+def test_event_waits_in_the_loops_seconds_and_is_bounded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(core_helpers, "WAIT", 0.2)

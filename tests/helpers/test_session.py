@@ -87,7 +87,7 @@ def test_time_moves_only_in_driver_steps_and_each_step_notes_the_belt(tmp_path: 
     async def scenario() -> None:
         async with session(tmp_path, WALK) as scn:
             t0, logged = scn.now, len(scn.belt_log)
-            await asyncio.sleep(0.05)  # real time passing moves nothing
+            await asyncio.sleep(0.05)  # the loop's time passing moves nothing
             assert scn.now == t0
             await scn.step()
             assert scn.now == t0 + STEP_S
@@ -220,7 +220,7 @@ def test_reconnected_finds_the_links_reconnect(tmp_path: Path) -> None:
     run(scenario)
 
 
-def test_reconnected_is_bounded_in_real_seconds(
+def test_reconnected_is_bounded_in_the_loops_seconds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(session_helpers, "WAIT", 0.2)

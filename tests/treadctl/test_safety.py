@@ -818,6 +818,20 @@ def test_a_stop_never_followed_ends_in_a_lasting_alarm() -> None:
     assert not sim.g.stop_confirmed
 
 
+def test_a_stop_on_a_silent_treadmill_is_said_to_be_unseen_not_failed() -> None:
+    # The watchdog's stop: no record arrives after it, so nothing says whether the belt stopped.
+    sim = running_at(SetTarget(4.0))
+    sim.silent = True
+    sim.advance(30)
+    assert sim.g.stop_reason is StopReason.WATCHDOG and not sim.g.stop_confirmed
+    resent = sim.notices(NoticeKind.STOP_RESENT)
+    assert len(resent) == STOP_RESENDS
+    assert all("no data shows it slowing" in n.message for n in resent)  # type: ignore[attr-defined]
+    (alarm,) = sim.notices(NoticeKind.STOP_NOT_CONFIRMED)
+    assert "cannot see the belt stop" in alarm.message  # type: ignore[attr-defined]
+    assert alarm.data == {"measured": False}  # type: ignore[attr-defined]
+
+
 def test_a_failed_stop_is_sent_again_at_once() -> None:
     sim = running_at(SetTarget(5.0))
     sim.send(Stop())

@@ -15,9 +15,11 @@ __all__ = ["backends"]
 
 @contextlib.asynccontextmanager
 async def backends(
-    simulate: bool, quirks: str = "standard", clock: Any = None
+    simulate: bool, quirks: str = "standard", clock: Any = None, *, with_strap: bool = True
 ) -> AsyncIterator[tuple[BleakBackends, VirtualWorld | None]]:
-    """The Bleak backends to use, and (with --simulate) the virtual world that serves them."""
+    """The Bleak backends to use, and (with --simulate) the virtual world that serves them,
+    with its heart-rate strap unless ``with_strap`` is False (an unused strap advertises all
+    along, which costs a simulated run on virtual time a third of its CPU)."""
     from treadctl.link import BleakBackends
 
     if not simulate:
@@ -26,5 +28,5 @@ async def backends(
     from treadctl.clock import RealClock
     from treadctl.virtual.world import VirtualWorld
 
-    async with VirtualWorld(clock or RealClock(), quirks=quirks, with_strap=True) as world:
+    async with VirtualWorld(clock or RealClock(), quirks=quirks, with_strap=with_strap) as world:
         yield BleakBackends.of(world), world

@@ -14,6 +14,19 @@ Shape::
      └── with --simulate              --sim-fault KIND@SECONDS (treadctl.virtual.simulated_faults),
                                       --sim-trace FILE, --time-scale N, --quirks NAME
 
+Time, with --simulate. By default the run is on virtual time (treadctl.virtual_time): the
+event loop jumps to the next timer whenever every task waits, so the session runs as fast as
+the CPU allows (a 30-minute program in seconds), gives the same trace every run, and every
+safety timing — the 3 s stale-data watchdog, control-point timeouts — is at its real value.
+That is the default because a simulated run is almost always a check, a script or a test;
+nobody can follow it live, so on virtual time the keyboard is not read and any stop ends the
+session, as without a terminal. ``--time-scale N`` paces the run by the wall clock instead (N
+simulated seconds per real second; 1 is real time), for a demo a person watches and resumes
+from the keyboard. It changes no limit: a stall of the host of w real seconds looks like N·w
+simulated seconds without data, so under heavy load a scaled run can stop on the stale-data
+watchdog when the treadmill did not go silent. That errs towards stopping, which is
+acceptable for a demo and never happens on virtual time.
+
 Exit 0 completed, 1 stopped or aborted by a fault, 2 invalid program or option.
 """
 
@@ -35,7 +48,14 @@ if TYPE_CHECKING:
     from treadctl.program import Program
     from treadctl.virtual.world import VirtualWorld
 
-__all__ = ["SIM_FAULTS", "STRAP_VIRTUAL", "add_parser", "find_program", "parse_fault"]
+__all__ = [
+    "SIM_FAULTS",
+    "STRAP_VIRTUAL",
+    "VIRTUAL_TIME_FSYNC_S",
+    "add_parser",
+    "find_program",
+    "parse_fault",
+]
 
 #: ``--strap`` without an address, with ``--simulate``: the virtual treadmill's own strap.
 STRAP_VIRTUAL = "virtual"
@@ -49,8 +69,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     run.add_argument(
         "--time-scale",
         type=float,
-        default=1.0,
-        help="with --simulate: simulated seconds per real second (e.g. 60)",
+        metavar="N",
+        help="with --simulate: pace the run by the wall clock, N simulated seconds per real "
+        "second (1: real time), to watch it; without it a simulated run is on virtual time, "
+        "as fast as the CPU allows",
     )
     run.add_argument("--log-dir", type=Path, help="where the session log goes")
     run.add_argument(
@@ -83,8 +105,22 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run_command(args: argparse.Namespace, out: TextIO) -> int:
     import asyncio
 
+    if _virtual_time(args):
+        from treadctl import virtual_time
+
+        return virtual_time.run(run_headless(args, out))
     return asyncio.run(run_headless(args, out))
 
+
+def _virtual_time(args: argparse.Namespace) -> bool:
+    """Whether the run is on virtual time: simulated, and not paced by ``--time-scale``."""
+    return bool(args.simulate) and args.time_scale is None
+
+
+#: On virtual time, the session log is fsynced once a simulated minute: at hundreds of simulated
+#: seconds per real second, every 3 s (the real cadence) would cost more CPU than the session.
+#: The log is still written every simulated second, so a killed run keeps all but the last.
+VIRTUAL_TIME_FSYNC_S = 60.0
 
 #: What ``--sim-fault`` offers: every simulated fault but the console's drop-strap and refuse-all.
 SIM_FAULTS = tuple(
@@ -133,12 +169,12 @@ async def run_headless(args: argparse.Namespace, out: TextIO) -> int:
     """
     import asyncio
 
-    from treadctl.clock import RealClock, ScaledClock
+    from treadctl.clock import Clock, LoopClock, RealClock, ScaledClock
     from treadctl.core import AppCore, DataFolder, EndReason
 
     program = find_program(args.program)
     faults = [parse_fault(f) for f in args.sim_fault]
-    if not args.simulate and (faults or args.sim_trace or args.time_scale != 1.0):
+    if not args.simulate and (faults or args.sim_trace or args.time_scale is not None):
         out.write("run: --sim-fault, --sim-trace and --time-scale need --simulate\n")
         return EXIT_USAGE
     if not args.simulate and not args.address:
@@ -147,27 +183,36 @@ async def run_headless(args: argparse.Namespace, out: TextIO) -> int:
     if not args.simulate and args.strap == STRAP_VIRTUAL:
         out.write("run: --strap needs an ADDRESS (see `treadctl scan`) without --simulate\n")
         return EXIT_USAGE
-    if args.time_scale <= 0:
+    scale: float | None = args.time_scale
+    if scale is not None and not (math.isfinite(scale) and scale > 0):
         out.write("run: --time-scale must be above 0\n")
         return EXIT_USAGE
-    clock = RealClock() if args.time_scale == 1.0 else ScaledClock(args.time_scale)
-    interactive = sys.stdin is not None and sys.stdin.isatty()
+    clock: Clock
+    if _virtual_time(args):
+        clock = LoopClock()  # the VirtualTimeLoop's time (run_command)
+    elif scale is None or scale == 1.0:
+        clock = RealClock()
+    else:
+        clock = ScaledClock(scale)
+    terminal = sys.stdin is not None and sys.stdin.isatty()
+    # On virtual time nobody can follow the session live: no keyboard, and a stop ends it.
+    interactive = terminal and not _virtual_time(args)
     folder = DataFolder.at(args.data_dir, sessions=args.log_dir)
 
-    async with backends(args.simulate, args.quirks, clock) as (bleak, world):
+    with_strap = args.strap is not None  # the virtual world's strap only if one is wanted
+    async with backends(args.simulate, args.quirks, clock, with_strap=with_strap) as (
+        bleak,
+        world,
+    ):
         core = AppCore(
             clock,
             bleak,
             folder,
             resume_possible=interactive,
             # fsync every 3 *real* seconds: at --time-scale 60 a simulated cadence would fsync
-            # 20 times a second on the event loop's thread and starve the treadmill's data.
-            fsync_interval_s=3.0 * args.time_scale,
-            # Under --time-scale N, a stall of the host's event loop for w real seconds looks
-            # like N·w simulated seconds without data. Keep the watchdog at least half a real
-            # second so it catches a silent treadmill, not a busy laptop (the log records the
-            # value used).
-            watchdog_floor_s=0.5 * args.time_scale if args.time_scale > 1.0 else 0.0,
+            # 20 times a second and starve the treadmill's data. On virtual time no cadence is
+            # real; VIRTUAL_TIME_FSYNC_S keeps the fsyncs from costing more than the session.
+            fsync_interval_s=VIRTUAL_TIME_FSYNC_S if _virtual_time(args) else 3.0 * (scale or 1.0),
         )
         try:
             if args.profile is not None:
@@ -176,10 +221,10 @@ async def run_headless(args: argparse.Namespace, out: TextIO) -> int:
             fitted = core.fit(program)  # shown (and run) fitted; the governor re-checks
             for notice in fitted.notices:
                 out.write(f"limit: {notice}\n")
-            if core.limits.watchdog_s < 0.5 * args.time_scale and args.time_scale > 1.0:
+            if terminal and not interactive:
                 out.write(
-                    f"time scale {args.time_scale:g}: watchdog {0.5 * args.time_scale:g} "
-                    "simulated s\n"
+                    "virtual time: the run goes as fast as it can and a stop ends it; "
+                    "--time-scale N paces it to watch and resume from the keyboard\n"
                 )
             printer = _Printer(out, core, interactive)
             core.add_listener(printer)

@@ -109,8 +109,8 @@ __all__ = ["LINK_WAIT_S", "SHUTDOWN_TIMEOUT_S", "AppCore", "FittedProgram"]
 
 logger = logging.getLogger(__name__)
 
-#: How long ending a session (and closing) waits for the stop to reach the belt and the log to
-#: close.
+#: How long closing waits for the stop to reach the belt and the log to close. Ending a session
+#: to start another waits longer: the runner's own wait to see the belt still, plus this.
 SHUTDOWN_TIMEOUT_S = 5.0
 
 #: How long (clock seconds) a session nobody can resume waits for a lost link to come back, so
@@ -151,7 +151,6 @@ class AppCore:
         resume_possible: bool = True,
         scan_timeout_s: float = 3.0,
         fsync_interval_s: float | None = None,
-        watchdog_floor_s: float = 0.0,
         people: People | None = None,
         link: TreadmillLink | None = None,
         strap_link: HeartRateLink | None = None,
@@ -162,9 +161,6 @@ class AppCore:
         self._resume_possible = resume_possible
         self._scan_timeout_s = scan_timeout_s
         self._fsync_interval_s = fsync_interval_s
-        # A simulation allowance of `treadctl run --time-scale` (see treadctl.cli.run): a stall
-        # of the host's loop looks N times longer in scaled time.
-        self._watchdog_floor_s = watchdog_floor_s
         self._listeners: list[CoreListener] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self._names: dict[str, str] = {}  # address -> advertised name, from scans
@@ -421,8 +417,6 @@ class AppCore:
             if self._closing or not self._link.is_connected:
                 return None
             limits = self.limits
-            if limits.watchdog_s < self._watchdog_floor_s:
-                limits = dataclasses.replace(limits, watchdog_s=self._watchdog_floor_s)
             recorder = None
             if kind is not SessionKind.IDLE:
                 recorder = (
@@ -484,10 +478,14 @@ class AppCore:
         if runner is None or task is None:
             return
         runner.finish(EndReason.STOPPED)
+        # Closing is bounded short (the person asked to close); anything else waits for the
+        # runner's own bound on seeing the belt still, so its verdict (stopped, or aborted with
+        # the alarm) is what ends the session, not a cancellation in the middle of it.
+        bound = SHUTDOWN_TIMEOUT_S + (0.0 if self._closing else runner.stop_wait_s)
         try:
-            await asyncio.wait_for(asyncio.shield(task), SHUTDOWN_TIMEOUT_S)
+            await asyncio.wait_for(asyncio.shield(task), bound)
         except TimeoutError:
-            logger.error("the session did not wind down within %s s", SHUTDOWN_TIMEOUT_S)
+            logger.error("the session did not wind down within %s s", bound)
 
     # -- the person's intents (each one a runner call, so each one passes the governor) ------------
 

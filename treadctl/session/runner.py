@@ -197,6 +197,11 @@ class SessionRunner:
         return self._state
 
     @property
+    def stop_wait_s(self) -> float:
+        """How long (clock seconds) winding down waits to see the belt still."""
+        return self._stop_wait_s
+
+    @property
     def plan(self) -> list[PlannedSegment]:
         return self._plan
 
@@ -327,8 +332,15 @@ class SessionRunner:
                 await asyncio.gather(ticker, return_exceptions=True)
             await self._wind_down(reason)
             return reason
-        except BaseException:
-            # A bug here (or the task being cancelled) must not leave a belt running.
+        except asyncio.CancelledError:
+            # Cancelled (the program closing before the wind-down ended): not a bug, so no
+            # traceback, but the belt is still told to stop.
+            logger.warning("session cancelled before it wound down: stopping the belt")
+            with contextlib.suppress(LinkError):
+                await asyncio.shield(self._link.stop())
+            raise
+        except Exception:
+            # A bug here must not leave a belt running.
             logger.exception("session runner ended abnormally: stopping the belt")
             with contextlib.suppress(LinkError):
                 await asyncio.shield(self._link.stop())

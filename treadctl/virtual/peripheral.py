@@ -557,14 +557,20 @@ class FtmsPeripheral:
         ``Quirks.split_after`` forces a break between the groups up to that flag and those
         after it, whatever the size.
         """
+        present = [bit for bit, names in _RECORD_GROUPS if _has_group(record, names)]
+        split = self.quirks.split_after
+        if split is None:
+            # When everything fits, the packing below gives this one fragment: found with one
+            # encoding instead of one per field group (the common case, every notification).
+            whole = _fragment(record, present, final=True)
+            if len(bytes(whole)) <= limit:
+                return [whole]
         pending: list[TreadmillDataFlags] = []
         chunks: list[list[TreadmillDataFlags]] = []
-        present = [bit for bit, names in _RECORD_GROUPS if _has_group(record, names)]
 
         def fits(groups: list[TreadmillDataFlags], final: bool) -> bool:
             return len(bytes(_fragment(record, groups, final=final))) <= limit
 
-        split = self.quirks.split_after
         for bit in present:
             crosses = split is not None and bool(pending) and pending[-1] <= split < bit
             if pending and (crosses or not fits([*pending, bit], final=False)):

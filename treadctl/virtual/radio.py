@@ -27,13 +27,23 @@ the :class:`~treadctl.virtual.backend.Radio` protocol. A treadmill and a strap a
 a radio are :class:`~treadctl.virtual.world.VirtualWorld`.
 
 Everything here must run inside a running asyncio loop: Bumble's controller, host transport
-and advertising timers all capture the running loop when they are created.
+and advertising timers all capture the running loop when they are created. On a
+:class:`~treadctl.virtual_time.VirtualTimeLoop` they all run on its virtual time.
+
+Bumble 0.0.236 builds a debug string of every HCI packet (``logger.debug(f"...{packet}")``)
+four times per hop between a host and its controller, whether or not debug logging is on;
+for a simulated session on virtual time that was a tenth of the CPU. While the
+``bumble.host`` and ``bumble.controller`` loggers are not at DEBUG, this radio's controllers
+and hosts (:class:`_VirtualController`, :class:`_VirtualHost`) pass packets on as Bumble
+does, without the string; with DEBUG on (``BUMBLE_LOGLEVEL=DEBUG``) they are Bumble's own
+methods. ``tests/treadctl/virtual/test_radio.py`` pins the Bumble methods this mirrors.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 from types import TracebackType
 from typing import Self
 
@@ -57,6 +67,7 @@ __all__ = [
     "DEFAULT_ADVERTISING_INTERVAL_MS",
     "DEFAULT_CENTRAL_ADDRESS",
     "LINK_LOSS_REASON",
+    "QUIET_HCI_LOGGING",
     "VirtualRadio",
 ]
 
@@ -72,6 +83,19 @@ CLOSE_TIMEOUT = 5.0
 
 #: HCI reason a supervision timeout reports (Core Vol 1 Part F, 0x08 Connection Timeout).
 LINK_LOSS_REASON = hci.HCI_ErrorCode.CONNECTION_TIMEOUT_ERROR
+
+
+#: Skip Bumble's per-packet HCI debug strings while its debug logging is off (module
+#: docstring). False: always Bumble's own methods (the benchmark's "before" figure).
+QUIET_HCI_LOGGING = True
+
+_CONTROLLER_LOG = logging.getLogger("bumble.controller")
+_HOST_LOG = logging.getLogger("bumble.host")
+
+
+def _bumble_formats(log: logging.Logger) -> bool:
+    """Whether Bumble's own method must run: its debug log is on (or quiet mode is off)."""
+    return not QUIET_HCI_LOGGING or log.isEnabledFor(logging.DEBUG)
 
 
 class _VirtualController(Controller):
@@ -106,6 +130,59 @@ class _VirtualController(Controller):
         # class sends once this handler returns; one extra loop turn keeps that order.
         asyncio.get_running_loop().call_soon(self.send_hci_packet, failure)
         return hci.HCI_StatusReturnParameters(hci.HCI_ErrorCode.SUCCESS)
+
+    # Controller.on_hci_packet and send_hci_packet of Bumble 0.0.236 without the debug string
+    # (module docstring); any other packet goes to Bumble's method, which warns about it.
+
+    def on_hci_packet(self, packet: hci.HCI_Packet) -> None:
+        if _bumble_formats(_CONTROLLER_LOG):
+            super().on_hci_packet(packet)
+            return
+        match packet:
+            case hci.HCI_Command():
+                self.on_hci_command_packet(packet)
+            case hci.HCI_AclDataPacket():
+                self.on_hci_acl_data_packet(packet)
+            case hci.HCI_Event():
+                self.on_hci_event_packet(packet)
+            case _:
+                super().on_hci_packet(packet)
+
+    def send_hci_packet(self, packet: hci.HCI_Packet) -> None:
+        if _bumble_formats(_CONTROLLER_LOG):
+            super().send_hci_packet(packet)
+            return
+        if self.host:
+            asyncio.get_running_loop().call_soon(self.host.on_packet, bytes(packet))
+
+
+class _VirtualHost(Host):
+    """Bumble's host, passing HCI packets on without their debug string (module docstring).
+
+    Host.send_hci_packet and on_hci_packet of Bumble 0.0.236; with a snooper attached, or
+    for SCO, ISO or unknown packets, Bumble's own methods run.
+    """
+
+    def send_hci_packet(self, packet: hci.HCI_Packet) -> None:
+        if self.snooper or _bumble_formats(_HOST_LOG):
+            super().send_hci_packet(packet)
+            return
+        if self.hci_sink:
+            self.hci_sink.on_packet(bytes(packet))
+
+    def on_hci_packet(self, packet: hci.HCI_Packet) -> None:
+        if self.snooper or _bumble_formats(_HOST_LOG):
+            super().on_hci_packet(packet)
+            return
+        match packet:
+            case hci.HCI_Command():
+                self.on_hci_command_packet(packet)
+            case hci.HCI_Event():
+                self.on_hci_event_packet(packet)
+            case hci.HCI_AclDataPacket():
+                self.on_hci_acl_data_packet(packet)
+            case _:
+                super().on_hci_packet(packet)
 
 
 class VirtualRadio:
@@ -152,7 +229,7 @@ class VirtualRadio:
         if self._closed:
             raise RuntimeError("this VirtualRadio is closed")
         controller = _VirtualController(next(self._controller_names), link=self.link)
-        device.host = Host(controller, AsyncPipeSink(controller))
+        device.host = _VirtualHost(controller, AsyncPipeSink(controller))
         self._controllers.append(controller)
         self._devices.append(device)
         return device

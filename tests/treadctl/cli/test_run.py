@@ -1,7 +1,13 @@
-"""`treadctl run` in this process: a profile's limits, its history, the fault option."""
+"""`treadctl run` in this process: a profile's limits, its history, the fault option.
+
+The simulated runs are on virtual time (``--simulate`` without ``--time-scale``): a 20-second
+program takes a fraction of a real second, the same way every time.
+"""
 
 from __future__ import annotations
 
+import io
+import sys
 from typing import Any
 
 import pytest
@@ -32,8 +38,6 @@ def test_run_with_a_profile_uses_its_limits(
             "run",
             str(program),
             "--simulate",
-            "--time-scale",
-            "20",
             "--profile",
             "ana",
             "--data-dir",
@@ -88,8 +92,6 @@ def test_a_headless_run_uses_the_virtual_strap(
             str(program),
             "--simulate",
             "--strap",
-            "--time-scale",
-            "10",
             "--data-dir",
             str(data),
         ]
@@ -108,3 +110,58 @@ def test_strap_without_an_address_needs_the_simulation(
 ) -> None:
     assert main(["run", "01-backward-walk-week-1", "--address", "AA:BB", "--strap"]) == 2
     assert "--strap needs an ADDRESS" in capsys.readouterr().out
+
+
+def test_time_scale_and_the_simulation_options_need_the_simulation(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for option in (["--time-scale", "2"], ["--sim-fault", "silence@5"]):
+        assert main(["run", "01-backward-walk-week-1", "--address", "AA:BB", *option]) == 2
+        assert "need --simulate" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("scale", ["0", "-1", "inf", "nan"])
+def test_time_scale_must_be_a_positive_number(
+    scale: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "01-backward-walk-week-1", "--simulate", "--time-scale", scale]) == 2
+    assert "--time-scale must be above 0" in capsys.readouterr().out
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_virtual_time_a_terminal_is_not_read_and_a_stop_ends_the_session(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from treadctl.recorder import read_session_log
+
+    # Nobody can follow a run that goes as fast as the CPU: as without a terminal, the
+    # console's pause ends the session instead of waiting for Enter.
+    monkeypatch.setattr(sys, "stdin", _Terminal())
+    program = tmp_path / "p.toml"
+    program.write_text(
+        'name = "Short"\n[[steps]]\ndirection = "forward"\nspeed = "3 km/h"\nduration = "60 s"\n'
+    )
+    data = tmp_path / "data"
+    code = main(
+        [
+            "run",
+            str(program),
+            "--simulate",
+            "--sim-fault",
+            "console-pause@20",
+            "--data-dir",
+            str(data),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 1, out
+    assert "virtual time: the run goes as fast as it can and a stop ends it" in out
+    assert "state: stopped (console_pause)" in out
+    assert "press Enter to resume" not in out
+    log = read_session_log(next((data / "sessions").glob("*.jsonl")))
+    assert log.end is not None and log.end["reason"] == "stopped"
+    assert 20.0 <= log.end["t"] < 25.0  # ended at the pause, not after the program's minute

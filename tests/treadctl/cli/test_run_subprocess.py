@@ -2,10 +2,13 @@
 
 Every run is `python -m treadctl.cli run ... --simulate` with stdin from /dev/null (so the run
 is non-interactive: any stop or pause ends it), its own `--log-dir` and a `--sim-trace` file.
-The runs take simulated minutes on a `ScaledClock`, so they cost real seconds: they are all
-started once per module by the `runs` fixture (the time-scale-60 one alone, then the others
-two at a time), and each test reads the outcome of its own. What the belt did is read from
-the trace the virtual treadmill wrote; how the session ended, from the session log.
+The runs are on virtual time (``--simulate`` without ``--time-scale``): simulated minutes
+take a fraction of a real second each, with every safety timing at its real value, and the
+same run gives the same trace every time. One run is paced at ``--time-scale`` to show the
+watchdog keeps its 3 s there too. They are all started once per module by the `runs` fixture
+(the scaled one alone, as a second process on a two-core machine can delay it; then the others
+two at a time), and each test reads the outcome of its own. What the belt did is read from the
+trace the virtual treadmill wrote; how the session ended, from the session log.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from treadctl.limits import DEFAULT_LIMITS
 from treadctl.recorder import SessionLog, read_session_log
 
 # Three one-minute steps: forward, a turnaround to backward, a turnaround to forward.
@@ -83,8 +87,18 @@ speed = "2.5"
 duration = "1 min"
 """
 
-FAULT_SCALE = "20"  # 3 simulated minutes in 9 real seconds; the watchdog's 3 s is 150 ms
 TIMEOUT_S = 180.0  # real seconds, per run; a hung run fails its test instead of the suite
+
+# The silent treadmill, paced by the wall clock: 23 simulated seconds in about 2.3 real ones.
+# The watchdog's 3 s is 0.3 real s here (before, a time scale stretched it to 0.5 s x 10 = 5 s).
+SCALE = 10.0
+SCALED_SILENCE_AT = 20.0  # forward, steady
+# What may follow the watchdog's 3 s before the stop reaches the treadmill: the session
+# runner checks the watchdog on its 0.25 s tick, then one control round trip. On virtual time
+# a round trip on the in-process link takes no time; paced by the wall clock it takes real
+# time (about 1 ms, bench_link) and the loop may be late on a busy machine: 50 real ms allowed.
+RUNNER_TICK_S = 0.25
+ROUND_TRIP_REAL_S = 0.05
 
 # name: (program, fault, session time, expected end reason)
 FAULTS: dict[str, tuple[str, str, float, str]] = {
@@ -96,6 +110,8 @@ FAULTS: dict[str, tuple[str, str, float, str]] = {
     "refuse": ("three", "refuse", 40.0, "aborted"),  # bites at the 60 s turnaround
     "no-answer": ("three", "no-answer", 40.0, "aborted"),  # likewise
 }
+#: Runs made twice: the same program with the same fault gives the same trace.
+REPEATED = ("silence", "drop-link")
 WRITE_OPS = {
     "request_control",
     "reset",
@@ -172,26 +188,35 @@ class Runs:
             path.write_text(text, encoding="utf-8")
             self.files[key] = path
         jobs: dict[str, tuple[str, ...]] = {
-            "builtin-30": ("run", "01-backward-walk-week-1", "--simulate", "--time-scale", "60"),
+            "silence-scaled": (
+                "run",
+                str(self.files["three"]),
+                "--simulate",
+                "--time-scale",
+                f"{SCALE:g}",
+                "--sim-fault",
+                f"silence@{SCALED_SILENCE_AT:g}",
+            ),
+            "builtin-30": ("run", "01-backward-walk-week-1", "--simulate"),
             "invalid": ("run", str(self.files["invalid"]), "--simulate"),
             "unknown": ("run", "no-such-program", "--simulate"),
-            "rest": ("run", str(self.files["rest"]), "--simulate", "--time-scale", FAULT_SCALE),
+            "rest": ("run", str(self.files["rest"]), "--simulate"),
         }
         for name, (prog, fault, at, _) in FAULTS.items():
             jobs[name] = (
                 "run",
                 str(self.files[prog]),
                 "--simulate",
-                "--time-scale",
-                FAULT_SCALE,
                 "--sim-fault",
                 f"{fault}@{at:g}",
             )
+        for name in REPEATED:  # the same run again, for the determinism test
+            jobs[f"{name}-again"] = jobs[name]
         self._pool = ThreadPoolExecutor(max_workers=2)
-        # The time-scale-60 run goes alone: at that scale the 3 s watchdog is 50 ms of real
-        # time, and a second process on a two-core machine can starve it that long.
-        first = self._pool.submit(_treadctl, base, "builtin-30", *jobs.pop("builtin-30"))
-        self._futures: dict[str, Future[Run]] = {"builtin-30": first}
+        # The wall-clock-paced run goes alone: its watchdog's 3 s is 0.3 real s, and a second
+        # process on a two-core machine could delay its loop (virtual time cannot be delayed).
+        first = self._pool.submit(_treadctl, base, "silence-scaled", *jobs.pop("silence-scaled"))
+        self._futures: dict[str, Future[Run]] = {"silence-scaled": first}
 
         def after_first(name: str, args: tuple[str, ...]) -> Run:
             first.exception()  # waits for it, whatever its outcome
@@ -255,7 +280,7 @@ def belt_stopped(run: Run, since: float) -> bool:
 # --- completion ----------------------------------------------------------------------------
 
 
-def test_a_30_minute_builtin_completes_at_time_scale_60(runs: Runs) -> None:
+def test_a_30_minute_builtin_completes_on_virtual_time(runs: Runs) -> None:
     run = runs["builtin-30"]
     assert run.returncode == 0, str(run)
     assert "Traceback" not in run.stderr
@@ -405,3 +430,51 @@ def test_a_rest_without_a_terminal_ends_the_run_when_it_is_over(runs: Runs) -> N
     assert "rest_over" in {n["notice"] for n in log.of_kind("notice")}
     assert belt_records(run.trace)[-1]["speed_kmh"] == 0.0
     assert [w["op"] for w in writes(run.trace)].count("start_or_resume") == 1
+
+
+# --- the watchdog at its real 3 s, at any speed; determinism ---------------------------------
+
+
+def watchdog_stop(run: Run) -> tuple[float, float]:
+    """(session time of the last treadmill record the app received, of the stop that followed).
+
+    The last record is the session log's last sample (the watchdog counts from it); the stop
+    is the first stop the treadmill's trace shows after it."""
+    last_record = max(sample["t"] for sample in run.log().of_kind("sample"))
+    stops = [w for w in writes(run.trace) if w["op"] == "stop" and w["t"] >= last_record]
+    assert stops and stops[0]["result"] == "success", str(run)
+    return last_record, stops[0]["t"]
+
+
+@pytest.mark.parametrize(
+    ("name", "silent_at", "round_trip_s"),
+    [
+        ("silence", FAULTS["silence"][2], 0.0),  # virtual time
+        ("silence-scaled", SCALED_SILENCE_AT, SCALE * ROUND_TRIP_REAL_S),
+    ],
+)
+def test_a_silent_treadmill_is_stopped_3_s_after_its_last_record_at_any_speed(
+    name: str, silent_at: float, round_trip_s: float, runs: Runs
+) -> None:
+    run = runs[name]
+    assert run.returncode == 1, str(run)
+    assert "session aborted" in run.stdout
+    log = run.log()
+    assert log.header["limits"]["watchdog_s"] == DEFAULT_LIMITS.watchdog_s == 3.0
+    assert "watchdog" in {n.get("reason") for n in log.of_kind("notice")}
+    last_record, stop = watchdog_stop(run)
+    assert silent_at - 1.0 <= last_record <= silent_at
+    watchdog = DEFAULT_LIMITS.watchdog_s
+    # Never before the 3 s (nor stretched: a scaled run used to wait 0.5 s x the scale).
+    assert watchdog <= stop - last_record <= watchdog + RUNNER_TICK_S + round_trip_s, (
+        f"stopped {stop - last_record:.3f} s after the last record"
+    )
+    assert belt_stopped(run, stop)
+
+
+@pytest.mark.parametrize("name", REPEATED)
+def test_the_same_run_gives_the_same_trace(name: str, runs: Runs) -> None:
+    first, again = runs[name], runs[f"{name}-again"]
+    assert first.returncode == again.returncode == 1
+    assert first.trace_path.read_bytes() == again.trace_path.read_bytes()
+    assert first.trace

@@ -229,7 +229,7 @@ def test_with_nobody_to_resume_a_lost_link_waits_to_stop_the_belt_then_ends(
             await scn.world.treadmill.drop_link()
             await scn.event(Disconnected, mark)
             # Not ended while the belt cannot be reached: the app could not stop it. (The
-            # radio reconnects in real time: wait for it without moving the clock.)
+            # radio reconnects on the loop's time: wait for it without moving the clock.)
             await scn.event(Reconnected, mark)
             assert not scn.events.of(SessionEnded, mark)
             ended = await scn.until_event(SessionEnded, mark, within=60.0)

@@ -64,7 +64,7 @@ class StrapWorld:
         return [e for e in self.events if isinstance(e, kind)]
 
     async def event[E](self, kind: type[E]) -> E:
-        """The first ``kind`` event, waiting ``WAIT`` real seconds (the radio's own timers)."""
+        """The first ``kind`` event, waiting ``WAIT`` s of the loop's time (the radio's timers)."""
 
         async def find() -> E:
             while not self.of(kind):

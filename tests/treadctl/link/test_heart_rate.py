@@ -2,7 +2,8 @@
 
 Each scenario runs a `VirtualWorld` (with its strap) on a `ManualClock` in its own loop (`run`).
 Measurements move only when the test advances the clock; every wait for something that should
-happen is bounded by `WAIT` real seconds and fails the test when it runs out.
+happen is bounded by `WAIT` seconds of the loop's virtual time and fails the test when it
+runs out.
 """
 
 from __future__ import annotations

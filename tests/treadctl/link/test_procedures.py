@@ -2,8 +2,9 @@
 
 Each scenario runs a `VirtualWorld` on a `ManualClock` in its own loop (`run`). Treadmill data
 and command timeouts move only when the test advances the clock; every wait for something that
-should happen is bounded by `WAIT` real seconds and fails the test when it runs out. What the
-treadmill received is read from its trace (every control-point write, with its result).
+should happen is bounded by `WAIT` seconds of the loop's virtual time and fails the test when it
+runs out. What the treadmill received is read from its trace (every control-point write, with
+its result).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """A small Bumble GATT peripheral (`Gadget`) on a fresh `VirtualRadio`, for the tests of the
 Bleak-over-Bumble backend and of the radio.
 
-Each test runs in its own event loop (`run`). Nothing sleeps: every wait is on an event, a
-future or a queue, bounded by `asyncio.wait_for`.
+Each test runs in its own event loop on virtual time (`run`). Nothing sleeps: every wait is on
+an event, a future or a queue, bounded by `asyncio.wait_for`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from bumble.core import UUID, AdvertisingData
 from bumble.device import Connection, Device
 from bumble.gatt import Characteristic, CharacteristicValue, Service
 
+from treadctl import virtual_time
 from treadctl.virtual.radio import VirtualRadio
 
 WAIT = 5.0  # upper bound for any single wait; tests finish far sooner
@@ -155,10 +156,12 @@ def disconnections() -> tuple[asyncio.Queue[BleakClient], Callable[[BleakClient]
 
 
 def run(scenario: Callable[[], Awaitable[None]]) -> None:
-    """Run `scenario` in a fresh loop; fail on any error the loop had to swallow.
+    """Run `scenario` in a fresh loop on virtual time; fail on any error the loop had to swallow.
 
     Callbacks run from the loop (Bleak's disconnected/notify callbacks, Bumble's handlers),
-    so their exceptions would otherwise only be logged.
+    so their exceptions would otherwise only be logged. On virtual time
+    (`treadctl.virtual_time`) Bumble's timers and the `WAIT` bounds are the loop's: a wait
+    for what never comes fails at once, and a timeout is exactly as long as it says.
     """
     swallowed: list[dict[str, Any]] = []
 
@@ -166,5 +169,5 @@ def run(scenario: Callable[[], Awaitable[None]]) -> None:
         asyncio.get_running_loop().set_exception_handler(lambda _, ctx: swallowed.append(ctx))
         await scenario()
 
-    asyncio.run(main())
+    virtual_time.run(main())
     assert swallowed == []
