@@ -22,8 +22,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 def main(argv: list[str] | None = None) -> int:
     from tests.safety_fuzz.checker import check, known_finding
     from tests.safety_fuzz.generator import generate
+    from tests.safety_fuzz.runs import quiet
     from tests.safety_fuzz.scenario import run_case
     from tests.safety_fuzz.trace import ActionRecord, EventRecord, WriteRecord
+
+    # As in the workers: no log output (what the engine logs at ERROR and above is in the trace).
+    quiet()
 
     parser = argparse.ArgumentParser(prog="python -m tests.safety_fuzz", description=__doc__)
     parser.add_argument("--seed", type=int, help="the case's seed")

@@ -29,7 +29,7 @@ from tests.safety_fuzz.checker import KNOWN_FINDINGS, check, known_finding
 from tests.safety_fuzz.generator import generate
 from tests.safety_fuzz.scenario import REPLAY, run_case
 
-__all__ = ["WORKERS", "Outcome", "Runs", "failure_message", "outcome_of"]
+__all__ = ["WORKERS", "Outcome", "Runs", "failure_message", "outcome_of", "quiet"]
 
 WORKERS = int(os.environ.get("TREADCTL_FUZZ_WORKERS", min(2, os.cpu_count() or 1)))
 
@@ -87,11 +87,16 @@ def known_message(outcome: Outcome) -> str:
     )
 
 
-def _worker_init() -> None:
-    # As pytest's own settings in the parent (filterwarnings = error), and no log output: the
-    # driver collects what the engine logs at ERROR and above into the trace.
-    warnings.simplefilter("error")
+def quiet() -> None:
+    """No log output (a root handler that drops it, so logging's last resort prints nothing):
+    the driver collects what the engine logs at ERROR and above into the trace."""
     logging.getLogger().addHandler(logging.NullHandler())
+
+
+def _worker_init() -> None:
+    # As pytest's own settings in the parent (filterwarnings = error), and no log output.
+    warnings.simplefilter("error")
+    quiet()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 

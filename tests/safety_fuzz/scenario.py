@@ -1,11 +1,13 @@
 """One fuzz case end to end: the application core, the real link, real GATT over Bumble, the
-virtual treadmill, on a ManualClock (``tests.helpers.core.core_scenario``).
+virtual treadmill, on a ManualClock (``tests.helpers.core.core_scenario``), in an event loop on
+virtual time (``treadctl.virtual_time``).
 
 Shape::
 
-    run_case(case) -> Trace            a fresh event loop; never raises for a failing case: what
-                                       went wrong (a swallowed exception, a logged traceback,
-                                       the driver's own failure) is in ``trace.errors``
+    run_case(case) -> Trace            a fresh VirtualTimeLoop; never raises for a failing case:
+                                       what went wrong (a swallowed exception, a logged
+                                       traceback, the driver's own failure) is in
+                                       ``trace.errors``
     Driver(case, scn, trace).run()     start the session, then each step of the schedule: wait
                                        for its phase, wait its delay, do its action; meanwhile
                                        clear lasting faults when due, let the person resume
@@ -17,19 +19,23 @@ model is brought to the clock's time (``TreadmillModel.advance_to``: the periphe
 same before every record and write, and the model is exact for any step), so ``StepRecord``
 holds the belt the person stands on *now*, not as of the last record.
 
-Determinism: everything runs on the ManualClock except two things on Bumble's real-time
-timers, connecting and reconnecting (advertising). A case connects before its clock starts;
-a dropped link (the ``drop-link`` fault, or a KingSmith that drops it on a speed while
-stopped) is waited out in real time *without* moving the clock, so in simulated time the link
-is down for no time at all, and the case stays deterministic unless a reconnect attempt fails
-and the link's backoff (on the clock) gets involved. Each wait is noted in
-``trace.real_waits``. A strap dropped with ``drop-strap`` is waited for the same way.
+Two virtual times, as in ``tests.helpers.session``: the ManualClock the app and the treadmill
+read (the case's time, ``t`` in every record), moved only by the driver; and the loop's, on
+which Bumble's controllers advertise, connect and reconnect, and which jumps to their next
+timer whenever everything waits. Connecting (before the clock starts) and a dropped link (the
+``drop-link`` fault, or a KingSmith that drops it on a speed while stopped) are waited out on
+the loop's time *without* moving the clock, so in the case's time the link is down for no time
+at all, unless a reconnect attempt fails and the link's backoff (on the clock) gets involved:
+then the driver steps the clock between the loop's waits. A strap dropped with ``drop-strap``
+is waited for the same way; each wait is noted in ``trace.radio_waits`` (in loop seconds).
+
+So nothing waits on real time, and a case is deterministic: the same seed gives the same
+trace (``Trace.digest``), drops and reconnects included, however loaded the machine is.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import tempfile
@@ -42,6 +48,7 @@ from tests.helpers.core import CoreScenario, core_scenario
 from tests.helpers.session import STEP_S
 from tests.safety_fuzz.generator import START_INTENTS, Action, Case, Phase, Step
 from tests.safety_fuzz.trace import ActionRecord, EventRecord, StepRecord, Trace, WriteRecord
+from treadctl import virtual_time
 from treadctl.core import (
     CommandFailedEvent,
     CoreEvent,
@@ -82,8 +89,12 @@ NO_SESSION_S = 5.0
 #: 30 s for a still belt, plus sending the stop again), and how long the belt is watched after.
 END_WAIT_S = 60.0
 WATCH_AFTER_S = 8.0
-#: Real seconds a dropped link (or strap) may take to come back before the case gives up.
-RECONNECT_REAL_S = 15.0
+#: Seconds of the loop's time a dropped link (or strap) may take to come back before the case
+#: gives up (Bumble's controllers reconnect within a second or two of it).
+RECONNECT_WAIT_S = 15.0
+#: How long (loop seconds) the driver lets the radio work before it steps the clock once more,
+#: while a reconnect attempt waits out the link's backoff on the clock.
+RADIO_WAIT_S = 0.5
 #: At most this many resumes by the person on their own (a fault that keeps stopping the belt
 #: would otherwise be resumed forever).
 MAX_AUTO_RESUMES = 6
@@ -105,7 +116,7 @@ class _LogCatcher(logging.Handler):
 
 
 def run_case(case: Case) -> Trace:
-    """Run ``case`` in a fresh event loop and return what it recorded."""
+    """Run ``case`` in a fresh event loop on virtual time and return what it recorded."""
     trace = Trace(case, case.limits, TreadmillSpec())
     began = time.perf_counter()
 
@@ -136,7 +147,7 @@ def run_case(case: Case) -> Trace:
                     root.removeHandler(catcher)
 
     try:
-        asyncio.run(main())
+        virtual_time.run(main())
     except Exception:  # noqa: BLE001 - a case that cannot even run is a failing case
         trace.errors.append("the case failed to run:\n" + traceback.format_exc())
     trace.real_seconds = time.perf_counter() - began
@@ -313,11 +324,10 @@ class Driver:
         if case.connect_strap and self.world.strap_address is not None:
             task = self.scn.core.connect_strap(self.world.strap_address)
             if task is not None:
-                began = time.perf_counter()
-                await asyncio.wait_for(task, RECONNECT_REAL_S)
-                self.trace.real_waits.append(
-                    (self.scn.now, "strap connect", time.perf_counter() - began)
-                )
+                loop = asyncio.get_running_loop()
+                began = loop.time()
+                await asyncio.wait_for(task, RECONNECT_WAIT_S)
+                self.trace.radio_waits.append((self.scn.now, "strap connect", loop.time() - began))
         start = Action("intent", "start_program" if case.mode == "program" else "start_manual")
         await self.perform(start, case.program_toml)
         steps = list(case.steps)
@@ -561,7 +571,7 @@ class Driver:
         await self._wait_out_drops()
 
     async def _wait_out_drops(self) -> None:
-        """Wait (real time, the clock stands still) for a dropped link to come back."""
+        """Wait (the loop's time; the clock stands still) for a dropped link to come back."""
         drops = [
             e
             for e in self.trace.events
@@ -585,22 +595,25 @@ class Driver:
         )
 
     async def _wait_for(self, done: str, retrying: str, *, after: int, what: str) -> None:
-        began = time.perf_counter()
+        """Wait on the loop's time (the radio's) for a ``done`` event after ``after``; once the
+        link says it is ``retrying``, step the clock between waits (its backoff sleeps on it)."""
+        loop = asyncio.get_running_loop()
+        began = loop.time()
         events = self.scn.events
         stepped = 0
         while not any(e.kind == done and e.seq > after for e in self.trace.events):
-            if time.perf_counter() - began > RECONNECT_REAL_S:
-                self.trace.errors.append(f"the {what} did not happen within {RECONNECT_REAL_S} s")
+            if loop.time() - began > RECONNECT_WAIT_S:
+                self.trace.errors.append(
+                    f"the {what} did not happen within {RECONNECT_WAIT_S} s of the loop's time"
+                )
                 return
-            if any(e.kind == retrying and e.seq > after for e in self.trace.events):
-                # The first attempt failed: the backoff sleeps on the clock (nondeterministic
-                # from here on: noted in real_waits).
-                stepped += 1
-                await self.scn.step()
-                self._record_step()
-                continue
             events.changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(events.changed.wait(), 0.5)
+            try:
+                await asyncio.wait_for(events.changed.wait(), RADIO_WAIT_S)
+            except TimeoutError:
+                if any(e.kind == retrying and e.seq > after for e in self.trace.events):
+                    stepped += 1
+                    await self.scn.step()
+                    self._record_step()
         note = what + (f", {stepped} clock steps" if stepped else "")
-        self.trace.real_waits.append((self.scn.now, note, time.perf_counter() - began))
+        self.trace.radio_waits.append((self.scn.now, note, loop.time() - began))

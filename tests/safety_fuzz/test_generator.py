@@ -54,8 +54,8 @@ def test_the_schedules_hold_every_fault_intent_and_phase(cases: list[Case]) -> N
         assert actions[intent] > 0, intent
     phases = Counter(s.phase for c in cases for s in c.steps)
     assert set(phases) == set(Phase)
-    # Link drops are kept rare: each one waits on real time (see scenario).
-    assert actions[SimulatedFault.DROP_LINK.value] <= len(cases) * 0.15
+    # A dropped link in about one case in seven (placed apart from the other faults).
+    assert len(cases) * 0.08 <= actions[SimulatedFault.DROP_LINK.value] <= len(cases) * 0.25
 
 
 def test_both_sessions_both_resume_answers_every_treadmill(cases: list[Case]) -> None:

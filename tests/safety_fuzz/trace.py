@@ -12,7 +12,8 @@ Shape::
      ├── actions: [ActionRecord] every fault and intent the driver did (or skipped), and why
      ├── errors: [str]           exceptions the loop swallowed, tracebacks that were logged,
      │                           the driver's own failure
-     └── real_waits: [...]       waits on real time (reconnects): where nondeterminism can enter
+     └── radio_waits: [...]      (t, what, loop seconds) of each wait on the radio (a strap's
+                                 connect, a reconnect): on the loop's virtual time
 
 Every record carries ``t`` (clock seconds) and ``seq``, one counter for all four lists, so the
 checker can order a write, an event and an action that share an instant. Records are plain
@@ -22,6 +23,7 @@ frozen dataclasses of plain values: a checker test builds (or doctors) them by h
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +33,8 @@ from treadctl.limits import Limits
 from treadctl.virtual.treadmill import TreadmillSpec
 
 __all__ = ["ActionRecord", "EventRecord", "StepRecord", "Trace", "WriteRecord"]
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +105,8 @@ class Trace:
     events: list[EventRecord] = field(default_factory=list)
     actions: list[ActionRecord] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    real_waits: list[tuple[float, str, float]] = field(default_factory=list)
+    radio_waits: list[tuple[float, str, float]] = field(default_factory=list)
+    #: Real seconds the case took to run (a figure, not part of the trace's digest).
     real_seconds: float = 0.0
 
     # -- reading ----------------------------------------------------------------------------
@@ -129,11 +134,14 @@ class Trace:
         return self.steps[-1].t if self.steps else 0.0
 
     def digest(self) -> str:
-        """A hash of everything recorded in simulated time (two runs of a seed compare)."""
+        """A hash of everything recorded in virtual time (two runs of a seed compare)."""
         h = hashlib.sha256()
-        for records in (self.steps, self.writes, self.events, self.actions):
+        for records in (self.steps, self.writes, self.events, self.actions, self.radio_waits):
             for r in records:
                 h.update(repr(r).encode())
+        for error in self.errors:
+            # An object's address in a logged message differs from run to run.
+            h.update(_ADDRESS.sub("", error).encode())
         return h.hexdigest()[:16]
 
     def summary(self) -> str:
@@ -160,10 +168,12 @@ class Trace:
         ]
         if len(done) != len(self.actions):
             lines.append(f"  ({len(self.actions) - len(done)} not done)")
-        if self.real_waits:
+        if self.radio_waits:
             lines.append(
-                "real-time waits: "
-                + ", ".join(f"{what} at t={t:g} ({s:.3f} s)" for t, what, s in self.real_waits)
+                "radio waits: "
+                + ", ".join(
+                    f"{what} at t={t:g} ({s:.3f} s of the loop)" for t, what, s in self.radio_waits
+                )
             )
         if self.errors:
             lines.append("errors: " + " | ".join(e.splitlines()[0] for e in self.errors))
