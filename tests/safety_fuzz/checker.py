@@ -38,6 +38,7 @@ from treadctl.safety import (
     DECK_TOLERANCE_PCT,
     OVERSPEED_MARGIN_KMH,
     SPEED_TOLERANCE_KMH,
+    STEP_INTERVAL_S,
     STILL_KMH,
     STOP_CONFIRM_S,
     STOP_RESENDS,
@@ -330,12 +331,13 @@ def slow_start(trace: Trace) -> list[Violation]:
     part of a start (before it, since the Start it answers and the last stop, pause or start
     written, and the first after it); and the measured belt, in the first second after it,
     never above the start speed (or above where it was: a belt still coasting down from a
-    pause)."""
+    pause), unless someone set a speed at the console meanwhile."""
     out: list[Violation] = []
     # The treadmill cannot go slower than its minimum: the link asks for that at least.
     start_cap = max(trace.limits.start_speed_kmh, trace.spec.min_speed_kmh) + WIRE_KMH
     writes = _app_writes(trace)
     allowed = [seq for seq, _, _ in _authorizations(trace)]
+    console = _console_speed_windows(trace)
     for i, w in enumerate(writes):
         if w.op != "start_or_resume" or w.result != "success":
             continue
@@ -358,6 +360,8 @@ def slow_start(trace: Trace) -> list[Violation]:
                     )
                 )
         at_start = _speed_at(trace, w.t)
+        if _overlaps(console, w.t, w.t + 1.0):
+            continue  # someone at the console set a speed: the belt follows them, not the app
         for s in trace.steps:
             if w.t < s.t <= w.t + 1.0 and s.speed_kmh > max(start_cap, at_start + MODEL_EPS):
                 out.append(
@@ -378,11 +382,10 @@ def _direction(name: str | None) -> Direction:
 @rule("commanded-caps")
 def commanded_caps(trace: Trace) -> list[Violation]:
     """Commanded speed ≤ the cap of the way the person faces; commanded incline within the
-    limits, and within the facing direction's cap except during a turnaround (which brings it
-    down, or up, at its rate)."""
+    limits and the facing direction's cap, in every phase (a turnaround only ever brings the
+    deck down, to the new direction's cap, before the flip)."""
     out: list[Violation] = []
     lim = trace.limits
-    top_incline = max(lim.forward_max_incline_pct, lim.backward_max_incline_pct)
     for w in trace.writes:
         if w.value is None:
             continue
@@ -396,7 +399,7 @@ def commanded_caps(trace: Trace) -> list[Violation]:
                 )
             )
         if w.op == "set_target_inclination":
-            cap = top_incline if w.phase == "turnaround" else lim.max_incline(facing)
+            cap = lim.max_incline(facing)
             if not (lim.min_incline_pct - 1e-6 <= w.value <= cap + 1e-6):
                 out.append(
                     Violation(
@@ -478,38 +481,80 @@ def ramp_rate(trace: Trace) -> list[Violation]:
     return out
 
 
-@rule("backward-belt")
-def backward_belt(trace: Trace) -> list[Violation]:
-    """A person facing backward never stands on a belt above the backward speed cap plus the
-    governor's own allowance for a belt run faster at the console (OVERSPEED_MARGIN_KMH: the
-    governor intervenes above it), nor, while it moves, on a deck above the backward incline
-    cap plus the deck tolerance. A speed raised at the console is allowed the time for the
-    governor to see it (a record and a tick) and to bring the belt back (the spec's rate)."""
+@rule("incline-rate")
+def incline_rate(trace: Trace) -> list[Violation]:
+    """The commanded deck moves at most ``incline_rate`` a second, both ways (a person facing
+    the rear feels a sudden tilt either way): two incline commands reaching the treadmill are
+    at least a second apart and differ by at most that rate (plus one step of the treadmill's
+    incline grid, which the link rounds to). The one exception is a start on a deck above the
+    cap of the way the person faces: the belt is measured still, and the deck is brought down
+    to the cap in one command before the belt moves (its own motor sets the pace)."""
     out: list[Violation] = []
     lim = trace.limits
-    speed_cap = lim.backward_max_speed_kmh + OVERSPEED_MARGIN_KMH + HALF_SPEED_STEP
-    deck_cap = lim.backward_max_incline_pct + DECK_TOLERANCE_PCT + HALF_DECK_STEP
+    step = lim.incline_rate_pct_per_s + trace.spec.incline_increment_pct + 1e-6
+    last: WriteRecord | None = None
+    for w in _app_writes(trace):
+        if w.op != "set_target_inclination" or w.result != "success" or w.value is None:
+            continue
+        if last is not None and last.value is not None:
+            still = _speed_at(trace, w.t) <= STILL
+            change = abs(w.value - last.value)
+            if not still and change > step:
+                out.append(
+                    Violation(
+                        "incline-rate",
+                        w.t,
+                        f"incline {last.value:g} → {w.value:g} % in one command (at most "
+                        f"{lim.incline_rate_pct_per_s:g} %/s)",
+                        {"last_seq": last.seq, "seq": w.seq},
+                    )
+                )
+            elif not still and change > 1e-6 and w.t - last.t < STEP_INTERVAL_S - 1e-6:
+                out.append(
+                    Violation(
+                        "incline-rate",
+                        w.t,
+                        f"incline {last.value:g} → {w.value:g} % {w.t - last.t:g} s after the "
+                        f"last (at least {STEP_INTERVAL_S:g} s apart)",
+                    )
+                )
+        last = w
+    return out
+
+
+@rule("belt-caps")
+def belt_caps(trace: Trace) -> list[Violation]:
+    """A person never stands on a belt above the speed cap of the way they face plus the
+    governor's own allowance for a belt run faster at the console (OVERSPEED_MARGIN_KMH: the
+    governor intervenes above it), nor, while it moves, on a deck above that way's incline cap
+    plus the deck tolerance. A speed raised at the console is allowed the time for the governor
+    to see it (a record and a tick) and to bring the belt back (the spec's rate)."""
+    out: list[Violation] = []
+    lim = trace.limits
     console = _console_speed_windows(trace)
     for s in trace.steps:
-        if s.direction != Direction.BACKWARD.value or s.speed_kmh <= STILL:
+        if s.direction is None or s.speed_kmh <= STILL:
             continue
+        facing = Direction(s.direction)
+        speed_cap = lim.max_speed(facing) + OVERSPEED_MARGIN_KMH + HALF_SPEED_STEP
+        deck_cap = lim.max_incline(facing) + DECK_TOLERANCE_PCT + HALF_DECK_STEP
         if s.speed_kmh > speed_cap and not _overlaps(console, s.t, s.t):
             out.append(
                 Violation(
-                    "backward-belt",
+                    "belt-caps",
                     s.t,
-                    f"facing backward on a belt at {s.speed_kmh:.2f} km/h (cap "
-                    f"{lim.backward_max_speed_kmh:g})",
+                    f"facing {facing.value} on a belt at {s.speed_kmh:.2f} km/h (cap "
+                    f"{lim.max_speed(facing):g})",
                 )
             )
         if s.incline_pct > deck_cap:
             out.append(
                 Violation(
-                    "backward-belt",
+                    "belt-caps",
                     s.t,
-                    f"facing backward on a moving belt ({s.speed_kmh:.2f} km/h) with the deck at "
-                    f"{s.incline_pct:.2f} % (cap {lim.backward_max_incline_pct:g})",
-                    {"deck": s.incline_pct},
+                    f"facing {facing.value} on a moving belt ({s.speed_kmh:.2f} km/h) with the "
+                    f"deck at {s.incline_pct:.2f} % (cap {lim.max_incline(facing):g})",
+                    {"deck": s.incline_pct, "direction": facing.value},
                 )
             )
     return out
@@ -577,6 +622,71 @@ def flip_after_hold(trace: Trace) -> list[Violation]:
     return out
 
 
+def _start_flips(trace: Trace) -> set[int]:
+    """Seqs of the flips made at a start (facing the other way on a still belt, or the safe way
+    on a steep deck): the governor's "started" notice follows them in the same decision."""
+    out = set()
+    notices = [e for e in trace.events if e.kind == "notice"]
+    for i, e in enumerate(notices):
+        if e.notice != "direction_changed":
+            continue
+        for later in notices[i + 1 :]:
+            if later.t > e.t + 1e-9 or later.notice == "direction_changed":
+                break
+            if later.notice == "started":
+                out.add(e.seq)
+                break
+    return out
+
+
+@rule("hold-countdown")
+def hold_countdown(trace: Trace) -> list[Violation]:
+    """A turnaround's flip comes after its whole countdown: the person was shown
+    "Turn around in N" ... "1" (N the hold's seconds, rounded up) for the new direction, the N
+    at least the hold before the flip, each next number a second after the last (a countdown
+    that started again, the belt or deck having left the limits, counts from its last N)."""
+    out: list[Violation] = []
+    hold = trace.limits.turnaround_hold_s
+    n = math.ceil(hold - 1e-9)
+    at_start = _start_flips(trace)
+    for flip in trace.notices("direction_changed"):
+        if flip.seq in at_start:
+            continue
+        new = flip.data.get("direction")
+        begun = [
+            e.seq
+            for e in trace.notices("turnaround_started")
+            if e.seq < flip.seq and e.data.get("to") == new
+        ]
+        since = begun[-1] if begun else -1
+        shown = [
+            e
+            for e in trace.notices("turnaround_countdown")
+            if since < e.seq < flip.seq and e.data.get("to") == new
+        ]
+        firsts = [i for i, e in enumerate(shown) if e.data.get("seconds") == n]
+        counted = shown[firsts[-1] :] if firsts else []
+        numbers = [e.data.get("seconds") for e in counted]
+        problem = None
+        if numbers != list(range(n, 0, -1)):
+            problem = f"the countdown shown was {numbers or 'nothing'}"
+        elif flip.t - counted[0].t < hold - 1e-6:
+            problem = f"the countdown began {flip.t - counted[0].t:g} s before it (hold {hold:g} s)"
+        else:
+            early = [e for e in counted if e.t < counted[0].t + (n - int(e.data["seconds"])) - 1e-6]
+            if early:
+                problem = f"'{early[0].data['seconds']}' was shown at t={early[0].t:g}, too soon"
+        if problem is not None:
+            out.append(
+                Violation(
+                    "hold-countdown",
+                    flip.t,
+                    f"turned to face {new} at t={flip.t:g}: {problem}",
+                )
+            )
+    return out
+
+
 @rule("stop-reaches-belt")
 def stop_reaches_belt(trace: Trace) -> list[Violation]:
     """Every stop, E-stop or pause intent, finishing a session, a stopping fault, the app
@@ -634,6 +744,55 @@ def stop_reaches_belt(trace: Trace) -> list[Violation]:
                 f"after {what} at t={tc:g} ({v0:.2f} km/h) the belt is still at "
                 f"{_speed_at(trace, deadline):.2f} km/h {bound:.2f} s later, with no alarm",
                 {"cause": what, "cause_t": tc, "cause_seq": seq},
+            )
+        )
+    return out
+
+
+#: Notices of a fault the governor latches on (it says "stopped" in the same decision).
+_FAULT_NOTICES = frozenset({"command_failed", "watchdog", "belt_not_following", "link_lost"})
+
+
+@rule("fault-stops")
+def fault_stops(trace: Trace) -> list[Violation]:
+    """Every fault stops the belt: a command that failed, data gone silent, a belt not
+    following, a lost link (noticed or a Disconnected), a stop or pause at the console, the
+    safety key. While the governor runs the belt, each one latches it (phase "stopped") within
+    the slack of hearing of it; the belt itself is then `stop-reaches-belt`'s business."""
+    out: list[Violation] = []
+    slack = _slack(trace)
+    triggers: list[tuple[int, float, str]] = [
+        (e.seq, e.t, f"notice {e.notice}") for e in trace.events if e.notice in _FAULT_NOTICES
+    ]
+    triggers += [
+        (e.seq, e.t, "the link lost")
+        for e in trace.of("Disconnected")
+        if not e.data.get("expected")
+    ]
+    triggers += [
+        (a.seq, a.t, f"fault {a.name}")
+        for a in trace.done_actions()
+        if a.kind == "fault" and a.name in _STOPPING_FAULTS and not a.note
+    ]
+    for seq, t, what in sorted(triggers):
+        before = next((s for s in reversed(trace.steps) if s.seq < seq), None)
+        if before is None or before.phase not in ("running", "turnaround"):
+            continue
+        deadline = t + slack
+        if deadline > trace.end_t:
+            continue
+        after = [s for s in trace.steps if s.seq > seq and s.t <= deadline + 1e-9]
+        if any(
+            s.phase not in ("running", "turnaround") or s.runner != before.runner for s in after
+        ):
+            continue
+        out.append(
+            Violation(
+                "fault-stops",
+                deadline,
+                f"after {what} at t={t:g} the governor still runs the belt "
+                f"({after[-1].phase if after else before.phase}) {slack:g} s later",
+                {"cause": what},
             )
         )
     return out
@@ -739,22 +898,74 @@ def first_command_after_reconnect(trace: Trace) -> list[Violation]:
     return out
 
 
+def _superseded(trace: Trace, w: WriteRecord, limit: float | None) -> bool:
+    """Whether ``w`` was replaced within the same instant by a write the treadmill carried out:
+    a stop or pause, or the same command at no more than ``limit`` (the governor's value). The
+    belt follows the last command, and none moves in no time: such a write never acted on it.
+    On a belt that is not running, a stop or pause the treadmill refused (it is stopped
+    already: FTMS answers "operation failed") does as well: the speed was only stored.
+    """
+    at = trace.step_at(w.t)
+    running = at is not None and at.state == "RUNNING"
+    for later in trace.writes:
+        if later.seq <= w.seq:
+            continue
+        if later.t > w.t + 1e-9:
+            return False
+        if later.op in ("stop", "pause") and (later.result == "success" or not running):
+            return True
+        if later.result != "success":
+            continue
+        if (
+            later.op == w.op
+            and later.value is not None
+            and limit is not None
+            and later.value <= limit + WIRE_KMH
+        ):
+            return True
+    return False
+
+
 @rule("stale-command")
 def stale_command(trace: Trace) -> list[Violation]:
-    """What reaches the belt is what the governor wants now: no speed written is above the
-    current governor's commanded speed at that instant (a command decided earlier and queued
-    must not take the belt faster than the governor has since decided, e.g. in a turnaround)."""
+    """What reaches the belt is what the governor wants now: no speed the treadmill carries out
+    is above the current governor's commanded speed at that instant, and no incline above its
+    commanded incline (a command decided earlier and queued must not take the belt faster, or
+    the deck higher, than the governor has since decided, e.g. in a turnaround). Inclines are
+    compared within half a step of the treadmill's incline grid, which the link rounds to. A
+    write the treadmill did not carry out (ignored, refused), or one replaced in the same
+    instant (`_superseded`), never acted on the belt."""
     out: list[Violation] = []
+    half_grid = trace.spec.incline_increment_pct / 2 + 1e-6
     for w in trace.writes:
-        if w.op != "set_target_speed" or w.value is None or w.commanded_kmh is None:
+        if w.value is None or w.result != "success":
             continue
-        if w.value > w.commanded_kmh + WIRE_KMH:
+        if (
+            w.op == "set_target_speed"
+            and w.commanded_kmh is not None
+            and w.value > w.commanded_kmh + WIRE_KMH
+            and not _superseded(trace, w, w.commanded_kmh)
+        ):
             out.append(
                 Violation(
                     "stale-command",
                     w.t,
                     f"{w.value:g} km/h written while the governor ({w.phase}, facing "
                     f"{w.direction}) commanded {w.commanded_kmh:g}",
+                )
+            )
+        if (
+            w.op == "set_target_inclination"
+            and w.commanded_incline_pct is not None
+            and w.value > w.commanded_incline_pct + half_grid
+            and not _superseded(trace, w, w.commanded_incline_pct + half_grid)
+        ):
+            out.append(
+                Violation(
+                    "stale-command",
+                    w.t,
+                    f"incline {w.value:g} % written while the governor ({w.phase}, facing "
+                    f"{w.direction}) commanded {w.commanded_incline_pct:g} %",
                 )
             )
     return out
@@ -837,12 +1048,17 @@ def session_ends(trace: Trace) -> list[Violation]:
 @rule("heart-rate-hold")
 def heart_rate_hold(trace: Trace) -> list[Violation]:
     """A heart rate over the maximum slows the belt to walking, and the commanded speed does not
-    rise again until the person's Start/Resume (or a stop ends the hold)."""
+    rise again until the person's Start/Resume (or a stop ends the hold). Measured: the belt is
+    at or below the walking speed of the hold (``Limits.hr_slow_speed``) within the time the
+    spec's deceleration needs from where it was, plus the slack."""
     out: list[Violation] = []
+    lim = trace.limits
     writes = _app_writes(trace)
-    ends = sorted(
-        [seq for seq, _, _ in _authorizations(trace)] + [seq for seq, _, _ in _stop_causes(trace)]
+    ends_at = sorted(
+        [(seq, t) for seq, t, _ in _authorizations(trace)]
+        + [(seq, t) for seq, t, _ in _stop_causes(trace)]
     )
+    ends = [seq for seq, _ in ends_at]
     for e in trace.notices("heart_rate_high"):
         until = next((seq for seq in ends if seq > e.seq), math.inf)
         previous = [w.value for w in writes if w.seq < e.seq and w.op == "set_target_speed"]
@@ -860,6 +1076,31 @@ def heart_rate_hold(trace: Trace) -> list[Violation]:
                 )
                 break
             ceiling = min(ceiling, w.value)
+    # Measured: the belt comes down to the hold's walking speed (that of the way the person
+    # faces) at the spec's rate, unless the hold ends first or someone at the console speeds it.
+    console = _console_speed_windows(trace)
+    for e in trace.notices("heart_rate_high"):
+        until_seq = next((seq for seq in ends if seq > e.seq), math.inf)
+        at = trace.step_at(e.t)
+        if at is None or at.direction is None:
+            continue
+        slow = lim.hr_slow_speed(Direction(at.direction))
+        v0 = at.speed_kmh
+        deadline = e.t + max(0.0, v0 - slow) / trace.spec.decel_kmh_per_s + _slack(trace)
+        if deadline > trace.end_t or _overlaps(console, e.t, deadline):
+            continue
+        if any(seq == until_seq and t <= deadline for seq, t in ends_at):
+            continue  # the hold ended (a Start, a stop) before the belt had to be down
+        seen = [s for s in trace.steps if e.t <= s.t <= deadline + 1e-9]
+        if seen and all(s.speed_kmh > slow + SPEED_TOLERANCE_KMH + HALF_SPEED_STEP for s in seen):
+            out.append(
+                Violation(
+                    "heart-rate-hold",
+                    deadline,
+                    f"the heart-rate hold from t={e.t:g} left the belt at "
+                    f"{seen[-1].speed_kmh:.2f} km/h (walking {slow:g})",
+                )
+            )
     return out
 
 
@@ -1012,9 +1253,26 @@ def _finished_while_link_down(v: Violation, trace: Trace) -> bool:
 
 
 def _queued_behind(v: Violation, trace: Trace) -> bool:
+    # Only after a treadmill was slow to answer (late answers, ignored writes, control taken
+    # away, everything refused) in the same session: the queue has to back up. Its backlog can
+    # outlast the fault by far, as long as the governor goes on deciding a step a second (speed
+    # steps are paced a second apart on the wire, and inclines wait behind them).
+    runner = trace.step_at(v.t)
+    began = min(
+        (s.t for s in trace.steps if runner is not None and s.runner == runner.runner),
+        default=-math.inf,
+    )
+    if not _overlaps(_command_fault_windows(trace), began, v.t):
+        return False
     if v.rule == "stale-command":
         return True
-    if v.rule not in ("backward-budget", "backward-belt", "flip-after-hold", "ramp-rate"):
+    if v.rule not in (
+        "backward-budget",
+        "belt-caps",
+        "flip-after-hold",
+        "ramp-rate",
+        "incline-rate",
+    ):
         return False
     # A consequence of stale commands shortly before (the belt sped up when it should not).
     return any(v.t - 15.0 <= x.t <= v.t for x in stale_command(trace))
@@ -1051,16 +1309,26 @@ def _off_grid_step(v: Violation, trace: Trace) -> bool:
 
 
 def _console_deck(v: Violation, trace: Trace) -> bool:
-    if v.rule != "backward-belt" or "deck" not in v.data:
+    if v.rule != "belt-caps" or "deck" not in v.data:
         return False
-    cap = trace.limits.backward_max_incline_pct
+    cap = trace.limits.max_incline(Direction(str(v.data["direction"])))
     return any(
         a.kind == "fault"
         and a.name == "console-incline"
+        and not a.note
         and isinstance(a.arg, int | float)
         and a.arg > cap
         and a.t <= v.t
         for a in trace.done_actions()
+    )
+
+
+def _incline_dropped(v: Violation, trace: Trace) -> bool:
+    if v.rule != "incline-rate" or "last_seq" not in v.data:
+        return False
+    # The governor latched between the two commands (its queue of decided commands cleared).
+    return any(
+        int(v.data["last_seq"]) < e.seq < int(v.data["seq"]) for e in trace.notices("stopped")
     )
 
 
@@ -1097,10 +1365,11 @@ KNOWN_FINDINGS: dict[str, tuple[str, Finding]] = {
         "instant and the lasting alarm follows, where docs/safety.md says 2 s apart",
         _resend_burst,
     ),
-    "console-deck-while-backward": (
-        "a deck raised at the console above the backward cap while the person faces backward "
-        "is left there: the governor brings a console overspeed back, but has no rule for the "
-        "deck (it only checks the deck before a flip or a start)",
+    "console-deck-above-cap": (
+        "a deck raised at the console above the incline cap of the way the person faces (the "
+        "backward cap above all) is left there while the belt runs: the governor brings a "
+        "console overspeed back, but has no rule for the deck (it only checks the deck before "
+        "a flip or a start)",
         _console_deck,
     ),
     "finished-while-link-down": (
@@ -1114,8 +1383,16 @@ KNOWN_FINDINGS: dict[str, tuple[str, Finding]] = {
         "commands go through a FIFO queue one procedure at a time: with a treadmill that "
         "answers late, the governor decides faster than the queue drains, and increases "
         "decided seconds ago reach the belt after the governor has decided to slow it (a "
-        "turnaround, a lower target); the slow-down waits behind them",
+        "turnaround, a lower target); the slow-down waits behind them, and a backlog of "
+        "incline steps (held behind paced speed steps) then reaches the deck in one burst",
         _queued_behind,
+    ),
+    "incline-steps-dropped-on-latch": (
+        "incline steps the governor decided are dropped when it latches (the runner clears its "
+        "command queue) but the governor keeps them as commanded: after the Resume it steps on "
+        "from an incline the treadmill never got, and one command moves the deck by more than "
+        "incline_rate",
+        _incline_dropped,
     ),
     "off-grid-decrease": (
         "a decrease to a target off the treadmill's coarse speed grid is floored by the link "

@@ -214,6 +214,7 @@ class Driver:
                 phase=g.phase.value if g is not None else None,
                 commanded_kmh=g.commanded_speed_kmh if g is not None else None,
                 runner=self._runner_no(runner),
+                commanded_incline_pct=g.commanded_incline_pct if g is not None else None,
             )
         )
 

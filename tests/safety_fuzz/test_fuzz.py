@@ -154,10 +154,11 @@ FINDING_SEEDS: dict[str, int] = {
     "stop-before-new-session-lost": 66,
     "finish-while-latched-sends-no-stop": 350,
     "stop-resend-burst": 12,
-    "console-deck-while-backward": 276,
+    "console-deck-above-cap": 276,
     "finished-while-link-down": 137,
-    "commands-queued-behind-slow-answers": 82,
+    "commands-queued-behind-slow-answers": 86,
     "off-grid-decrease": 287,
+    "incline-steps-dropped-on-latch": 239,
 }
 
 

@@ -67,9 +67,11 @@ class WriteRecord:
     direction: str | None = None  # the current runner's facing when the write arrived
     phase: str | None = None
     #: The current runner's governor's commanded speed when the write arrived (what it wants
-    #: the belt to do now), and that runner's number.
+    #: the belt to do now), that runner's number, and its commanded incline.
     commanded_kmh: float | None = None
     runner: int | None = None
+    #: That governor's commanded incline (None: none commanded yet).
+    commanded_incline_pct: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
