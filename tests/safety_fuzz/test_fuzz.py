@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Iterator
 
 import pytest
@@ -32,7 +32,7 @@ from tests.safety_fuzz.scenario import REPLAY, run_case
 
 #: Cases in the default run: 240 at ~1.4 cases/s per core on two cores is about 90 s (at most
 #: ~2 minutes added to `uv run pytest`, with the machine shared).
-DEFAULT_CASES = int(os.environ.get("TREADCTL_FUZZ_CASES", "240"))
+DEFAULT_CASES = int(os.environ.get("TREADCTL_FUZZ_CASES", "300"))
 #: Cases in the slow run (seeds DEFAULT_CASES onwards: the default run's are not repeated).
 SLOW_CASES = int(os.environ.get("TREADCTL_FUZZ_SLOW_CASES", "10000"))
 
@@ -64,29 +64,58 @@ def test_fuzz_case(seed: int, runs: Runs) -> None:
     verdict(runs.get(seed))
 
 
+#: The slow run prints a progress line every this many cases (seen with ``-s``).
+PROGRESS_EVERY = 250
+
+
+def _rules_of(outcome: Outcome) -> set[str]:
+    """The rules an outcome broke outside the known findings (a violation reads "[rule] ...")."""
+    return {v[1 : v.index("]")] for v in outcome.unknown}
+
+
 @pytest.mark.slow
 def test_fuzz_slow() -> None:
     began = time.perf_counter()
     seeds = range(DEFAULT_CASES, DEFAULT_CASES + SLOW_CASES)
     pool = Runs(seeds)
     failed: list[Outcome] = []
-    known: Counter[str] = Counter()
+    by_rule: dict[str, list[int]] = defaultdict(list)
+    by_finding: dict[str, list[int]] = defaultdict(list)
     simulated = 0.0
+    done = 0
     try:
         for outcome in pool.as_completed():
+            done += 1
             simulated += outcome.simulated_s
-            known.update(outcome.known)
+            for name in outcome.known:
+                by_finding[name].append(outcome.seed)
             if outcome.unknown:
                 failed.append(outcome)
+                for rule in _rules_of(outcome):
+                    by_rule[rule].append(outcome.seed)
+                print(f"seed {outcome.seed} FAILED: " + " | ".join(outcome.unknown), flush=True)
+            if done % PROGRESS_EVERY == 0:
+                took = time.perf_counter() - began
+                print(
+                    f"{done} cases in {took:.0f} s ({done / took:.2f} cases/s), "
+                    f"{len(failed)} failed",
+                    flush=True,
+                )
     finally:
         pool.close()
     took = time.perf_counter() - began
-    figures = (
+    lines = [
         f"{SLOW_CASES} cases in {took:.0f} s on {WORKERS} worker(s): "
         f"{SLOW_CASES / took:.2f} cases/s, {simulated / 3600:.1f} simulated hours; "
-        f"{len(failed)} failed; known findings: {dict(known)}"
-    )
-    print(figures)
+        f"{len(failed)} failed"
+    ]
+    lines += [f"  broke {rule}: {sorted(found)}" for rule, found in sorted(by_rule.items())]
+    lines += [
+        f"  known finding {name}: {len(found)} case(s), e.g. {sorted(found)[:10]}"
+        for name, found in sorted(by_finding.items())
+    ]
+    figures = "\n".join(lines)
+    print(figures, flush=True)
     failed.sort(key=lambda o: o.seed)
     assert not failed, "\n\n".join([figures, *(failure_message(o) for o in failed[:20])])
 
