@@ -564,15 +564,17 @@ def belt_caps(trace: Trace) -> list[Violation]:
 def flip_after_hold(trace: Trace) -> list[Violation]:
     """A flip of the way the person faces while the belt moves comes only after the measured
     belt held at or below the turnaround speed for the whole hold, with the deck within the new
-    direction's cap throughout. Facing the other way at a start needs a still belt and the deck
-    within that direction's cap (the tolerances, plus half a record step: the governor reads
-    rounded records)."""
+    direction's cap throughout: every record the treadmill sent in the hold (and the one in
+    force as it began), and the belt itself from one record period into it. Facing the other
+    way at a start needs a still belt and the deck within that direction's cap (the
+    tolerances, plus half a record step: the governor reads rounded records)."""
     out: list[Violation] = []
     lim = trace.limits
     slow = lim.turnaround_speed_kmh + SPEED_TOLERANCE_KMH + HALF_SPEED_STEP
     steps = trace.steps
     # The governor says when it flips (its notice, at the exact time); a flip seen between two
     # steps without one is checked as of the later step.
+    samples = trace.of("Sample")
     flips = [(e.t, str(e.data.get("direction"))) for e in trace.notices("direction_changed")]
     for prev, s in itertools.pairwise(steps):
         if (
@@ -598,25 +600,40 @@ def flip_after_hold(trace: Trace) -> list[Violation]:
                     )
                 )
             continue
-        window = [s for s in steps if tf - lim.turnaround_hold_s - 1e-9 <= s.t <= tf + 1e-9]
-        fast = [s for s in window if s.speed_kmh > slow]
-        steep = [s for s in window if s.incline_pct > cap]
+        begin = tf - lim.turnaround_hold_s
+        # What the treadmill reported through the hold (the record in force as it began, and
+        # every one in it), and the belt itself from one record period in: between records
+        # nobody can see it, so the hold may begin on a record a period old.
+        in_force = [e for e in samples if e.t <= begin + 1e-9][-1:]
+        reported = in_force + [e for e in samples if begin + 1e-9 < e.t <= tf + 1e-9]
+        seen_from = begin + 1.0 / trace.data_rate_hz
+        window = [s for s in steps if seen_from - 1e-9 <= s.t <= tf + 1e-9]
+        fast = [(e.t, float(e.data["speed"])) for e in reported if e.data.get("speed") is not None]
+        fast = [(t, v) for t, v in fast if v > slow]
+        fast += [(s.t, s.speed_kmh) for s in window if s.speed_kmh > slow]
+        steep = [
+            (e.t, float(e.data["incline"])) for e in reported if e.data.get("incline") is not None
+        ]
+        steep = [(t, v) for t, v in steep if v > cap]
+        steep += [(s.t, s.incline_pct) for s in window if s.incline_pct > cap]
         if fast:
+            t, v = min(fast)
             out.append(
                 Violation(
                     "flip-after-hold",
                     tf,
-                    f"turned to face {new} with the belt at {fast[0].speed_kmh:.2f} km/h at "
-                    f"t={fast[0].t:g}, within the {lim.turnaround_hold_s:g} s hold",
+                    f"turned to face {new} with the belt at {v:.2f} km/h at t={t:g}, within "
+                    f"the {lim.turnaround_hold_s:g} s hold",
                 )
             )
         if steep:
+            t, v = min(steep)
             out.append(
                 Violation(
                     "flip-after-hold",
                     tf,
-                    f"turned to face {new} with the deck at {steep[0].incline_pct:.2f} % at "
-                    f"t={steep[0].t:g}, within the hold (cap {lim.max_incline(Direction(new)):g})",
+                    f"turned to face {new} with the deck at {v:.2f} % at t={t:g}, within the "
+                    f"hold (cap {lim.max_incline(Direction(new)):g})",
                 )
             )
     return out
@@ -1249,6 +1266,15 @@ def _finished_while_link_down(v: Violation, trace: Trace) -> bool:
         return any(_link_down_seq(trace, e.seq) for e in ends)
     if v.rule == "first-command-after-reconnect":
         return "runner" in v.data and v.data["runner"] is None
+    if v.rule == "stop-reaches-belt":
+        # A stop asked for later, with no runner to take it since that end.
+        at = trace.step_at(float(v.data["cause_t"]))
+        ended = [
+            e
+            for e in trace.of("SessionEnded")
+            if e.t <= float(v.data["cause_t"]) and _link_down_seq(trace, e.seq)
+        ]
+        return bool(ended) and at is not None and at.runner is None
     return False
 
 
@@ -1266,6 +1292,8 @@ def _queued_behind(v: Violation, trace: Trace) -> bool:
         return False
     if v.rule == "stale-command":
         return True
+    if v.rule == "incline-rate" and "apart" in v.message:
+        return True  # the backlog's incline steps, released together once speed steps end
     if v.rule not in (
         "backward-budget",
         "belt-caps",
@@ -1332,6 +1360,36 @@ def _incline_dropped(v: Violation, trace: Trace) -> bool:
     )
 
 
+def _backward_while_silent(v: Violation, trace: Trace) -> bool:
+    if v.rule != "backward-budget":
+        return False
+    # The belt ran with no data in this session (the watchdog had to stop it).
+    at = trace.step_at(v.t)
+    began = min(
+        (s.t for s in trace.steps if at is not None and s.runner == at.runner), default=math.inf
+    )
+    return any(began <= e.t <= v.t for e in trace.notices("watchdog"))
+
+
+def _resume_into_next_rest(v: Violation, trace: Trace) -> bool:
+    if v.rule not in ("no-start-without-intent", "stop-reaches-belt"):
+        return False
+    if "program_rest" not in str(v.data.get("cause", "")):
+        return False
+    # A Resume that ended a rest, the next segment a rest again (its latch), all at one instant.
+    for a in trace.done_actions():
+        if a.kind != "intent" or a.name != "resume" or not a.t <= v.t <= a.t + 15.0:
+            continue
+        same = [e for e in trace.events if e.seq > a.seq and abs(e.t - a.t) < 1e-9]
+        over = next((e.seq for e in same if e.notice == "rest_over"), None)
+        if over is not None and any(
+            e.seq > over and e.notice == "stopped" and e.data.get("reason") == "program_rest"
+            for e in same
+        ):
+            return True
+    return False
+
+
 Finding = Callable[[Violation, Trace], bool]
 
 KNOWN_FINDINGS: dict[str, tuple[str, Finding]] = {
@@ -1341,6 +1399,13 @@ KNOWN_FINDINGS: dict[str, tuple[str, Finding]] = {
         "runner's link listener (swallowed and logged), so the alarm never reaches the person "
         "and the session's state is not synced",
         _kind_collision,
+    ),
+    "finished-while-link-down": (
+        "finishing a session while the link is down ends it at once on a stale reading "
+        "('stopped', not 'aborted', with the belt moving), and the core then has no runner at "
+        "all (it makes the idle one only while connected): when the link is back, nothing "
+        "sends the stop the rules promise, and the belt runs on",
+        _finished_while_link_down,
     ),
     "resume-while-winding-down": (
         "a Resume while a finished session winds down (after Finish, or 'Program complete') "
@@ -1372,13 +1437,6 @@ KNOWN_FINDINGS: dict[str, tuple[str, Finding]] = {
         "a flip or a start)",
         _console_deck,
     ),
-    "finished-while-link-down": (
-        "finishing a session while the link is down ends it at once on a stale reading "
-        "('stopped', not 'aborted', with the belt moving), and the core then has no runner at "
-        "all (it makes the idle one only while connected): when the link is back, nothing "
-        "sends the stop the rules promise, and the belt runs on",
-        _finished_while_link_down,
-    ),
     "commands-queued-behind-slow-answers": (
         "commands go through a FIFO queue one procedure at a time: with a treadmill that "
         "answers late, the governor decides faster than the queue drains, and increases "
@@ -1393,6 +1451,22 @@ KNOWN_FINDINGS: dict[str, tuple[str, Finding]] = {
         "from an incline the treadmill never got, and one command moves the deck by more than "
         "incline_rate",
         _incline_dropped,
+    ),
+    "backward-time-uncounted-while-silent": (
+        "the governor counts backward time only while the last record says the belt moves "
+        "(_integrate: phase not stopped and the reading's speed > 0); with the data silent the "
+        "reading is stale (0 after a stop), so a belt resumed facing backward runs uncounted "
+        "until the watchdog stops it, again after every resume, and the backward minutes run "
+        "over their budget by that much",
+        _backward_while_silent,
+    ),
+    "resume-into-next-rest": (
+        "Resume pressed during a program rest that is followed by another rest: the runner's "
+        "start() first ends the rest (its timing begins the next segment, a rest again, which "
+        "latches the governor with a program-rest stop) and only then asks the governor for "
+        "Start, so the belt starts (ramping to the last segment's speed) during the new rest, "
+        "after its stop",
+        _resume_into_next_rest,
     ),
     "off-grid-decrease": (
         "a decrease to a target off the treadmill's coarse speed grid is floored by the link "

@@ -477,6 +477,34 @@ def test_a_doctored_trace_breaks_its_rule_alone(rule: str, doctored: Callable[[]
     assert all(isinstance(v, Violation) and v.message for v in found)
 
 
+def test_a_hold_may_begin_on_a_record_a_period_old() -> None:
+    # Between two records nobody sees the belt: at the hold's first instant it may still be
+    # above the turnaround speed, if no record says so.
+    b = turning()
+    flip = b.trace.notices("direction_changed")[0].t
+    begin = flip - b.trace.limits.turnaround_hold_s
+    b.trace.steps = [
+        dataclasses.replace(s, speed_kmh=2.25) if abs(s.t - begin) < 1e-9 else s
+        for s in b.trace.steps
+    ]
+    assert "flip-after-hold" not in rules_broken(b.trace)
+    # A record that says so fails it, and so does the belt a record period into the hold.
+    reported = turning()
+    reported.trace.events = [
+        dataclasses.replace(e, data={**e.data, "speed": 2.25})
+        if e.kind == "Sample" and begin + 1 <= e.t <= begin + 1.5
+        else e
+        for e in reported.trace.events
+    ]
+    assert rules_broken(reported.trace) == {"flip-after-hold"}
+    later = turning()
+    later.trace.steps = [
+        dataclasses.replace(s, speed_kmh=2.25) if abs(s.t - (begin + 0.75)) < 1e-9 else s
+        for s in later.trace.steps
+    ]
+    assert rules_broken(later.trace) == {"flip-after-hold"}
+
+
 def test_a_refused_console_pause_is_no_stop() -> None:
     # The treadmill answered "operation failed" (it was paused already): nothing was stopped,
     # so the start that follows needs no new Start.

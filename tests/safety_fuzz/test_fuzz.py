@@ -179,7 +179,7 @@ def test_the_replay_command_prints_the_summary_and_the_verdict(
 #: finding -> a seed that shows it (its case's description says how).
 FINDING_SEEDS: dict[str, int] = {
     "notice-kind-collision": 11,
-    "resume-while-winding-down": 304,
+    "resume-while-winding-down": 1242,
     "stop-before-new-session-lost": 66,
     "finish-while-latched-sends-no-stop": 350,
     "stop-resend-burst": 12,
@@ -188,6 +188,8 @@ FINDING_SEEDS: dict[str, int] = {
     "commands-queued-behind-slow-answers": 86,
     "off-grid-decrease": 287,
     "incline-steps-dropped-on-latch": 239,
+    "backward-time-uncounted-while-silent": 938,
+    "resume-into-next-rest": 1175,
 }
 
 
