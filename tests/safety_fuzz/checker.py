@@ -704,6 +704,10 @@ def hold_countdown(trace: Trace) -> list[Violation]:
     return out
 
 
+#: Stop reasons of the treadmill's own stops (the app latches on them, sending nothing).
+_AT_THE_TREADMILL = ("console_stop", "console_pause", "safety_key")
+
+
 @rule("stop-reaches-belt")
 def stop_reaches_belt(trace: Trace) -> list[Violation]:
     """Every stop, E-stop or pause intent, finishing a session, a stopping fault, the app
@@ -711,10 +715,12 @@ def stop_reaches_belt(trace: Trace) -> list[Violation]:
     STOP_NOT_CONFIRMED was raised, or the link is down, or the person started it again first.
 
     The bound: from the speed at the cause, the spec's deceleration (the safety key's own,
-    harder braking after the key), plus the sampling slack. While the treadmill may not carry
-    out or answer a stop (refusing all, ignoring writes, late answers, control taken), each of
-    the governor's 1 + STOP_RESENDS stops is allowed its confirmation time (STOP_CONFIRM_S, or
-    the command timeout that reports an ignored one) plus the slack, and any answer delay."""
+    harder braking after the key), plus the sampling slack, plus STOP_CONFIRM_S when the
+    treadmill stopped itself (the app watches before it sends a stop of its own). While the
+    treadmill may not carry out or answer a stop (refusing all, ignoring writes, late answers,
+    control taken), each of the governor's 1 + STOP_RESENDS stops is allowed its confirmation
+    time (STOP_CONFIRM_S, or the command timeout that reports an ignored one) plus the slack,
+    and any answer delay."""
     out: list[Violation] = []
     spec = trace.spec
     slack = _slack(trace)
@@ -732,6 +738,11 @@ def stop_reaches_belt(trace: Trace) -> list[Violation]:
         v0 = _speed_at(trace, tc)
         decel = spec.safety_decel_kmh_per_s if what == "fault safety-key" else spec.decel_kmh_per_s
         bound = v0 / decel + slack
+        if what.startswith("notice stopped") and any(r in what for r in _AT_THE_TREADMILL):
+            # The treadmill stopped itself (its console, its key): the governor sends no stop
+            # of its own, it watches; a belt still running (started again at the console) gets
+            # one once it has not slowed for STOP_CONFIRM_S.
+            bound += STOP_CONFIRM_S
         loose = v0 / spec.decel_kmh_per_s + (1 + STOP_RESENDS) * per_attempt
         if _overlaps(faulty, tc - trace.command_timeout_s, tc + loose):
             bound = loose

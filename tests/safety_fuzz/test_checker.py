@@ -505,6 +505,20 @@ def test_a_hold_may_begin_on_a_record_a_period_old() -> None:
     assert rules_broken(later.trace) == {"flip-after-hold"}
 
 
+def console_pause_then_start(stop_after: float) -> Trace:
+    # Paused at the console and started again there at once: the app latches and watches, and
+    # sends its own stop ``stop_after`` seconds later.
+    b = Build().run(1.0).start(1.0, "start_manual").ramp(1.5).run(2.0)
+    b.fault("console-pause").fault("console-start")
+    b.notice("stopped", reason="console_pause").gov(phase="stopped", commanded=0.0)
+    return b.run(stop_after).write("stop").run(5.0).trace
+
+
+def test_a_belt_started_again_at_the_console_is_stopped_after_the_watch() -> None:
+    assert check(console_pause_then_start(2.0)) == []
+    assert rules_broken(console_pause_then_start(4.0)) == {"stop-reaches-belt"}
+
+
 def test_a_refused_console_pause_is_no_stop() -> None:
     # The treadmill answered "operation failed" (it was paused already): nothing was stopped,
     # so the start that follows needs no new Start.
