@@ -258,6 +258,7 @@ def no_start_without_intent(trace: Trace) -> list[Violation]:
     halted = True  # measured: the belt stopped since a start
     pending = False  # a new session asked for, not begun yet
     last_speed = 0.0  # the last speed sent
+    last_stop: WriteRecord | None = None  # the last stop or pause the treadmill carried out
     prev: StepRecord | None = None
     for seq, kind, item in timeline:
         if kind == "allow":
@@ -273,6 +274,8 @@ def no_start_without_intent(trace: Trace) -> list[Violation]:
                 pending = False
         elif kind == "write":
             assert isinstance(item, WriteRecord)
+            if item.op in ("stop", "pause") and item.result == "success":
+                last_stop = item
             if item.op == "start_or_resume" and item.result == "success" and latched:
                 out.append(
                     Violation(
@@ -317,7 +320,17 @@ def no_start_without_intent(trace: Trace) -> list[Violation]:
                             {"cause": why},
                         )
                     )
-            if item.state != "RUNNING" and (prev is None or prev.state == "RUNNING"):
+            stale_stop = (
+                last_stop is not None
+                and last_stop.phase in ("running", "turnaround")
+                and prev is not None
+                and last_stop.seq > prev.seq
+            )
+            # A stop that reached the treadmill while the governor runs again was decided
+            # before the person's Start (a stop queued behind a slow answer): it does not take
+            # that Start back.
+            left = item.state != "RUNNING" and (prev is None or prev.state == "RUNNING")
+            if left and not stale_stop:
                 halted = latched = True
                 if prev is not None:
                     why = f"the belt stopping ({item.state})"

@@ -519,6 +519,23 @@ def test_a_belt_started_again_at_the_console_is_stopped_after_the_watch() -> Non
     assert rules_broken(console_pause_then_start(4.0)) == {"stop-reaches-belt"}
 
 
+def late_stop_then_start(stop_phase: str) -> Trace:
+    # The app latched (its stop delayed by a slow treadmill); the person resumes; the stop
+    # reaches the belt after that, then the start that answers the Resume.
+    b = Build().run(1.0).start(1.0, "start_manual").ramp(1.5, 2.0).run(1.0)
+    b.notice("stopped", reason="command_failed").gov(phase="stopped", commanded=0.0).run(1.0)
+    b.intent("resume").gov(phase="running", commanded=1.0).run(0.5)
+    b.gov(phase=stop_phase).write("stop").run(2.0).gov(phase="running")
+    b.write("set_target_speed", 1.0).write("start_or_resume").write("set_target_speed", 1.0)
+    return b.run(5.0).stop().run(4.0).trace
+
+
+def test_a_stop_decided_before_the_resume_does_not_take_it_back() -> None:
+    assert "no-start-without-intent" not in rules_broken(late_stop_then_start("running"))
+    # A stop that reaches the treadmill with the governor latched again takes it back.
+    assert "no-start-without-intent" in rules_broken(late_stop_then_start("stopped"))
+
+
 def test_a_refused_console_pause_is_no_stop() -> None:
     # The treadmill answered "operation failed" (it was paused already): nothing was stopped,
     # so the start that follows needs no new Start.
