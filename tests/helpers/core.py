@@ -113,12 +113,18 @@ async def core_scenario(
     limits: Limits | None = None,
     resume_possible: bool = True,
     data_rate_hz: float = 2.0,
+    quirks: str = "standard",
     connect: bool = True,
     **core_kwargs: Any,
 ) -> AsyncIterator[CoreScenario]:
-    """A connected core; see the module docstring. Shut down (belt stopped) on exit."""
+    """A connected core; see the module docstring. Shut down (belt stopped) on exit.
+
+    ``quirks`` names the virtual treadmill's quirk profile (``treadctl.virtual.quirks``).
+    """
     clock = ManualClock()
-    async with VirtualWorld(clock, data_rate_hz=data_rate_hz, with_strap=True) as world:
+    async with VirtualWorld(
+        clock, quirks=quirks, data_rate_hz=data_rate_hz, with_strap=True
+    ) as world:
         backends = BleakBackends.of(world)
         folder = DataFolder.at(data_dir)
         core = AppCore(
