@@ -783,7 +783,11 @@ class SafetyGovernor:
         last, self._last_tick = self._last_tick, now
         if last is None or now <= last:
             return
-        moving = self._phase is not Phase.STOPPED and (belt.speed_kmh or 0.0) > 0
+        # Measured, or (a reading gone stale while the data is silent: it may say 0 after a
+        # stop) commanded: a budget counts on the side of more backward time, never less.
+        moving = self._phase is not Phase.STOPPED and (
+            (belt.speed_kmh or 0.0) > 0 or self._commanded_speed > 0
+        )
         if moving and self._direction is Direction.BACKWARD:
             self._backward_s += now - last
         bound, goal = self._deck_bound, self._commanded_incline

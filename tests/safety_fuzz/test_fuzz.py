@@ -174,10 +174,11 @@ def test_the_replay_command_prints_the_summary_and_the_verdict(
     assert "writes:" in out and out.rstrip().splitlines()[-1].startswith("verdict: pass")
 
 
-# --- the bugs this fuzzer found in treadctl/ (not fixed here: treadctl/ is another engineer's) --
+# --- the bugs this fuzzer found in treadctl/, fixed: each seed that showed one stays a case ---
 
-#: finding -> a seed that shows it (its case's description says how).
-FINDING_SEEDS: dict[str, int] = {
+#: finding -> the seed that showed it (its case's description says how); each was fixed in
+#: treadctl/ (tests/treadctl/core/test_fuzz_findings.py and test_safety.py reproduce them).
+FIXED_SEEDS: dict[str, int] = {
     "notice-kind-collision": 11,
     "resume-while-winding-down": 1242,
     "stop-before-new-session-lost": 66,
@@ -190,7 +191,16 @@ FINDING_SEEDS: dict[str, int] = {
     "incline-steps-dropped-on-latch": 239,
     "backward-time-uncounted-while-silent": 938,
     "resume-into-next-rest": 1175,
+    "alarm-of-a-replaced-session-lost": 129,
 }
+#: finding -> a seed that shows it, for each one in checker.KNOWN_FINDINGS (not fixed yet).
+FINDING_SEEDS: dict[str, int] = {}
+
+
+@pytest.mark.parametrize("finding", list(FIXED_SEEDS))
+def test_a_fixed_finding_stays_fixed(finding: str) -> None:
+    trace = run_case(generate(FIXED_SEEDS[finding]))
+    assert [str(v) for v in check(trace)] == []
 
 
 @pytest.mark.parametrize(

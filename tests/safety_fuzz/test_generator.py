@@ -13,6 +13,7 @@ from collections import Counter
 import pytest
 
 from tests.safety_fuzz.generator import (
+    CHECKED_PROFILES,
     CONSOLE_FAULTS,
     INTENTS,
     KNOB_FAULTS,
@@ -61,7 +62,8 @@ def test_the_schedules_hold_every_fault_intent_and_phase(cases: list[Case]) -> N
 def test_both_sessions_both_resume_answers_every_treadmill(cases: list[Case]) -> None:
     assert {c.mode for c in cases} == {"program", "manual"}
     assert {c.resume_possible for c in cases} == {True, False}
-    assert {c.quirks for c in cases} == set(QUIRK_PROFILES)
+    assert {c.quirks for c in cases} == set(CHECKED_PROFILES)
+    assert {"standard", "urevo-e1l", "kingsmith"} <= set(CHECKED_PROFILES) <= set(QUIRK_PROFILES)
     assert any(c.limits.max_heart_rate_bpm for c in cases)
     assert any(c.limits.backward_minutes_per_session < 1 for c in cases)
 

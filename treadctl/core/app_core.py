@@ -186,7 +186,7 @@ class AppCore:
         self._starting = False
         # A switch to a new session under way (the old one winding down): a stop, pause or
         # E-stop meanwhile goes to the runner winding down and holds the new session's start.
-        self._switching = False
+        self._switching = 0  # switches to a session asked for and not yet done
         self._hold_start = False
         self._winding: SessionRunner | None = None
         self._closing = False
@@ -410,16 +410,27 @@ class AppCore:
         self._emit(Message("Not connected to a treadmill: connect first."))
         return False
 
-    async def _switch(self, program: Program | None, kind: SessionKind) -> SessionRunner | None:
+    def _switch(
+        self, program: Program | None, kind: SessionKind
+    ) -> Coroutine[Any, Any, SessionRunner | None]:
         """End the current runner (belt stopped, log closed) and start one of ``kind``;
-        returns it (None: closing, or the link went down meanwhile)."""
+        returns it (None: closing, or the link went down meanwhile).
+
+        Not itself a coroutine: a switch to a session counts as under way from the moment it
+        is asked for, before its task first runs, so a Stop pressed in the same instant holds
+        the new session's start (``_stop_target``)."""
         if kind is SessionKind.IDLE:
-            return await self._switch_locked(program, kind)
-        self._switching = True
+            return self._switch_locked(program, kind)
+        self._switching += 1
+        return self._counted_switch(program, kind)
+
+    async def _counted_switch(
+        self, program: Program | None, kind: SessionKind
+    ) -> SessionRunner | None:
         try:
             return await self._switch_locked(program, kind)
         finally:
-            self._switching = False
+            self._switching -= 1
 
     async def _switch_locked(
         self, program: Program | None, kind: SessionKind
@@ -652,7 +663,11 @@ class AppCore:
             self._session_ended(event, recorder)
             return
         if runner is not self._runner:
-            return  # winding down after being replaced: its state is no longer on screen
+            # Winding down after being replaced: its state is no longer on screen, but what it
+            # says of the belt still is (a stop it cannot get through ends in the lasting alarm).
+            if isinstance(event, NoticeRaised):
+                self._emit(event)
+            return
         self._emit(event)
         if isinstance(event, StateChanged) and event.state is SessionState.STOPPED:
             self._after_stop(runner, event.stop_reason)

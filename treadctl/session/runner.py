@@ -266,6 +266,8 @@ class SessionRunner:
         """The user starts or resumes. The only way the belt moves after any stop."""
         if self._state is SessionState.RESTING:
             self._follow(self._timing.end_rest_early(self._clock.now()))
+            if self._state is SessionState.RESTING:
+                return  # the next segment is a rest too: it begins, the belt stays still
         self._request(Start())
 
     resume = start
