@@ -1237,9 +1237,23 @@ def no_errors(trace: Trace) -> list[Violation]:
 
 Finding = Callable[[Violation, Trace], bool]
 
-#: Bugs this fuzzer found in treadctl/ and not fixed yet: name -> (what, predicate). Empty:
-#: every one found so far is fixed, and its seed is a regression case (test_fuzz.py).
-KNOWN_FINDINGS: dict[str, tuple[str, Finding]] = {}
+
+#: Bugs this fuzzer found in treadctl/ and not fixed yet: name -> (what, predicate). Every
+#: other one found so far is fixed, and its seed is a regression case (test_fuzz.py).
+def _incline_backlog(v: Violation, trace: Trace) -> bool:
+    return v.rule in ("incline-rate", "stale-command") and "incline" in v.message
+
+
+KNOWN_FINDINGS: dict[str, tuple[str, Finding]] = {
+    "incline-backlog-behind-slow-answers": (
+        "with a treadmill that answers late, incline steps decided while the queue waits go "
+        "out later: back to back, or, when the governor has jumped the deck down to a cap "
+        "meanwhile (a start on a steep deck), steeper than it wants at that instant; pacing "
+        "them on the wire trades one rule for the other (the runner would have to step from "
+        "what was sent, the governor decide on it)",
+        _incline_backlog,
+    ),
+}
 
 
 def known_finding(violation: Violation, trace: Trace) -> str | None:

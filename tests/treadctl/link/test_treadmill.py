@@ -162,6 +162,22 @@ def test_control_is_requested_before_the_first_command_only() -> None:
     run(scenario)
 
 
+def test_a_stop_is_written_even_when_control_is_refused() -> None:
+    # Found by the safety fuzzer: after a reconnect with Request Control refused, the stop
+    # never reached the treadmill at all; some treadmills take a stop without control.
+    async def scenario() -> None:
+        async with linked() as (world, link, _events, trace, clock):
+            assert await link.start_at(2.0) == 2.0
+            await belt_reaches(world, clock, 2.0)
+            link._has_control = False  # as after a reconnect
+            world.treadmill.faults.refuse(ResultCode.OPERATION_FAILED, [OpCode.REQUEST_CONTROL])
+            await link.stop()
+            assert trace.ops()[-2:] == ["request_control", "stop"]
+            assert trace.writes[-1]["result"] == "success"
+
+    run(scenario)
+
+
 def test_start_at_sets_speed_starts_and_sets_again() -> None:
     async def scenario() -> None:
         async with linked() as (world, link, _events, trace, clock):
