@@ -859,7 +859,8 @@ class SafetyGovernor:
         previous, record_t = self._deck_record, belt.last_sample_t
         if record_t is not None and (previous is None or record_t > previous[0]):
             self._deck_record = (record_t, deck)
-        if self._phase is not Phase.RUNNING or deck is None or deck <= cap + DECK_TOLERANCE_PCT:
+        # Running or turning round: until the flip the person faces the way they did.
+        if self._phase is Phase.STOPPED or deck is None or deck <= cap + DECK_TOLERANCE_PCT:
             self._last_overdeck_t = None
             return
         last = self._last_overdeck_t

@@ -193,6 +193,7 @@ FIXED_SEEDS: dict[str, int] = {
     "resume-into-next-rest": 1175,
     "alarm-of-a-replaced-session-lost": 129,
     "stop-not-written-without-control": 3069,
+    "console-deck-during-turnaround": 469,
 }
 #: finding -> a seed that shows it, for each one in checker.KNOWN_FINDINGS (not fixed yet).
 FINDING_SEEDS: dict[str, int] = {"incline-backlog-behind-slow-answers": 3066}

@@ -431,6 +431,9 @@ class AppCore:
             return await self._switch_locked(program, kind)
         finally:
             self._switching -= 1
+            if not self._switching:
+                # A hold meant for a session that never began (closing, link down) lapses.
+                self._hold_start = False
 
     async def _switch_locked(
         self, program: Program | None, kind: SessionKind
