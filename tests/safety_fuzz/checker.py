@@ -269,7 +269,7 @@ def no_start_without_intent(trace: Trace) -> list[Violation]:
     out: list[Violation] = []
     latched, why = True, "the session's beginning"  # commanded: a stop cause since a start
     halted = True  # measured: the belt stopped since a start
-    pending = False  # a new session asked for, not begun yet
+    pending = 0  # new sessions asked for and not begun yet (two in one instant: both)
     last_speed = 0.0  # the last speed sent
     last_stop: WriteRecord | None = None  # the last stop or pause the treadmill carried out
     prev: StepRecord | None = None
@@ -277,14 +277,15 @@ def no_start_without_intent(trace: Trace) -> list[Violation]:
         if kind == "allow":
             latched = halted = False
         elif kind == "new":
-            pending = True
+            pending += 1
         elif kind == "session":
             if pending:
-                latched = halted = pending = False
+                pending -= 1
+                latched = halted = False
         elif kind == "stop":
             latched, why = True, str(item)
             if seq in person:
-                pending = False
+                pending = 0
         elif kind == "write":
             assert isinstance(item, WriteRecord)
             if item.op in ("stop", "pause") and item.result == "success":
