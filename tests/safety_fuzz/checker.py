@@ -196,13 +196,16 @@ def _overlaps(windows: list[tuple[float, float, str]], t0: float, t1: float) -> 
 
 def _console_speed_windows(trace: Trace) -> list[tuple[float, float, str]]:
     """A speed set (or a start) at the console, someone at the treadmill: from the key press
-    until the governor can have brought the belt back — one record and a tick to see it
-    (``_slack``), then the belt slowing from the console's speed at the spec's rate."""
+    until the governor can have brought the belt back — the belt rising to the console's speed
+    at the spec's rate (it crosses the cap on the way), one record and a tick to see it
+    (``_slack``), then the belt slowing from there at the spec's rate."""
     out = []
+    spec = trace.spec
     for a in trace.done_actions():
         if a.kind == "fault" and a.name in ("console-speed", "console-start"):
-            top = float(a.arg) if isinstance(a.arg, int | float) else trace.spec.min_speed_kmh
-            out.append((a.t, a.t + _slack(trace) + top / trace.spec.decel_kmh_per_s, a.name))
+            top = float(a.arg) if isinstance(a.arg, int | float) else spec.min_speed_kmh
+            rise = top / spec.accel_kmh_per_s
+            out.append((a.t, a.t + rise + _slack(trace) + top / spec.decel_kmh_per_s, a.name))
     return out
 
 
