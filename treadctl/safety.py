@@ -538,6 +538,8 @@ class SafetyGovernor:
         self._watch_stop(now, belt, out)
         if self._phase is not Phase.STOPPED:
             self._watch(now, belt, out)
+        else:
+            self._watch_latched(now, belt, out)
         if self._phase is not Phase.STOPPED:
             self._advance(now, belt, out)
         return out.decision()
@@ -850,6 +852,28 @@ class SafetyGovernor:
             return
         self._watch_deck(now, belt, out)
         self._watch_following(now, belt, out)
+
+    def _watch_latched(self, now: float, belt: BeltReading, out: _Out) -> None:
+        """Stopped, a belt measured above this person's cap (sped up at the console) gets a
+        stop, once a second while it stays there, with a notice: being latched is no licence
+        for a runaway belt, even after the stop alarm gave up."""
+        measured, cap = belt.speed_kmh, self._limits.max_speed(self._direction)
+        if (
+            measured is None
+            or not belt.connected
+            or self._link_lost
+            or measured <= cap + OVERSPEED_MARGIN_KMH
+            or now - self._last_overspeed_t < STEP_INTERVAL_S - _EPS
+        ):
+            return
+        self._last_overspeed_t = now
+        out.command(StopBelt(), first=True)
+        out.notice(
+            NoticeKind.OVERSPEED,
+            f"Belt at {measured:.1f} km/h is over the {cap:.1f} km/h limit while stopped: it "
+            "was told to stop.",
+            {"measured": measured, "cap": cap},
+        )
 
     def _watch_deck(self, now: float, belt: BeltReading, out: _Out) -> None:
         """A deck measured above the cap of the way the person faces (raised at the console:

@@ -194,6 +194,7 @@ FIXED_SEEDS: dict[str, int] = {
     "alarm-of-a-replaced-session-lost": 129,
     "stop-not-written-without-control": 3069,
     "console-deck-during-turnaround": 469,
+    "runaway-belt-while-latched": 8388,
 }
 #: finding -> a seed that shows it, for each one in checker.KNOWN_FINDINGS (not fixed yet).
 FINDING_SEEDS: dict[str, int] = {"incline-backlog-behind-slow-answers": 3066}

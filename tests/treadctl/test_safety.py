@@ -887,6 +887,28 @@ def test_after_dropped_incline_steps_the_next_one_counts_from_what_was_sent() ->
     assert steps and steps[0] <= 1.0 + rate + 1e-9
 
 
+def test_a_belt_sped_up_past_the_cap_while_stopped_gets_a_stop() -> None:
+    # Found by the safety fuzzer (seed 8388): latched, after the stop alarm gave up, a belt
+    # sped up at the console ran to 15 km/h and nothing was sent.
+    sim = running_at(SetTarget(4.0))
+    sim.ignored_stops = 99
+    sim.send(Stop())
+    sim.advance(20)
+    assert sim.g.stop_given_up
+    mark = sim.t
+    sim.goal = 15.0  # the console's speed-up key
+    sim.advance(10)
+    stops = [c for c in sim.commands(since=mark) if isinstance(c, StopBelt)]
+    assert stops and len(sim.notices(NoticeKind.OVERSPEED)) == len(stops)
+    sim.ignored_stops = 0
+    sim.connected = False
+    sim.advance(1)  # nothing is sent over a lost link
+    sim.connected = True
+    sim.send(LinkRestored())
+    sim.advance(10)
+    assert sim.speed == 0.0
+
+
 def test_a_stop_on_a_silent_treadmill_is_said_to_be_unseen_not_failed() -> None:
     # The watchdog's stop: no record arrives after it, so nothing says whether the belt stopped.
     sim = running_at(SetTarget(4.0))
