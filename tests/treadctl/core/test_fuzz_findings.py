@@ -12,6 +12,7 @@ from pathlib import Path
 from tests.helpers.core import core_scenario
 from tests.helpers.ftms_client import run
 from tests.helpers.session import program
+from tests.treadctl.core.test_closed_loop import EIGHT
 from treadctl.core import (
     Disconnected,
     EndReason,
@@ -22,17 +23,6 @@ from treadctl.core import (
     SessionStarted,
 )
 from treadctl.virtual.treadmill import MachineState
-
-EIGHT = program(
-    """
-name = "Eight"
-
-[[steps]]
-direction = "forward"
-speed = "8 km/h"
-duration = "40 s"
-"""
-)
 
 WALK = program(
     """
