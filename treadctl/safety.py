@@ -136,6 +136,7 @@ class StopReason(enum.StrEnum):
     PROGRAM_REST = "program_rest"
     PROGRAM_END = "program_end"
     BELT_NOT_FOLLOWING = "belt_not_following"
+    DECK_TOO_STEEP = "deck_too_steep"
 
 
 # --- requests ------------------------------------------------------------------------------
@@ -342,6 +343,8 @@ _STOP_MESSAGES = {
     StopReason.PROGRAM_REST: "Rest: the belt is stopped.",
     StopReason.PROGRAM_END: "Program complete.",
     StopReason.BELT_NOT_FOLLOWING: "The belt does not follow the app: it was told to stop.",
+    StopReason.DECK_TOO_STEEP: "The deck is too steep and takes no incline command: the belt "
+    "was told to stop.",
 }
 
 
@@ -439,6 +442,13 @@ class SafetyGovernor:
         # Where the deck is at most, for a treadmill that does not report it (None: unknown).
         self._deck_bound: float | None = None
         self._deck_wait_said = False
+        self._incline_control = True  # whether the treadmill takes incline commands
+
+    def set_incline_control(self, available: bool) -> None:
+        """Whether the treadmill takes incline commands. Without them a deck raised at the
+        console above the cap of the way the person faces cannot be sent back: the belt is
+        stopped instead (the Urevo E1L reports an all-zero inclination range and a deck)."""
+        self._incline_control = available
 
     def incline_not_sent(self, last_sent_pct: float | None) -> None:
         """Incline commands decided here were dropped before they reached the treadmill (a
@@ -898,6 +908,16 @@ class SafetyGovernor:
             return
         first = last is None
         self._last_overdeck_t = now
+        if not self._incline_control:
+            out.notice(
+                NoticeKind.OVER_INCLINE,
+                f"Deck at {deck:.1f} % is over the {cap:g} % limit facing "
+                f"{self._direction.value} and this treadmill takes no incline command: stopping "
+                "the belt. Lower the deck at the console, then press Resume.",
+                {"measured": deck, "cap": cap},
+            )
+            self._latch(StopReason.DECK_TOO_STEEP, out, StopBelt(), now, belt)
+            return
         planned = min(self._commanded_incline if self._commanded_incline is not None else 0.0, cap)
         self._set_incline_command(planned, now)
         out.command(SetIncline(planned))

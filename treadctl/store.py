@@ -482,6 +482,7 @@ _STOP_WORDS = {
     "watchdog": "no data from the treadmill",
     "command_failed": "treadmill refused a command",
     "belt_not_following": "the belt did not follow",
+    "deck_too_steep": "deck too steep",
 }
 
 

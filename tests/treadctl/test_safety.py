@@ -851,6 +851,32 @@ def test_a_deck_raised_at_the_console_past_the_cap_is_brought_back() -> None:
     assert sim.incline == 1.0 and sim.g.phase is Phase.RUNNING
 
 
+def test_a_deck_raised_past_the_cap_on_a_treadmill_without_incline_control_stops_the_belt() -> None:
+    # Found by the safety fuzzer (seed 20139, urevo-e1l: an all-zero inclination range): the
+    # governor "sent the deck back" with commands the runner could not send, and the person
+    # stood backward on a deck rising to 7.5 %.
+    sim = Sim(direction=B, deck_rate=0.5)
+    sim.g.set_incline_control(False)
+    sim.send(SetTarget(2.0, 0.0, direction=B))
+    sim.send(Start())
+    sim.advance(20)
+    cap = LIMITS.backward_max_incline_pct
+    mark = sim.t
+    sim.deck_goal = cap + 2.5  # incline-up at the console
+    sim.advance(30)
+    assert not [c for c in sim.commands(since=mark) if isinstance(c, SetIncline)]
+    assert StopBelt() in sim.commands(since=mark)
+    assert sim.g.phase is Phase.STOPPED and sim.g.stop_reason is StopReason.DECK_TOO_STEEP
+    (notice,) = sim.notices(NoticeKind.OVER_INCLINE)
+    assert "takes no incline command" in notice.message  # type: ignore[attr-defined]
+    over = min(
+        t for t, r in sim.readings.items() if (r.incline_pct or 0) > cap + DECK_TOLERANCE_PCT
+    )
+    stop_t = min(t for (t, _, d) in sim.decisions if t > mark and StopBelt() in d.commands)
+    assert stop_t - over <= 0.25 + 1e-9
+    assert sim.speed == 0.0
+
+
 def test_a_decrease_lands_on_the_grid_so_the_next_increase_is_one_step() -> None:
     # Found by the safety fuzzer: the link floored 2.0 to 1.92 on a 0.32 km/h grid while the
     # governor counted from 2.0, so the next step on the wire was a grid step too big.

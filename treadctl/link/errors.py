@@ -114,11 +114,12 @@ class CommandTimeout(CommandError):
 
 
 class StartCancelled(CommandError):
-    """A stop or pause was asked for while a start sequence ran: its remaining steps are
-    dropped. Not a failure: the belt does what the later stop said."""
+    """A stop or pause was asked for while a start sequence ran, or before a speed, incline or
+    start command waiting for the control point went out: it is dropped. Not a failure: the
+    belt does what the later stop said."""
 
     def __init__(self, op: OpCode) -> None:
-        super().__init__(op, f"start cancelled by a stop before {op.name}")
+        super().__init__(op, f"cancelled by a stop before {op.name} went out")
 
 
 class LinkLostDuringCommand(CommandError):

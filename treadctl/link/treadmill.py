@@ -643,23 +643,27 @@ class TreadmillLink(ReconnectingLink):
     async def set_target_speed(self, kmh: float) -> float:
         """Set the belt's target speed; returns the value sent after fitting to the range."""
         value = self.fit_speed(kmh)
-        await self._command(self._speed_request(value))
+        # A stop asked for while this waited for the control point overtakes it: a speed
+        # written after the stop was decided could restart some belts (seen by the safety
+        # fuzzer: the last ramp step of a program went out in the instant the program ended).
+        await self._command(self._speed_request(value), cancel_after_stop=self._stop_epoch)
         return value
 
     async def set_target_inclination(self, pct: float) -> float:
         value = self.fit_incline(pct)
+        epoch = self._stop_epoch  # a later stop overtakes it, as a speed (set_target_speed)
         codes = self._deviations.incline_codes
         if codes is not None:
             # The level's code goes where FTMS puts 0.1 % (iConcept T01, 3G Pro/Elite tables).
             code = next(c for p, c in codes if p == value)
-            await self._command(ftms.SetTargetInclination(code / 10))
+            await self._command(ftms.SetTargetInclination(code / 10), cancel_after_stop=epoch)
         else:
-            await self._command(ftms.SetTargetInclination(value))
+            await self._command(ftms.SetTargetInclination(value), cancel_after_stop=epoch)
         return value
 
     async def start_or_resume(self) -> None:
         epoch = self._stop_epoch
-        await self._command(ftms.StartOrResume())
+        await self._command(ftms.StartOrResume(), cancel_after_stop=epoch)
         self._start_keepalive(epoch)
 
     async def start_at(self, kmh: float) -> float:
@@ -837,6 +841,8 @@ class TreadmillLink(ReconnectingLink):
                     logger.warning("control not granted (%s): sending %s anyway", error, request)
                     await self._procedure(request)
                     return
+                if cancel_after_stop is not None and self._stop_epoch != cancel_after_stop:
+                    raise StartCancelled(request.op)  # a stop came in while control was asked
             try:
                 await self._procedure(request)
             except CommandRefused as refused:

@@ -130,6 +130,7 @@ _FAULTS = {
     StopReason.COMMAND_FAILED,
     StopReason.SAFETY_KEY,
     StopReason.BELT_NOT_FOLLOWING,
+    StopReason.DECK_TOO_STEEP,
 }
 
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -60,6 +61,7 @@ from treadctl.link import (
 from treadctl.program import PlannedSegment, Program
 from treadctl.recorder import SessionLogError, SessionRecorder
 from treadctl.safety import (
+    STEP_INTERVAL_S,
     STILL_KMH,
     BeltReading,
     Command,
@@ -190,6 +192,7 @@ class SessionRunner:
         self._end_reason: EndReason | None = None
         self._speed_sent: tuple[float, float] | None = None  # (clock time, km/h) last on wire
         self._incline_sent: float | None = None  # the last incline the treadmill accepted
+        self._incline_sent_t = -math.inf  # when its answer came
         self._final_stop_reason: StopReason | None = None
         self._early_finish: EndReason | None = None
 
@@ -308,6 +311,11 @@ class SessionRunner:
             self._early_finish = self._early_finish or reason
         elif not self._finished.done():
             self._finished.set_result(reason)
+            if self._governor.phase is not Phase.STOPPED and self._link.is_connected:
+                # Stopped in this instant, not when the wind-down runs: a step decided in the
+                # same instant (the program's last ramp step, found by the safety fuzzer) is
+                # dropped from the queue rather than written before the stop.
+                self._request(Stop(_stop_reason_for(reason)))
 
     # -- running ------------------------------------------------------------------------------
 
@@ -328,6 +336,8 @@ class SessionRunner:
         info = self._link.info
         if info is not None and info.speed_range is not None:
             self._governor.set_speed_grid(info.speed_range.min_kmh, info.speed_range.increment_kmh)
+        if info is not None:
+            self._governor.set_incline_control(info.can_set_incline)
         self._worker = loop.create_task(self._command_worker())
         if self._recorder is not None:
             self._log(self._recorder.start, self._header())
@@ -383,9 +393,7 @@ class SessionRunner:
             self._tick()
 
     async def _wind_down(self, reason: EndReason) -> None:
-        stop_reason = (
-            StopReason.PROGRAM_END if reason is EndReason.COMPLETED else StopReason.APP_STOP
-        )
+        stop_reason = _stop_reason_for(reason)
         paused = self._governor.stop_reason in (StopReason.USER_PAUSE, StopReason.CONSOLE_PAUSE)
         connected = self._link.is_connected
         governor = self._governor
@@ -543,18 +551,41 @@ class SessionRunner:
 
     def _overtaken(self, command: Command, number: int | None) -> bool:
         """Whether a later command of the same kind was decided after this one, and this one
-        asks for more than the governor now does (a faster belt, a steeper deck)."""
+        asks for more than the governor now does (a faster belt); an incline is always left
+        to the latest one (:meth:`_pace_incline` steps towards it from what was sent)."""
         if number is None or self._decided.get(type(command), 0) == number:
             return False
-        governor = self._governor
         match command:
             case SetSpeed(speed_kmh=v):
-                return v > governor.commanded_speed_kmh + 1e-9
-            case SetIncline(incline_pct=p):
-                now = governor.commanded_incline_pct
-                return now is not None and p > now + 1e-9
+                return v > self._governor.commanded_speed_kmh + 1e-9
+            case SetIncline():
+                return True
             case _:
                 return False
+
+    async def _pace_incline(self, pct: float, number: int | None) -> float | None:
+        """The incline to write for a decided ``pct``, paced *on the wire*: a second after the
+        last one was answered and at most the incline rate from it, so a treadmill answering
+        late gets the deck's steps one by one rather than a backlog back to back or one jump
+        (found by the safety fuzzer, seed 3066: 10 % then 5 %). The governor is told what goes
+        out, so its next step counts from there. A belt measured still takes ``pct`` at once
+        (a start on a steep deck brings it down before the belt moves). None: latched or
+        overtaken meanwhile."""
+        sent = self._incline_sent
+        if sent is None or (self._reading.speed_kmh or 0.0) <= STILL_KMH:
+            return pct
+        due = self._incline_sent_t + STEP_INTERVAL_S
+        if self._clock.now() < due:
+            await self._clock.sleep_until(due)
+            if self._overtaken(SetIncline(pct), number):
+                return None
+        if (self._reading.speed_kmh or 0.0) <= STILL_KMH:
+            return pct
+        step = self._limits.incline_rate_pct_per_s * STEP_INTERVAL_S
+        paced = round(min(max(pct, sent - step), sent + step), 6)
+        if abs(paced - pct) > 1e-9:
+            self._governor.incline_not_sent(paced)
+        return paced
 
     async def _send(self, command: Command, number: int | None = None) -> None:
         link = self._link
@@ -575,8 +606,11 @@ class SessionRunner:
                 case SetIncline(incline_pct=p):
                     if info is None or not info.can_set_incline:
                         return  # a flat treadmill: nothing to tilt
-                    await link.set_target_inclination(p)
-                    self._incline_sent = p
+                    paced = await self._pace_incline(p, number)
+                    if paced is None:
+                        return
+                    await link.set_target_inclination(paced)
+                    self._incline_sent, self._incline_sent_t = paced, self._clock.now()
                 case StopBelt():
                     await link.stop()
                     self._speed_sent = None
@@ -585,6 +619,9 @@ class SessionRunner:
                     self._speed_sent = None
         except StartCancelled:
             logger.info("%s cancelled by a later stop", command)  # the stop undoes it
+            if isinstance(command, SetIncline):
+                # Counted as commanded when decided: the next step counts from what was sent.
+                self._governor.incline_not_sent(self._incline_sent)
         except (NotConnected, LinkLostDuringCommand) as error:
             # Failed *because* the link went away, whichever of the two arrives first: a link
             # loss (the belt cannot be reached; its stop follows when the link is back).
@@ -909,3 +946,8 @@ class SessionRunner:
     @property
     def end_reason(self) -> EndReason | None:
         return self._end_reason
+
+
+def _stop_reason_for(reason: EndReason) -> StopReason:
+    """The governor's stop reason for a session ending for ``reason``."""
+    return StopReason.PROGRAM_END if reason is EndReason.COMPLETED else StopReason.APP_STOP

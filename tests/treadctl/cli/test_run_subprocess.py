@@ -463,7 +463,9 @@ def test_a_silent_treadmill_is_stopped_3_s_after_its_last_record_at_any_speed(
     assert log.header["limits"]["watchdog_s"] == DEFAULT_LIMITS.watchdog_s == 3.0
     assert "watchdog" in {n.get("reason") for n in log.of_kind("notice")}
     last_record, stop = watchdog_stop(run)
-    assert silent_at - 1.0 <= last_record <= silent_at
+    # A wall-clock run triggers the silence a scheduling delay after its time (a loaded
+    # machine: a record at 20.009 s); the watchdog counts from the record all the same.
+    assert silent_at - 1.0 <= last_record <= silent_at + round_trip_s
     watchdog = DEFAULT_LIMITS.watchdog_s
     # Never before the 3 s (nor stretched: a scaled run used to wait 0.5 s x the scale).
     assert watchdog <= stop - last_record <= watchdog + RUNNER_TICK_S + round_trip_s, (
