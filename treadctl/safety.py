@@ -137,6 +137,7 @@ class StopReason(enum.StrEnum):
     PROGRAM_END = "program_end"
     BELT_NOT_FOLLOWING = "belt_not_following"
     DECK_TOO_STEEP = "deck_too_steep"
+    TREADMILL_ERROR = "treadmill_error"
 
 
 # --- requests ------------------------------------------------------------------------------
@@ -206,6 +207,13 @@ class CommandFailed:
 
 
 @dataclass(frozen=True, slots=True)
+class TreadmillErrorReported:
+    """The treadmill says it is in error (a FitShow module's E01-E03): ``problem`` names it."""
+
+    problem: str
+
+
+@dataclass(frozen=True, slots=True)
 class StopFailed:
     """A stop or pause the governor sent was refused or not answered: it is sent again."""
 
@@ -225,6 +233,7 @@ Request = (
     | LinkRestored
     | CommandFailed
     | StopFailed
+    | TreadmillErrorReported
 )
 
 
@@ -294,6 +303,7 @@ class NoticeKind(enum.StrEnum):
     STOP_NOT_CONFIRMED = "stop_not_confirmed"
     DECK_WAIT = "deck_wait"
     BELT_NOT_FOLLOWING = "belt_not_following"
+    TREADMILL_ERROR = "treadmill_error"
     # Raised by the session runner, not the governor; one vocabulary for the log and the UI.
     REST_REMINDER = "rest_reminder"
     REST_OVER = "rest_over"
@@ -343,6 +353,7 @@ _STOP_MESSAGES = {
     StopReason.PROGRAM_REST: "Rest: the belt is stopped.",
     StopReason.PROGRAM_END: "Program complete.",
     StopReason.BELT_NOT_FOLLOWING: "The belt does not follow the app: it was told to stop.",
+    StopReason.TREADMILL_ERROR: "The treadmill reports an error: the belt was told to stop.",
     StopReason.DECK_TOO_STEEP: "The deck is too steep and takes no incline command: the belt "
     "was told to stop.",
 }
@@ -571,6 +582,16 @@ class SafetyGovernor:
                 self._latch(reason, out, None, now, belt)
             case SafetyKeyPulled():
                 self._latch(StopReason.SAFETY_KEY, out, None, now, belt)
+            case TreadmillErrorReported(problem=problem):
+                # The console halts the belt on its own error codes; a stop from us as well,
+                # in case this one does not, and a lasting alarm naming the code.
+                out.notice(
+                    NoticeKind.TREADMILL_ERROR,
+                    f"The treadmill reports {problem}: the belt was told to stop. Check the "
+                    "treadmill before going on.",
+                    {"problem": problem},
+                )
+                self._latch(StopReason.TREADMILL_ERROR, out, StopBelt(), now, belt)
             case LinkLost():
                 if not self._link_lost:  # a command that failed with it may have said so first
                     self._link_lost = True

@@ -483,6 +483,7 @@ _STOP_WORDS = {
     "command_failed": "treadmill refused a command",
     "belt_not_following": "the belt did not follow",
     "deck_too_steep": "deck too steep",
+    "treadmill_error": "the treadmill reported an error",
 }
 
 

@@ -71,6 +71,12 @@ ALARMS: dict[NoticeKind, AlarmText] = {
         "there); if it still moves, use its own stop or safety key.",
         "The belt does not follow. Stopping.",
     ),
+    NoticeKind.TREADMILL_ERROR: AlarmText(
+        "The treadmill reports an error",
+        "The belt was told to stop. Look at the treadmill's console for the error code; if "
+        "the belt still moves, use its own stop or safety key.",
+        "Treadmill error. Stopping.",
+    ),
     NoticeKind.LOG_FAILED: AlarmText(
         "The session log cannot be written",
         "The session goes on, but is not being saved. Check the disk space.",

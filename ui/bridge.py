@@ -38,6 +38,7 @@ from treadctl.core import (
     CoreEvent,
     Countdown,
     DataFolder,
+    Diagnostic,
     Disconnected,
     FittedProgram,
     Limits,
@@ -110,6 +111,7 @@ class Bridge(QObject):
     manual_target_changed = Signal(object)  # SetTarget
     profile_changed = Signal(object)  # PersonChanged: who runs the next session, their limits
     message = Signal(str)  # something the app itself has to say (not an engine notice)
+    diagnostic = Signal(str, bool)  # why the treadmill misbehaves; cleared: that is over
 
     def __init__(self, core: AppCore, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -338,6 +340,8 @@ class Bridge(QObject):
                 return self.manual_target_changed, (target,)
             case PersonChanged():
                 return self.profile_changed, (event,)
+            case Diagnostic(text=text, cleared=cleared):
+                return self.diagnostic, (text, cleared)
             case Message(text=text):
                 return self.message, (text,)
         raise AssertionError(f"no signal for {event!r}")  # pragma: no cover - a new event

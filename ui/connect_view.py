@@ -53,6 +53,13 @@ class ConnectView(QWidget):
         self.device_details.setWordWrap(True)
         self.device_details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.device_details.setVisible(False)
+        # Why the connected treadmill misbehaves (its data never completes, its safety key is
+        # out...): the engine's diagnostics, the newest one, until another connection.
+        self.diagnostic = QLabel("")
+        self.diagnostic.setObjectName("deviceDiagnostic")
+        self.diagnostic.setWordWrap(True)
+        self.diagnostic.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.diagnostic.setVisible(False)
         self.devices = QListWidget()
         self.devices.setObjectName("deviceList")
         self.devices.itemActivated.connect(self.on_item_activated)
@@ -88,6 +95,7 @@ class ConnectView(QWidget):
         layout.addWidget(title)
         layout.addWidget(self.status)
         layout.addWidget(self.device_details)
+        layout.addWidget(self.diagnostic)
         layout.addWidget(self.strap_status)
         layout.addLayout(buttons)
         layout.addWidget(self.devices, 1)
@@ -97,6 +105,7 @@ class ConnectView(QWidget):
         bridge.scan_failed.connect(self.on_scan_failed)
         bridge.connecting.connect(self.on_connecting)
         bridge.connected.connect(self.on_connected)
+        bridge.diagnostic.connect(self.on_diagnostic)
         bridge.connect_failed.connect(self.on_connect_failed)
         bridge.link_down.connect(self.on_link_down)
         bridge.reconnecting.connect(self.on_reconnecting)
@@ -168,6 +177,7 @@ class ConnectView(QWidget):
 
     def on_connecting(self, address: str) -> None:
         self.device_details.setVisible(False)
+        self.diagnostic.setVisible(False)
         self.connect_button.setEnabled(False)
         self.status.setText(f"Connecting to {address}…")
 
@@ -181,6 +191,11 @@ class ConnectView(QWidget):
         details = device_details(info)
         self.device_details.setText(details)
         self.device_details.setVisible(bool(details))
+
+    def on_diagnostic(self, text: str, cleared: bool) -> None:
+        self.diagnostic.setText(text if cleared else f"⚠ {text}")
+        set_style_property(self.diagnostic, "cleared", "true" if cleared else "false")
+        self.diagnostic.setVisible(True)
 
     def on_connect_failed(self, error: str) -> None:
         self.connect_button.setEnabled(self.devices.currentItem() is not None)

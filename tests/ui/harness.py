@@ -222,10 +222,13 @@ class AppHarness:
         settings: QSettings | None = None,
         size: tuple[int, int] | None = (1600, 1000),
         with_strap: bool = False,
+        quirks: str = "standard",
     ) -> None:
         self.tmp_path = tmp_path
         self.clock = ScaledClock(scale)
-        self.world = VirtualWorld(self.clock, data_rate_hz=data_rate_hz, with_strap=with_strap)
+        self.world = VirtualWorld(
+            self.clock, data_rate_hz=data_rate_hz, with_strap=with_strap, quirks=quirks
+        )
         self.trace = Trace(self.world)
         self.sessions_dir = tmp_path / "sessions"
         self.settings = settings or settings_file(tmp_path)

@@ -38,6 +38,25 @@ async def test_connect_through_the_connect_page(app: AppHarness) -> None:
     assert app.settings.value("link/last_address") == app.world.treadmill_address
 
 
+@with_app(quirks="fitshow")
+async def test_the_connect_page_says_why_the_treadmill_misbehaves(app: AppHarness) -> None:
+    view = app.window.connect_view
+    await app.connect()
+    assert view.diagnostic.isHidden()
+    told = app.expect(app.bridge.diagnostic)
+    app.world.treadmill.pull_safety_key()
+    text, cleared = await told
+    assert text == "The treadmill reports: safety key removed." and not cleared
+    assert view.diagnostic.text() == f"⚠ {text}" and not view.diagnostic.isHidden()
+    told = app.expect(app.bridge.diagnostic)
+    app.world.treadmill.insert_safety_key()
+    text, cleared = await told
+    assert cleared and view.diagnostic.text() == (
+        "The treadmill no longer reports safety key removed."
+    )
+    assert view.diagnostic.property("cleared") == "true"
+
+
 @with_app()
 async def test_program_runs_through_a_turnaround(app: AppHarness) -> None:
     await app.connect()

@@ -136,6 +136,14 @@ def _event_record(event: Any, start: float) -> dict[str, Any]:
                 "raw": event.data,
                 "error": event.error,
             }
+        case link.VendorStatus():
+            return {
+                "kind": "vendor_status",
+                "t": t,
+                "state": event.status.state,
+                "error_code": event.status.error_code,
+                "problem": event.problem,
+            }
         case link.HeartRateSample():
             return {"kind": "heart_rate", "t": t, "bpm": event.heart_rate_bpm}
         case _:
@@ -179,6 +187,7 @@ async def probe_command(args: argparse.Namespace, out: TextIO) -> int:
     import asyncio
 
     from treadctl.clock import RealClock
+    from treadctl.core.diagnostics import Diagnostics
     from treadctl.link import TreadmillLink
 
     if not args.simulate and not args.address:
@@ -196,12 +205,26 @@ async def probe_command(args: argparse.Namespace, out: TextIO) -> int:
         held: list[dict[str, Any]] = []
         holding = True
 
+        diagnostics = Diagnostics()
+
         def on_event(event: Any) -> None:
-            record = _event_record(event, start)
-            if holding:
-                held.append(record)
-            else:
-                emit(out, record)
+            records = [_event_record(event, start)]
+            diagnostic = diagnostics.see(event)
+            if diagnostic is not None:
+                # The sentence the connect page shows, for a person reading along.
+                records.append(
+                    {
+                        "kind": "diagnostic",
+                        "t": records[0]["t"],
+                        "text": diagnostic.text,
+                        "cleared": diagnostic.cleared,
+                    }
+                )
+            for record in records:
+                if holding:
+                    held.append(record)
+                else:
+                    emit(out, record)
 
         link.add_listener(on_event)
         info = await link.connect(address)

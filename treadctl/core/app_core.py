@@ -53,6 +53,7 @@ from typing import Any
 
 from protocols.ftms import StopOrPause
 from treadctl.clock import Clock, wait_for
+from treadctl.core.diagnostics import Diagnostics
 from treadctl.core.events import (
     Connecting,
     ConnectionFailed,
@@ -195,6 +196,7 @@ class AppCore:
         # session (or idle runner) to the next, so a new session begins from it.
         self._facing = Direction.FORWARD
         self._last_sample: Sample | None = None  # the belt as last measured
+        self._diagnostics = Diagnostics()
 
     # -- listeners --------------------------------------------------------------------------------
 
@@ -311,6 +313,7 @@ class AppCore:
             assert self._link.info is not None
             return self._link.info
         self._emit(Connecting(address))
+        self._diagnostics.reset()  # what the last treadmill had says nothing of this one
         try:
             if self._link.is_connected or self._link.address is not None:
                 await self._end_current()
@@ -625,6 +628,9 @@ class AppCore:
     # -- engine events → listeners ----------------------------------------------------------------
 
     def _on_link_event(self, event: LinkEvent) -> None:
+        diagnostic = self._diagnostics.see(event)
+        if diagnostic is not None:
+            self._emit(diagnostic)
         match event:
             case CommandAnswered(request=StopOrPause()):
                 self._emit(StopAnswered())

@@ -15,6 +15,8 @@ Shape::
                                              StateChanged, CommandFailedEvent; SessionEnded;
                                              ManualTargetChanged; StopAnswered
               |  the person                  PersonChanged
+              |  the treadmill's own trouble Diagnostic (data that never completes or keeps
+                                             failing to decode, a vendor status)
               |  the app itself              Message
 
 Events carry ``t`` only where the link or the session stamped one: the core's own events are
@@ -56,6 +58,7 @@ __all__ = [
     "ConnectionFailed",
     "CoreEvent",
     "CoreListener",
+    "Diagnostic",
     "ManualTargetChanged",
     "Message",
     "PersonChanged",
@@ -221,6 +224,16 @@ class PersonChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """Why a connected treadmill misbehaves, in a sentence a person can act on (its data never
+    completes, keeps failing to decode; it says its safety key is out or shows an error code).
+    ``cleared``: the trouble it names is over (the status is back to normal)."""
+
+    text: str
+    cleared: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """Something the app itself has to say (not a safety notice: those are NoticeRaised)."""
 
@@ -256,6 +269,7 @@ CoreEvent = (
     | ManualTargetChanged
     | StopAnswered
     | PersonChanged
+    | Diagnostic
     | Message
 )
 CoreListener = Callable[[CoreEvent], None]

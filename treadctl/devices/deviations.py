@@ -235,6 +235,17 @@ class Deviations:
         link="Never answers it: a belt starts only from the person's Start in the app, never "
         "because the treadmill asked. The status reads as the stop it says; nothing moves.",
     )
+    fitshow_vendor_status: bool = _dev(
+        False,
+        group="status",
+        kind="bool",
+        device="A FitShow module: serves the vendor service 0xFFF0 beside FTMS, whose status "
+        "packets (0xFFF1) say when the safety key is out (state 6) or the console shows an "
+        "error (state 5: E01 signal cable, E02 control board, E03 speed sensor); FTMS does not.",
+        link="Subscribes to 0xFFF1 whenever a treadmill serves it (detected from the GATT "
+        "table): the safety key reads as FTMS's safety-key stop, an error stops the belt with "
+        "an alarm naming the code, and each is a diagnostic on the connect page and in probe.",
+    )
     training_status_flag_without_string: bool = _dev(
         False,
         group="status",

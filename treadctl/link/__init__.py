@@ -14,7 +14,8 @@ Shape (who owns what, and in which module)::
      │                            stop jumps the queue
      ├── events → listeners       Sample, StatusChanged, TrainingStatusChanged,       events
      │                            ControlLost, CommandAnswered, MalformedData, Connected,
-     │                            Disconnected, Reconnecting, Reconnected
+     │                            Disconnected, Reconnecting, Reconnected,
+     │                            VendorStatus (a FitShow module's safety key, errors)
      └── reconnect task           after an unexpected disconnect, on the clock,   connection
                                   with backoff (ReconnectingLink, shared by both links)
     HeartRateLink(clock, backends=None)   a Heart Rate Service strap:            heart_rate
@@ -87,6 +88,7 @@ from treadctl.link.events import (
     StrapReconnected,
     TrainingStatusChanged,
     TreadmillInfo,
+    VendorStatus,
 )
 from treadctl.link.heart_rate import HeartRateLink
 from treadctl.link.scan import FoundDevice, classify, scan
@@ -131,6 +133,7 @@ __all__ = [
     "TrainingStatusChanged",
     "TreadmillInfo",
     "TreadmillLink",
+    "VendorStatus",
     "advertisement_of",
     "classify",
     "fit_to_grid",

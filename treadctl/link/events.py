@@ -5,7 +5,7 @@ Shape::
     TreadmillInfo                     what a treadmill said about itself at connect time
     LinkEvent = one of
      ├── treadmill   Sample, StatusChanged, TrainingStatusChanged, ControlLost,
-     │               CommandAnswered, Connected, Reconnected
+     │               CommandAnswered, Connected, Reconnected, VendorStatus (FitShow 0xFFF1)
      ├── strap       HeartRateSample, StrapReconnected
      └── both        MalformedData, Disconnected, Reconnecting
     Listener = Callable[[LinkEvent], None]
@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from protocols.device_information import DeviceInformation
+from protocols.fitshow import FitShowStatus
 from protocols.ftms import (
     ControlPointRequest,
     FitnessMachineFeature,
@@ -47,6 +48,7 @@ __all__ = [
     "StrapReconnected",
     "TrainingStatusChanged",
     "TreadmillInfo",
+    "VendorStatus",
 ]
 
 
@@ -137,6 +139,16 @@ class MalformedData:
 
 
 @dataclass(frozen=True, slots=True)
+class VendorStatus:
+    """A FitShow module's own status (0xFFF1) changed; ``problem`` says what is wrong, as a
+    person reads it ("safety key removed", "E03: speed sensor fault"), None when nothing is."""
+
+    t: float
+    status: FitShowStatus
+    problem: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Connected:
     t: float
     info: TreadmillInfo
@@ -190,6 +202,7 @@ LinkEvent = (
     | ControlLost
     | CommandAnswered
     | MalformedData
+    | VendorStatus
     | Connected
     | Disconnected
     | Reconnecting

@@ -77,7 +77,7 @@ from bleak import BleakClient
 from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.exc import BleakError, BleakGATTProtocolError
 
-from protocols import EncodeError, ParseError, ftms
+from protocols import EncodeError, ParseError, fitshow, ftms
 from protocols.device_information import DeviceInformation
 from protocols.ftms import (
     ControlPointRequest,
@@ -124,6 +124,7 @@ from treadctl.link.events import (
     StatusChanged,
     TrainingStatusChanged,
     TreadmillInfo,
+    VendorStatus,
 )
 from treadctl.link.procedures import ProcedureQueue
 from treadctl.link.survey import survey_gatt
@@ -228,6 +229,7 @@ class TreadmillLink(ReconnectingLink):
         self._refusals: dict[str, str] = {}
         self._keepalive: asyncio.Task[None] | None = None
         self._unfinished = 0  # notifications since the last record that completed
+        self._vendor_status: fitshow.FitShowStatus | None = None  # a FitShow module's last
 
     # -- state --------------------------------------------------------------------------------
 
@@ -379,6 +381,11 @@ class TreadmillLink(ReconnectingLink):
         has_training = ftms.TRAINING_STATUS_UUID in present
         if has_training:
             await self._subscribe_training_status(client, notes)
+        if fitshow.FITSHOW_NOTIFY_UUID in present:
+            # A FitShow module: its own status says what FTMS does not (the safety key, E0x).
+            await client.start_notify(fitshow.FITSHOW_NOTIFY_UUID, self._on_vendor_status)
+            self._observe("fitshow_vendor_status", True)
+            notes.append("a FitShow module: its safety-key and error statuses are watched")
         has_cp = ftms.FITNESS_MACHINE_CONTROL_POINT_UUID in present
         if has_cp:
             await client.start_notify(ftms.FITNESS_MACHINE_CONTROL_POINT_UUID, self._on_answer)
@@ -507,6 +514,7 @@ class TreadmillLink(ReconnectingLink):
         self._assembler.reset()  # a record cut by link loss is discarded (FTMS §4.18)
         self._raw_fragments = []
         self._unfinished = 0
+        self._vendor_status = None  # told again once the module repeats it
         if self._answer is not None and not self._answer.done():
             lost = LinkLostDuringCommand(self._answer_op or OpCode.RESPONSE_CODE)
             self._answer.set_exception(lost)
@@ -609,6 +617,26 @@ class TreadmillLink(ReconnectingLink):
         self._emit(StatusChanged(now, status))
         if status.op == StatusOp.CONTROL_PERMISSION_LOST:
             self._emit(ControlLost(now))
+
+    def _on_vendor_status(self, _: BleakGATTCharacteristic, data: bytearray) -> None:
+        """A FitShow status packet: told on each change of state (the module repeats it)."""
+        self._raw(fitshow.FITSHOW_NOTIFY_UUID, data)
+        now = self._clock.now()
+        try:
+            status = fitshow.FitShowStatus.from_bytes(bytes(data))
+        except ParseError as error:
+            self._emit(MalformedData(now, "fitshow_status", bytes(data), str(error)))
+            return
+        if status is None or status == self._vendor_status:
+            return  # another kind of packet, or the same state again
+        was, self._vendor_status = self._vendor_status, status
+        self._emit(VendorStatus(now, status, status.problem))
+        key_out = fitshow.FitShowState.SAFETY_KEY
+        if status.state == key_out and (was is None or was.state != key_out):
+            # What FTMS's own status would say, for a module that does not say it there.
+            self._belt_running = False
+            self._stop_epoch += 1
+            self._emit(StatusChanged(now, MachineStatus(StatusOp.STOPPED_BY_SAFETY_KEY)))
 
     def _on_training_status(self, char: BleakGATTCharacteristic | None, data: bytearray) -> None:
         if char is not None:  # None: the value read at connect, not a notification

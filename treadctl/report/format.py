@@ -32,7 +32,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from protocols import ParseError, ftms
+from protocols import ParseError, fitshow, ftms
 from protocols.device_information import DeviceInformation
 from treadctl import __version__
 from treadctl.device_shape import (
@@ -306,6 +306,15 @@ def _decoded(uuid: str, data: bytes) -> dict[str, Any]:
         if uuid == ftms.FITNESS_MACHINE_CONTROL_POINT_UUID:
             answer = ftms.ControlPointResponse.from_bytes(data)
             return {"request_op": answer.request_op.name, "result": answer.result.name}
+        if uuid == fitshow.FITSHOW_NOTIFY_UUID:
+            vendor = fitshow.FitShowStatus.from_bytes(data)
+            if vendor is None:
+                return {}  # another kind of FitShow packet
+            return {
+                "fitshow_state": _plain(vendor.state),
+                "error_code": vendor.error_code,
+                "problem": vendor.problem,
+            }
     except ParseError as error:
         return {"error": str(error)}
     return {}

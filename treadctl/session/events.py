@@ -131,6 +131,7 @@ _FAULTS = {
     StopReason.SAFETY_KEY,
     StopReason.BELT_NOT_FOLLOWING,
     StopReason.DECK_TOO_STEEP,
+    StopReason.TREADMILL_ERROR,
 }
 
 

@@ -35,6 +35,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from protocols.fitshow import FitShowState
 from protocols.ftms import StatusOp
 from treadctl.clock import Clock
 from treadctl.energy import EnergyIntegrator
@@ -56,6 +57,7 @@ from treadctl.link import (
     StartCancelled,
     StatusChanged,
     TreadmillLink,
+    VendorStatus,
     op_name,
 )
 from treadctl.program import PlannedSegment, Program
@@ -89,6 +91,7 @@ from treadctl.safety import (
     StopBelt,
     StopFailed,
     StopReason,
+    TreadmillErrorReported,
 )
 from treadctl.session.events import (
     CommandFailedEvent,
@@ -702,6 +705,9 @@ class SessionRunner:
                     self._request(SafetyKeyPulled())
                 elif status.op is StatusOp.STARTED_OR_RESUMED_BY_USER:
                     self._request(ConsoleStarted())
+            case VendorStatus(status=status, problem=problem):
+                if problem is not None and status.state == FitShowState.ERROR:
+                    self._request(TreadmillErrorReported(problem))
             case Disconnected(expected=expected):
                 r = self._reading
                 self._reading = BeltReading(

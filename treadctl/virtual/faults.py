@@ -57,6 +57,8 @@ class Faults:
     truncated_records: bool = False
     reserved_bit_records: bool = False
     answer_delay_s: float = 0.0
+    # A FitShow module's error number on 0xFFF1 (set by FtmsPeripheral.report_error).
+    vendor_error: int | None = None
     refuse_result: ResultCode | None = None
     refuse_ops: frozenset[OpCode] | None = None
     # None: ignore every write; n > 0: ignore the next n; 0: ignore none.

@@ -97,7 +97,7 @@ from bumble.gatt import (
     Service,
 )
 
-from protocols import ParseError
+from protocols import ParseError, fitshow
 from protocols.device_information import DeviceInformation
 from protocols.fields import Field, pack_field
 from protocols.ftms import (
@@ -388,6 +388,7 @@ class FtmsPeripheral:
                 ),
             ]
         characteristics += [self._control_point, self._status]
+        self._fitshow: Characteristic[bytes] | None = None
         self.device.add_services(self._services(characteristics))
         self.device.on(Device.EVENT_CONNECTION, self._on_connection)
         model.add_listener(self._on_model_event)
@@ -415,7 +416,44 @@ class FtmsPeripheral:
             # with its node part zeroed.
             service = UUID(self.deviations.unlock_write[0][:24] + "0" * 12)
             services.append(Service(service, [unlock]))
+        if self.deviations.fitshow_vendor_status:
+            # A FitShow module's own service: status packets on 0xFFF1 (sent with each data
+            # record, as the module repeats them), commands on 0xFFF2 (taken and ignored).
+            self._fitshow = Characteristic(
+                UUID(fitshow.FITSHOW_NOTIFY_UUID),
+                Characteristic.Properties.NOTIFY,
+                Characteristic.READABLE,
+                b"",
+            )
+            commands: Characteristic[bytes] = Characteristic(
+                UUID(fitshow.FITSHOW_WRITE_UUID),
+                Characteristic.Properties.WRITE | Characteristic.Properties.WRITE_WITHOUT_RESPONSE,
+                Characteristic.WRITEABLE,
+                b"",
+            )
+            services.append(Service(UUID(fitshow.FITSHOW_SERVICE_UUID), [self._fitshow, commands]))
         return services
+
+    def vendor_status(self) -> fitshow.FitShowStatus:
+        """What a FitShow module would say now: the safety key, an error, else the belt."""
+        if not self.model.safety_key_in:
+            return fitshow.FitShowStatus(fitshow.FitShowState.SAFETY_KEY)
+        if self.faults.vendor_error is not None:
+            return fitshow.FitShowStatus(fitshow.FitShowState.ERROR, self.faults.vendor_error)
+        match self.model.state:
+            case MachineState.RUNNING:
+                return fitshow.FitShowStatus(fitshow.FitShowState.RUNNING)
+            case MachineState.PAUSED:
+                return fitshow.FitShowStatus(fitshow.FitShowState.PAUSED)
+            case _:
+                return fitshow.FitShowStatus(fitshow.FitShowState.IDLE)
+
+    def report_error(self, code: int) -> ResultCode:
+        """The console shows error ``code`` (FitShow E01-E03) and halts the belt, as a real
+        one does; a FitShow module says so on 0xFFF1. ``faults.vendor_error = None`` clears."""
+        self._sync()
+        self.faults.vendor_error = code
+        return self.model.console_stop()
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -620,6 +658,11 @@ class FtmsPeripheral:
                     continue
                 for payload in self._payloads(record, self._fragment_limit(connection)):
                     await self.device.notify_subscriber(connection, self._data, payload)
+            if self._fitshow is not None:
+                packet = self.vendor_status().to_bytes()
+                for connection in self.connections:
+                    if self._subscribed(connection, self._fitshow, indicate=False):
+                        await self.device.notify_subscriber(connection, self._fitshow, packet)
 
     def _check_keepalive(self) -> None:
         """Stop a belt whose keep-alive Start is overdue (``start_keepalive_s``), as its
@@ -970,7 +1013,14 @@ class FtmsPeripheral:
             self._control_refusals_left.pop(self._controller, None)
             self._controller = None
         status = self._status_for(event)
-        if event.origin is Origin.CONTROL_POINT and self._writer is not None:
+        # The FitShow module's FTMS status table has no 0x03 (mlervaag's X27 Pro capture lists
+        # 01 02 04 0A 0B): there the key is told on 0xFFF1 only.
+        key_on_vendor_only = (
+            isinstance(event, StoppedBySafetyKey) and self.deviations.fitshow_vendor_status
+        )
+        if key_on_vendor_only:
+            pass
+        elif event.origin is Origin.CONTROL_POINT and self._writer is not None:
             self._send_status(status, exclude=self._writer)
         else:
             self._send_status(status)

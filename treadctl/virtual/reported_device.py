@@ -11,7 +11,8 @@ Shape::
      └── ReportedPeripheral            an FtmsPeripheral whose
           ├── advertising_data         is the report's advertisement
           ├── _services                are the report's services, in its order, with its
-          │                            properties and values; vendor ones static
+          │                            properties and values; vendor ones static but a
+          │                            FitShow status (0xFFF1), which follows the belt
           ├── Treadmill Data           replays the recorded records while the belt stands
           ├── Training Status read     gives the recorded value while the belt stands
           └── Control Point            answers Request Control and Reset as recorded
@@ -28,7 +29,8 @@ in one line.
 What it cannot copy: the Generic Access and Generic Attribute services (the virtual radio's
 own; a report leaves them out), the order of a characteristic's CCCD among its other
 descriptors (Bumble adds it last), notifications at rest from anything but Treadmill Data (not
-replayed), and what a vendor characteristic does when written (it keeps the value).
+replayed; a FitShow status is made from the belt's state, as the fitshow profile does), and
+what a vendor characteristic does when written (it keeps the value).
 
 Like the rest of ``treadctl.virtual`` it imports ``protocols``, the clock and the plain shape
 types (``treadctl.device_shape``), nothing of the app.
@@ -49,7 +51,7 @@ from bumble.core import UUID, AdvertisingData, DataType
 from bumble.device import Connection
 from bumble.gatt import Characteristic, CharacteristicValue, Descriptor, Service
 
-from protocols import ParseError, ftms
+from protocols import ParseError, fitshow, ftms
 from protocols.ftms import ControlPointResponse, OpCode, ResultCode
 from treadctl.clock import Clock
 from treadctl.device_shape import (
@@ -279,9 +281,16 @@ class ReportedPeripheral(FtmsPeripheral):
             for d in reported.descriptors
             if d.uuid != CCCD_UUID  # Bumble adds the CCCD of a notifying characteristic
         ]
-        return Characteristic(
+        made: Characteristic[Any] = Characteristic(
             bumble_uuid(reported.uuid), properties, permissions, value, descriptors
         )
+        if reported.uuid == fitshow.FITSHOW_NOTIFY_UUID and any(
+            n.characteristic == fitshow.FITSHOW_NOTIFY_UUID for n in self.shape.rest
+        ):
+            # A FitShow module's status, recorded at rest: not static, it says what the belt
+            # does (the base's data loop sends it, as for its own fitshow profile).
+            self._fitshow = made
+        return made
 
     # -- the stream at rest -----------------------------------------------------------------
 

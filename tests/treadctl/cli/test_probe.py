@@ -67,3 +67,11 @@ def test_probe_guided_with_yes(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert out.index("MOVES THE BELT") < out.index("Device report written")
     assert "finding: Measured / commanded speed: 1.000." in out
     assert json.loads(path.read_text())["guided"]["stop_seen_still"] is True
+
+
+def test_probe_shows_a_fitshow_module_s_own_status(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["probe", "--simulate", "--quirks", "fitshow", "--duration", "1.2"]) == EXIT_OK
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert any("FitShow module" in note for note in lines[0]["notes"])
+    (status,) = [line for line in lines if line["kind"] == "vendor_status"]  # told once
+    assert status == {**status, "state": "IDLE", "error_code": None, "problem": None}

@@ -7,6 +7,7 @@ the belt the treadmill's model says the person stands on. Each test failed befor
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from tests.helpers.core import core_scenario
@@ -142,3 +143,28 @@ def test_finishing_a_latched_session_on_a_belt_started_at_the_console_stops_it(
             await scn.until(lambda: scn.belt.speed_kmh == 0.0, 20.0, "stopped")
 
     run(scenario)
+
+
+def test_with_late_answers_incline_steps_reach_the_deck_one_at_a_time(tmp_path: Path) -> None:
+    # Seed 3066: steps decided while the queue waited for slow answers went out back to back,
+    # or as one jump (10 % then 5 %) once the later ones overtook the earlier.
+    async def scenario() -> None:
+        async with core_scenario(tmp_path) as scn:
+            scn.core.start_manual()
+            await scn.until(lambda: scn.belt.speed_kmh >= 0.5, 20.0, "running")
+            scn.world.treadmill.faults.answer_delay(1.8)  # just under the 2 s timeout
+            scn.core.manual_speed(+5)  # the speed ramp's answers hold the queue too
+            scn.core.manual_incline(+16)  # 8 % in 0.5 % presses
+            await scn.run_for(15.0)
+            scn.core.manual_incline(-16)
+            await scn.run_for(25.0)
+            inclines = [w for w in scn.trace.writes() if w["op"] == "set_target_inclination"]
+            assert len(inclines) >= 3
+            rate = scn.core.limits.incline_rate_pct_per_s
+            grid = scn.world.model.spec.incline_increment_pct
+            for a, b in itertools.pairwise(inclines):
+                assert abs(b["value"] - a["value"]) <= rate + grid + 1e-9, (a, b)
+                assert b["t"] - a["t"] >= 1.0 - 1e-9, (a, b)
+
+    run(scenario)
+

@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from protocols.ftms import ResultCode
 from tests.helpers.ftms_client import run
 from tests.helpers.session import Scenario, program, session
 from treadctl.devices.deviations import Deviations
 from treadctl.devices.knowledge import DeviceIdentity, KnowledgeBase, MatchRules
 from treadctl.devices.settings import DeviceSettings, DeviceSettingsSource
-from treadctl.link import MalformedData, Sample, TrainingStatusChanged
+from treadctl.link import MalformedData, Sample, TrainingStatusChanged, VendorStatus
 from treadctl.program import Program
 from treadctl.safety import NoticeKind, Phase, StopReason
 from treadctl.session import NoticeRaised
@@ -601,5 +602,63 @@ def test_unknown_control_never_comes_and_nothing_moves(quirks: str, tmp_path: Pa
             assert scn.runner.governor.stop_reason is StopReason.COMMAND_FAILED
             assert all(b.speed_kmh == 0.0 for _, b in scn.belt_log)
             assert "start_or_resume" not in scn.trace.ops()
+
+    run(scenario)
+
+
+# --- (13) a FitShow module's vendor status -----------------------------------------------------
+
+
+def test_a_fitshow_safety_key_told_only_on_its_vendor_service_latches_the_session(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        # Unknown to the knowledge base: the vendor service is found in the GATT table.
+        async with session(tmp_path, WALK, quirks="fitshow", knowledge=KnowledgeBase()) as scn:
+            await scn.until(lambda: scn.belt.speed_kmh >= 3.5, 60.0, "at speed")
+            assert scn.link.observed.get("fitshow_vendor_status") is True
+            assert scn.world.treadmill.pull_safety_key() == ResultCode.SUCCESS
+            await scn.until(
+                lambda: scn.runner.governor.stop_reason is StopReason.SAFETY_KEY, 5.0, "latched"
+            )
+            told = [e.problem for e in scn.link_events if isinstance(e, VendorStatus)]
+            assert "safety key removed" in told
+            await scn.run_for(10.0)
+            assert scn.belt.speed_kmh == 0.0
+            assert "start_or_resume" not in scn.trace.ops()[-3:]
+
+    run(scenario)
+
+
+def test_a_fitshow_error_code_stops_the_belt_with_an_alarm_naming_it(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks="fitshow") as scn:
+            await scn.until(lambda: scn.belt.speed_kmh >= 3.5, 60.0, "at speed")
+            scn.world.treadmill.report_error(3)
+            await scn.until(
+                lambda: scn.runner.governor.stop_reason is StopReason.TREADMILL_ERROR,
+                5.0,
+                "latched",
+            )
+            (alarm,) = notices(scn, NoticeKind.TREADMILL_ERROR)
+            assert "E03: speed sensor fault" in alarm.notice.message
+            await scn.until(lambda: scn.belt.speed_kmh == 0.0, 30.0, "still")
+            assert scn.runner.governor.stop_confirmed
+
+    run(scenario)
+
+
+def test_a_damaged_fitshow_packet_is_reported_and_skipped(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks="fitshow", start=False) as scn:
+            await scn.run_for(2.0)
+            # The link's own handler, as Bleak calls it, with a packet whose checksum is off.
+            scn.link._on_vendor_status(None, bytearray.fromhex("0251065803"))  # type: ignore[arg-type]
+            bad = [
+                e
+                for e in scn.link_events
+                if isinstance(e, MalformedData) and e.characteristic == "fitshow_status"
+            ]
+            assert bad and "checksum" in bad[0].error
 
     run(scenario)
