@@ -167,4 +167,3 @@ def test_with_late_answers_incline_steps_reach_the_deck_one_at_a_time(tmp_path: 
                 assert b["t"] - a["t"] >= 1.0 - 1e-9, (a, b)
 
     run(scenario)
-
