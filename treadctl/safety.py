@@ -454,6 +454,13 @@ class SafetyGovernor:
         self._deck_bound: float | None = None
         self._deck_wait_said = False
         self._incline_control = True  # whether the treadmill takes incline commands
+        self._fixed_deck: float | None = None  # a deck known not to move, in percent
+        self._start_asked: float | None = None  # a Start waiting for the first record: when
+
+    def set_fixed_deck(self, pct: float | None) -> None:
+        """A deck known to stand at ``pct`` and never move (the Domyos TS100's 15 %), known
+        before any record says so: no start on it above every cap."""
+        self._fixed_deck = pct
 
     def set_incline_control(self, available: bool) -> None:
         """Whether the treadmill takes incline commands. Without them a deck raised at the
@@ -561,6 +568,7 @@ class SafetyGovernor:
             self._watch(now, belt, out)
         else:
             self._watch_latched(now, belt, out)
+            self._watch_start_asked(now, belt, out)
         if self._phase is not Phase.STOPPED:
             self._advance(now, belt, out)
         return out.decision()
@@ -646,6 +654,7 @@ class SafetyGovernor:
             # watched too: a belt that keeps running after it gets a stop from us.
             self._stop_watch = _StopWatch(command, now, belt.speed_kmh)
         was, was_reason = self._phase, self._stop_reason
+        self._start_asked = None  # a stop before the first record: nothing starts after it
         self._phase = Phase.STOPPED
         self._stop_reason = reason
         self._commanded_speed = 0.0
@@ -667,6 +676,29 @@ class SafetyGovernor:
             return
         if not belt.connected or self._link_lost:
             out.notice(NoticeKind.RESUME_REQUIRED, "Not connected to the treadmill.")
+            return
+        if belt.last_sample_t is None:
+            # Nothing measured yet (the first record is on its way, or never comes: a console
+            # that needs a setup first): the belt starts once a record says where it stands,
+            # never blind (_watch_start_asked).
+            if self._start_asked is None:
+                self._start_asked = now
+            return
+        self._start_asked = None
+        deck = self._deck(belt)
+        if not self._incline_control and not any(self._deck_within(deck, way) for way in Direction):
+            # A deck above every cap that no command can lower (one fixed at 15 %, the
+            # Domyos TS100's; one raised at the console of a treadmill without incline
+            # control): no way of facing is safe, so the belt does not start.
+            forward, backward = (self._limits.max_incline(way) for way in Direction)
+            out.notice(
+                NoticeKind.OVER_INCLINE,
+                f"The deck stands at {deck:.1f} %, above your limits ({forward:g} % facing "
+                f"forward, {backward:g} % facing backward), and this treadmill takes no "
+                "incline command: the belt does not start. Lower the deck at the console; a "
+                "deck that cannot move needs a higher limit, set by an admin.",
+                {"measured": deck, "cap": max(forward, backward)},
+            )
             return
         want = self._effective_target().direction
         face = self._facing_for_start(want, belt, out)
@@ -727,6 +759,8 @@ class SafetyGovernor:
         """The deck as measured; for a treadmill that reports none, as high as it may still be."""
         if belt.incline_pct is not None:
             return belt.incline_pct
+        if self._fixed_deck is not None:
+            return self._fixed_deck  # before its first record: the link says so from then on
         if self._deck_bound is not None:
             return self._deck_bound
         return 0.0 if self._commanded_incline is None else self._commanded_incline
@@ -854,6 +888,19 @@ class SafetyGovernor:
                 f"{slow:.1f} km/h. Press Resume when ready.",
                 {"heart_rate_bpm": hr, "max_bpm": max_hr},
             )
+            measured = belt.speed_kmh
+            if (
+                self._phase is Phase.RUNNING
+                and measured is not None
+                and measured < self._commanded_speed - _EPS
+            ):
+                # The belt lags its command (speeds refused or answered late: the KingSmith
+                # X21 refuses them for 2.5 s after a start): held where it is, not brought up
+                # to where the ramp had got, while the heart rate is too high (safety fuzzer).
+                held = max(self._on_grid(measured), min(self._commanded_speed, self._slowest()))
+                if held < self._commanded_speed - _EPS:
+                    self._commanded_speed = held
+                    self._speed_command(held, now, belt, out, decrease=True)
         budget = self._limits.backward_minutes_per_session * 60
         if not self._budget_spent and self._backward_s >= budget:
             self._budget_spent = True
@@ -905,6 +952,22 @@ class SafetyGovernor:
             "was told to stop.",
             {"measured": measured, "cap": cap},
         )
+
+    def _watch_start_asked(self, now: float, belt: BeltReading, out: _Out) -> None:
+        """A Start asked for before any record: carried out with the first one, or given up
+        (with a notice) when none came within the watchdog time."""
+        asked = self._start_asked
+        if asked is None:
+            return
+        if belt.last_sample_t is not None:
+            self._start(now, belt, out)
+        elif now - asked >= self._limits.watchdog_s - _EPS:
+            self._start_asked = None
+            out.notice(
+                NoticeKind.RESUME_REQUIRED,
+                f"No data from the treadmill for {self._limits.watchdog_s:g} s: the belt was "
+                "not started. Check the treadmill, then press Start again.",
+            )
 
     def _watch_deck(self, now: float, belt: BeltReading, out: _Out) -> None:
         """A deck measured above the cap of the way the person faces (raised at the console:

@@ -31,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m tests.safety_fuzz", description=__doc__)
     parser.add_argument("--seed", type=int, help="the case's seed")
+    parser.add_argument(
+        "--quirks", default=None, help="with --seed: the same case on this profile instead"
+    )
     parser.add_argument("--seeds", help="A:B, run seeds A to B-1 (a sample, with figures)")
     parser.add_argument("--workers", type=int, default=None, help="with --seeds: processes")
     parser.add_argument("--program", action="store_true", help="print the program's TOML")
@@ -45,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.seed is None:
         parser.error("give --seed N (or --seeds A:B)")
 
-    case = generate(args.seed)
+    case = generate(args.seed, quirks=args.quirks)
     print(case.describe())
     if args.program and case.program_toml:
         print(case.program_toml)

@@ -48,9 +48,6 @@ from treadctl.session.runner import STOP_WAIT_S
 
 __all__ = ["KNOWN_FINDINGS", "RULES", "Violation", "check", "known_finding"]
 
-#: Speeds on the wire have 0.01 km/h resolution; the model is exact. Values within this of a
-#: bound are at it.
-WIRE_KMH = 0.011
 #: The governor reads records: speeds in 0.01 km/h, inclines in 0.1 % steps (rounded). The
 #: model's exact value may be half a step beyond what the governor read.
 HALF_SPEED_STEP = 0.005
@@ -234,7 +231,21 @@ def _link_down_at(trace: Trace, t: float) -> bool:
 
 
 def _app_writes(trace: Trace) -> list[WriteRecord]:
-    return [w for w in trace.writes if w.op != "request_control"]
+    """What the app wrote to move or halt the belt: not Request Control, and not the repeated
+    Start a keep-alive treadmill needs (``start_keepalive_s``: a Start again with no stop or
+    pause since the last Start, while the belt runs), which starts nothing."""
+    out = []
+    last_halt_or_start: str | None = None
+    for w in trace.writes:
+        if w.op == "request_control":
+            continue
+        if w.op in ("start_or_resume", "stop", "pause"):
+            again = w.op == "start_or_resume" and last_halt_or_start == "start_or_resume"
+            last_halt_or_start = w.op
+            if again and trace.start_keepalive and _speed_at(trace, w.t) > STILL:
+                continue
+        out.append(w)
+    return out
 
 
 # --- the rules ---------------------------------------------------------------------------------
@@ -276,6 +287,8 @@ def no_start_without_intent(trace: Trace) -> list[Violation]:
     last_speed = 0.0  # the last speed sent
     last_stop: WriteRecord | None = None  # the last stop or pause the treadmill carried out
     prev: StepRecord | None = None
+    cause_t = {seq: t for seq, t, _ in _stop_causes(trace)}
+    unknown_at: float | None = None  # a stop at the treadmill the app has not heard of yet
     for seq, kind, item in timeline:
         if kind == "allow":
             latched = halted = False
@@ -289,6 +302,10 @@ def no_start_without_intent(trace: Trace) -> list[Violation]:
             latched, why = True, str(item)
             if seq in person:
                 pending = 0
+            # A stop made at the treadmill (its console, the key) is known to the app only
+            # once it says so ("notice stopped"): what it wrote in that same instant before
+            # then was decided before anyone could know.
+            unknown_at = cause_t.get(seq) if str(item).startswith("fault ") else None
         elif kind == "write":
             assert isinstance(item, WriteRecord)
             if item.op in ("stop", "pause") and item.result == "success":
@@ -302,8 +319,9 @@ def no_start_without_intent(trace: Trace) -> list[Violation]:
                         {"cause": why},
                     )
                 )
+            in_flight = unknown_at is not None and item.t <= unknown_at + 1e-9
             if item.op == "set_target_speed" and item.result == "success" and item.value:
-                if latched and item.value > last_speed + WIRE_KMH:
+                if latched and not in_flight and item.value > last_speed + trace.wire_kmh:
                     out.append(
                         Violation(
                             "no-start-without-intent",
@@ -364,7 +382,7 @@ def slow_start(trace: Trace) -> list[Violation]:
     pause), unless someone set a speed at the console meanwhile."""
     out: list[Violation] = []
     # The treadmill cannot go slower than its minimum: the link asks for that at least.
-    start_cap = max(trace.limits.start_speed_kmh, trace.spec.min_speed_kmh) + WIRE_KMH
+    start_cap = max(trace.limits.start_speed_kmh, trace.spec.min_speed_kmh) + trace.wire_kmh
     writes = _app_writes(trace)
     allowed = [seq for seq, _, _ in _authorizations(trace)]
     console = _console_speed_windows(trace)
@@ -420,7 +438,7 @@ def commanded_caps(trace: Trace) -> list[Violation]:
         if w.value is None:
             continue
         facing = _direction(w.direction)
-        if w.op == "set_target_speed" and w.value > lim.max_speed(facing) + WIRE_KMH:
+        if w.op == "set_target_speed" and w.value > lim.max_speed(facing) + trace.wire_kmh:
             out.append(
                 Violation(
                     "commanded-caps",
@@ -458,12 +476,12 @@ def ramp_rate(trace: Trace) -> list[Violation]:
             continue
         if w.op != "set_target_speed" or w.result != "success" or w.value is None:
             continue
-        if last is not None and last.value is not None and w.value > last.value + WIRE_KMH:
+        if last is not None and last.value is not None and w.value > last.value + trace.wire_kmh:
             accel = lim.accel(_direction(w.direction))
             rise = w.value - last.value
             allowed = max(accel, grid)
-            gap = max(1.0, rise / accel)
-            if rise > allowed + WIRE_KMH:
+            gap = max(1.0, (rise - trace.wire_kmh) / accel)  # each end floored to the wire
+            if rise > allowed + trace.wire_kmh:
                 out.append(
                     Violation(
                         "ramp-rate",
@@ -552,6 +570,20 @@ def incline_rate(trace: Trace) -> list[Violation]:
     return out
 
 
+def _deck_send_back_unheeded(
+    trace: Trace, windows: list[tuple[float, float, str]], t: float
+) -> bool:
+    """Whether, in the console-deck window around ``t``, an incline command before ``t`` went
+    unanswered or was refused."""
+    for a, b, _ in windows:
+        if a <= t <= b and any(
+            w.op == "set_target_inclination" and w.result != "success" and a <= w.t <= t
+            for w in trace.writes
+        ):
+            return True
+    return False
+
+
 @rule("belt-caps")
 def belt_caps(trace: Trace) -> list[Violation]:
     """A person never stands on a belt above the speed cap of the way they face plus the
@@ -575,6 +607,11 @@ def belt_caps(trace: Trace) -> list[Violation]:
         deck_cap = lim.max_incline(facing) + DECK_TOLERANCE_PCT + HALF_DECK_STEP
         if _overlaps(console_deck, s.t, s.t):
             deck_cap += deck_overshoot
+            if _deck_send_back_unheeded(trace, console_deck, s.t):
+                # The treadmill ignored or refused the command bringing the deck back: it
+                # rises on until the governor's stop lands (`fault-stops`,
+                # `stop-reaches-belt` judge that).
+                deck_cap = math.inf
         if s.speed_kmh > speed_cap and not _overlaps(console, s.t, s.t):
             out.append(
                 Violation(
@@ -851,6 +888,12 @@ def fault_stops(trace: Trace) -> list[Violation]:
             s.phase not in ("running", "turnaround") or s.runner != before.runner for s in after
         ):
             continue
+        if any(
+            e.kind == "StateChanged" and e.data.get("state") == "stopped" and seq < e.seq
+            for e in trace.events
+            if e.t <= deadline + 1e-9
+        ):
+            continue  # latched, and resumed by the person within the same instant
         out.append(
             Violation(
                 "fault-stops",
@@ -986,7 +1029,7 @@ def _superseded(trace: Trace, w: WriteRecord, limit: float | None) -> bool:
             later.op == w.op
             and later.value is not None
             and limit is not None
-            and later.value <= limit + WIRE_KMH
+            and later.value <= limit + trace.wire_kmh
         ):
             return True
     return False
@@ -1009,7 +1052,7 @@ def stale_command(trace: Trace) -> list[Violation]:
         if (
             w.op == "set_target_speed"
             and w.commanded_kmh is not None
-            and w.value > w.commanded_kmh + WIRE_KMH
+            and w.value > w.commanded_kmh + trace.wire_kmh
             and not _superseded(trace, w, w.commanded_kmh)
         ):
             out.append(
@@ -1132,7 +1175,7 @@ def heart_rate_hold(trace: Trace) -> list[Violation]:
         for w in writes:
             if not (e.seq < w.seq < until) or w.op != "set_target_speed" or w.value is None:
                 continue
-            if w.value > ceiling + WIRE_KMH:
+            if w.value > ceiling + trace.wire_kmh:
                 out.append(
                     Violation(
                         "heart-rate-hold",
@@ -1176,7 +1219,9 @@ def backward_budget(trace: Trace) -> list[Violation]:
     runner, the time the governor runs a moving belt facing backward is at most the budget plus
     one turnaround to forward (slowing from the backward cap at the spec's rate, the hold) and
     a driver step. A speed set at the console during that turnaround (someone at the treadmill)
-    holds it back by as long as the belt takes to rise and be brought back, and a new hold."""
+    holds it back by as long as the belt takes to rise and be brought back, and a new hold.
+    Once the budget is used, time in a turnaround is not counted: a fault that stops the
+    belt in it means another one after the Resume, each bounded by its own rules."""
     out: list[Violation] = []
     lim = trace.limits
     budget = lim.backward_minutes_per_session * 60
@@ -1200,6 +1245,10 @@ def backward_budget(trace: Trace) -> list[Violation]:
             and prev.direction == Direction.BACKWARD.value
             and prev.phase != "stopped"
             and prev.speed_kmh > 0
+            # Once the minutes are used, a turnaround (facing backward it can only be one to
+            # forward) is the way out, not more backward training: after a stop in it (a
+            # fault), the Resume turns the person round again from the start.
+            and not (prev.phase == "turnaround" and used.get(s.runner, 0.0) >= budget)
         ):
             used[s.runner] = used.get(s.runner, 0.0) + (s.t - prev.t)
             if used[s.runner] > budget + allowance + 1e-6:

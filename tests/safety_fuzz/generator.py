@@ -460,10 +460,9 @@ def _any_action(rng: random.Random, mode: str) -> Action:
     return _intent(rng, _pick(rng, _PROGRAM_INTENTS if mode == "program" else _MANUAL_INTENTS))
 
 
-#: The deviations the checker reads the trace through. A profile with any other (speeds in
-#: mph on the wire, incline codes or grids, keep-alives, unlock writes, ...) writes values the
-#: checker would take for the governor's own: those profiles wait for the checker to learn
-#: the wire's units (the device-knowledge issue), and are not drawn meanwhile.
+#: The deviations of the profiles the fuzzer was first drawn over (``CHECKED_PROFILES``).
+#: Every other profile is drawn too (``WIDER_PROFILES``): the driver records each write in
+#: the governor's units (km/h, percent) whatever the wire carries (mph, incline codes).
 CHECKED_DEVIATIONS = frozenset(
     {
         "responses_as_notifications",
@@ -482,23 +481,35 @@ CHECKED_DEVIATIONS = frozenset(
         "ignores_speed_while_stopped",
         "needs_start_before_speed",
         "speed_range_kmh",
+        "fitshow_vendor_status",
     }
 )
-#: The quirk profiles a case is drawn from (sorted: the same seed, the same profile).
+#: The quirk profiles a case is drawn from first (sorted: the same seed, the same profile).
 CHECKED_PROFILES = sorted(
     name for name, q in QUIRK_PROFILES.items() if set(q.deviations.changed()) <= CHECKED_DEVIATIONS
 )
+#: Every other profile of the knowledge base. A case is moved onto one of them in
+#: ``WIDER_SHARE`` of the seeds, by a random stream of its own: a seed's case on the first
+#: profiles stays what it was when a finding was pinned to it.
+WIDER_PROFILES = sorted(set(QUIRK_PROFILES) - set(CHECKED_PROFILES))
+WIDER_SHARE = 0.4
 
 
-def generate(seed: int) -> Case:
-    """The case of ``seed`` (the same every time: only ``random.Random(seed)`` is used)."""
+def generate(seed: int, *, quirks: str | None = None) -> Case:
+    """The case of ``seed`` (the same every time: only ``random.Random(seed)`` and the
+    profile's own stream are used). ``quirks`` puts the same case on that profile instead
+    (a finding pinned before the profiles were widened keeps its case)."""
     rng = random.Random(seed)
     mode = "program" if rng.random() < 0.7 else "manual"
     budget = rng.uniform(45.0, 200.0)  # plus ramps, turnarounds, stops: 1-4 minutes in all
     toml = program_toml(rng, f"Fuzz {seed}", budget) if mode == "program" else None
     # "no-ranges" offers no speed control (the link refuses to drive it): fewer such cases.
     names = CHECKED_PROFILES
-    quirks = rng.choices(names, [0.3 if n == "no-ranges" else 1.0 for n in names])[0]
+    drawn = rng.choices(names, [0.3 if n == "no-ranges" else 1.0 for n in names])[0]
+    wider = random.Random(f"treadctl-fuzz-profile-{seed}")
+    if wider.random() < WIDER_SHARE:
+        drawn = wider.choice(WIDER_PROFILES)
+    quirks = quirks or drawn
     resume_possible = rng.random() < 0.75
     limits = Limits()
     roll = rng.random()

@@ -36,6 +36,8 @@ trace (``Trace.digest``), drops and reconnects included, however loaded the mach
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import itertools
 import logging
 import math
 import tempfile
@@ -66,6 +68,7 @@ from treadctl.core import (
     StateChanged,
 )
 from treadctl.core.events import StrapConnected, StrapLost, StrapReconnecting
+from treadctl.devices.deviations import KMH_PER_MPH, Deviations
 from treadctl.program import parse_program
 from treadctl.safety import Phase as GovernorPhase
 from treadctl.safety import StopReason
@@ -154,6 +157,16 @@ def run_case(case: Case) -> Trace:
     return trace
 
 
+def _as_the_link_sends(spec: TreadmillSpec, d: Deviations) -> TreadmillSpec:
+    """The treadmill's spec with the incline grid the link rounds commands to: a coarser step
+    (``incline_step_pct``) or the gaps of a level table (``incline_codes``)."""
+    grid = max(spec.incline_increment_pct, d.incline_step_pct or 0.0)
+    if d.incline_codes is not None:
+        levels = sorted(pct for pct, _ in d.incline_codes)
+        grid = max([grid, *(b - a for a, b in itertools.pairwise(levels))])
+    return dataclasses.replace(spec, incline_increment_pct=grid)
+
+
 class Driver:
     """Drives one case on a connected core scenario; see the module docstring."""
 
@@ -162,7 +175,11 @@ class Driver:
         self.scn = scn
         self.trace = trace
         self.world: VirtualWorld = scn.world
-        trace.spec = scn.world.model.spec
+        deviations = scn.world.treadmill.deviations
+        trace.spec = _as_the_link_sends(scn.world.model.spec, deviations)
+        if deviations.speed_command_unit == "mph":
+            trace.wire_kmh = 0.01 * KMH_PER_MPH + 0.001
+        trace.start_keepalive = deviations.start_keepalive_s > 0
         self._seq = 0
         self._runners: list[SessionRunner] = []
         self._closed = False
@@ -198,6 +215,20 @@ class Driver:
         self._runners.append(runner)
         return len(self._runners)
 
+    def _governor_units(self, op: str | None, value: float | None) -> float | None:
+        """A written value in the units the governor decided it in (km/h, percent): the wire
+        carries mph to a treadmill that reads speeds so, and a level's code to one that takes
+        incline codes (``treadctl.devices.deviations``)."""
+        d = self.scn.world.treadmill.deviations
+        if value is None:
+            return None
+        if op == "set_target_speed" and d.speed_command_unit == "mph":
+            return round(value * KMH_PER_MPH, 4)
+        if op == "set_target_inclination" and d.incline_codes is not None:
+            code = round(value * 10)
+            return next((pct for pct, c in d.incline_codes if c == code), value)
+        return value
+
     def _on_write(self, record: dict[str, Any]) -> None:
         if self._closed or record.get("kind") != "write":
             return
@@ -208,7 +239,7 @@ class Driver:
                 t=self.scn.now,
                 seq=self._next_seq(),
                 op=record["op"],
-                value=record["value"],
+                value=self._governor_units(record["op"], record["value"]),
                 result=record["result"],
                 direction=g.direction.value if g is not None else None,
                 phase=g.phase.value if g is not None else None,

@@ -176,29 +176,33 @@ def test_the_replay_command_prints_the_summary_and_the_verdict(
 
 # --- the bugs this fuzzer found in treadctl/, fixed: each seed that showed one stays a case ---
 
-#: finding -> the seed that showed it (its case's description says how); each was fixed in
-#: treadctl/ (tests/treadctl/core/test_fuzz_findings.py and test_safety.py reproduce them).
-FIXED_SEEDS: dict[str, int] = {
-    "notice-kind-collision": 11,
-    "resume-while-winding-down": 1242,
-    "stop-before-new-session-lost": 66,
-    "finish-while-latched-sends-no-stop": 350,
-    "stop-resend-burst": 12,
-    "console-deck-above-cap": 276,
-    "finished-while-link-down": 137,
-    "commands-queued-behind-slow-answers": 86,
-    "off-grid-decrease": 287,
-    "incline-steps-dropped-on-latch": 239,
-    "backward-time-uncounted-while-silent": 938,
-    "resume-into-next-rest": 1175,
-    "alarm-of-a-replaced-session-lost": 129,
-    "stop-not-written-without-control": 3069,
-    "console-deck-during-turnaround": 469,
-    "runaway-belt-while-latched": 8388,
-    "deck-without-incline-control": 20139,
-    "speed-step-behind-the-control-point-after-a-stop": 1037,
-    "last-ramp-step-in-the-instant-the-program-ends": 1959,
-    "incline-backlog-behind-slow-answers": 3066,
+#: finding -> the seed that showed it (its case's description says how) and the profile its
+#: case was on (pinned: the profiles a seed is drawn over have widened since); each was fixed
+#: in treadctl/ (tests/treadctl/core/test_fuzz_findings.py and test_safety.py reproduce them).
+FIXED_SEEDS: dict[str, tuple[int, str]] = {
+    "notice-kind-collision": (11, "urevo-e1l"),
+    "resume-while-winding-down": (1242, "urevo-e1l"),
+    "stop-before-new-session-lost": (66, "technogym"),
+    "finish-while-latched-sends-no-stop": (350, "matrix"),
+    "stop-resend-burst": (12, "standard"),
+    "console-deck-above-cap": (276, "standard"),
+    "finished-while-link-down": (137, "urevo-e1l"),
+    "commands-queued-behind-slow-answers": (86, "technogym"),
+    "off-grid-decrease": (287, "urevo-e1l"),
+    "incline-steps-dropped-on-latch": (239, "fitshow"),
+    "backward-time-uncounted-while-silent": (938, "fitshow"),
+    "resume-into-next-rest": (1175, "standard"),
+    "alarm-of-a-replaced-session-lost": (129, "urevo-e1l"),
+    "stop-not-written-without-control": (3069, "urevo-e1l"),
+    "console-deck-during-turnaround": (469, "kingsmith"),
+    "runaway-belt-while-latched": (8388, "kingsmith"),
+    "deck-without-incline-control": (20139, "urevo-e1l"),
+    "speed-step-behind-the-control-point-after-a-stop": (1037, "matrix"),
+    "last-ramp-step-in-the-instant-the-program-ends": (1959, "matrix"),
+    "incline-backlog-behind-slow-answers": (3066, "technogym"),
+    "incline-jump-in-a-new-session-on-a-moving-belt": (5521, "standard"),
+    "start-on-a-fixed-deck-above-every-cap": (40220, "domyos-ts100"),
+    "heart-rate-hold-on-a-lagging-belt": (40045, "kingsmith-x21"),
 }
 #: finding -> a seed that shows it, for each one in checker.KNOWN_FINDINGS (not fixed yet).
 FINDING_SEEDS: dict[str, int] = {}
@@ -206,7 +210,8 @@ FINDING_SEEDS: dict[str, int] = {}
 
 @pytest.mark.parametrize("finding", list(FIXED_SEEDS))
 def test_a_fixed_finding_stays_fixed(finding: str) -> None:
-    trace = run_case(generate(FIXED_SEEDS[finding]))
+    seed, quirks = FIXED_SEEDS[finding]
+    trace = run_case(generate(seed, quirks=quirks))
     assert [str(v) for v in check(trace)] == []
 
 

@@ -102,6 +102,12 @@ class Trace:
     data_rate_hz: float = 2.0
     tick_s: float = 0.25
     command_timeout_s: float = 2.0
+    #: The resolution of speeds on the wire, in km/h, plus a little (the model is exact:
+    #: values within this of a bound are at it): 0.01 km/h, or 0.01 mph
+    #: for a treadmill that reads speeds in mph (the link floors each to it).
+    wire_kmh: float = 0.011
+    #: Whether the treadmill needs Start again and again while it runs (``start_keepalive_s``).
+    start_keepalive: bool = False
     steps: list[StepRecord] = field(default_factory=list)
     writes: list[WriteRecord] = field(default_factory=list)
     events: list[EventRecord] = field(default_factory=list)

@@ -8,6 +8,7 @@ acceleration. `Checker` watches every decision and fails on any command outside 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -74,6 +75,7 @@ class Checker:
     last_increase: float = -math.inf
     last_incline_step: float = -math.inf
     may_move: bool = False  # a Start was processed since the last latch
+    start_asked: bool = False  # a Start waiting for the first record, not yet given up
     lost: bool = False
     grid_step: float = 0.0
     history: list[tuple[float, float | None]] = field(default_factory=list)
@@ -91,6 +93,12 @@ class Checker:
         lim = self.limits
         cmds = decision.commands
         self.history.append((t, reading.speed_kmh))
+        if isinstance(request, Start):
+            self.start_asked = True
+        elif isinstance(request, Stop | EStop | Pause | ConsoleStopped | SafetyKeyPulled):
+            self.start_asked = False
+        if any(n.kind is NoticeKind.RESUME_REQUIRED for n in decision.notices):
+            self.start_asked = False
         if isinstance(request, Stop | EStop):
             assert cmds and isinstance(cmds[0], StopBelt), "a stop must come first"
         if isinstance(request, Pause):
@@ -103,7 +111,11 @@ class Checker:
         for cmd in cmds:
             match cmd:
                 case StartBelt(speed_kmh=v):
-                    assert isinstance(request, Start), "only a user Start starts the belt"
+                    # A user Start, now or waiting for the first record since.
+                    assert isinstance(request, Start) or (request is None and self.start_asked), (
+                        "only a user Start starts the belt"
+                    )
+                    self.start_asked = False
                     assert v <= lim.start_speed_kmh + 1e-9, f"start speed {v}"
                     self.commanded = v
                     self.last_increase = t
@@ -190,7 +202,7 @@ class Sim:
         self.factor = factor  # the belt runs at factor × the speed it is told
         self.ignores_speed = ignores_speed  # starts and stops, but keeps its start speed
         self.glitches: set[float] = set()  # record times that read 0 km/h
-        self.last_sample: float | None = None
+        self.last_sample: float | None = 0.0  # the first record is in (None: not yet)
         self.connected = True
         self.silent = False
         self.hr: int | None = None
@@ -875,6 +887,77 @@ def test_a_deck_raised_past_the_cap_on_a_treadmill_without_incline_control_stops
     stop_t = min(t for (t, _, d) in sim.decisions if t > mark and StopBelt() in d.commands)
     assert stop_t - over <= 0.25 + 1e-9
     assert sim.speed == 0.0
+
+
+def test_a_deck_fixed_above_every_cap_never_starts_the_belt() -> None:
+    # Found by the safety fuzzer (domyos-ts100, seed 40220): a deck fixed at 15 % was started
+    # on facing forward (cap 10 %), before its first record said how steep it stood.
+    sim = Sim(deck_rate=0.5, reports_incline=False)  # no record says how steep
+    sim.last_sample = None  # and none has come yet
+    sim.g.set_incline_control(False)
+    sim.g.set_fixed_deck(15.0)
+    sim.send(SetTarget(3.0))
+    sim.send(Start())
+    sim.advance(1)  # the start waits for the first record, then is refused
+    assert not [c for c in sim.commands() if isinstance(c, StartBelt)]
+    assert sim.g.phase.value == "stopped"
+    (notice,) = sim.notices(NoticeKind.OVER_INCLINE)
+    assert "15.0 %, above your limits (10 % facing forward, 5 % facing backward)" in (
+        notice.message  # type: ignore[attr-defined]
+    )
+    sim.advance(5)
+    sim.send(Start())
+    assert sim.speed == 0.0 and not [c for c in sim.commands() if isinstance(c, StartBelt)]
+    # Within a cap, it starts (facing forward: 8 % is over the backward cap only).
+    sim.g.set_fixed_deck(8.0)
+    sim.send(Start())
+    sim.advance(5)
+    assert sim.g.phase is Phase.RUNNING and sim.speed > 0
+
+
+def test_a_start_before_any_record_waits_for_one_and_never_runs_blind() -> None:
+    # Found while adding the Life Fitness console (it sends nothing before its setup): a Start
+    # with nothing measured started the belt and ramped it until the watchdog, 3 s later.
+    sim = Sim()
+    sim.last_sample = None
+    sim.send(SetTarget(4.0))
+    assert sim.send(Start()).commands == ()
+    sim.silent = True  # no record comes
+    sim.advance(LIMITS.watchdog_s + 1)
+    assert sim.commands() == [] and sim.speed == 0.0
+    (gave_up,) = sim.notices(NoticeKind.RESUME_REQUIRED)
+    assert "the belt was not started" in gave_up.message  # type: ignore[attr-defined]
+    sim.silent = False
+    sim.advance(5)
+    assert sim.commands() == []  # the record that came later starts nothing by itself
+    # A Start then waits for the first record only, and begins slow.
+    sim2 = Sim()
+    sim2.last_sample = None
+    sim2.send(SetTarget(4.0))
+    sim2.send(Start())
+    sim2.advance(0.5)
+    assert sim2.commands()[:1] == [StartBelt(LIMITS.start_speed_kmh)]
+
+
+def test_a_heart_rate_hold_keeps_a_lagging_belt_where_it_is() -> None:
+    # Found by the safety fuzzer (kingsmith-x21, seed 40045): speeds refused after the start
+    # left the belt behind its ramp; the hold kept the ramp's command, and the backlog then
+    # brought the belt up during the hold.
+    sim = Sim(limits=dataclasses.replace(LIMITS, max_heart_rate_bpm=150))
+    sim.ignores_speed = True  # the belt stays at its start speed
+    sim.send(SetTarget(5.0))
+    sim.send(Start())
+    sim.advance(3)
+    assert sim.g.commanded_speed_kmh > sim.speed + 1.0
+    sim.hr = 170
+    sim.advance(0.5)
+    assert sim.g.heart_rate_hold
+    assert sim.g.commanded_speed_kmh == pytest.approx(sim.speed)
+    sim.ignores_speed = False
+    mark = sim.t
+    sim.advance(10)
+    ups = [c for c in sim.commands(since=mark) if isinstance(c, SetSpeed)]
+    assert all(c.speed_kmh <= sim.speed + 1e-9 for c in ups)
 
 
 def test_a_decrease_lands_on_the_grid_so_the_next_increase_is_one_step() -> None:

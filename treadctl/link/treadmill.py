@@ -68,6 +68,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import math
 from collections.abc import Callable, Iterable
@@ -369,7 +370,7 @@ class TreadmillLink(ReconnectingLink):
         if self._deviations.fixed_incline_pct is not None:
             incline_range = None
             notes.append(
-                f"known to have a deck fixed at {self._deviations.fixed_incline_pct:g} %: "
+                f"a deck fixed at {self._deviations.fixed_incline_pct:g} %: "
                 "no incline control, the safety loop counts the deck as that steep"
             )
 
@@ -490,6 +491,14 @@ class TreadmillLink(ReconnectingLink):
             notes.append(f"supported {what} range is empty ({value}): {what} control disabled")
             if isinstance(value, InclinationRange) and value == InclinationRange(0.0, 0.0, 0.0):
                 self._observe("zero_inclination_range", True)
+            elif isinstance(value, InclinationRange) and value.min_pct == value.max_pct:
+                # One level only, and not flat: a deck that stands there (the Domyos TS100's
+                # 15 %, however its entry is matched). Counted as that steep, as if known.
+                self._observe("fixed_incline_pct", value.min_pct)
+                if self._deviations.fixed_incline_pct is None:
+                    self._deviations = dataclasses.replace(
+                        self._deviations, fixed_incline_pct=value.min_pct
+                    )
             return None
         return value
 

@@ -341,6 +341,7 @@ class SessionRunner:
             self._governor.set_speed_grid(info.speed_range.min_kmh, info.speed_range.increment_kmh)
         if info is not None:
             self._governor.set_incline_control(info.can_set_incline)
+            self._governor.set_fixed_deck(self._link.deviations.fixed_incline_pct)
         self._worker = loop.create_task(self._command_worker())
         if self._recorder is not None:
             self._log(self._recorder.start, self._header())
@@ -574,7 +575,8 @@ class SessionRunner:
         out, so its next step counts from there. A belt measured still takes ``pct`` at once
         (a start on a steep deck brings it down before the belt moves). None: latched or
         overtaken meanwhile."""
-        sent = self._incline_sent
+        # Nothing sent yet by this session (a new one on a moving belt): from the measured deck.
+        sent = self._incline_sent if self._incline_sent is not None else self._reading.incline_pct
         if sent is None or (self._reading.speed_kmh or 0.0) <= STILL_KMH:
             return pct
         due = self._incline_sent_t + STEP_INTERVAL_S

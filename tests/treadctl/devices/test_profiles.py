@@ -19,6 +19,7 @@ from tests.helpers.session import Scenario, program, session
 from treadctl.devices.deviations import Deviations
 from treadctl.devices.knowledge import DeviceIdentity, KnowledgeBase, MatchRules
 from treadctl.devices.settings import DeviceSettings, DeviceSettingsSource
+from treadctl.limits import Limits
 from treadctl.link import MalformedData, Sample, TrainingStatusChanged, VendorStatus
 from treadctl.program import Program
 from treadctl.safety import NoticeKind, Phase, StopReason
@@ -45,6 +46,7 @@ NOT_DRIVEN: dict[str, str] = {
     "no-ranges": "without a speed range the link offers no speed control",
     "xterra-t85": "its belt ignores speed commands",
     "never-final": "no record of it ever completes",
+    "domyos-ts100": "its deck stands at 15 %, above the default caps: the belt never starts",
 }
 
 
@@ -261,16 +263,20 @@ def test_kingsmith_x21_retries_within_its_bounds_and_asks_control_again_after_a_
 
 
 def test_unknown_kingsmith_x21_never_runs_without_control_of_it(tmp_path: Path) -> None:
-    # Without its entry: control is refused (the start fails, nothing moves) or, had it been
-    # granted, no record would ever complete and the watchdog would stop the belt.
+    # Without its entry no record ever completes (its speed is where the flags say none is):
+    # with nothing measured the Start waits for a record, and gives up after the watchdog time
+    # without a command (nothing moves).
     async def scenario() -> None:
         async with session(
             tmp_path, WALK, quirks="kingsmith-x21", knowledge=KnowledgeBase()
         ) as scn:
             await scn.run_for(30.0)
-            assert scn.runner.governor.stop_reason is StopReason.COMMAND_FAILED
+            assert scn.runner.governor.phase is Phase.STOPPED
             assert all(b.speed_kmh == 0.0 for _, b in scn.belt_log)
             assert not [e for e in scn.link_events if isinstance(e, Sample)]
+            assert "start_or_resume" not in scn.trace.ops()
+            (said,) = notices(scn, NoticeKind.RESUME_REQUIRED)
+            assert "the belt was not started" in said.notice.message
 
     run(scenario)
 
@@ -378,8 +384,14 @@ def test_a_level_table_is_read_back_from_the_data(tmp_path: Path) -> None:
 
 def test_a_fixed_deck_is_never_commanded_and_counts_as_that_steep(tmp_path: Path) -> None:
     async def scenario() -> None:
+        # A person whose forward incline limit an admin raised to 15 %: the deck is within it.
+        steep = Limits(forward_max_incline_pct=15.0)
         async with session(
-            tmp_path, hill("2 %"), quirks="domyos-ts100", knowledge=by_name("domyos-ts100")
+            tmp_path,
+            hill("2 %"),
+            quirks="domyos-ts100",
+            knowledge=by_name("domyos-ts100"),
+            limits=steep,
         ) as scn:
             info = scn.link.info
             assert info is not None and info.inclination_range is None
@@ -388,8 +400,27 @@ def test_a_fixed_deck_is_never_commanded_and_counts_as_that_steep(tmp_path: Path
             samples = [e for e in scn.link_events if isinstance(e, Sample)]
             assert samples and all(s.incline_pct == 15.0 for s in samples)
             assert all(s.record.inclination_pct is None for s in samples)
-            assert scn.link.observed == {"reports_incline": False}
+            assert scn.link.observed == {"reports_incline": False, "fixed_incline_pct": 15.0}
             await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+@pytest.mark.parametrize("known", [True, False], ids=["known", "unknown"])
+def test_a_fixed_deck_above_every_cap_never_starts(known: bool, tmp_path: Path) -> None:
+    # Unknown, its one-level inclination range (15-15 %) says the deck stands there.
+    knowledge = by_name("domyos-ts100") if known else KnowledgeBase()
+
+    async def scenario() -> None:
+        async with session(
+            tmp_path, hill("2 %"), quirks="domyos-ts100", knowledge=knowledge
+        ) as scn:
+            await scn.run_for(10.0)
+            assert scn.link.deviations.fixed_incline_pct == 15.0
+            assert all(b.speed_kmh == 0.0 for _, b in scn.belt_log)
+            assert "start_or_resume" not in scn.trace.ops()
+            (said,) = notices(scn, NoticeKind.OVER_INCLINE)
+            assert "The deck stands at 15.0 %, above your limits" in said.notice.message
 
     run(scenario)
 
