@@ -621,7 +621,9 @@ def belt_caps(trace: Trace) -> list[Violation]:
                     f"{lim.max_speed(facing):g})",
                 )
             )
-        if s.incline_pct > deck_cap:
+        if s.incline_pct > deck_cap and s.phase != "stopped":
+            # (Latched, the belt is being stopped: a deck on a belt that does not obey its
+            # stop is `stop-reaches-belt`'s business, as its speed is.)
             out.append(
                 Violation(
                     "belt-caps",
@@ -1170,8 +1172,14 @@ def heart_rate_hold(trace: Trace) -> list[Violation]:
     ends = [seq for seq, _ in ends_at]
     for e in trace.notices("heart_rate_high"):
         until = next((seq for seq in ends if seq > e.seq), math.inf)
-        previous = [w.value for w in writes if w.seq < e.seq and w.op == "set_target_speed"]
-        ceiling = previous[-1] if previous and previous[-1] is not None else math.inf
+        before = [w for w in writes if w.seq < e.seq and w.op != "start_or_resume"]
+        if before and before[-1].op in ("stop", "pause"):
+            # Held as the belt starts again (the person's Resume with the heart rate still
+            # high): it may reach the start speed, no more.
+            ceiling = max(lim.start_speed_kmh, trace.spec.min_speed_kmh)
+        else:
+            previous = [w.value for w in before if w.op == "set_target_speed"]
+            ceiling = previous[-1] if previous and previous[-1] is not None else math.inf
         for w in writes:
             if not (e.seq < w.seq < until) or w.op != "set_target_speed" or w.value is None:
                 continue
