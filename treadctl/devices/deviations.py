@@ -362,6 +362,20 @@ class Deviations:
         "went unfinished it says why (MalformedData) and observes it; with no data the "
         "watchdog stops a moving belt.",
     )
+    life_fitness_setup: bool = _dev(
+        False,
+        group="treadmill data",
+        kind="bool",
+        device="A Life Fitness console: sends no Treadmill Data until a setup is written to "
+        "its vendor services (0x4B90, 0x4B91): 01 to control1, user data, a fixed "
+        "32-character value, control2, 02 to control1 (TrackMyIndoorWorkout "
+        "life_fitness_mixin.dart, qdomyos-zwift lifefitnesstreadmill.cpp).",
+        link="Writes it once per connection (again after a reconnect), on its clock (about "
+        "10 s), before it reports connected: names and email empty, round figures of nobody "
+        "for age, gender, weight and height, never the person's. A failed write or a missing "
+        "characteristic is a note. Unknown, no data ever comes: the watchdog stops the "
+        "session 3 s after its start and says there is no data.",
+    )
     records_cut_at: int = _dev(
         0,
         group="treadmill data",
