@@ -20,6 +20,7 @@ from typing import Any, Literal
 from bleak.backends.scanner import AdvertisementDataCallback, BaseBleakScanner
 
 from tests.helpers.ftms_client import WAIT
+from tests.helpers.session import connect_on
 from treadctl.clock import ManualClock
 from treadctl.devices.knowledge import KnowledgeBase
 from treadctl.devices.settings import DeviceSettingsSource
@@ -97,7 +98,8 @@ async def linked(
         )
         events = Events(link)
         trace = Trace(world)
-        await link.connect(world.treadmill_address)
+        # A vendor setup (Life Fitness) waits on the clock: it moves while the link connects.
+        await connect_on(link, clock, world.treadmill_address)
         try:
             yield world, link, events, trace, clock
         finally:

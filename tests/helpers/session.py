@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,16 +172,23 @@ class Scenario:
         Bumble's virtual controllers advertise and connect on the event loop's timers, so this
         waits on the link's events, not on the clock (module docstring).
         """
+        return await asyncio.wait_for(self._reconnect_after(after), WAIT)
 
-        async def find() -> Reconnected:
-            while True:
-                for event in self.link_events[after:]:
-                    if isinstance(event, Reconnected):
-                        return event
-                self.link_changed.clear()
-                await self.link_changed.wait()
+    async def reconnected_with_setup(self, after: int = 0) -> Reconnected:
+        """As `reconnected`, for a link whose set-up waits on the clock (a vendor setup): the
+        clock moves with the loop's time meanwhile (`with_clock_moving`), the driver's steps
+        noting the belt."""
+        return await with_clock_moving(
+            self._reconnect_after(after), self.step, CONNECT_WITHIN_S, "reconnected"
+        )
 
-        return await asyncio.wait_for(find(), WAIT)
+    async def _reconnect_after(self, after: int) -> Reconnected:
+        while True:
+            for event in self.link_events[after:]:
+                if isinstance(event, Reconnected):
+                    return event
+            self.link_changed.clear()
+            await self.link_changed.wait()
 
     async def finish(
         self, reason: EndReason = EndReason.STOPPED, within: float = 30.0
@@ -192,6 +199,40 @@ class Scenario:
         await self.task
         assert self.recorder.path is not None
         return read_session_log(self.recorder.path)
+
+
+#: The most clock time a connect or reconnect may take while the clock moves with it.
+CONNECT_WITHIN_S = 60.0
+
+
+async def with_clock_moving[T](
+    awaitable: Awaitable[T], advance: Callable[[], Awaitable[None]], within: float, what: str
+) -> T:
+    """Await ``awaitable`` while both times pass together: each time it has waited `STEP_S`
+    of the loop's time, ``advance()`` moves the clock `STEP_S` too (as they would for real).
+
+    For what waits on the loop's time (Bumble's connection) *and* on the clock (a vendor
+    setup the link writes on its clock, such as the Life Fitness one); something that waits
+    on the loop's time alone takes no clock time. Fails after ``within`` clock seconds.
+    """
+    task = asyncio.ensure_future(awaitable)
+    try:
+        for _ in range(math.ceil(within / STEP_S)):
+            await asyncio.wait({task}, timeout=STEP_S)
+            if task.done():
+                return task.result()
+            await advance()
+        raise AssertionError(f"not {what} within {within} s of the clock")
+    finally:
+        if not task.done():
+            task.cancel()
+
+
+async def connect_on(link: TreadmillLink, clock: ManualClock, address: str) -> None:
+    """``link.connect(address)``, the clock moving while it waits (`with_clock_moving`)."""
+    await with_clock_moving(
+        link.connect(address), lambda: clock.advance(STEP_S), CONNECT_WITHIN_S, "connected"
+    )
 
 
 @asynccontextmanager
@@ -235,7 +276,7 @@ async def session(
 
         link.add_listener(on_link_event)
         trace = TreadmillTrace(world, clock)
-        await link.connect(world.treadmill_address)
+        await connect_on(link, clock, world.treadmill_address)
         # As the application core does: a session begins from the belt as last measured. The
         # clock began at -PRELUDE_S, so the session still starts at clock time 0 (tests read
         # session times and clock times as one).

@@ -351,7 +351,8 @@ class Deviations:
         device="Sets flag bit 0 (More Data: no speed) in every record, yet puts the speed at "
         "bytes 2..4, and never sends a final fragment.",
         link="Clears the bit before decoding, so each notification is one record with its "
-        "speed. Unknown, no record ever completes and the watchdog stops the belt.",
+        "speed. Unknown, no record ever completes: a Start waits for one and gives up, "
+        "nothing moves.",
     )
     never_final_record: bool = _dev(
         False,
@@ -359,8 +360,23 @@ class Deviations:
         kind="bool",
         device="Sets More Data in every notification: no record ever ends.",
         link="Cannot read a speed from it: once more notifications than a record can hold "
-        "went unfinished it says why (MalformedData) and observes it; with no data the "
-        "watchdog stops a moving belt.",
+        "went unfinished it says why (MalformedData, a diagnostic on the connect page) and "
+        "observes it; with no record a Start never starts the belt, and the watchdog stops "
+        "one that was moving.",
+    )
+    life_fitness_setup: bool = _dev(
+        False,
+        group="treadmill data",
+        kind="bool",
+        device="A Life Fitness console: sends no Treadmill Data until a setup is written to "
+        "its vendor services (0x4B90, 0x4B91): 01 to control1, user data, a fixed "
+        "32-character value, control2, 02 to control1 (TrackMyIndoorWorkout "
+        "life_fitness_mixin.dart, qdomyos-zwift lifefitnesstreadmill.cpp).",
+        link="Writes it once per connection (again after a reconnect), on its clock (about "
+        "10 s), before it reports connected: names and email empty, round figures of nobody "
+        "for age, gender, weight and height, never the person's. A failed write or a missing "
+        "characteristic is a note. Unknown, no data ever comes: a Start waits for a record, "
+        "gives up after the watchdog time and says there is no data; nothing moves.",
     )
     records_cut_at: int = _dev(
         0,

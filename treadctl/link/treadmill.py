@@ -56,6 +56,10 @@ Rules this module keeps (FTMS v1.0 §4.16, FTMP v1.0 §4.4.14, and what real tre
   that succeeded until any stop, pause, stop at the treadmill or lost link. A keep-alive never
   follows a stop: it goes through the same queue as every command and is dropped once a stop
   was asked for (:class:`StartCancelled`).
+* **Vendor setup**: a treadmill whose entry says it needs the Life Fitness setup
+  (``life_fitness_setup``) is written it (:mod:`protocols.life_fitness`) on every connection,
+  on the clock, before the link reports connected: nothing of the person goes with it. A write
+  that fails, or a characteristic it lacks, is a note of its :class:`TreadmillInfo`.
 * **Samples**: More-Data fragments are merged (:class:`protocols.ftms.RecordAssembler`);
   each complete record becomes one :class:`Sample` stamped with the clock's time of receipt. A
   malformed record is logged, reported as :class:`MalformedData`, and skipped.
@@ -78,7 +82,7 @@ from bleak import BleakClient
 from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.exc import BleakError, BleakGATTProtocolError
 
-from protocols import EncodeError, ParseError, fitshow, ftms
+from protocols import EncodeError, ParseError, fitshow, ftms, life_fitness
 from protocols.device_information import DeviceInformation
 from protocols.ftms import (
     ControlPointRequest,
@@ -393,6 +397,7 @@ class TreadmillLink(ReconnectingLink):
             await self._unlock(client, present, notes)
         else:
             notes.append("no Control Point: the treadmill can be watched but not driven")
+        await self._life_fitness_setup(client, notes)
         for note in notes:
             logger.warning("%s: %s", self._address, note)
         self._info = TreadmillInfo(
@@ -463,6 +468,66 @@ class TreadmillLink(ReconnectingLink):
             await client.write_gatt_char(uuid, value, response=True)
         except (BleakError, OSError) as error:
             notes.append(f"the unlock write failed ({error}): control is asked for anyway")
+
+    async def _life_fitness_setup(self, client: BleakClient, notes: list[str]) -> None:
+        """The setup a Life Fitness console needs before it sends Treadmill Data
+        (``life_fitness_setup``, :mod:`protocols.life_fitness`), once per connection.
+
+        Every write is awaited on the clock's time (about 10 s in all); one that fails is a
+        note, and so is a characteristic the treadmill does not serve (that write is skipped,
+        its wait kept, so the console gets the rest at the times it expects). The link lost
+        meanwhile fails the connect, as any lost link during the set-up does.
+        """
+        if not self._deviations.life_fitness_setup:
+            return
+        found = _life_fitness_characteristics(client)
+        if not found:
+            notes.append(
+                "known to need the Life Fitness setup, but it serves none of its "
+                "characteristics: nothing was sent"
+            )
+            return
+        missing = [
+            f"0x{uuid[4:8].upper()}"  # the 16-bit part, as the sources name them
+            for uuid in sorted(life_fitness.SETUP_CHARACTERISTICS)
+            if uuid not in found
+        ]
+        if missing:
+            notes.append(f"Life Fitness setup: it has no {', '.join(missing)}: not written")
+        status = found.get(life_fitness.STATUS_UUID)
+        if status is not None:
+            try:
+                await client.start_notify(status, self._on_life_fitness_status)
+            except (BleakError, OSError) as error:
+                if not client.is_connected:
+                    raise
+                notes.append(f"Life Fitness setup: its status cannot be subscribed to ({error})")
+        written = 0
+        for step in life_fitness.SETUP:
+            await self._clock.sleep(step.after_s)
+            characteristic = found.get(step.characteristic)
+            if characteristic is None:
+                continue
+            # As the peers write: with a response where the characteristic takes one.
+            response = "write" in characteristic.properties
+            try:
+                await client.write_gatt_char(characteristic, step.value, response=response)
+            except (BleakError, OSError) as error:
+                if not client.is_connected:
+                    raise
+                notes.append(f"Life Fitness setup: writing the {step.what} failed ({error})")
+            else:
+                written += 1
+        notes.append(
+            f"a Life Fitness console: its setup was written ({written} of "
+            f"{len(life_fitness.SETUP)} writes; no name, no email, nothing of the person)"
+        )
+
+    def _on_life_fitness_status(self, _: BleakGATTCharacteristic, data: bytearray) -> None:
+        # What it says is not needed to drive the belt (qdomyos-zwift waits for 07, then
+        # 04 01); kept for device reports.
+        self._raw(life_fitness.STATUS_UUID, data)
+        logger.debug("Life Fitness status %s", bytes(data).hex())
 
     async def _read_range[R: (SpeedRange, InclinationRange)](
         self,
@@ -994,6 +1059,29 @@ class TreadmillLink(ReconnectingLink):
             self._belt_running = False
             if request.pause and self._deviations.control_lost_after_pause:
                 self._has_control = False  # it withdraws control silently: ask again first
+
+
+def _life_fitness_characteristics(client: BleakClient) -> dict[str, BleakGATTCharacteristic]:
+    """The Life Fitness setup's characteristics the treadmill serves, by UUID. The User Data
+    ones (standard UUIDs another service may serve too) are taken from the service holding
+    the vendor 0x4CF2 where there is one, as TrackMyIndoorWorkout takes them from 0x4B91."""
+    services = list(client.services)
+    user_service = next(
+        (
+            s
+            for s in services
+            if any(c.uuid.lower() == life_fitness.TOKEN_UUID for c in s.characteristics)
+        ),
+        None,
+    )
+    ordered = [user_service, *services] if user_service is not None else services
+    found: dict[str, BleakGATTCharacteristic] = {}
+    for service in ordered:
+        for characteristic in service.characteristics:
+            uuid = characteristic.uuid.lower()
+            if uuid in life_fitness.SETUP_CHARACTERISTICS:
+                found.setdefault(uuid, characteristic)
+    return found
 
 
 def _level_towards_flat(value: float, levels: list[float]) -> float:

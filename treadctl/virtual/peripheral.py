@@ -23,11 +23,14 @@ Machine 0x1826 (``_services``, the hook a device report's shape overrides).
 Served characteristics [FTMS Table 4.1]: Feature 0x2ACC (read), Treadmill Data 0x2ACD
 (notify), Training Status 0x2AD3 (read, notify), Supported Speed Range 0x2AD4 and Supported
 Inclination Range 0x2AD5 (read; absent with ``Deviations.has_ranges=False``), Control Point 0x2AD9
-(write, indicate), Machine Status 0x2ADA (notify). Advertising: flags, complete local name, the
-16-bit service UUID 0x1826 and FTMS Service Data (available, treadmill), built by
-:func:`~treadctl.virtual.advertising.advertising_data`. Every value is encoded by
-``protocols.ftms``; the only bytes built here are the deliberately broken ones of the
-``Faults.malformed_records`` / ``truncated_records`` knobs (:mod:`treadctl.virtual.faults`).
+(write, indicate), Machine Status 0x2ADA (notify). Vendor services where a deviation needs them
+(an unlock characteristic, FitShow's 0xFFF0, Life Fitness's control and user services: with
+``life_fitness_setup`` no Treadmill Data goes to a connection until it wrote control1 01, then
+02, :mod:`protocols.life_fitness`; a reconnect has to write them again). Advertising: flags,
+complete local name, the 16-bit service UUID 0x1826 and FTMS Service Data (available,
+treadmill), built by :func:`~treadctl.virtual.advertising.advertising_data`. Every value is
+encoded by ``protocols.ftms``; the only bytes built here are the deliberately broken ones of
+the ``Faults.malformed_records`` / ``truncated_records`` knobs (:mod:`treadctl.virtual.faults`).
 
 Timing (all on the injected :class:`~treadctl.clock.Clock`, never real time):
 
@@ -53,8 +56,9 @@ Timing (all on the injected :class:`~treadctl.clock.Clock`, never real time):
   ``"control_not_permitted"``...) or one of ``"ignored"``, ``"dropped_link"``,
   ``"cccd_improperly_configured"``, ``"procedure_already_in_progress"``,
   ``"invalid_attribute_length"``. Every simulated second gives ``{"t", "kind": "belt",
-  "speed_kmh", "incline_pct", "running"}``; a write to a vendor characteristic (an unlock) gives
-  ``{"t", "kind": "vendor_write", "value"}`` (hex).
+  "speed_kmh", "incline_pct", "running"}``; a write to a vendor characteristic (an unlock, the
+  Life Fitness setup) gives ``{"t", "kind": "vendor_write", "characteristic", "value"}`` (the
+  characteristic's UUID as Bleak spells it; the value in hex).
 
 Control rules (FTMS §4.16, FTMP §4.4.14), in the order they are checked:
 
@@ -97,7 +101,7 @@ from bumble.gatt import (
     Service,
 )
 
-from protocols import ParseError, fitshow
+from protocols import ParseError, fitshow, life_fitness
 from protocols.device_information import DeviceInformation
 from protocols.fields import Field, pack_field
 from protocols.ftms import (
@@ -129,6 +133,7 @@ from protocols.ftms import (
 from treadctl.clock import Clock
 from treadctl.devices.deviations import KMH_PER_MPH
 from treadctl.virtual.advertising import advertising_data
+from treadctl.virtual.backend import bumble_uuid
 from treadctl.virtual.device_information import (
     VIRTUAL_TREADMILL_INFORMATION,
     device_information_service,
@@ -318,6 +323,9 @@ class FtmsPeripheral:
         self._control_refusals_left: dict[Connection, int] = {}
         self._unlocked: set[Connection] = set()
         self._control_asked: set[Connection] = set()  # a first Request Control was ignored
+        # Life Fitness setup per connection: control1 got 01 (begun), then 02 (set up).
+        self._life_fitness_begun: set[Connection] = set()
+        self._life_fitness_set_up: set[Connection] = set()
         self._last_start: float | None = None
         # When the last Start came over the Control Point, while a keep-alive is due (None:
         # no belt started over it is running).
@@ -432,7 +440,55 @@ class FtmsPeripheral:
                 b"",
             )
             services.append(Service(UUID(fitshow.FITSHOW_SERVICE_UUID), [self._fitshow, commands]))
+        if self.deviations.life_fitness_setup:
+            # A Life Fitness console: its control service (status, control1, control2) and its
+            # user service (User Data and two vendor values), written before data flows.
+            status: Characteristic[bytes] = Characteristic(
+                UUID(life_fitness.STATUS_UUID),
+                Characteristic.Properties.NOTIFY,
+                Characteristic.READABLE,
+                b"",
+            )
+            control = [status] + [
+                self._life_fitness_characteristic(uuid)
+                for uuid in life_fitness.CONTROL_CHARACTERISTICS
+                if uuid != life_fitness.STATUS_UUID
+            ]
+            user = [self._life_fitness_characteristic(u) for u in life_fitness.USER_CHARACTERISTICS]
+            services.append(Service(UUID(life_fitness.CONTROL_SERVICE_UUID), control))
+            services.append(Service(UUID(life_fitness.USER_SERVICE_UUID), user))
         return services
+
+    def _life_fitness_characteristic(self, uuid: str) -> Characteristic[bytes]:
+        """A writable characteristic of the Life Fitness setup (its writes traced)."""
+        return Characteristic(
+            bumble_uuid(uuid),
+            Characteristic.Properties.WRITE,
+            Characteristic.WRITEABLE,
+            CharacteristicValue(write=self._on_life_fitness_write(uuid)),
+        )
+
+    def _on_life_fitness_write(self, uuid: str) -> Callable[[Connection, bytes], None]:
+        """The write callback of ``uuid`` in the Life Fitness setup: control1's 01 then 02 let
+        that connection's data flow; every write is traced."""
+
+        def on_write(connection: Connection, value: bytes) -> None:
+            data = bytes(value)
+            if uuid == life_fitness.CONTROL1_UUID:
+                if data == life_fitness.CONTROL1_BEGIN:
+                    self._life_fitness_begun.add(connection)
+                elif data == life_fitness.CONTROL1_END and connection in self._life_fitness_begun:
+                    self._life_fitness_set_up.add(connection)
+            self._trace({"kind": "vendor_write", "characteristic": uuid, "value": data.hex()})
+
+        return on_write
+
+    def _sends_data_to(self, connection: Connection) -> bool:
+        """Whether ``connection`` gets Treadmill Data: subscribed, and set up where a Life
+        Fitness setup is needed."""
+        if not self._subscribed(connection, self._data, indicate=False):
+            return False
+        return not self.deviations.life_fitness_setup or connection in self._life_fitness_set_up
 
     def vendor_status(self) -> fitshow.FitShowStatus:
         """What a FitShow module would say now: the safety key, an error, else the belt."""
@@ -654,7 +710,7 @@ class FtmsPeripheral:
                 continue
             record = self.record()
             for connection in self.connections:
-                if not self._subscribed(connection, self._data, indicate=False):
+                if not self._sends_data_to(connection):
                     continue
                 for payload in self._payloads(record, self._fragment_limit(connection)):
                     await self.device.notify_subscriber(connection, self._data, payload)
@@ -906,7 +962,13 @@ class FtmsPeripheral:
         unlock = self.deviations.unlock_write
         if unlock is not None and bytes(value) == unlock[1]:
             self._unlocked.add(connection)
-        self._trace({"kind": "vendor_write", "value": bytes(value).hex()})
+        self._trace(
+            {
+                "kind": "vendor_write",
+                "characteristic": unlock[0] if unlock is not None else None,
+                "value": bytes(value).hex(),
+            }
+        )
 
     def _apply(self, connection: Connection, request: ControlPointRequest) -> ResultCode:
         model = self.model
@@ -1100,6 +1162,8 @@ class FtmsPeripheral:
         self._control_refusals_left.pop(connection, None)
         self._unlocked.discard(connection)
         self._control_asked.discard(connection)
+        self._life_fitness_begun.discard(connection)
+        self._life_fitness_set_up.discard(connection)
         self._busy.discard(connection)
         # Bumble would wait 30 s for the confirmation of an indication to a gone link.
         for task in self._answers.pop(connection, set()):

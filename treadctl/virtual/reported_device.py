@@ -12,7 +12,8 @@ Shape::
           ├── advertising_data         is the report's advertisement
           ├── _services                are the report's services, in its order, with its
           │                            properties and values; vendor ones static but a
-          │                            FitShow status (0xFFF1), which follows the belt
+          │                            FitShow status (0xFFF1), which follows the belt,
+          │                            and a Life Fitness setup's, whose writes it waits for
           ├── Treadmill Data           replays the recorded records while the belt stands
           ├── Training Status read     gives the recorded value while the belt stands
           └── Control Point            answers Request Control and Reset as recorded
@@ -30,7 +31,12 @@ What it cannot copy: the Generic Access and Generic Attribute services (the virt
 own; a report leaves them out), the order of a characteristic's CCCD among its other
 descriptors (Bumble adds it last), notifications at rest from anything but Treadmill Data (not
 replayed; a FitShow status is made from the belt's state, as the fitshow profile does), and
-what a vendor characteristic does when written (it keeps the value).
+what a vendor characteristic does when written (it keeps the value) — but for what the
+vocabulary says: a report whose deviations say ``life_fitness_setup`` gives a treadmill that
+sends no Treadmill Data until its control1 got 01, then 02 (as the life-fitness profile; the
+report does not hold the vendor writes themselves, only the GATT table they go to and this
+deviation, which the knowledge base's match put there). An ``unlock_write`` is not emulated:
+control is answered as the report recorded it.
 
 Like the rest of ``treadctl.virtual`` it imports ``protocols``, the clock and the plain shape
 types (``treadctl.device_shape``), nothing of the app.
@@ -51,7 +57,7 @@ from bumble.core import UUID, AdvertisingData, DataType
 from bumble.device import Connection
 from bumble.gatt import Characteristic, CharacteristicValue, Descriptor, Service
 
-from protocols import ParseError, fitshow, ftms
+from protocols import ParseError, fitshow, ftms, life_fitness
 from protocols.ftms import ControlPointResponse, OpCode, ResultCode
 from treadctl.clock import Clock
 from treadctl.device_shape import (
@@ -182,6 +188,9 @@ def quirks_from(shape: DeviceShape) -> Quirks:
     # Its vendor characteristics are the report's, static: one that unlocks control when
     # written cannot be emulated, so control is answered as the report recorded it.
     said = dataclasses.replace(said, unlock_write=None)
+    if shape.characteristic(life_fitness.CONTROL1_UUID) is None:
+        # Matched by name, yet serving no setup (so the link wrote none): its data flowed.
+        said = dataclasses.replace(said, life_fitness_setup=False)
     return Quirks(
         name="report",
         description=f"Shaped after the device report of {shape.name or 'a treadmill'}.",
@@ -276,6 +285,15 @@ class ReportedPeripheral(FtmsPeripheral):
         value: Any = reported.value if reported.value is not None else b""
         if reported.att_error is not None:
             value = CharacteristicValue(read=_refusing(reported.att_error))
+        elif (
+            self.deviations.life_fitness_setup
+            and reported.uuid in life_fitness.SETUP_CHARACTERISTICS
+            and permissions & Characteristic.WRITEABLE
+        ):
+            # Written by the link's setup: control1's 01 then 02 let the data flow.
+            value = CharacteristicValue(
+                read=_reading(value), write=self._on_life_fitness_write(reported.uuid)
+            )
         descriptors = [
             Descriptor(bumble_uuid(d.uuid), Descriptor.READABLE, d.value or b"")
             for d in reported.descriptors
@@ -373,6 +391,13 @@ def _response(exchange: ControlExchange) -> ControlPointResponse | None:
         return ControlPointResponse.from_bytes(exchange.answer)
     except ParseError:
         return None
+
+
+def _reading(value: bytes) -> Any:
+    def read(_: Connection) -> bytes:
+        return value
+
+    return read
 
 
 def _refusing(code: int) -> Any:

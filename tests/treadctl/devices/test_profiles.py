@@ -9,10 +9,14 @@ catches what the link does not know).
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from protocols import life_fitness
 from protocols.ftms import ResultCode
 from tests.helpers.ftms_client import run
 from tests.helpers.session import Scenario, program, session
@@ -20,7 +24,7 @@ from treadctl.devices.deviations import Deviations
 from treadctl.devices.knowledge import DeviceIdentity, KnowledgeBase, MatchRules
 from treadctl.devices.settings import DeviceSettings, DeviceSettingsSource
 from treadctl.limits import Limits
-from treadctl.link import MalformedData, Sample, TrainingStatusChanged, VendorStatus
+from treadctl.link import Connected, MalformedData, Sample, TrainingStatusChanged, VendorStatus
 from treadctl.program import Program
 from treadctl.safety import NoticeKind, Phase, StopReason
 from treadctl.session import NoticeRaised
@@ -691,5 +695,104 @@ def test_a_damaged_fitshow_packet_is_reported_and_skipped(tmp_path: Path) -> Non
                 if isinstance(e, MalformedData) and e.characteristic == "fitshow_status"
             ]
             assert bad and "checksum" in bad[0].error
+
+    run(scenario)
+
+
+# --- (10) Life Fitness: a setup before any data -------------------------------------------------
+
+
+def setup_writes(scn: Scenario, since: float = -math.inf) -> list[dict[str, Any]]:
+    """The Life Fitness setup's writes the virtual console received since ``since``."""
+    return [
+        r
+        for r in scn.trace.records
+        if r["kind"] == "vendor_write"
+        and r["characteristic"] in life_fitness.SETUP_CHARACTERISTICS
+        and r["clock"] >= since
+    ]
+
+
+def as_written(writes: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(w["characteristic"], w["value"]) for w in writes]
+
+
+SETUP_AS_WRITTEN = [(s.characteristic, s.value.hex()) for s in life_fitness.SETUP]
+
+
+def test_the_life_fitness_setup_is_written_before_control_and_before_any_data(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks="life-fitness") as scn:
+            entry = scn.link.device_entry
+            assert entry is not None and entry.id == "life-fitness"
+            writes = setup_writes(scn)
+            assert as_written(writes) == SETUP_AS_WRITTEN
+            # Nothing of the person: names and email are empty strings (their terminator).
+            told = dict(as_written(writes))
+            for uuid in (
+                life_fitness.FIRST_NAME_UUID,
+                life_fitness.LAST_NAME_UUID,
+                life_fitness.EMAIL_UUID,
+            ):
+                assert told[uuid] == "00"
+            # The peers' waits, on the link's clock.
+            gaps = [b["clock"] - a["clock"] for a, b in itertools.pairwise(writes)]
+            assert gaps == pytest.approx([s.after_s for s in life_fitness.SETUP[1:]])
+            # All of it before the link said connected, before control, before any data.
+            done = writes[-1]["clock"]
+            (connected,) = [e for e in scn.link_events if isinstance(e, Connected)]
+            assert connected.t >= done
+            assert scn.trace.writes() and scn.trace.writes()[0]["clock"] >= done
+            assert scn.trace.writes()[0]["op"] == "request_control"
+            # (The console's first record may share the instant of the last write: after it.)
+            samples = [e for e in scn.link_events if isinstance(e, Sample)]
+            assert samples and samples[0].t >= done
+            info = scn.link.info
+            assert info is not None
+            assert any("setup was written (13 of 13 writes" in n for n in info.notes)
+            await drive_to_speed_and_stop(scn)
+
+    run(scenario)
+
+
+def test_the_life_fitness_setup_is_written_again_after_a_reconnect(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks="life-fitness", start=False) as scn:
+            await scn.run_for(2.0)
+            mark, dropped = len(scn.link_events), scn.now
+            await scn.world.treadmill.drop_link()
+            await scn.reconnected_with_setup(mark)
+            again = setup_writes(scn, dropped)
+            assert as_written(again) == SETUP_AS_WRITTEN
+            await scn.run_for(2.0)
+            # The console sent nothing until it was set up again, then its data came back.
+            samples = [e for e in scn.link_events[mark:] if isinstance(e, Sample)]
+            assert samples and samples[0].t >= again[-1]["clock"]
+            assert again[0]["clock"] - dropped >= 2.0  # the status subscription's wait first
+
+    run(scenario)
+
+
+def test_unknown_a_life_fitness_console_sends_nothing_and_nothing_starts(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with session(tmp_path, WALK, quirks="life-fitness", knowledge=KnowledgeBase()) as scn:
+            assert scn.link.device_entry is None
+            await scn.run_for(30.0)
+            assert setup_writes(scn) == []
+            assert not [e for e in scn.link_events if isinstance(e, Sample)]
+            # Nothing measured, so the Start waited for a first record and gave up after the
+            # watchdog time: no command went out, nothing moved (it used to start blind).
+            assert scn.runner.governor.phase is Phase.STOPPED
+            (gave_up,) = notices(scn, NoticeKind.RESUME_REQUIRED)
+            assert "No data from the treadmill for 3 s: the belt was not started" in (
+                gave_up.notice.message
+            )
+            ops = scn.trace.ops()
+            assert "start_or_resume" not in ops and "set_target_speed" not in ops
+            assert all(b.speed_kmh == 0.0 for _, b in scn.belt_log)
 
     run(scenario)

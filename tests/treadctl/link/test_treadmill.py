@@ -10,9 +10,15 @@ its result).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+from bumble import att
+from bumble.device import Connection
+from bumble.gatt import Characteristic, Service
 
+from protocols import life_fitness
 from protocols.ftms import OpCode, ResultCode, StatusOp
 from tests.helpers.ftms_client import WAIT, run
 from tests.helpers.link import belt_reaches, linked
@@ -37,6 +43,8 @@ from treadctl.link import (
     fit_to_grid,
     op_name,
 )
+from treadctl.virtual.backend import bumble_uuid
+from treadctl.virtual.peripheral import FtmsPeripheral
 from treadctl.virtual.treadmill import MachineState, TreadmillSpec
 
 # --- connecting -----------------------------------------------------------------------------------
@@ -432,5 +440,80 @@ def test_link_loss_is_reported_at_once_and_reconnect_resumes_nothing() -> None:
             assert len(trace.writes) == writes_before  # nothing sent on its own
             await link.stop()
             assert trace.ops()[-2:] == ["request_control", "stop"]
+
+    run(scenario)
+
+
+# --- a vendor setup before data (Life Fitness) ----------------------------------------------------
+
+
+class _PatchyLifeFitness(FtmsPeripheral):
+    """The life-fitness profile's console, refusing the age and serving no height."""
+
+    def _on_life_fitness_write(self, uuid: str) -> Callable[[Connection, bytes], None]:
+        write = super()._on_life_fitness_write(uuid)
+
+        def on_write(connection: Connection, value: bytes) -> None:
+            if uuid == life_fitness.AGE_UUID:
+                raise att.ATT_Error(att.ErrorCode.WRITE_NOT_PERMITTED)
+            write(connection, value)
+
+        return on_write
+
+    def _services(self, ftms_characteristics: list[Characteristic[Any]]) -> list[Service]:
+        height = bumble_uuid(life_fitness.HEIGHT_UUID)
+        return [
+            Service(s.uuid, [c for c in s.characteristics if c.uuid != height])
+            for s in super()._services(ftms_characteristics)
+        ]
+
+
+def test_a_refused_or_missing_setup_write_is_a_note_and_the_rest_still_goes_out() -> None:
+    async def scenario() -> None:
+        async with linked("life-fitness", peripheral=_PatchyLifeFitness) as (
+            _world,
+            link,
+            events,
+            _trace,
+            clock,
+        ):
+            assert link.info is not None
+            notes = link.info.notes
+            assert "Life Fitness setup: it has no 0x2A8E: not written" in notes
+            assert any(n.startswith("Life Fitness setup: writing the age failed") for n in notes)
+            assert any("setup was written (11 of 13 writes" in n for n in notes)
+            # Its waits were kept (about 10 s of the clock), and control1's 02 went out last:
+            # the console's data flows.
+            assert clock.now() == pytest.approx(sum(s.after_s for s in life_fitness.SETUP))
+            await clock.advance(1.0)
+            await events.next(Sample)
+
+    run(scenario)
+
+
+def test_a_treadmill_said_to_need_the_setup_that_serves_none_of_it_is_sent_nothing() -> None:
+    # An advertised name that matches while the GATT table has none of the setup's
+    # characteristics (the peers' 'LF' prefix is short): one note, nothing written, no waiting.
+    knows = KnowledgeBase.parse(
+        """
+        [[device]]
+        id = "virtual"
+        device = "The virtual treadmill"
+        certainty = "inferred"
+        sources = ["this test"]
+        description = "Said to need the Life Fitness setup."
+        match = { name_prefixes = ["Virtual Tread"] }
+        deviations = { life_fitness_setup = true }
+        """
+    )
+
+    async def scenario() -> None:
+        async with linked(knowledge=knows) as (_, link, events, _trace, clock):
+            assert link.deviations.life_fitness_setup
+            assert link.info is not None
+            assert any("serves none of its characteristics" in n for n in link.info.notes)
+            assert clock.now() == 0.0
+            await clock.advance(1.0)
+            await events.next(Sample)  # a standard treadmill: its data flows as ever
 
     run(scenario)

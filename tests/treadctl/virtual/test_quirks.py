@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from bleak import BleakClient
 
+from protocols import life_fitness
 from protocols.ftms import (
     FITNESS_MACHINE_CONTROL_POINT_UUID,
     FITNESS_MACHINE_SERVICE_UUID,
@@ -209,5 +210,46 @@ def test_quirks_standard_control_point_answers_by_indication_only() -> None:
         async with world_of(quirks="standard") as (world, _clock), connect(world) as c:
             await controlling(c)  # subscribed with indications (the CCCD check passed)
             assert world.treadmill.quirks is QUIRK_PROFILES["standard"]
+
+    run(scenario)
+
+
+def test_quirks_life_fitness_send_no_data_until_the_setup_per_connection() -> None:
+    async def scenario() -> None:
+        async with world_of(quirks="life-fitness") as (world, clock):
+            traced: list[dict[str, Any]] = []
+            world.treadmill.add_trace_listener(traced.append)
+            async with connect(world) as a:
+                services = a.client.services
+                control = services.get_service(life_fitness.CONTROL_SERVICE_UUID)
+                user = services.get_service(life_fitness.USER_SERVICE_UUID)
+                assert control is not None and user is not None
+                assert [c.uuid for c in control.characteristics] == list(
+                    life_fitness.CONTROL_CHARACTERISTICS
+                )
+                assert [c.uuid for c in user.characteristics] == list(
+                    life_fitness.USER_CHARACTERISTICS
+                )
+                assert control.characteristics[0].properties == ["notify"]
+                assert all(c.properties == ["write"] for c in user.characteristics)
+                await a.subscribe()
+                await clock.advance(5.0)
+                await barrier(a)
+                assert a.data.empty()  # subscribed, not set up: nothing
+                for step in life_fitness.SETUP:
+                    await a.client.write_gatt_char(step.characteristic, step.value, response=True)
+                await clock.advance(1.0)
+                await barrier(a)
+                assert not a.data.empty()  # set up: its records come
+                vendor = [r for r in traced if r["kind"] == "vendor_write"]
+                assert [(r["characteristic"], r["value"]) for r in vendor] == [
+                    (s.characteristic, s.value.hex()) for s in life_fitness.SETUP
+                ]
+            # A new connection starts from nothing again.
+            async with connect(world) as b:
+                await b.subscribe()
+                await clock.advance(5.0)
+                await barrier(b)
+                assert b.data.empty()
 
     run(scenario)

@@ -11,9 +11,10 @@ import dataclasses
 import pytest
 from bleak.exc import BleakGATTProtocolError
 
-from protocols import ftms
+from protocols import ftms, life_fitness
 from protocols.ftms import RequestControl, TreadmillData
 from tests.helpers.ftms_client import connect, get, run
+from treadctl import virtual_time
 from treadctl.clock import LoopClock
 from treadctl.device_shape import (
     ControlExchange,
@@ -151,3 +152,48 @@ def test_a_reports_deviations_and_findings_become_the_treadmills_quirks() -> Non
 def test_a_report_naming_a_deviation_outside_the_vocabulary_is_refused() -> None:
     with pytest.raises(DeviationError, match="device report: deviations: warp_drive"):
         quirks_from(_shape(deviations={"warp_drive": True}))
+
+
+def _life_fitness_shape(**changes: object) -> DeviceShape:
+    """``_shape()`` with a Life Fitness console's vendor services, as a probe reads them
+    (write-only: nothing of them in the report but the table), and the deviation its knowledge
+    base match put in the report."""
+    control = GattService(
+        life_fitness.CONTROL_SERVICE_UUID,
+        (
+            GattCharacteristic(life_fitness.STATUS_UUID, ("notify",)),
+            GattCharacteristic(life_fitness.CONTROL1_UUID, ("write",)),
+            GattCharacteristic(life_fitness.CONTROL2_UUID, ("write",)),
+        ),
+    )
+    user = GattService(
+        life_fitness.USER_SERVICE_UUID,
+        tuple(GattCharacteristic(u, ("write",)) for u in life_fitness.USER_CHARACTERISTICS),
+    )
+    shape = _shape(deviations={"life_fitness_setup": True}, **changes)
+    return dataclasses.replace(shape, services=(*shape.services, control, user))
+
+
+def test_a_reported_life_fitness_console_sends_data_once_control1_got_01_then_02() -> None:
+    async def scenario() -> None:
+        clock = LoopClock()
+        world = reported_world(clock, _life_fitness_shape())
+        assert world.treadmill.deviations.life_fitness_setup
+        # Said, but with no control1 to write: the link wrote nothing, and its data flowed.
+        unserved = quirks_from(_shape(deviations={"life_fitness_setup": True}))
+        assert not unserved.deviations.life_fitness_setup
+        async with world, connect(world) as client:
+            await client.subscribe()
+            await virtual_time.advance(3.0)
+            assert client.data.empty()  # nothing before the setup
+            bleak = client.client
+            await bleak.write_gatt_char(life_fitness.CONTROL1_UUID, b"\x02", response=True)
+            await virtual_time.advance(1.0)
+            assert client.data.empty()  # 02 alone is not the setup
+            await bleak.write_gatt_char(life_fitness.CONTROL1_UUID, b"\x01", response=True)
+            await virtual_time.advance(1.0)
+            assert client.data.empty()
+            await bleak.write_gatt_char(life_fitness.CONTROL1_UUID, b"\x02", response=True)
+            assert await get(client.data) == AT_REST  # then the recorded stream flows
+
+    run(scenario)
