@@ -203,6 +203,7 @@ FIXED_SEEDS: dict[str, tuple[int, str]] = {
     "incline-jump-in-a-new-session-on-a-moving-belt": (5521, "standard"),
     "start-on-a-fixed-deck-above-every-cap": (40220, "domyos-ts100"),
     "heart-rate-hold-on-a-lagging-belt": (40045, "kingsmith-x21"),
+    "stop-before-two-new-sessions-held-only-one": (8592, "kingsmith"),
 }
 #: finding -> a seed that shows it, for each one in checker.KNOWN_FINDINGS (not fixed yet).
 FINDING_SEEDS: dict[str, int] = {}

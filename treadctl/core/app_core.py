@@ -188,7 +188,7 @@ class AppCore:
         # A switch to a new session under way (the old one winding down): a stop, pause or
         # E-stop meanwhile goes to the runner winding down and holds the new session's start.
         self._switching = 0  # switches to a session asked for and not yet done
-        self._hold_start = False
+        self._holds = 0  # switches asked for before a Stop pressed meanwhile: open, not started
         self._winding: SessionRunner | None = None
         self._closing = False
         self._manual = first_target(self.people.limits)
@@ -436,7 +436,7 @@ class AppCore:
             self._switching -= 1
             if not self._switching:
                 # A hold meant for a session that never began (closing, link down) lapses.
-                self._hold_start = False
+                self._holds = 0
 
     async def _switch_locked(
         self, program: Program | None, kind: SessionKind
@@ -488,10 +488,11 @@ class AppCore:
                     t = self._manual
                     runner.set_manual(t.speed_kmh, t.incline_pct, t.direction)
                     self._emit(ManualTargetChanged(t))
-            start = kind is not SessionKind.IDLE and not self._hold_start
-            if kind is not SessionKind.IDLE and self._hold_start:
+            held = kind is not SessionKind.IDLE and self._holds > 0
+            start = kind is not SessionKind.IDLE and not held
+            if held:
+                self._holds -= 1
                 self._emit(Message("Stopped before the new session began: press Start when ready."))
-            self._hold_start = False
             self._session_task = self._spawn(self._run(runner, kind, start))
             return runner
 
@@ -568,7 +569,9 @@ class AppCore:
         down, that one (it still drives the belt); a new session being switched to then opens
         without starting."""
         if self._switching:
-            self._hold_start = True
+            # Every session asked for before it (two Starts and a Stop in one instant: found
+            # by the safety fuzzer, seed 8592) opens without starting, not only the next one.
+            self._holds = self._switching
         return self._runner or self._winding
 
     def _no_runner(self) -> None:

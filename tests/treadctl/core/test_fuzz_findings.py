@@ -167,3 +167,25 @@ def test_with_late_answers_incline_steps_reach_the_deck_one_at_a_time(tmp_path: 
                 assert b["t"] - a["t"] >= 1.0 - 1e-9, (a, b)
 
     run(scenario)
+
+
+def test_a_stop_after_two_new_sessions_were_asked_for_holds_both(tmp_path: Path) -> None:
+    # Seed 8592: Start twice (two programs) and Pause in one instant; the first new session
+    # opened held, the second started the belt.
+    async def scenario() -> None:
+        async with core_scenario(tmp_path) as scn:
+            scn.core.start_program(WALK)
+            await scn.until(lambda: scn.belt.speed_kmh >= 3.9, 60.0, "at 4 km/h")
+            mark = scn.events.mark()
+            scn.core.start_program(EIGHT)
+            scn.core.start_program(WALK)
+            scn.core.pause()
+            await scn.until(
+                lambda: len(scn.events.of(SessionStarted, mark)) == 2, 60.0, "both began"
+            )
+            await scn.run_for(20.0)
+            assert scn.belt.speed_kmh == 0.0
+            said = [e.text for e in scn.events.of(Message, mark)]
+            assert said.count("Stopped before the new session began: press Start when ready.") == 2
+
+    run(scenario)
