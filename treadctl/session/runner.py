@@ -584,6 +584,11 @@ class SessionRunner:
             await self._clock.sleep_until(due)
             if self._overtaken(SetIncline(pct), number):
                 return None
+            if self._governor.phase is Phase.STOPPED:
+                # Latched while it waited: no deck step after the stop; the governor decides
+                # again (from what was sent) when it needs the deck moved.
+                self._governor.incline_not_sent(self._incline_sent)
+                return None
         if (self._reading.speed_kmh or 0.0) <= STILL_KMH:
             return pct
         step = self._limits.incline_rate_pct_per_s * STEP_INTERVAL_S
