@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.helpers.ftms_client import WAIT
-from tests.helpers.session import STEP_S, TreadmillTrace
+from tests.helpers.session import STEP_S, TreadmillTrace, with_clock_moving
 from treadctl.clock import ManualClock
 from treadctl.core import AppCore, BleakBackends, CoreEvent, DataFolder, Limits
 from treadctl.link import HeartRateLink, TreadmillLink
@@ -145,7 +145,14 @@ async def core_scenario(
         )
         try:
             if connect:
-                await core.connect(world.treadmill_address)
+                # The clock moves while it waits: a vendor setup the link writes on its clock
+                # (Life Fitness) would otherwise never end.
+                await with_clock_moving(
+                    core.connect(world.treadmill_address),
+                    lambda: clock.advance(STEP_S),
+                    60.0,
+                    "connected",
+                )
                 await clock.settle()
             yield scenario
         finally:

@@ -628,13 +628,15 @@ class Driver:
 
     async def _wait_for(self, done: str, retrying: str, *, after: int, what: str) -> None:
         """Wait on the loop's time (the radio's) for a ``done`` event after ``after``; once the
-        link says it is ``retrying``, step the clock between waits (its backoff sleeps on it)."""
+        link says it is ``retrying``, or for a treadmill whose setup the link writes on the
+        clock, step the clock between waits (its backoff, its setup sleep on it)."""
         loop = asyncio.get_running_loop()
         began = loop.time()
         events = self.scn.events
         stepped = 0
         while not any(e.kind == done and e.seq > after for e in self.trace.events):
-            if loop.time() - began > RECONNECT_WAIT_S:
+            # The radio's own time: the waits that ended in a clock step were the clock's.
+            if loop.time() - began - stepped * RADIO_WAIT_S > RECONNECT_WAIT_S:
                 self.trace.errors.append(
                     f"the {what} did not happen within {RECONNECT_WAIT_S} s of the loop's time"
                 )
@@ -643,7 +645,12 @@ class Driver:
             try:
                 await asyncio.wait_for(events.changed.wait(), RADIO_WAIT_S)
             except TimeoutError:
-                if any(e.kind == retrying and e.seq > after for e in self.trace.events):
+                # The link waits on the clock once it retries (its backoff), or while it
+                # writes a setup on it (a Life Fitness console, after every reconnect).
+                on_clock = self.world.treadmill.deviations.life_fitness_setup and done == (
+                    "Reconnected"
+                )
+                if on_clock or any(e.kind == retrying and e.seq > after for e in self.trace.events):
                     stepped += 1
                     await self.scn.step()
                     self._record_step()
