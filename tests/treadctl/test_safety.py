@@ -59,6 +59,7 @@ from treadctl.safety import (
     StopBelt,
     StopFailed,
     StopReason,
+    TreadmillErrorReported,
 )
 
 F, B = Direction.FORWARD, Direction.BACKWARD
@@ -922,6 +923,7 @@ def test_a_start_before_any_record_waits_for_one_and_never_runs_blind() -> None:
     sim.last_sample = None
     sim.send(SetTarget(4.0))
     assert sim.send(Start()).commands == ()
+    assert sim.send(Start()).commands == ()  # pressed again: still one wait
     sim.silent = True  # no record comes
     sim.advance(LIMITS.watchdog_s + 1)
     assert sim.commands() == [] and sim.speed == 0.0
@@ -937,6 +939,30 @@ def test_a_start_before_any_record_waits_for_one_and_never_runs_blind() -> None:
     sim2.send(Start())
     sim2.advance(0.5)
     assert sim2.commands()[:1] == [StartBelt(LIMITS.start_speed_kmh)]
+
+
+def test_a_treadmill_error_stops_the_belt_with_an_alarm_naming_it() -> None:
+    sim = running_at(SetTarget(5.0))
+    decision = sim.send(TreadmillErrorReported("E03: speed sensor fault"))
+    assert decision.commands[:1] == (StopBelt(),)
+    assert sim.g.stop_reason is StopReason.TREADMILL_ERROR
+    (alarm,) = sim.notices(NoticeKind.TREADMILL_ERROR)
+    assert "E03: speed sensor fault" in alarm.message  # type: ignore[attr-defined]
+    sim.advance(10)
+    assert sim.speed == 0.0 and sim.g.phase.value == "stopped"
+
+
+def test_a_heart_rate_hold_just_after_a_start_keeps_the_start_speed() -> None:
+    # The belt still climbing to the start speed: nothing lower to hold it at.
+    sim = Sim(limits=dataclasses.replace(LIMITS, max_heart_rate_bpm=150))
+    sim.send(SetTarget(5.0))
+    sim.send(Start())
+    sim.advance(0.25)
+    assert 0 < sim.speed < sim.g.commanded_speed_kmh == LIMITS.start_speed_kmh
+    sim.hr = 170
+    decision = sim.send()
+    assert sim.g.heart_rate_hold and not any(isinstance(c, SetSpeed) for c in decision.commands)
+    assert sim.g.commanded_speed_kmh == LIMITS.start_speed_kmh
 
 
 def test_a_heart_rate_hold_keeps_a_lagging_belt_where_it_is() -> None:
