@@ -963,10 +963,14 @@ class SafetyGovernor:
             self._start(now, belt, out)
         elif now - asked >= self._limits.watchdog_s - _EPS:
             self._start_asked = None
+            # A belt nobody can see may run all the same (started at its console): told to
+            # stop, as the watchdog would.
+            out.command(StopBelt(), first=True)
             out.notice(
                 NoticeKind.RESUME_REQUIRED,
                 f"No data from the treadmill for {self._limits.watchdog_s:g} s: the belt was "
-                "not started. Check the treadmill, then press Start again.",
+                "not started, and was told to stop in case it runs. Check the treadmill, then "
+                "press Start again.",
             )
 
     def _watch_deck(self, now: float, belt: BeltReading, out: _Out) -> None:

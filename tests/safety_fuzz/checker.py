@@ -303,8 +303,8 @@ def no_start_without_intent(trace: Trace) -> list[Violation]:
             if seq in person:
                 pending = 0
             # A stop made at the treadmill (its console, the key) is known to the app only
-            # once it says so ("notice stopped"): what it wrote in that same instant before
-            # then was decided before anyone could know.
+            # once it says so ("notice stopped"): what it wrote before then (within the slack
+            # of hearing of it) was decided before anyone could know.
             unknown_at = cause_t.get(seq) if str(item).startswith("fault ") else None
         elif kind == "write":
             assert isinstance(item, WriteRecord)
@@ -319,7 +319,9 @@ def no_start_without_intent(trace: Trace) -> list[Violation]:
                         {"cause": why},
                     )
                 )
-            in_flight = unknown_at is not None and item.t <= unknown_at + 1e-9
+            # (A FitShow module tells the key on its status packets only, a record period
+            # later at most: within the slack, and only until the app says it stopped.)
+            in_flight = unknown_at is not None and item.t <= unknown_at + _slack(trace)
             if item.op == "set_target_speed" and item.result == "success" and item.value:
                 if latched and not in_flight and item.value > last_speed + trace.wire_kmh:
                     out.append(
@@ -536,7 +538,8 @@ def incline_rate(trace: Trace) -> list[Violation]:
     at least a second apart and differ by at most that rate (plus one step of the treadmill's
     incline grid, which the link rounds to). The one exception is a start on a deck above the
     cap of the way the person faces: the belt is measured still, and the deck is brought down
-    to the cap in one command before the belt moves (its own motor sets the pace)."""
+    to the cap in one command before the belt moves (its own motor sets the pace). After a
+    deck moved at the console, a command is measured from the deck as it stands."""
     out: list[Violation] = []
     lim = trace.limits
     step = lim.incline_rate_pct_per_s + trace.spec.incline_increment_pct + 1e-6
@@ -547,6 +550,14 @@ def incline_rate(trace: Trace) -> list[Violation]:
         if last is not None and last.value is not None:
             still = _speed_at(trace, w.t) <= STILL
             change = abs(w.value - last.value)
+            at = trace.step_at(w.t)
+            if at is not None and any(
+                a.kind == "fault" and a.name == "console-incline" and last.t <= a.t <= w.t
+                for a in trace.done_actions()
+            ):
+                # The deck was moved at the console since: the command moves it from where it
+                # stands (measured), not from the last command.
+                change = min(change, abs(w.value - at.incline_pct))
             if not still and change > step:
                 out.append(
                     Violation(

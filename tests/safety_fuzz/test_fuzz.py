@@ -204,6 +204,8 @@ FIXED_SEEDS: dict[str, tuple[int, str]] = {
     "start-on-a-fixed-deck-above-every-cap": (40220, "domyos-ts100"),
     "heart-rate-hold-on-a-lagging-belt": (40045, "kingsmith-x21"),
     "stop-before-two-new-sessions-held-only-one": (8592, "kingsmith"),
+    "fitshow-key-unheard-while-the-data-is-silent": (724, "fitshow"),
+    "unseen-belt-started-at-the-console-never-stopped": (713, "never-final"),
 }
 #: finding -> a seed that shows it, for each one in checker.KNOWN_FINDINGS (not fixed yet).
 FINDING_SEEDS: dict[str, int] = {}

@@ -404,8 +404,12 @@ class SessionRunner:
         # A latched session's belt may run all the same (started at the console, or a stop
         # the governor gave up sending): measured moving with no stop under way is stopped too.
         # One slowing under a watched stop (ours, or the console's) is left to that stop.
-        unattended = (self._reading.speed_kmh or 0.0) > STILL_KMH and (
-            governor.stop_confirmed or governor.stop_given_up
+        unattended = (
+            (self._reading.speed_kmh or 0.0) > STILL_KMH
+            and (governor.stop_confirmed or governor.stop_given_up)
+        ) or (
+            # Never seen, in a session that ran: it may run (started at the console).
+            self._reading.speed_kmh is None and self._early_finish is None
         )
         # A moving or merely paused belt is stopped for good; one already stopped is left be.
         if connected and (governor.phase is not Phase.STOPPED or paused or unattended):

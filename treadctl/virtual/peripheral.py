@@ -706,14 +706,14 @@ class FtmsPeripheral:
             await self.clock.sleep_until(origin + tick / self.data_rate_hz)
             self._sync()
             self._check_keepalive()
-            if self.faults.silent:
-                continue
-            record = self.record()
-            for connection in self.connections:
-                if not self._sends_data_to(connection):
-                    continue
-                for payload in self._payloads(record, self._fragment_limit(connection)):
-                    await self.device.notify_subscriber(connection, self._data, payload)
+            if not self.faults.silent:
+                record = self.record()
+                for connection in self.connections:
+                    if not self._sends_data_to(connection):
+                        continue
+                    for payload in self._payloads(record, self._fragment_limit(connection)):
+                        await self.device.notify_subscriber(connection, self._data, payload)
+            # A FitShow status is a status: it flows while the data is silent.
             if self._fitshow is not None:
                 packet = self.vendor_status().to_bytes()
                 for connection in self.connections:
