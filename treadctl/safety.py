@@ -93,6 +93,8 @@ STOP_RESENDS = 3
 #: one went out, not at once: a refusal arrives within milliseconds, and sending at once
 #: would spend every resend (and raise the alarm) in the same instant.
 STOP_RETRY_GAP_S = 0.5
+#: Once the stop alarm is up, a stop is still sent this often while the belt is not seen still.
+STOP_AFTER_ALARM_S = 5.0
 #: A fall in the measured speed this large counts as the belt slowing.
 SLOWING_KMH = 0.2
 #: Time a belt is given to reach a speed command before a difference counts: this, plus the
@@ -1114,6 +1116,7 @@ class SafetyGovernor:
             )
         elif not watch.alarmed:
             watch.alarmed = True
+            watch.progress_t = now
             # Without a single record since the stop, "did not stop" would be a guess: say what
             # is known (the stop cannot be seen) and ask for the same action.
             said = (
@@ -1126,6 +1129,12 @@ class SafetyGovernor:
                 f"{said}: use its own stop button or safety key.",
                 {"measured": watch.measured},
             )
+        elif now - watch.progress_t >= STOP_AFTER_ALARM_S - _EPS:
+            # The alarm is up and the belt is still not seen still: the stop goes on being
+            # sent, quietly (the alarm says it all), in case the treadmill hears it now (one
+            # that answered late came back and was never told again: safety fuzzer, 2689).
+            watch.progress_t = now
+            out.command(watch.command or StopBelt(), first=True)
 
     # -- motion -------------------------------------------------------------------------------
 

@@ -607,6 +607,7 @@ def belt_caps(trace: Trace) -> list[Violation]:
     lim = trace.limits
     console = _console_speed_windows(trace)
     console_deck = _console_deck_windows(trace)
+    samples = trace.of("Sample")
     # What a deck raised at the console rises above the cap before the governor, seeing it, has
     # it sent back (and a driver step to see it turn).
     deck_overshoot = trace.spec.incline_rate_pct_per_s * (_slack(trace) + STEP_S)
@@ -618,7 +619,12 @@ def belt_caps(trace: Trace) -> list[Violation]:
         deck_cap = lim.max_incline(facing) + DECK_TOLERANCE_PCT + HALF_DECK_STEP
         if _overlaps(console_deck, s.t, s.t):
             deck_cap += deck_overshoot
-            if _deck_send_back_unheeded(trace, console_deck, s.t):
+            last_record = max((e.t for e in samples if e.t <= s.t + 1e-9), default=-math.inf)
+            if _deck_send_back_unheeded(trace, console_deck, s.t) or (
+                s.t - last_record > _slack(trace) + STEP_S
+            ):
+                # (Or no record shows the deck: the governor is blind until the watchdog stops
+                # the belt, which `watchdog` judges.)
                 # The treadmill ignored or refused the command bringing the deck back: it
                 # rises on until the governor's stop lands (`fault-stops`,
                 # `stop-reaches-belt` judge that).

@@ -206,6 +206,7 @@ FIXED_SEEDS: dict[str, tuple[int, str]] = {
     "stop-before-two-new-sessions-held-only-one": (8592, "kingsmith"),
     "fitshow-key-unheard-while-the-data-is-silent": (724, "fitshow"),
     "unseen-belt-started-at-the-console-never-stopped": (713, "never-final"),
+    "stop-never-sent-again-after-the-alarm": (2689, "precor-daemon"),
 }
 #: finding -> a seed that shows it, for each one in checker.KNOWN_FINDINGS (not fixed yet).
 FINDING_SEEDS: dict[str, int] = {}

@@ -31,6 +31,7 @@ from treadctl.safety import (
     NOTICE_RECORD_FIELDS,
     SLOWEST_DECK_RATE_PCT_PER_S,
     SPEED_TOLERANCE_KMH,
+    STOP_AFTER_ALARM_S,
     STOP_CONFIRM_S,
     STOP_RESENDS,
     STOP_RETRY_GAP_S,
@@ -831,11 +832,22 @@ def test_a_stop_never_followed_ends_in_a_lasting_alarm() -> None:
     mark = sim.t
     sim.send(EStop())
     sim.advance(30)
-    stops = [c for c in sim.commands(since=mark - 0.01) if isinstance(c, StopBelt)]
-    assert len(stops) == 1 + STOP_RESENDS  # bounded
+    sends = [t for (t, _, d) in sim.decisions if t >= mark and StopBelt() in d.commands]
+    # 1 + STOP_RESENDS while confirming (2 s apart), then, under the alarm, one every
+    # STOP_AFTER_ALARM_S: bounded in rate, never a burst.
+    assert sends[: 1 + STOP_RESENDS] == [mark + i * STOP_CONFIRM_S for i in range(4)]
+    later = sends[1 + STOP_RESENDS :]
+    assert later and all(b - a >= STOP_AFTER_ALARM_S - 1e-9 for a, b in itertools.pairwise(later))
+    assert len(later) <= 30 / STOP_AFTER_ALARM_S
     alarms = sim.notices(NoticeKind.STOP_NOT_CONFIRMED)
     assert len(alarms) == 1 and "own stop button" in alarms[0].message  # type: ignore[attr-defined]
     assert not sim.g.stop_confirmed and sim.g.stop_given_up
+    # The treadmill hears a stop again: the belt stops, and the person is told.
+    sim.ignored_stops = 0
+    sim.advance(10)
+    assert sim.speed == 0.0 and sim.g.stop_confirmed
+    (stopped,) = [n for n in sim.notices(NoticeKind.STOPPED) if "has stopped" in n.message]  # type: ignore[attr-defined]
+    assert stopped
 
 
 def test_a_deck_raised_at_the_console_past_the_cap_is_brought_back() -> None:
@@ -1034,8 +1046,10 @@ def test_a_belt_sped_up_past_the_cap_while_stopped_gets_a_stop() -> None:
     mark = sim.t
     sim.goal = 15.0  # the console's speed-up key
     sim.advance(10)
-    stops = [c for c in sim.commands(since=mark) if isinstance(c, StopBelt)]
-    assert stops and len(sim.notices(NoticeKind.OVERSPEED)) == len(stops)
+    stops = [t for (t, _, d) in sim.decisions if t > mark and StopBelt() in d.commands]
+    overspeed = len(sim.notices(NoticeKind.OVERSPEED))
+    # One a second with a notice while above the cap (plus the alarm's quiet one every 5 s).
+    assert overspeed >= 1 and overspeed <= len(stops) <= overspeed + 10 / STOP_AFTER_ALARM_S
     sim.ignored_stops = 0
     sim.connected = False
     sim.advance(1)  # nothing is sent over a lost link
@@ -1083,7 +1097,9 @@ def test_refused_stops_are_sent_again_apart_not_in_a_burst() -> None:
         if any(isinstance(c, StopBelt) for c in sim.decisions[-1][2].commands):
             sent.append(sim.t)
             sim.send(StopFailed("refused"))
-    assert len(sent) == STOP_RESENDS
+    # STOP_RESENDS resends 0.5 s apart, then (under the alarm) one every STOP_AFTER_ALARM_S.
+    assert len(sent) == STOP_RESENDS + 1
+    assert sent[-1] - sent[-2] >= STOP_AFTER_ALARM_S - 1e-9
     assert sent[0] - mark >= STOP_RETRY_GAP_S - 1e-9
     assert all(b - a >= STOP_RETRY_GAP_S - 1e-9 for a, b in itertools.pairwise(sent))
     assert len(sim.notices(NoticeKind.STOP_NOT_CONFIRMED)) == 1
