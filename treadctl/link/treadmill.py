@@ -747,7 +747,7 @@ class TreadmillLink(ReconnectingLink):
         value = self.fit_speed(kmh)
         # A stop asked for while this waited for the control point overtakes it: a speed
         # written after the stop was decided could restart some belts (seen by the safety
-        # fuzzer: the last ramp step of a program went out in the instant the program ended).
+        # fuzzer, seed 1037: a ramp step queued behind the control point went out after it).
         await self._command(self._speed_request(value), cancel_after_stop=self._stop_epoch)
         return value
 
