@@ -180,6 +180,7 @@ class Driver:
         if deviations.speed_command_unit == "mph":
             trace.wire_kmh = 0.01 * KMH_PER_MPH + 0.001
         trace.start_keepalive = deviations.start_keepalive_s > 0
+        trace.reports_incline = deviations.reports_incline
         self._seq = 0
         self._runners: list[SessionRunner] = []
         self._closed = False

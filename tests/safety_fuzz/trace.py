@@ -108,6 +108,9 @@ class Trace:
     wire_kmh: float = 0.011
     #: Whether the treadmill needs Start again and again while it runs (``start_keepalive_s``).
     start_keepalive: bool = False
+    #: Whether the treadmill reports its deck (``reports_incline``): one that does not cannot
+    #: be seen to be raised at its console.
+    reports_incline: bool = True
     steps: list[StepRecord] = field(default_factory=list)
     writes: list[WriteRecord] = field(default_factory=list)
     events: list[EventRecord] = field(default_factory=list)

@@ -597,6 +597,12 @@ class SessionRunner:
             return pct
         step = self._limits.incline_rate_pct_per_s * STEP_INTERVAL_S
         paced = round(min(max(pct, sent - step), sent + step), 6)
+        cap = self._limits.max_incline(self._governor.direction)
+        if pct <= cap < paced:
+            # Down from a deck above the cap (raised at the console, or where a new session
+            # found it): to the cap in one command, as the governor brings it (the deck's own
+            # motor sets the pace); never a command above the cap (seed 5568).
+            paced = round(max(pct, cap), 6)
         if abs(paced - pct) > 1e-9:
             self._governor.incline_not_sent(paced)
         return paced
