@@ -208,7 +208,6 @@ FIXED_SEEDS: dict[str, tuple[int, str]] = {
     "unseen-belt-started-at-the-console-never-stopped": (713, "never-final"),
     "stop-never-sent-again-after-the-alarm": (2689, "precor-daemon"),
     "paced-incline-step-above-the-cap": (5568, "iconcept-t01"),
-    "session-without-records-waits-to-see-its-belt-still": (8570, "never-final"),
 }
 #: finding -> a seed that shows it, for each one in checker.KNOWN_FINDINGS (not fixed yet).
 FINDING_SEEDS: dict[str, int] = {}

@@ -431,10 +431,6 @@ class SessionRunner:
         """Wait (``stop_wait_s`` at most) until the governor has seen the belt still since the
         last stop; the governor sends a stop again meanwhile if the belt does not slow.
         False when it was not seen still: the wait ran out, or the link is gone."""
-        if self._last_sample_t is None and self._reading.speed_kmh is None:
-            # No record in the whole session (records that never complete): nothing will show
-            # the belt still, so waiting for it only delays the end (seed 8570).
-            return False
         deadline = self._clock.now() + self._stop_wait_s
         while not self._governor.stop_confirmed:
             if not self._link.is_connected:
