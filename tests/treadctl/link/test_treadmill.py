@@ -363,20 +363,27 @@ def test_kingsmith_is_recognised_by_name_and_started_first() -> None:
     run(scenario)
 
 
-def test_what_the_link_applies_is_the_knowledge_base_s_data_not_a_model_name() -> None:
-    # The same virtual treadmill, two knowledge bases: one that knows nothing, one whose entry
-    # (for its name) says it needs Start first. Only the data differs.
-    knows = KnowledgeBase.parse(
-        """
+def knowing_the_virtual_treadmill(description: str, deviations: str) -> KnowledgeBase:
+    """A knowledge base with one entry for the virtual treadmill (by its advertised name)."""
+    return KnowledgeBase.parse(
+        f"""
         [[device]]
         id = "virtual"
         device = "The virtual treadmill"
         certainty = "inferred"
         sources = ["this test"]
-        description = "Said to need Start before a speed."
-        match = { name_prefixes = ["Virtual Tread"] }
-        deviations = { needs_start_before_speed = true }
+        description = "{description}"
+        match = {{ name_prefixes = ["Virtual Tread"] }}
+        deviations = {{ {deviations} }}
         """
+    )
+
+
+def test_what_the_link_applies_is_the_knowledge_base_s_data_not_a_model_name() -> None:
+    # The same virtual treadmill, two knowledge bases: one that knows nothing, one whose entry
+    # (for its name) says it needs Start first. Only the data differs.
+    knows = knowing_the_virtual_treadmill(
+        "Said to need Start before a speed.", "needs_start_before_speed = true"
     )
 
     async def scenario() -> None:
@@ -494,17 +501,8 @@ def test_a_refused_or_missing_setup_write_is_a_note_and_the_rest_still_goes_out(
 def test_a_treadmill_said_to_need_the_setup_that_serves_none_of_it_is_sent_nothing() -> None:
     # An advertised name that matches while the GATT table has none of the setup's
     # characteristics (the peers' 'LF' prefix is short): one note, nothing written, no waiting.
-    knows = KnowledgeBase.parse(
-        """
-        [[device]]
-        id = "virtual"
-        device = "The virtual treadmill"
-        certainty = "inferred"
-        sources = ["this test"]
-        description = "Said to need the Life Fitness setup."
-        match = { name_prefixes = ["Virtual Tread"] }
-        deviations = { life_fitness_setup = true }
-        """
+    knows = knowing_the_virtual_treadmill(
+        "Said to need the Life Fitness setup.", "life_fitness_setup = true"
     )
 
     async def scenario() -> None:
