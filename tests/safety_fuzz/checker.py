@@ -1152,8 +1152,9 @@ def ended_still(trace: Trace) -> list[Violation]:
 
 @rule("session-ends")
 def session_ends(trace: Trace) -> list[Violation]:
-    """Finishing a session ends it: the runner waits at most STOP_WAIT_S for a still belt,
-    and the stops it sends again meanwhile fit in that; a driver step more for the end."""
+    """Finishing a session ends it: the runner waits at most STOP_WAIT_S from the finish for a
+    still belt, and the stops it sends again meanwhile fit in that; a driver step more for the
+    end."""
     out: list[Violation] = []
     ends = [e.t for e in trace.of("SessionEnded")]
     for a in trace.done_actions():

@@ -401,6 +401,9 @@ class SessionRunner:
         paused = self._governor.stop_reason in (StopReason.USER_PAUSE, StopReason.CONSOLE_PAUSE)
         connected = self._link.is_connected
         governor = self._governor
+        # The wait for a still belt counts from the finish, not from when the queue drained: a
+        # session ends within ``stop_wait_s`` of being finished, however slow the answers.
+        deadline = self._clock.now() + self._stop_wait_s
         # A latched session's belt may run all the same (started at the console, or a stop
         # the governor gave up sending): measured moving with no stop under way is stopped too.
         # One slowing under a watched stop (ours, or the console's) is left to that stop.
@@ -416,7 +419,7 @@ class SessionRunner:
             self._request(Stop(stop_reason))
         # Let the stop (and anything queued before it was cleared) reach the treadmill.
         await self._drain()
-        if not await self._belt_seen_still():
+        if not await self._belt_seen_still(deadline):
             # Nothing is "completed" while the belt was last seen moving: the person has been
             # told (the governor's lasting alarm, or the link-lost notice) to stop it.
             reason = EndReason.ABORTED
@@ -427,11 +430,10 @@ class SessionRunner:
             self._log(self._recorder.close, reason.value, summary.to_record())
         self._emit(SessionFinished(self.session_time, reason, summary))
 
-    async def _belt_seen_still(self) -> bool:
-        """Wait (``stop_wait_s`` at most) until the governor has seen the belt still since the
-        last stop; the governor sends a stop again meanwhile if the belt does not slow.
+    async def _belt_seen_still(self, deadline: float) -> bool:
+        """Wait (until ``deadline`` at most) until the governor has seen the belt still since
+        the last stop; the governor sends a stop again meanwhile if the belt does not slow.
         False when it was not seen still: the wait ran out, or the link is gone."""
-        deadline = self._clock.now() + self._stop_wait_s
         while not self._governor.stop_confirmed:
             if not self._link.is_connected:
                 # A reading from before the link went says nothing about the belt now.
