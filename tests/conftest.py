@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-# Before anything imports Qt: tests never need a display.
-os.environ["QT_QPA_PLATFORM"] = "offscreen"
+# Before anything imports Qt: tests never need a display. The offscreen screens are a gym's
+# laptop (1280x720, the smallest the app must fit) and a TV behind the treadmill for the rear
+# display (1920x1080, to its right), so every UI test runs where the app is hardest to fit.
+SCREENS = Path(__file__).with_name("offscreen_screens.json")
+os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={SCREENS}"
 
 from hypothesis import settings
 
