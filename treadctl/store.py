@@ -72,6 +72,7 @@ __all__ = [
     "GUEST",
     "MIGRATIONS",
     "SCHEMA_VERSION",
+    "STOP_WORDS",
     "ImportReport",
     "LogImportError",
     "Store",
@@ -468,11 +469,11 @@ class StoredSession:
             return reason
         if self.stop_reason == "app_stop":
             return "ended in the app"
-        return f"{reason}: {_STOP_WORDS.get(self.stop_reason, self.stop_reason)}"
+        return f"{reason}: {STOP_WORDS.get(self.stop_reason, self.stop_reason)}"
 
 
 #: Stop reasons (``treadctl.safety.StopReason`` values) as people say them.
-_STOP_WORDS = {
+STOP_WORDS = {
     "estop": "emergency stop",
     "user_pause": "paused",
     "console_stop": "stopped at the treadmill",

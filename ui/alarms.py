@@ -2,10 +2,17 @@
 
 Shape::
 
-    ALARMS: {NoticeKind: AlarmText}     which engine notices are alarms, and their words
+    ALARMS: {AlarmKind: AlarmText}      which engine notices are alarms, and their words
+    alarm_kind(notice) -> AlarmKind | None
     AlarmBanner(bridge)                  one row per active alarm kind, newest on top
         alarm_raised(Alarm)              for the cues (sound, speech)
+        resume_blocked(str) / resume_unblocked()   while an alarm that forbids Resume shows
         active_kinds / acknowledge(kind)
+
+A stop at the treadmill is an alarm when going on needs something done there first: the
+safety key out (``StopReason.SAFETY_KEY``) says to put it back, and Resume stays off until the
+person says it is back (its button) — the treadmill would refuse a start until then, and a
+refusal that says "press Resume to try again" is the wrong advice.
 
 An alarm of a kind already showing updates its row (the time and message) rather than
 stacking: a flapping link must not bury the STOP button under identical banners. Rows leave
@@ -20,8 +27,11 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from treadctl.core import Notice, NoticeKind
+from treadctl.core import Notice, NoticeKind, StopReason
 from ui.bridge import Bridge
+
+#: An engine notice kind, or for the treadmill's own stops the reason it gave.
+AlarmKind = NoticeKind | StopReason
 
 
 @dataclass(frozen=True)
@@ -30,9 +40,11 @@ class AlarmText:
     todo: str  # what the person should do now
     spoken: str  # short, for speech
     details: bool = True  # show the engine's message too (False: it only repeats the title)
+    ack: str = "Acknowledge"  # the button's words
+    blocks_resume: str | None = None  # while shown, Resume is off; this says why
 
 
-ALARMS: dict[NoticeKind, AlarmText] = {
+ALARMS: dict[AlarmKind, AlarmText] = {
     NoticeKind.LINK_LOST: AlarmText(
         "Connection to the treadmill lost",
         "The app cannot stop the belt now: use the treadmill's own stop button or safety key. "
@@ -74,8 +86,19 @@ ALARMS: dict[NoticeKind, AlarmText] = {
     NoticeKind.TREADMILL_ERROR: AlarmText(
         "The treadmill reports an error",
         "The belt was told to stop. Look at the treadmill's console for the error code; if "
-        "the belt still moves, use its own stop or safety key.",
+        "the belt still moves, use its own stop or safety key. Resume once it is cleared.",
         "Treadmill error. Stopping.",
+        ack="It is cleared",
+        blocks_resume="Check the treadmill's error first (then \u201cIt is cleared\u201d above).",
+    ),
+    StopReason.SAFETY_KEY: AlarmText(
+        "Safety key out: the treadmill stopped",
+        "Put the safety key back on the treadmill, then press \u201cThe key is back\u201d and "
+        "Resume to go on.",
+        "Safety key out. Put the key back, then press Resume.",
+        details=False,
+        ack="The key is back",
+        blocks_resume="Put the safety key back first (then \u201cThe key is back\u201d above).",
     ),
     NoticeKind.LOG_FAILED: AlarmText(
         "The session log cannot be written",
@@ -85,9 +108,36 @@ ALARMS: dict[NoticeKind, AlarmText] = {
 }
 
 
+#: STOP_NOT_CONFIRMED when no record came since the stop: "did not slow down" would be a
+#: guess; what is known is that nobody can see the belt.
+UNSEEN_STOP = AlarmText(
+    "The app cannot see the belt stop",
+    "The treadmill sends no data, so the app cannot tell whether the belt stopped. Look at "
+    "the belt: if it moves, use the treadmill's own stop button or safety key now.",
+    "No data: the app cannot see the belt stop. Use the treadmill's own stop.",
+    details=False,
+)
+
+
+def alarm_text(kind: AlarmKind, notice: Notice) -> AlarmText:
+    if kind is NoticeKind.STOP_NOT_CONFIRMED and notice.data.get("measured") is False:
+        return UNSEEN_STOP
+    return ALARMS[kind]
+
+
+def alarm_kind(notice: Notice) -> AlarmKind | None:
+    """The alarm ``notice`` raises, if any."""
+    if notice.kind is NoticeKind.STOPPED:
+        reason = notice.data.get("reason")
+        if reason == StopReason.SAFETY_KEY.value:
+            return StopReason.SAFETY_KEY
+        return None
+    return notice.kind if notice.kind in ALARMS else None
+
+
 @dataclass(frozen=True)
 class Alarm:
-    kind: NoticeKind
+    kind: AlarmKind
     text: AlarmText
     message: str  # the engine's own words about what happened
     at: str  # wall-clock time, so "since when" is answerable
@@ -115,7 +165,7 @@ class _AlarmRow(QFrame):
         texts.addWidget(self.title)
         texts.addWidget(self.message)
         texts.addWidget(self.details)
-        self.ack = QPushButton("Acknowledge")
+        self.ack = QPushButton(alarm.text.ack)
         self.ack.setObjectName("ackButton")
         self.ack.clicked.connect(lambda: banner.acknowledge(self.kind))
         layout.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
@@ -133,11 +183,13 @@ class _AlarmRow(QFrame):
 
 class AlarmBanner(QWidget):
     alarm_raised = Signal(object)  # Alarm
+    resume_blocked = Signal(str)  # why
+    resume_unblocked = Signal()
 
     def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("alarmBanner")
-        self._rows: dict[NoticeKind, _AlarmRow] = {}
+        self._rows: dict[AlarmKind, _AlarmRow] = {}
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(4)
@@ -145,31 +197,41 @@ class AlarmBanner(QWidget):
         self.hide()
 
     @property
-    def active_kinds(self) -> list[NoticeKind]:
+    def active_kinds(self) -> list[AlarmKind]:
         return list(self._rows)
 
-    def row(self, kind: NoticeKind) -> _AlarmRow | None:
+    def row(self, kind: AlarmKind) -> _AlarmRow | None:
         return self._rows.get(kind)
 
     def on_notice(self, notice: Notice) -> None:
-        text = ALARMS.get(notice.kind)
-        if text is None:
+        kind = alarm_kind(notice)
+        if kind is None:
             return
-        alarm = Alarm(notice.kind, text, notice.message, time.strftime("%H:%M:%S"))
-        row = self._rows.get(notice.kind)
+        text = alarm_text(kind, notice)
+        alarm = Alarm(kind, text, notice.message, time.strftime("%H:%M:%S"))
+        row = self._rows.get(kind)
         if row is None:
             row = _AlarmRow(self, alarm)
-            self._rows[notice.kind] = row
+            self._rows[kind] = row
             self._layout.insertWidget(0, row)
         else:
             row.set_alarm(alarm)
         self.show()
         self.alarm_raised.emit(alarm)
+        self._say_resume()
 
-    def acknowledge(self, kind: NoticeKind) -> None:
+    def acknowledge(self, kind: AlarmKind) -> None:
         row = self._rows.pop(kind, None)
         if row is not None:
             row.hide()
             row.deleteLater()
         if not self._rows:
             self.hide()
+        self._say_resume()
+
+    def _say_resume(self) -> None:
+        blocking = [ALARMS[k].blocks_resume for k in self._rows if ALARMS[k].blocks_resume]
+        if blocking:
+            self.resume_blocked.emit(blocking[0])
+        else:
+            self.resume_unblocked.emit()

@@ -12,6 +12,12 @@ It decides nothing: what a button does, what follows a stop, a lost link or a se
 the core's (``treadctl.core``). The core's listeners run on the loop's thread, which with
 qasync is the Qt thread, so signals are emitted directly — except right after a stop.
 
+A count before the belt moves: Start (a program or a manual session) and Resume of a stopped
+session first count down ``START_COUNTDOWN_S`` seconds on the core's clock (``start_countdown``
+3, 2, 1, then 0 as the intent goes to the core), so a person about to be moved — perhaps facing
+away — hears and sees it coming. Any stop, pause, E-stop, "end session" or a lost link during
+the count cancels it (``countdown_cancelled``): nothing is started.
+
 Stop first, screen second: a stop, E-stop, pause or "end session" the person asked for holds
 back the signals its events cause (the state pill, the buttons, the status line — a relayout of
 the window, ~3-5 ms on the Qt thread) until the treadmill has answered the stop
@@ -39,6 +45,7 @@ from treadctl.core import (
     Countdown,
     DataFolder,
     Diagnostic,
+    Direction,
     Disconnected,
     FittedProgram,
     Limits,
@@ -71,6 +78,9 @@ from treadctl.core import (
     StrapReconnecting,
     StrapState,
 )
+
+#: Seconds counted (3, 2, 1) before a start or resume reaches the core.
+START_COUNTDOWN_S = 3
 
 #: After a stop the user asked for, the window's share of it waits for the treadmill's answer
 #: to the stop, this long at most (see the module doc). Too short for anyone to notice.
@@ -112,6 +122,10 @@ class Bridge(QObject):
     profile_changed = Signal(object)  # PersonChanged: who runs the next session, their limits
     message = Signal(str)  # something the app itself has to say (not an engine notice)
     diagnostic = Signal(str, bool)  # why the treadmill misbehaves; cleared: that is over
+    # -- the count before the belt moves (see the module doc) --
+    start_countdown = Signal(int, str, object)  # seconds left (0: now), "Starting"/"Resuming",
+    #                                             the Direction the person will face
+    countdown_cancelled = Signal()
 
     def __init__(self, core: AppCore, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -119,6 +133,9 @@ class Bridge(QObject):
         # Deliveries held back while a stop goes out first (None: not holding).
         self._held: list[Callable[[], None]] | None = None
         self._release: asyncio.TimerHandle | None = None
+        self._counting: asyncio.Task[None] | None = None
+        self._facing = Direction.FORWARD  # the way the person faces, as the session last said
+        self.countdown_s = START_COUNTDOWN_S
         core.add_listener(self._on_core_event)
 
     # -- the core's state, for the widgets --------------------------------------------------------
@@ -183,6 +200,18 @@ class Bridge(QObject):
     def manual_target(self) -> SetTarget:
         return self.core.manual_target
 
+    @property
+    def last_sample(self) -> Sample | None:
+        return self.core.last_sample
+
+    def data_age_s(self) -> float | None:
+        """Seconds (on the core's clock) since the last treadmill record; None: none yet."""
+        sample = self.core.last_sample
+        return None if sample is None else max(0.0, self.core.now() - sample.t)
+
+    def now(self) -> float:
+        return self.core.now()
+
     # -- intents (the core's; the stopping ones hold the screen back first) -----------------------
 
     def scan(self) -> None:
@@ -204,13 +233,43 @@ class Bridge(QObject):
         return self.core.fit(program)
 
     def start_program(self, program: Program) -> None:
-        self.core.start_program(program)
+        first = program.segments()
+        facing = first[0].segment.direction if first else Direction.FORWARD
+        self._count_then("Starting", facing, lambda: self.core.start_program(program))
 
     def start_manual(self) -> None:
-        self.core.start_manual()
+        self._count_then("Starting", Direction.FORWARD, self.core.start_manual)
 
     def resume(self) -> None:
-        self.core.resume()
+        if self.session_active and self.session_state is SessionState.STOPPED:
+            self._count_then("Resuming", self._facing, self.core.resume)
+        else:
+            self.core.resume()  # nothing to resume: the core says so
+
+    @property
+    def counting_down(self) -> bool:
+        return self._counting is not None
+
+    def cancel_countdown(self) -> None:
+        task, self._counting = self._counting, None
+        if task is not None:
+            task.cancel()
+            self.countdown_cancelled.emit()
+
+    def _count_then(self, what: str, facing: Direction, intent: Callable[[], None]) -> None:
+        self.cancel_countdown()
+        if not self.is_connected or self.countdown_s <= 0:
+            intent()  # nothing will move: the core says why at once
+            return
+        self._counting = asyncio.ensure_future(self._count(what, facing, intent))
+
+    async def _count(self, what: str, facing: Direction, intent: Callable[[], None]) -> None:
+        for left in range(self.countdown_s, 0, -1):
+            self.start_countdown.emit(left, what, facing)
+            await self.core.clock.sleep(1.0)
+        self._counting = None
+        self.start_countdown.emit(0, what, facing)
+        intent()
 
     def skip(self) -> None:
         self.core.skip()
@@ -245,6 +304,7 @@ class Bridge(QObject):
     # -- stop first, screen second (see the module doc) -------------------------------------------
 
     def _stop_first(self, intent: Callable[[], None]) -> None:
+        self.cancel_countdown()
         if self._held is None:
             self._held = []
         try:
@@ -270,6 +330,13 @@ class Bridge(QObject):
     # -- core events → signals --------------------------------------------------------------------
 
     def _on_core_event(self, event: CoreEvent) -> None:
+        match event:
+            case Progress(direction=direction):
+                self._facing = direction
+            case Disconnected():
+                self.cancel_countdown()  # nothing can start now; a count would mislead
+            case _:
+                pass
         if isinstance(event, StopAnswered):
             if self._held is not None:
                 # The stop is through: what was held back can be shown (after this dispatch).

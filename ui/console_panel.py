@@ -89,11 +89,10 @@ class ConsolePanel(QWidget):
         self.heart_rate.setSuffix(" bpm")
         self.heart_rate.valueChanged.connect(self.on_heart_rate_changed)
         hr_label = QLabel("Hand-grip heart rate")
-        title = QLabel("Treadmill console (simulated)")
-        title.setObjectName("panelTitle")
+        # The dock's own title names it ("Treadmill console"); a second, longer title here
+        # would make the dock wider than a laptop's screen has room for.
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 12, 12, 12)
-        layout.addWidget(title)
+        layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.readout)
         layout.addLayout(grid)
         layout.addWidget(self.silent)

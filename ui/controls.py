@@ -1,32 +1,34 @@
-"""The control bar (always on screen) and the keys that stop the belt from anywhere.
+"""The control bar, always on screen.
 
 Shape::
 
-    SessionControls(bridge)    STOP (large, red) · Pause / Resume · Skip · +1 min · End session
-    StopKeyFilter(bridge, window)
-        installed on the QApplication: Esc (E-stop) and Space (stop) in any widget of
-        ``window`` reach the runner before the widget sees them; Enter/Return on a focused
-        button clicks it (Space no longer can)
+    SessionControls(bridge)    STOP (large, red) · Pause / Resume · Skip · +1 min · … · End
+        block_resume(why) / unblock_resume()    Resume off while the treadmill cannot start
+                                                (the safety key out): says why in its tooltip
 
-Why an application event filter and not QShortcut: a shortcut loses to a focused widget that
-wants the key (a list view takes Space for selection, a button for a click), and the person on
-the belt must not need to know where the focus is. The filter sees every key event first.
-Resume has no key on purpose: starting a belt should take a deliberate press.
+Ending a session is two presses: the first turns the button into "Press again to end" for
+``CONFIRM_S``; only a second press inside that ends it. It sits at the far end of the bar,
+away from "+1 min", so a hand reaching for more time does not end the session.
+
+The keys that stop the belt from anywhere are ``ui.stop_keys``. Resume has no keyboard key on
+purpose: starting a belt should take a deliberate press (a remote's long press, see there).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QAbstractButton, QHBoxLayout, QPushButton, QWidget
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
 from treadctl.core import SessionInfo, SessionKind, SessionState, StateChanged
 from ui.bridge import Bridge
 from ui.styling import set_style_property
 
 EXTEND_S = 60.0
+#: How long (real seconds) "End session" waits for the confirming second press.
+CONFIRM_S = 4.0
 
 _RUNNING = (SessionState.RUNNING, SessionState.TURNAROUND)
+_END = "End session…"
 
 
 class SessionControls(QWidget):
@@ -45,15 +47,25 @@ class SessionControls(QWidget):
         self.skip_button.setToolTip("Go to the next segment (ramps and turnarounds still apply)")
         self.extend_button = QPushButton("+1 min")
         self.extend_button.setToolTip("Make this segment one minute longer")
-        self.finish_button = QPushButton("End session")
-        self.finish_button.setToolTip("Stop the belt and close the session log")
+        self.finish_button = QPushButton(_END)
+        self.finish_button.setObjectName("finishButton")
+        self.finish_button.setToolTip(
+            "Stop the belt and close the session log (press twice: once, then again to confirm)"
+        )
+        self._confirm = QTimer(self)
+        self._confirm.setSingleShot(True)
+        self._confirm.setInterval(int(CONFIRM_S * 1000))
+        self._confirm.timeout.connect(self._end_unconfirmed)
+        self._resume_blocked: str | None = None
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(12)
         layout.addWidget(self.stop_button, 4)
-        for button in (self.pause_button, self.skip_button, self.extend_button, self.finish_button):
+        for button in (self.pause_button, self.skip_button, self.extend_button):
             button.setObjectName(button.objectName() or "controlButton")
             layout.addWidget(button, 2)
+        layout.addSpacing(48)
+        layout.addWidget(self.finish_button, 2)
         self.stop_button.clicked.connect(self.on_stop_clicked)
         self.pause_button.clicked.connect(self.on_pause_clicked)
         self.skip_button.clicked.connect(self.on_skip_clicked)
@@ -74,7 +86,22 @@ class SessionControls(QWidget):
 
     def on_session_finished(self, *_: object) -> None:
         self._state = None
+        self._resume_blocked = None
+        self._end_unconfirmed()
         self._update()
+
+    def block_resume(self, why: str) -> None:
+        """Resume cannot work now (the treadmill refuses to start): off, with the reason."""
+        self._resume_blocked = why
+        self._update()
+
+    def unblock_resume(self) -> None:
+        self._resume_blocked = None
+        self._update()
+
+    @property
+    def resume_blocked(self) -> str | None:
+        return self._resume_blocked
 
     def _update(self) -> None:
         # None: no session (idle, or the last one has finished).
@@ -83,10 +110,18 @@ class SessionControls(QWidget):
         running = self._state in _RUNNING
         self.pause_button.setText("Pause" if running else "Resume")  # Qt skips an unchanged text
         set_style_property(self.pause_button, "resume", not running)
-        self.pause_button.setEnabled(in_session and self._state is not SessionState.READY)
+        blocked = not running and self._resume_blocked is not None
+        self.pause_button.setEnabled(
+            in_session and self._state is not SessionState.READY and not blocked
+        )
+        self.pause_button.setToolTip(
+            self._resume_blocked or "" if blocked else "Pause (P)" if running else ""
+        )
         self.skip_button.setEnabled(program)
         self.extend_button.setEnabled(program)
         self.finish_button.setEnabled(in_session)
+        if not in_session:
+            self._end_unconfirmed()
 
     # -- intents --------------------------------------------------------------------------------
 
@@ -106,42 +141,19 @@ class SessionControls(QWidget):
         self._bridge.extend(EXTEND_S)
 
     def on_finish_clicked(self) -> None:
+        if not self._confirm.isActive():
+            self._confirm.start()
+            self.finish_button.setText("Press again to end")
+            set_style_property(self.finish_button, "confirming", True)
+            return
+        self._end_unconfirmed()
         self._bridge.finish_session()
 
+    @property
+    def confirming_end(self) -> bool:
+        return self._confirm.isActive()
 
-class StopKeyFilter(QObject):
-    """Esc and Space stop the belt from any widget of one window. Install on the QApplication."""
-
-    def __init__(self, bridge: Bridge, window: QWidget) -> None:
-        super().__init__(window)
-        self._bridge = bridge
-        self._window = window
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if kind not in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
-            return False
-        if not isinstance(watched, QWidget) or watched.window() is not self._window:
-            return False
-        assert isinstance(event, QKeyEvent)
-        key = event.key()
-        if key in (Qt.Key.Key_Escape, Qt.Key.Key_Space):
-            if kind is QEvent.Type.ShortcutOverride:
-                # Claim the key so no shortcut or widget consumes it before the KeyPress.
-                event.accept()
-                return True
-            if not event.isAutoRepeat():
-                if key == Qt.Key.Key_Escape:
-                    self._bridge.estop()
-                else:
-                    self._bridge.stop()
-            return True
-        if (
-            kind is QEvent.Type.KeyPress
-            and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-            and isinstance(watched, QAbstractButton)
-            and watched.isEnabled()
-        ):
-            watched.animateClick()
-            return True
-        return False
+    def _end_unconfirmed(self) -> None:
+        self._confirm.stop()
+        self.finish_button.setText(_END)
+        set_style_property(self.finish_button, "confirming", False)

@@ -5,9 +5,12 @@ Shape::
     Speaker(engine=None, enabled=True)      QTextToSpeech, or nothing where it cannot speak
     SoundPlayer(enabled=True)               QSoundEffect per sound in resources/sounds/
     Cues(bridge, overlay, alarms, speaker, sounds)
-        Countdown(turnaround=True)          overlay "TURN AROUND" + count; "turn around in 3, 2, 1"
+        start_countdown                     overlay "STARTING" + count; "Starting in 3, 2, 1"
+        Countdown(turnaround=True)          overlay "TURN AROUND", get ready (no count: the one
+                                            turnaround count is the hold's, below)
         Countdown                           countdown beep; "next segment in 3, 2, 1"
-        TURNAROUND_STARTED / _COUNTDOWN     overlay while the belt slows and holds
+        TURNAROUND_STARTED / _COUNTDOWN     overlay while the belt slows and holds: "Face
+                                            BACKWARD in 3, 2, 1", shown and said alike
         DIRECTION_CHANGED                   overlay "NOW FACING …" for a moment, start sound
         SegmentStarted                      start sound; speak the label and the step's cue
         AlarmBanner.alarm_raised            alarm sound; speak the alarm's short text
@@ -139,6 +142,8 @@ class Cues(QObject):
         self._facing_timer.setInterval(FACING_CUE_MS)
         self._facing_timer.timeout.connect(self.on_facing_timeout)
         bridge.countdown.connect(self.on_countdown)
+        bridge.start_countdown.connect(self.on_start_countdown)
+        bridge.countdown_cancelled.connect(self._hide)
         bridge.notice.connect(self.on_notice)
         bridge.segment_started.connect(self.on_segment_started)
         bridge.state_changed.connect(self.on_state_changed)
@@ -151,20 +156,30 @@ class Cues(QObject):
         self._last_count = seconds
         self._speaker.say(f"{phrase} {seconds}" if first else str(seconds))
 
-    def on_countdown(self, event: Countdown) -> None:
+    def on_start_countdown(self, seconds: int, what: str, facing: Direction) -> None:
+        if seconds <= 0:
+            self._hide()
+            return
         self._sounds.play("countdown")
+        self._show(what.upper(), f"{what}: the belt moves in", seconds, facing)
+        self._count(seconds, f"{what} in")
+
+    def on_countdown(self, event: Countdown) -> None:
         nxt = event.next
         if event.turnaround and nxt is not None:
+            # The one count of a turnaround is the hold's (TURNAROUND_COUNTDOWN): here, a
+            # warning without numbers, said once.
             to = nxt.segment.direction
+            first = not self._overlay.isVisible()
             self._show(
-                "TURN AROUND",
-                f"Next: face {to.value.upper()}. The belt slows down in",
-                event.seconds,
-                to,
+                "TURN AROUND", f"Soon: the belt slows down, then face {to.value.upper()}", None, to
             )
-            self._count(event.seconds, "Turn around in")
-        else:
-            self._count(event.seconds, "Next segment in")
+            if first:
+                self._sounds.play("countdown")
+                self._speaker.say("Get ready to turn around.")
+            return
+        self._sounds.play("countdown")
+        self._count(event.seconds, "Next segment in")
 
     def on_notice(self, notice: Notice) -> None:
         data = notice.data
@@ -181,7 +196,7 @@ class Cues(QObject):
                 seconds = int(data.get("seconds", 0))
                 self._show("TURN AROUND", f"Face {to.value.upper()} in", seconds, to)
                 self._sounds.play("countdown")
-                self._count(seconds, "Turn around in")
+                self._count(seconds, f"Face {to.value} in")
             case NoticeKind.DECK_WAIT:
                 to = Direction(data.get("to", Direction.BACKWARD.value))
                 cap = data.get("cap_pct")

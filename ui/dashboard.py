@@ -5,8 +5,9 @@ Shape::
     Dashboard(bridge)
      ├── DirectionIndicator     FORWARD (blue, ▲) / BACKWARD (amber, ▼) / TURNING → …
      ├── speed                  measured, very large; the commanded target under it
-     ├── state pill + status    RUNNING / STOPPED — press Resume …; the latest engine notice
-     ├── countdown              "Next segment in 3" / "TURN AROUND in 3"
+     ├── state pill + status    RUNNING / PAUSED / STOPPED — what to do; the latest notice
+     ├── segment left           the time left in this segment, very large ("NEXT SEGMENT IN 3"
+     │                          over it in the last seconds; a turnaround counts on the overlay)
      ├── Readout tiles          incline, distance, elapsed, remaining, heart rate, energy
      ├── segment lines          now / next / the step's cue
      ├── progress bar + timeline (ProfileChart with a cursor)
@@ -16,11 +17,21 @@ Shape::
 Only renders bridge signals; its buttons call bridge intents (which call the runner). The
 session's remaining time adds the plan's estimated durations of the segments still to come to
 what the runner says is left of the current one: display arithmetic, nothing the belt obeys.
+
+Honest readouts: what is shown is what the treadmill last said, and for how long that holds.
+With no record for longer than the watchdog (``STALE_S``), the speed and incline show "–" and
+the status says "No data from the treadmill for N s"; with the link down they say so. The
+state pill follows the measured belt: a belt moving while the session is stopped (started at
+the console) shows as moving, in red. Pause and stop look different.
+
+Room: ``set_room(height)`` (the main window calls it as its page area resizes) picks a size
+class — compact under ``COMPACT_BELOW`` pixels (a 1280x720 laptop), large from
+``LARGE_FROM`` (1920x1080) — and the style sheet sizes the type for it.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPolygonF
 from PySide6.QtWidgets import (
     QFrame,
@@ -48,8 +59,10 @@ from treadctl.core import (
     SessionState,
     SetTarget,
     StateChanged,
+    StopReason,
 )
 from treadctl.program import PlannedSegment
+from treadctl.safety import STILL_KMH
 from ui import colors, format
 from ui.bridge import Bridge
 from ui.fonts import fitted_font
@@ -58,17 +71,52 @@ from ui.plot import LivePlot
 from ui.profile_chart import ProfileChart
 from ui.styling import set_style_property
 
+#: The pill's word for each state (short: one line on a laptop) and what to do, if anything.
 _STATE_TEXT = {
-    SessionState.READY: "READY",
-    SessionState.RUNNING: "RUNNING",
-    SessionState.TURNAROUND: "TURNAROUND",
-    SessionState.STOPPED: "STOPPED — press Resume to go on",
-    SessionState.RESTING: "REST — belt stopped",
-    SessionState.FINISHED: "FINISHED",
+    SessionState.READY: ("READY", ""),
+    SessionState.RUNNING: ("RUNNING", ""),
+    SessionState.TURNAROUND: ("TURNAROUND", ""),
+    SessionState.STOPPED: ("STOPPED", "Press Resume to go on."),
+    SessionState.RESTING: ("REST", "Belt stopped: rest."),
+    SessionState.FINISHED: ("FINISHED", ""),
 }
-
-
-_PILL_PAD = 8  # the pill's vertical padding in resources/style.qss
+#: A stopped session's pill by why it stopped: (word, look, what to do).
+_STOPPED_BY = {
+    StopReason.USER_PAUSE: ("PAUSED", "paused", "Paused. Press Resume to go on."),
+    StopReason.CONSOLE_PAUSE: (
+        "PAUSED",
+        "paused",
+        "Paused at the treadmill. Press Resume (here or there) to go on.",
+    ),
+    StopReason.CONSOLE_STOP: (
+        "STOPPED",
+        "stopped",
+        "Stopped at the treadmill. Press Resume to go on.",
+    ),
+    StopReason.SAFETY_KEY: (
+        "KEY OUT",
+        "stopped",
+        "Safety key out. Put it back, then Resume.",
+    ),
+    StopReason.ESTOP: ("E-STOP", "stopped", "Emergency stop. Press Resume to go on."),
+}
+#: With no treadmill record for this long (the watchdog's time), the readouts are not live.
+STALE_S = 3.0
+#: Notices that say what just happened: they leave the status line after this long.
+TRANSIENT_MS = 8000
+_TRANSIENT = frozenset(
+    {
+        NoticeKind.STARTED,
+        NoticeKind.SPEED_CLAMPED,
+        NoticeKind.INCLINE_CLAMPED,
+        NoticeKind.DIRECTION_CHANGED,
+        NoticeKind.LINK_RESTORED,
+        NoticeKind.REST_OVER,
+    }
+)
+#: Page heights (px) below which the type is compact, from which it is large.
+COMPACT_BELOW = 560
+LARGE_FROM = 800
 
 
 class DirectionIndicator(QWidget):
@@ -191,6 +239,10 @@ class Readout(QFrame):
     def value(self) -> str:
         return self._value.text()
 
+    @property
+    def value_label(self) -> QLabel:
+        return self._value
+
     def set_value(self, text: str) -> None:
         self._value.setText(text)
 
@@ -204,9 +256,26 @@ class Dashboard(QWidget):
         self._estimates: list[float] = []
         self._segment_event: SegmentStarted | None = None
         self._kind: SessionKind | None = None
+        self._state_event: StateChanged | None = None
+        self._session_pill = ("NO SESSION", "idle")  # what the pill says of the session
+        self._belt_moving = False
+        self._belt_said = False  # the status line has said why the belt moves
+        self._stale = False
+        self._room = ""
         self._build()
         self._connect_bridge()
         self._show_no_session()
+        self._status_timer = QTimer(self)
+        self._status_timer.setSingleShot(True)
+        self._status_timer.setInterval(TRANSIENT_MS)
+        self._status_timer.timeout.connect(lambda: self.status.setText(""))
+        # Real time is fine here: it only decides how often the age of the data is looked at;
+        # the age itself is on the core's clock.
+        self._freshness = QTimer(self)
+        self._freshness.setInterval(250)
+        self._freshness.timeout.connect(self.check_freshness)
+        self._freshness.start()
+        self.set_room(700)
 
     # -- building -------------------------------------------------------------------------------
 
@@ -231,20 +300,24 @@ class Dashboard(QWidget):
         self.state.setObjectName("statePill")
         self.state.setWordWrap(True)
         self.state.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        # Room for two lines ("STOPPED — press Resume to go on" wraps): when an alarm banner
-        # and a two-line segment text squeeze the page, the pill must not be the one clipped.
-        self.state.ensurePolished()
-        self.state.setMinimumHeight(2 * self.state.fontMetrics().lineSpacing() + 2 * _PILL_PAD)
+        # Short words (what to do is the status line's): one line, even on a laptop.
+        # The caption over the big segment figure; in the last seconds "NEXT SEGMENT IN".
         self.countdown = QLabel("")
         self.countdown.setObjectName("countdown")
         self.countdown.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.segment_left = QLabel("")
+        self.segment_left.setObjectName("segmentLeft")
+        self.segment_left.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.segment_left.setAccessibleName("time left in this segment")
         self.status = QLabel("")
         self.status.setObjectName("statusLine")
         self.status.setWordWrap(True)
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
         side = QVBoxLayout()
+        side.setSpacing(2)
         side.addWidget(self.state)
-        side.addWidget(self.countdown, 1)
+        side.addWidget(self.countdown)
+        side.addWidget(self.segment_left, 1)
         side.addWidget(self.status)
 
         top = QHBoxLayout()
@@ -280,6 +353,7 @@ class Dashboard(QWidget):
         self.cue = QLabel("")
         self.cue.setObjectName("cueLine")
         self.cue.setWordWrap(True)
+        self.cue.setVisible(False)
 
         self.progress_bar = QProgressBar()
         self.progress_bar.setObjectName("sessionProgress")
@@ -311,13 +385,13 @@ class Dashboard(QWidget):
             self.manual_buttons[key] = button
 
         self.plot = LivePlot()
-        self.plot.setMinimumHeight(160)
+        self.plot.setMinimumHeight(80)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.setSpacing(8)
-        layout.addLayout(top, 5)
-        layout.addLayout(tiles, 2)
+        layout.setSpacing(6)
+        layout.addLayout(top, 3)
+        layout.addLayout(tiles, 0)
         layout.addWidget(self.segment_now)
         layout.addWidget(self.segment_next)
         layout.addWidget(self.cue)
@@ -339,15 +413,23 @@ class Dashboard(QWidget):
         b.session_finished.connect(self.on_session_finished)
         b.manual_target_changed.connect(self.on_manual_target_changed)
         b.message.connect(self.on_message)
+        b.link_down.connect(lambda *_: self.check_freshness())
 
     # -- slots: engine → screen -----------------------------------------------------------------
 
     def _show_no_session(self) -> None:
         self._set_state_pill("NO SESSION", "idle")
+        self.countdown.setText("")
+        self.segment_left.setText("")
         self.segment_now.setText("No session running: pick a program, or start a manual session.")
         self.segment_next.setText("")
-        self.cue.setText("")
+        self._set_cue("")
         self.manual.setVisible(False)
+
+    def _set_cue(self, text: str) -> None:
+        # Hidden when empty: an empty line still takes a line's height a laptop lacks.
+        self.cue.setText(text)
+        self.cue.setVisible(bool(text))
 
     def set_speed_unit(self, unit: SpeedUnit) -> None:
         """The display unit changed (settings): the unit labels here and the plot's axis.
@@ -357,14 +439,88 @@ class Dashboard(QWidget):
         if self._segment_event is not None and self._bridge.in_session:
             self._show_segment(self._segment_event)  # its speeds, in the new unit
 
+    # -- honest readouts ---------------------------------------------------------------------------
+
+    def check_freshness(self) -> None:
+        """Readouts older than the watchdog, or from before the link went, are not shown live."""
+        b = self._bridge
+        age = b.data_age_s()
+        if not b.is_connected:
+            # Never connected (nothing shown that could go stale) is not a stale readout.
+            shown = self.speed.text() not in ("", format.DASH) or self._stale
+            stale = "No connection to the treadmill: readings are not live" if shown else ""
+        elif age is not None and age > STALE_S:
+            stale = f"No data from the treadmill for {age:.0f} s"
+        else:
+            stale = ""
+        if stale:
+            self._show_stale(stale)
+        elif self._stale:
+            self._stale = False
+            self._set_stale_look(False)
+            self.status.setText("")
+            self._show_belt(self._belt_moving)
+
+    def _show_stale(self, text: str) -> None:
+        if not self._stale:
+            self._stale = True
+            self._set_stale_look(True)
+            self.speed.setText(format.DASH)
+            self.incline.set_value(format.DASH)
+            self.target.setText("")
+            # Whether the belt moves is not known: the last record says nothing about now.
+            self._paint_pill("NO DATA", "moving")
+        self.status.setText(text)
+        self._status_timer.stop()
+
+    def _set_stale_look(self, stale: bool) -> None:
+        for widget in (
+            self.speed,
+            self.target,
+            self.incline.value_label,
+            self.distance.value_label,
+        ):
+            set_style_property(widget, "stale", stale)
+
+    @property
+    def stale(self) -> bool:
+        return self._stale
+
     def on_sample(self, sample: Sample) -> None:
+        if self._stale:
+            self._stale = False
+            self._set_stale_look(False)
+            self.status.setText("")  # the pill is set from this record below
         self.speed.setText(format.speed(sample.speed_kmh))
         self.incline.set_value(format.incline(sample.incline_pct))
+        self._show_belt((sample.speed_kmh or 0.0) > STILL_KMH)
         # Outside a session: the strap's reading while it is fresh, else the hand grip's. (In
         # a session the runner chooses, and Progress carries its choice.)
         strap_fresh = self._bridge.strap_bpm is not None
         if not self._bridge.in_session and sample.heart_rate_bpm is not None and not strap_fresh:
             self.heart_rate.set_value(f"{sample.heart_rate_bpm} bpm")
+
+    def _show_belt(self, moving: bool) -> None:
+        """The pill says what the session is, unless the measured belt says otherwise."""
+        self._belt_moving = moving
+        state = self._state_event.state if self._state_event is not None else None
+        running = state in (SessionState.RUNNING, SessionState.TURNAROUND)
+        if moving and not running and state is not SessionState.READY:
+            # A belt slowing under a stop, or one started at the treadmill's console: either
+            # way the person stands on a moving belt, whatever the session's state.
+            if not self._belt_said:
+                self._belt_said = True
+                self.status.setText(
+                    "The belt moves while the session is stopped: if it does not slow down, "
+                    "use the treadmill's own stop."
+                    if self._bridge.session_active
+                    else "The belt was started at the treadmill: press STOP, or stop it there."
+                )
+                self._status_timer.stop()
+            self._paint_pill("BELT MOVING", "moving")
+        else:
+            self._belt_said = False
+            self._paint_pill(*self._session_pill)
 
     def on_strap_reading(self, bpm: int) -> None:
         if not self._bridge.in_session:
@@ -379,11 +535,13 @@ class Dashboard(QWidget):
         self.timeline.set_profile(info.program.profile() if info.program is not None else [])
         self.timeline.setVisible(info.program is not None)
         self.progress_bar.setValue(0)
-        self.progress_bar.setVisible(info.program is not None)
+        self.progress_bar.setVisible(info.program is not None and self._room != "compact")
         self.manual.setVisible(info.kind is SessionKind.MANUAL)
         self.countdown.setText("")
+        self.segment_left.setText("")
         self.status.setText("")
-        self.cue.setText("")
+        self._set_cue("")
+        self._state_event = None
         for tile in (self.distance, self.elapsed, self.remaining, self.energy, self.heart_rate):
             tile.set_value(format.DASH)
         if info.kind is SessionKind.MANUAL:
@@ -393,19 +551,20 @@ class Dashboard(QWidget):
             name = info.program.name if info.program is not None else ""
             self.segment_now.setText(name)
             self.segment_next.setText("")
-        self._set_state_pill(_STATE_TEXT[SessionState.READY], SessionState.READY.value)
+        self._set_state_pill(_STATE_TEXT[SessionState.READY][0], SessionState.READY.value)
 
     def on_segment_started(self, event: SegmentStarted) -> None:
         self._segment_event = event
         self._show_segment(event)
-        self.cue.setText(event.planned.segment.cue or "")
+        self._set_cue(event.planned.segment.cue or "")
         self.countdown.setText("")
         self.plot.on_segment_started(event)
 
     def _show_segment(self, event: SegmentStarted) -> None:
         p = event.planned
         seg = p.segment
-        where = f"  ·  {p.position}" if p.position else ""
+        # The block's position ("First bouts 1/4") only where a line has room for it.
+        where = f"  ·  {p.position}" if p.position and self._room != "compact" else ""
         self.segment_now.setText(
             f"Now {p.index + 1}/{p.total}: {seg.label}{where}  —  {self._describe(p)}"
         )
@@ -428,10 +587,12 @@ class Dashboard(QWidget):
         return f"{seg.direction.value} {speed}, {seg.incline_pct:g} %, {span}"
 
     def on_countdown(self, event: Countdown) -> None:
+        # A turnaround's count is the overlay's (one count, one set of words); here the caption
+        # only says what comes.
         if event.turnaround:
-            self.countdown.setText(f"TURN AROUND in {event.seconds}")
+            self.countdown.setText("TURN AROUND NEXT")
         else:
-            self.countdown.setText(f"Next segment in {event.seconds}")
+            self.countdown.setText(f"NEXT SEGMENT IN {event.seconds}")
         set_style_property(self.countdown, "turnaround", event.turnaround)
 
     def on_progress(self, progress: Progress, distance_m: float) -> None:
@@ -453,6 +614,12 @@ class Dashboard(QWidget):
         if left is None and progress.segment_remaining_m is not None and seg.speed_kmh > 0:
             left = progress.segment_remaining_m / (seg.speed_kmh / 3.6)
         left = left or 0.0
+        if progress.segment_remaining_s is None and progress.segment_remaining_m is not None:
+            self.segment_left.setText(format.distance(progress.segment_remaining_m))
+        else:
+            self.segment_left.setText(format.clock(left))
+        if not self.countdown.text().startswith(("NEXT", "TURN")):
+            self.countdown.setText("REST LEFT" if seg.rest else "LEFT IN SEGMENT")
         later = sum(self._estimates[index + 1 :])
         done = sum(self._estimates[:index]) + progress.segment_elapsed_s
         self.remaining.set_value(format.clock(left + later))
@@ -467,23 +634,76 @@ class Dashboard(QWidget):
         return Direction.BACKWARD if progress.direction is Direction.FORWARD else Direction.FORWARD
 
     def on_state_changed(self, event: StateChanged) -> None:
-        self._set_state_pill(_STATE_TEXT[event.state], event.state.value)
+        self._state_event = event
+        text, todo = _STATE_TEXT[event.state]
+        look = event.state.value
+        if event.state is SessionState.STOPPED and event.stop_reason in _STOPPED_BY:
+            text, look, todo = _STOPPED_BY[event.stop_reason]
+        self._set_state_pill(text, look)
+        if todo and not self._stale:
+            self.status.setText(todo)
+            self._status_timer.stop()
         if event.state is not SessionState.TURNAROUND:
             self.direction.set_direction(self.direction.direction)
         if event.state in (SessionState.STOPPED, SessionState.FINISHED):
             self.countdown.setText("")
+        else:
+            self.countdown.setText("LEFT IN SEGMENT" if self._plan else "")
 
     def _set_state_pill(self, text: str, state: str) -> None:
+        self._session_pill = (text, state)
+        if not self._stale:
+            self._show_belt(self._belt_moving)
+
+    def _paint_pill(self, text: str, state: str) -> None:
         self.state.setText(text)
         set_style_property(self.state, "state", state)
+
+    @property
+    def pill_state(self) -> str:
+        return str(self.state.property("state"))
 
     def on_notice(self, notice: Notice) -> None:
         if notice.kind is NoticeKind.TURNAROUND_COUNTDOWN:
             return  # the overlay counts; the status line keeps the turnaround's reason
+        if self._stale:
+            return  # "no data for N s" is what matters until data comes back
         self.status.setText(notice.message)
+        if notice.kind in _TRANSIENT:
+            self._status_timer.start()
+        else:
+            self._status_timer.stop()
 
     def on_message(self, text: str) -> None:
         self.status.setText(text)
+        self._status_timer.start()
+
+    # -- room -----------------------------------------------------------------------------------
+
+    def set_room(self, height: int) -> None:
+        """The height the page area has: the type's size class follows it."""
+        room = "compact" if height < COMPACT_BELOW else "large" if height >= LARGE_FROM else ""
+        if room == self._room:
+            return
+        self._room = room
+        self.timeline.setFixedHeight(34 if room == "compact" else 46)
+        self.plot.setMinimumHeight(60 if room == "compact" else 120)
+        self.direction.setMinimumSize(220 if room == "compact" else 300, 110 if room else 150)
+        # On a laptop the live plot gets what the arrow does not need, and the timeline's
+        # cursor is the progress (the bar would take a plot's worth of lines).
+        self.direction.setMaximumHeight(150 if room == "compact" else 16777215)
+        self.progress_bar.setVisible(room != "compact" and bool(self._plan))
+        self.setProperty("room", room)
+        # The type is the style sheet's; a property it selects on needs a re-polish to apply.
+        style = self.style()
+        for widget in (self, *self.findChildren(QWidget)):
+            style.unpolish(widget)
+            style.polish(widget)
+        self.updateGeometry()
+
+    @property
+    def room(self) -> str:
+        return self._room
 
     def on_session_finished(self, ended: SessionEnded) -> None:
         event, log_path = ended.finished, ended.log_path
@@ -491,14 +711,17 @@ class Dashboard(QWidget):
         self._kind = None
         self.manual.setVisible(False)
         self.countdown.setText("")
-        self._set_state_pill(f"SESSION {event.reason.value.upper()}", "finished")
+        self.segment_left.setText("")
+        self.countdown.setText("")
+        self._state_event = None
+        self._set_state_pill(event.reason.value.upper(), "finished")
         self.segment_now.setText(
             f"{format.distance(s.distance_m)} in {format.clock(s.duration_s)}  ·  "
             f"backward {s.backward_minutes:.1f} min  ·  "
             f"{s.energy_kcal or 0:.0f} kcal"
         )
         self.segment_next.setText(f"Log: {log_path}" if log_path else "")
-        self.cue.setText("")
+        self._set_cue("")
 
     def on_manual_target_changed(self, target: SetTarget) -> None:
         self.manual_label.setText(

@@ -12,7 +12,7 @@ Shape::
      │    └── TurnaroundOverlay  over the pages only, so STOP stays visible and clickable
      ├── SessionControls      STOP · Pause/Resume · Skip · +1 min · End session
      ├── ConsolePanel         a dock, with --simulate only
-     ├── StopKeyFilter        Esc / Space stop from any widget of this window
+     ├── StopKeyFilter        Esc / Space / a remote's keys stop from any window of the app
      ├── Cues                 speech and sounds, switchable from the settings
      └── ProfilesModel        profiles and the history store (``profiles``; made here if not
                               given, in the folder that holds the sessions folder)
@@ -37,17 +37,26 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QCloseEvent,
+    QGuiApplication,
+    QKeySequence,
+    QResizeEvent,
+    QShortcut,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QBoxLayout,
     QButtonGroup,
     QDockWidget,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -68,7 +77,7 @@ from ui.alarms import AlarmBanner
 from ui.bridge import Bridge
 from ui.connect_view import ConnectView
 from ui.console_panel import ConsolePanel
-from ui.controls import SessionControls, StopKeyFilter
+from ui.controls import SessionControls
 from ui.cues import Cues, SoundPlayer, Speaker
 from ui.dashboard import Dashboard
 from ui.history_view import HistoryView
@@ -76,7 +85,10 @@ from ui.overlay import TurnaroundOverlay
 from ui.profiles import ERRORS, ProfilesModel, ProfilesView
 from ui.program_editor import ProgramEditor
 from ui.program_view import ProgramView
+from ui.remote_keys_panel import RemoteKeysPanel
+from ui.session_summary import SessionSummaryView
 from ui.settings_view import AppSettings, SettingsView, SwitchableSounds, SwitchableSpeaker
+from ui.stop_keys import StopKeyFilter
 from ui.styling import set_style_property
 
 if TYPE_CHECKING:
@@ -85,7 +97,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-PAGES = ("connect", "programs", "dashboard", "profiles", "history", "settings")
+#: A first start's size; on a smaller screen the window takes the screen's free area instead.
+DEFAULT_SIZE = QSize(1600, 1000)
+
+PAGES = ("connect", "programs", "dashboard", "profiles", "history", "settings", "summary")
 _NAV = ("Treadmill", "Programs", "Dashboard", "Profiles", "History", "Settings")
 
 
@@ -104,20 +119,94 @@ def _layout_holding(widget: QWidget) -> QBoxLayout | None:
     return None
 
 
-class _Body(QWidget):
-    """Holds the pages and keeps the overlay exactly over them."""
+class _PageHolder(QWidget):
+    """Gives its page all the room there is, and asks the scroll area only for the page's
+    minimum. (A scroll area sizes a page whose layout wraps text to the page's *preferred*
+    height for its width — 930 px for the dashboard — and scrolls what would have fitted.)"""
 
-    def __init__(self, pages: QStackedWidget, overlay: TurnaroundOverlay) -> None:
+    def __init__(self, page: QWidget) -> None:
+        super().__init__()
+        page.setParent(self)
+        page.installEventFilter(self)
+        self._page = page
+
+    def minimumSizeHint(self) -> QSize:
+        hint = self._page.minimumSizeHint()
+        layout = self._page.layout()
+        if layout is not None and layout.hasHeightForWidth() and self.width() > 0:
+            # Wrapped text needs more lines when narrow: the least height at this width.
+            width = max(self.width(), hint.width())
+            hint.setHeight(max(hint.height(), layout.totalMinimumHeightForWidth(width)))
+        return hint
+
+    def sizeHint(self) -> QSize:
+        return self.minimumSizeHint()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._page.setGeometry(self.rect())
+        if event.oldSize().width() != event.size().width():
+            self.updateGeometry()  # the least height follows the width (wrapped text)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() is QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # the page's minimum may have changed (an alarm, a text)
+        return False
+
+
+def _scrolling(page: QWidget) -> QScrollArea:
+    """``page`` in a scroll area of its own: a page that needs more room than a small screen
+    has scrolls inside the window instead of pushing the window (and STOP under it) past the
+    screen's edge. The pages are laid out to fit 1280x720; this is the net under that."""
+    area = QScrollArea()
+    area.setObjectName("pageScroll")
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidgetResizable(True)
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    area.setWidget(_PageHolder(page))
+    return area
+
+
+def fitted(geometry: QRect, available: QRect) -> QRect:
+    """``geometry`` moved and shrunk to lie inside ``available`` (a screen's free area)."""
+    width = min(geometry.width(), available.width())
+    height = min(geometry.height(), available.height())
+    x = min(max(geometry.x(), available.left()), available.right() + 1 - width)
+    y = min(max(geometry.y(), available.top()), available.bottom() + 1 - height)
+    return QRect(x, y, width, height)
+
+
+def fit_window(window: QWidget) -> None:
+    """Keep the whole of ``window`` (frame included) inside the free area of its screen."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        return
+    frame = window.frameGeometry()
+    # The frame's extra (title bar, borders) is known only once shown; before, none.
+    extra = QSize(frame.width() - window.width(), frame.height() - window.height())
+    room = fitted(frame, screen.availableGeometry())
+    window.resize(room.width() - extra.width(), room.height() - extra.height())
+    window.move(room.topLeft())
+
+
+class _Body(QWidget):
+    """Holds the pages and keeps the overlay exactly over them; tells the dashboard its room."""
+
+    def __init__(
+        self, pages: QStackedWidget, overlay: TurnaroundOverlay, dashboard: Dashboard
+    ) -> None:
         super().__init__()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(pages)
         overlay.setParent(self)
         self._overlay = overlay
+        self._dashboard = dashboard
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._overlay.setGeometry(self.rect())
+        self._dashboard.set_room(self.height())
 
 
 class MainWindow(QMainWindow):
@@ -141,6 +230,7 @@ class MainWindow(QMainWindow):
         self._settings = settings
         self._shutting_down = False
         self._shutdown_done = False
+        self._shown = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self.app_settings = AppSettings(settings)
         self.profiles = profiles if profiles is not None else ProfilesModel(bridge, parent=self)
@@ -153,6 +243,7 @@ class MainWindow(QMainWindow):
         self.profiles_view = ProfilesView(self.profiles, bridge)
         self.history_view = HistoryView(self.profiles)
         self.settings_view = SettingsView(self.app_settings)
+        self.summary = SessionSummaryView(bridge)
         self.pages = QStackedWidget()
         for page in (
             self.connect_view,
@@ -160,11 +251,12 @@ class MainWindow(QMainWindow):
             self.dashboard,
             self.profiles_view,
             self.history_view,
-            self.settings_view,
+            self._settings_page(),
+            self.summary,
         ):
-            self.pages.addWidget(page)
+            self.pages.addWidget(_scrolling(page))
         self.overlay = TurnaroundOverlay()
-        body = _Body(self.pages, self.overlay)
+        body = _Body(self.pages, self.overlay, self.dashboard)
         self.alarms = AlarmBanner(bridge)
         self.controls = SessionControls(bridge)
 
@@ -214,9 +306,12 @@ class MainWindow(QMainWindow):
         self.console: ConsolePanel | None = None
         if world is not None:
             self.console = ConsolePanel(world)
-            dock = QDockWidget("Treadmill console", self)
+            dock = QDockWidget("Treadmill console (simulated)", self)
             dock.setObjectName("consoleDock")
-            dock.setWidget(self.console)
+            # Scrolls rather than make the window taller than a laptop's screen.
+            console = _scrolling(self.console)
+            console.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            dock.setWidget(console)
             dock.setFeatures(
                 QDockWidget.DockWidgetFeature.DockWidgetMovable
                 | QDockWidget.DockWidgetFeature.DockWidgetFloatable
@@ -227,6 +322,12 @@ class MainWindow(QMainWindow):
         self.sounds = SwitchableSounds(sounds if sounds is not None else SoundPlayer())
         self.cues = Cues(bridge, self.overlay, self.alarms, self.speaker, self.sounds, self)
         self.key_filter = StopKeyFilter(bridge, self)
+        self.key_filter.resume_blocked = lambda: self.controls.resume_blocked
+        self.remote_keys = RemoteKeysPanel(self.key_filter)
+        self._settings_layout.addWidget(self.remote_keys)
+        self.key_filter.resume_held.connect(lambda _: self.statusBar().showMessage("Resuming…"))
+        self.alarms.resume_blocked.connect(self.controls.block_resume)
+        self.alarms.resume_unblocked.connect(self.controls.unblock_resume)
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self.key_filter)
@@ -243,6 +344,8 @@ class MainWindow(QMainWindow):
         bridge.session_finished.connect(self.on_session_finished)
         self.profiles.selected.connect(self.on_profile_selected)
         self.profiles_view.continue_requested.connect(self.on_continue)
+        self.summary.next_person.connect(self.on_next_person)
+        self.summary.done.connect(self.on_continue)
         self.settings_view.changed.connect(self.apply_settings)
         self.apply_settings()
         self.on_profile_selected(self.profiles.current)
@@ -259,9 +362,24 @@ class MainWindow(QMainWindow):
         if isinstance(index, str):
             index = PAGES.index(index)
         self.pages.setCurrentIndex(index)
-        self.nav_buttons[index].setChecked(True)
+        if index < len(self.nav_buttons):
+            self.nav_buttons[index].setChecked(True)
+        else:
+            # A page with no button of its own (the summary): none shows as current.
+            self.nav.setExclusive(False)
+            for button in self.nav_buttons:
+                button.setChecked(False)
+            self.nav.setExclusive(True)
         if PAGES[index] == "history":
             self.history_view.refresh()  # sessions logged since, also by `treadctl run`
+
+    def _settings_page(self) -> QWidget:
+        """The settings, and under them the keys and remotes (filled in once the filter is)."""
+        page = QWidget()
+        self._settings_layout = QVBoxLayout(page)
+        self._settings_layout.setContentsMargins(0, 0, 0, 0)
+        self._settings_layout.addWidget(self.settings_view)
+        return page
 
     # -- the program editor ---------------------------------------------------------------------
 
@@ -310,6 +428,7 @@ class MainWindow(QMainWindow):
             editor.destroyed.connect(self.on_editor_closed)
             editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             editor.resize(1280, 900)
+            fit_window(editor)
             self.editor = editor
             editor.load(program)
         elif program is not None and not editor.is_modified():
@@ -358,16 +477,23 @@ class MainWindow(QMainWindow):
         self.profiles_view.show_last_session(stored)
         if ended.next_starting:
             return  # the same person started another session: their turn goes on
+        # What the session was, first; "Next person" then opens the chooser.
+        self.summary.show_session(ended)
+        self.show_page("summary")
         guest = stored is not None and not stored.saved
         try:
             if self.app_settings.return_to_chooser and (guest or self.profiles.people()):
+                # Nobody stays chosen: the next Start cannot run with this person's limits.
                 self.profiles.select(None)
-                self.show_page("profiles")
                 return
         except ERRORS as error:
             self.on_message(f"Profiles: {error}")
         if guest:
             self.on_message("Guest session: not kept unless saved (Profiles page).")
+
+    def on_next_person(self) -> None:
+        self.profiles.select(None)
+        self.show_page("profiles")
 
     # -- settings -------------------------------------------------------------------------------
 
@@ -424,11 +550,26 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray | bytes) and not self.restoreGeometry(geometry):
             logger.info("saved window geometry not usable")
         elif not isinstance(geometry, QByteArray | bytes):
-            self.resize(1600, 1000)
+            self.resize(DEFAULT_SIZE)
         state = self._settings.value("window/state")
         if isinstance(state, QByteArray | bytes):
             self.restoreState(state)
+        # Saved on a bigger screen (or a screen since unplugged), it comes back inside this one.
+        self.fit_to_screen()
         self.show_page("connect")
+
+    def fit_to_screen(self) -> None:
+        fit_window(self)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown:
+            # Now the frame (title bar, borders) is known, and the screen the system chose.
+            self._shown = True
+            self.fit_to_screen()
+            handle = self.windowHandle()
+            if handle is not None:
+                handle.screenChanged.connect(lambda *_: self.fit_to_screen())
 
     def _save(self) -> None:
         self._settings.setValue("window/geometry", self.saveGeometry())

@@ -1,22 +1,27 @@
-"""Take the README's screenshots: ``xvfb-run -a -s "-screen 0 1600x1000x24" uv run python
-docs/screenshots/take_screenshots.py`` (or with ``QT_QPA_PLATFORM=offscreen``).
+"""Take the app's screenshots at the sizes it must work on:
+``uv run python docs/screenshots/take_screenshots.py --all`` (headless: Qt's offscreen
+platform with one screen of each size; under a real display, that display).
 
 First the startup screen (``ui.splash``); then it drives the real app against the virtual
 treadmill exactly as the UI tests do (``tests/ui/harness.py``): connect (and the strap),
-choose a profile, pick a built-in program, run it, skip into the first backward bout (through
-the turnaround), drop the link, end the session; then the profile chooser with the limits
-(after a refused raise), the history and the settings. Past weeks of sessions are logs written
-beforehand, as ``treadctl run`` would have. Each PNG is the
-window's own ``grab()``.
+choose a profile, pick a built-in program, start it (the count), run it, skip into the first
+backward bout (through the turnaround); pause, stop, silence (stale readouts), drop the link,
+pull the safety key — resuming after each; end the session (its summary, then the chooser);
+then the limits (after a refused raise), the history and the settings. Past weeks of
+sessions are logs written beforehand, as ``treadctl run`` would have. Each PNG is the window's
+own ``grab()`` after the window has fitted itself to the screen.
 
-``--out DIR`` writes them elsewhere (to look at a change without touching the README's), and
-``--size 1366x768`` takes them at a laptop's size (the README's are 1600x1000).
+``--all`` writes every size of ``SIZES`` into ``docs/screenshots/WxH/``; ``--size WxH --out
+DIR`` one size into DIR (to look at a change without touching the committed ones).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
+import subprocess
 import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -31,6 +36,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from tests.treadctl.test_store import write_log  # noqa: E402
 from tests.ui.harness import AppHarness, run  # noqa: E402
+from treadctl.core import SessionState, StopReason  # noqa: E402
 from treadctl.safety import NoticeKind  # noqa: E402
 from treadctl.virtual.heart_rate_strap import DEFAULT_STRAP_ADDRESS  # noqa: E402
 from ui.splash import StartupScreen  # noqa: E402
@@ -93,11 +99,15 @@ async def scenario(tmp: Path, out: Path, size: tuple[int, int]) -> None:
         app.window.program_view.list.setCurrentRow(0)
         await save(app, out, "programs")
 
+        counted = app.expect(app.bridge.start_countdown, lambda n, *_: n == 2)
         started = app.expect(app.bridge.session_started)
         app.click(app.window.program_view.start_button)
+        await counted
+        await save(app, out, "starting")
         await started
         await app.belt_running()
         await app.samples(60)  # 15 simulated seconds of ramp-up and walking
+        await save(app, out, "dashboard-forward")
         app.click(app.window.controls.skip_button)
         await app.expect(app.bridge.notice, lambda n: n.kind is NoticeKind.TURNAROUND_COUNTDOWN)
         await save(app, out, "turnaround")
@@ -105,21 +115,68 @@ async def scenario(tmp: Path, out: Path, size: tuple[int, int]) -> None:
         await app.samples(40)
         await save(app, out, "dashboard")
 
-        assert app.window.console is not None
+        controls = app.window.controls
+        console = app.window.console
+        assert console is not None
+
+        async def resume() -> None:
+            running = app.expect_state(SessionState.RUNNING)
+            app.click(controls.pause_button)
+            await running
+            await app.belt_running()
+
+        paused = app.expect_state(SessionState.STOPPED)
+        app.click(controls.pause_button)
+        await paused
+        await app.samples(8)
+        await save(app, out, "paused")
+        await resume()
+        stopped = app.expect_state(SessionState.STOPPED)
+        app.click(controls.stop_button)
+        await stopped
+        await app.samples(8)
+        await save(app, out, "stopped")
+        await resume()
+
+        # Silence: the watchdog stops the belt, the readouts go grey.
+        watchdog = app.expect(app.bridge.notice, lambda n: n.kind is NoticeKind.WATCHDOG)
+        console.silent.setChecked(True)
+        await watchdog
+        await asyncio.sleep(1.5)  # real time: the data's age grows on screen
+        app.window.dashboard.check_freshness()
+        await save(app, out, "stale")
+        console.silent.setChecked(False)
+        await app.samples(2)
+        app.click(app.window.alarms.row(NoticeKind.WATCHDOG).ack)  # type: ignore[union-attr]
+        await resume()
+
         lost = app.expect(app.bridge.notice, lambda n: n.kind is NoticeKind.LINK_LOST)
-        app.click(app.window.console.buttons["drop_link"])
+        app.click(console.buttons["drop_link"])
         await lost
+        await save(app, out, "link-lost")
         await app.expect(app.bridge.reconnected)
         await app.samples(4)
         await save(app, out, "alarm")
+        app.click(app.window.alarms.row(NoticeKind.LINK_LOST).ack)  # type: ignore[union-attr]
+        await resume()
 
-        # The end of Anna's turn: the chooser comes back, with what her session was.
-        row = app.window.alarms.row(NoticeKind.LINK_LOST)
-        assert row is not None
-        app.click(row.ack)
+        key_out = app.expect_state(SessionState.STOPPED)
+        app.click(console.buttons["pull_key"])
+        await key_out
+        await app.samples(8)
+        await save(app, out, "safety-key")
+        console.on_insert_key()
+        app.click(app.window.alarms.row(StopReason.SAFETY_KEY).ack)  # type: ignore[union-attr]
+        await resume()
+        await app.samples(8)
+
+        # The end of Anna's turn: what it was, then the chooser for the next person.
         finished = app.expect(app.bridge.session_finished)
-        app.click(app.window.controls.finish_button)
+        app.click(controls.finish_button)
+        app.click(controls.finish_button)  # confirmed
         await finished
+        await save(app, out, "summary")
+        app.click(app.window.summary.next_button)
         await save(app, out, "profile-chooser")
 
         # Anna's limits, after someone tried to raise one with a wrong PIN.
@@ -140,13 +197,38 @@ async def scenario(tmp: Path, out: Path, size: tuple[int, int]) -> None:
         await save(app, out, "settings")
 
 
+def screen_of(width: int, height: int, folder: Path) -> None:
+    """Headless, the app sees one screen of ``width`` x ``height`` (its window fits itself to
+    the screen, so the screen's size is the shot's); under a real display, that display."""
+    if os.environ.get("QT_QPA_PLATFORM", "offscreen").split(":")[0] != "offscreen":
+        return
+    config = folder / "screens.json"
+    screen = {"name": "laptop", "x": 0, "y": 0, "width": width, "height": height}
+    config.write_text(json.dumps({"screens": [screen]}), encoding="utf-8")
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
+
+
+#: The screens the app must work on: two gym laptops and a big screen.
+SIZES = ("1280x720", "1366x768", "1920x1080")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Take the README's screenshots.")
     parser.add_argument("--out", type=Path, default=HERE, help="where the PNGs go")
-    parser.add_argument("--size", default="1600x1000", help="the window's size, WxH")
+    parser.add_argument("--size", default="1366x768", help="the screen's size, WxH")
+    parser.add_argument(
+        "--all", action="store_true", help=f"every size of {SIZES}, each into OUT/WxH/"
+    )
     args = parser.parse_args()
+    if args.all:
+        # One process per size: a headless screen's size is fixed when Qt starts.
+        for size in SIZES:
+            command = [sys.executable, __file__, "--size", size, "--out", str(args.out / size)]
+            subprocess.run(command, check=True)
+        return
     args.out.mkdir(parents=True, exist_ok=True)
     width, height = (int(v) for v in args.size.lower().split("x"))
+    screen_of(width, height, Path(tempfile.mkdtemp()))
     qapp = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(qapp, QApplication)
     qapp.setQuitOnLastWindowClosed(False)

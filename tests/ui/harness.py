@@ -401,7 +401,8 @@ class AppHarness:
     async def finish_session(self) -> SessionEnded:
         """End session pressed; returns the session's end (belt stopped, log closed)."""
         finished = self.expect(self.bridge.session_finished)
-        self.click(self.window.controls.finish_button)
+        self.click(self.window.controls.finish_button)  # "End session…"
+        self.click(self.window.controls.finish_button)  # "Press again to end"
         (ended,) = await finished
         assert isinstance(ended, SessionEnded)
         return ended

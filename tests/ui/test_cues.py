@@ -50,19 +50,25 @@ def test_turnaround_cue_sequence(qtbot: QtBot, tmp_path: Path) -> None:
     overlay.show_cue("x", "", None, Direction.FORWARD)
     overlay.hide_cue()
 
+    # Before the segment ends: a warning, said once, with no numbers — the one count of a
+    # turnaround is the hold's, below, shown and said in the same words.
     for n in (3, 2, 1):
         bridge.countdown.emit(Countdown(0.0, n, _backward_next(), True))
     assert overlay.isVisible()
     assert overlay.cue_text.startswith("TURN AROUND")
-    assert "BACKWARD" in overlay.cue_text and overlay.cue_text.endswith("1")
-    assert speaker.spoken == ["Turn around in 3", "2", "1"]
+    assert "BACKWARD" in overlay.cue_text and not overlay.cue_text[-1].isdigit()
+    assert speaker.spoken == ["Get ready to turn around."]
 
-    bridge.notice.emit(
-        Notice(
-            NoticeKind.TURNAROUND_COUNTDOWN, "Turn around in 5", {"seconds": 5, "to": "backward"}
+    for n in (5, 4):
+        bridge.notice.emit(
+            Notice(
+                NoticeKind.TURNAROUND_COUNTDOWN,
+                "Face backward in",
+                {"seconds": n, "to": "backward"},
+            )
         )
-    )
-    assert overlay.cue_text.endswith("5") and speaker.spoken[-1] == "Turn around in 5"
+    assert overlay.cue_text == "TURN AROUND Face BACKWARD in 4"
+    assert speaker.spoken[-2:] == ["Face backward in 5", "4"]
     bridge.notice.emit(
         Notice(NoticeKind.DIRECTION_CHANGED, "Now facing backward.", {"direction": "backward"})
     )

@@ -69,9 +69,11 @@ async def test_profile_switch_changes_the_limits_a_session_runs_with(app: AppHar
     assert log.header["profile"] == "Ana"
     assert log.header["limits"]["backward_max_speed_kmh"] == 4.0
 
-    # Shared laptop (the default): back to the chooser, nobody chosen.
-    assert app.window.page == "profiles"
+    # Shared laptop (the default): the summary, nobody chosen; "Next person" is the chooser.
+    assert app.window.page == "summary"
     assert app.bridge.profile_name is None
+    app.click(app.window.summary.next_button)
+    assert app.window.page == "profiles"
     assert "Ana" in view.last_text.text()
 
     await app.choose_person("Ben")
@@ -209,6 +211,8 @@ async def test_a_guest_session_is_not_kept(app: AppHarness) -> None:
     assert read_session_log(log_path).header["profile"] == GUEST
 
     # The chooser offers to keep it; nothing is kept unless someone does.
+    assert app.window.page == "summary"
+    app.click(app.window.summary.next_button)
     assert app.window.page == "profiles"
     assert view.last_box.isVisible() and view.guest_row.isVisible()
     assert "not kept unless you save it" in view.last_text.text()

@@ -273,6 +273,19 @@ class AppCore:
     def manual_target(self) -> SetTarget:
         return self._manual
 
+    @property
+    def last_sample(self) -> Sample | None:
+        """The belt as last measured (None: no record since connecting, or the link is gone)."""
+        return self._last_sample
+
+    @property
+    def clock(self) -> Clock:
+        """The core's clock: what a record's ``t`` is measured on (virtual in tests)."""
+        return self._clock
+
+    def now(self) -> float:
+        return self._clock.now()
+
     # -- scanning and connecting ------------------------------------------------------------------
 
     def scan(self) -> None:

@@ -1,0 +1,190 @@
+"""The screen after a session: what it was, in figures and words, and what comes next.
+
+Shape::
+
+    outcome(reason, stop_reason, duration_s, planned_s) -> str    the headline, in words
+    SessionSummaryView(bridge)
+     ├── headline             "Completed: 30:00" / "Ended early at 5:31 of 30:00" / …
+     ├── tiles                time · distance · backward minutes · energy · heart rate · top
+     │                        speeds (the display unit)
+     ├── ProfileChart         the program as planned, the cursor where the session ended
+     ├── Export FIT / TCX / CSV   a save dialog, then ``export_session`` of this session's log
+     └── Next person · Done   ``next_person`` / ``done`` (the window decides what they open)
+
+Shown by the main window when a session ends (not when the app closes). The words come from
+the session's own summary and the plan it started with: a session skipped through in 5 of 30
+minutes "completed" its program, but it did not run 30 minutes, and the headline says so.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from treadctl.core import SessionEnded, SessionInfo
+from treadctl.export import ExportError, export_session
+from treadctl.recorder import SessionLogError
+from treadctl.store import STOP_WORDS
+from ui import format
+from ui.bridge import Bridge
+from ui.dashboard import Readout
+from ui.profile_chart import ProfileChart
+
+#: A program run for less than this share of its planned time did not run it all.
+_SHORT = 0.9
+
+_FORMATS = {
+    "fit": "FIT activity (*.fit)",
+    "tcx": "Training Center XML (*.tcx)",
+    "csv": "CSV (*.csv)",
+}
+
+
+def outcome(
+    reason: str, stop_reason: str | None, duration_s: float, planned_s: float | None
+) -> str:
+    """How the session ended, with its time against the plan's: the summary's headline."""
+    ran = format.clock(duration_s)
+    of = f" of {format.clock(planned_s)}" if planned_s else ""
+    why = STOP_WORDS.get(stop_reason or "", "")
+    if reason == "completed":
+        if planned_s and duration_s < _SHORT * planned_s:
+            return f"Completed early: {ran}{of} (segments skipped)"
+        return f"Completed: {ran}"
+    if reason == "aborted":
+        return f"Stopped by a fault at {ran}{of}" + (f": {why}" if why else "")
+    if stop_reason in (None, "app_stop", "user_pause"):
+        return f"Ended early at {ran}{of}" if planned_s else f"Ended at {ran}"
+    return f"Ended at {ran}{of}: {why}" if why else f"Ended at {ran}{of}"
+
+
+class SessionSummaryView(QWidget):
+    next_person = Signal()
+    done = Signal()
+
+    def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sessionSummary")
+        self._bridge = bridge
+        self._info: SessionInfo | None = None
+        self._log: Path | None = None
+        self.dialog: QFileDialog | None = None
+
+        self.title = QLabel("Session summary")
+        self.title.setObjectName("pageTitle")
+        self.headline = QLabel("")
+        self.headline.setObjectName("summaryHeadline")
+        self.headline.setWordWrap(True)
+        self.time = Readout("TIME")
+        self.distance = Readout("DISTANCE")
+        self.backward = Readout("BACKWARD")
+        self.energy = Readout("ENERGY")
+        self.heart_rate = Readout("AVG HEART RATE")
+        self.top_speed = Readout("TOP SPEED FWD / BACK")
+        tiles = QGridLayout()
+        for i, tile in enumerate(
+            (self.time, self.distance, self.backward, self.energy, self.heart_rate, self.top_speed)
+        ):
+            tiles.addWidget(tile, i // 3, i % 3)
+        self.chart = ProfileChart(compact=True)
+        self.chart.setMinimumHeight(90)
+        self.export_buttons: dict[str, QPushButton] = {}
+        row = QHBoxLayout()
+        for fmt in _FORMATS:
+            button = QPushButton(f"Export {fmt.upper()}…")
+            button.clicked.connect(lambda _=False, f=fmt: self.on_export_clicked(f))
+            row.addWidget(button)
+            self.export_buttons[fmt] = button
+        self.status = QLabel("")
+        self.status.setObjectName("dimNote")
+        self.status.setWordWrap(True)
+        row.addWidget(self.status, 1)
+        self.next_button = QPushButton("Next person")
+        self.next_button.setObjectName("primaryButton")
+        self.next_button.setToolTip("Back to “Who is on the treadmill?”")
+        self.next_button.clicked.connect(self.next_person)
+        self.done_button = QPushButton("Done")
+        self.done_button.setToolTip("Back to the programs")
+        self.done_button.clicked.connect(self.done)
+        row.addWidget(self.done_button)
+        row.addWidget(self.next_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 12, 24, 12)
+        layout.setSpacing(10)
+        layout.addWidget(self.title)
+        layout.addWidget(self.headline)
+        layout.addLayout(row)  # what to do next, before what scrolls on a laptop
+        layout.addLayout(tiles)
+        layout.addWidget(self.chart, 1)
+        bridge.session_started.connect(self.on_session_started)
+
+    def on_session_started(self, info: SessionInfo) -> None:
+        self._info = info
+
+    def show_session(self, ended: SessionEnded) -> None:
+        event = ended.finished
+        s = event.summary
+        info = self._info
+        planned = None
+        if info is not None and info.program is not None:
+            planned = sum(p.segment.estimated_duration_s() for p in info.plan) or None
+        self._log = Path(ended.log_path) if ended.log_path is not None else None
+        name = s.program or "Manual session"
+        self.title.setText(name)
+        self.headline.setText(outcome(event.reason.value, s.stop_reason, s.duration_s, planned))
+        self.time.set_value(format.clock(s.duration_s))
+        self.distance.set_value(format.distance(s.distance_m))
+        self.backward.set_value(f"{s.backward_minutes:.1f} min")
+        self.energy.set_value(format.DASH if s.energy_kcal is None else f"{s.energy_kcal:.0f} kcal")
+        hr = s.avg_heart_rate_bpm
+        self.heart_rate.set_value(format.DASH if hr is None else f"{hr} bpm")
+        self.top_speed.set_value(
+            f"{format.speed(s.max_forward_kmh)} / {format.speed_with_unit(s.max_backward_kmh)}"
+        )
+        has_chart = info is not None and info.program is not None
+        self.chart.setVisible(has_chart)
+        if has_chart and info is not None and info.program is not None:
+            self.chart.set_profile(info.program.profile())
+            self.chart.set_position(min(s.duration_s, planned or s.duration_s))
+        for button in self.export_buttons.values():
+            button.setEnabled(self._log is not None)
+        self.status.setText("")
+
+    # -- export ----------------------------------------------------------------------------------
+
+    def on_export_clicked(self, fmt: str) -> None:
+        if self._log is None:
+            return
+        suggested = Path.home() / f"{self._log.stem}.{fmt}"
+        # Non-modal: a modal dialog's nested event loop is no place to run a belt from.
+        dialog = QFileDialog(self, f"Export as {fmt.upper()}", str(suggested), _FORMATS[fmt])
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix(fmt)
+        dialog.fileSelected.connect(lambda path: self.export(fmt, Path(path)))
+        dialog.finished.connect(lambda *_: setattr(self, "dialog", None))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog = dialog
+        dialog.open()
+
+    def export(self, fmt: str, path: Path) -> Path | None:
+        """Export this session as ``fmt`` to ``path``; the file written, or None."""
+        if self._log is None:
+            return None
+        try:
+            written = export_session(self._log, fmt, path, skip_bad_lines=True)
+        except (OSError, ExportError, SessionLogError, ValueError) as error:
+            self.status.setText(f"Not exported: {error}")
+            return None
+        self.status.setText(f"Saved {written}")
+        return written
