@@ -183,6 +183,11 @@ class Bridge(QObject):
     def manual_target(self) -> SetTarget:
         return self.core.manual_target
 
+    def now(self) -> float:
+        """The engine's clock (scaled in tests and with --time-scale): a ``Sample.t``'s age is
+        ``now() - t`` in the seconds the watchdog counts."""
+        return self.core.now()
+
     # -- intents (the core's; the stopping ones hold the screen back first) -----------------------
 
     def scan(self) -> None:
