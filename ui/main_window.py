@@ -76,6 +76,7 @@ from ui.overlay import TurnaroundOverlay
 from ui.profiles import ERRORS, ProfilesModel, ProfilesView
 from ui.program_editor import ProgramEditor
 from ui.program_view import ProgramView
+from ui.rear_display import RearDisplayController
 from ui.settings_view import AppSettings, SettingsView, SwitchableSounds, SwitchableSpeaker
 from ui.styling import set_style_property
 
@@ -226,6 +227,7 @@ class MainWindow(QMainWindow):
         self.speaker = SwitchableSpeaker(speaker if speaker is not None else Speaker())
         self.sounds = SwitchableSounds(sounds if sounds is not None else SoundPlayer())
         self.cues = Cues(bridge, self.overlay, self.alarms, self.speaker, self.sounds, self)
+        self.rear_display = RearDisplayController(bridge, self.app_settings, parent=self)
         self.key_filter = StopKeyFilter(bridge, self)
         app = QApplication.instance()
         if app is not None:
@@ -377,6 +379,7 @@ class MainWindow(QMainWindow):
         self.sounds.enabled = s.sounds
         self.speaker.enabled = s.speech
         self.dashboard.set_speed_unit(unit)
+        self.rear_display.apply()
 
     # -- bridge → window ------------------------------------------------------------------------
 
