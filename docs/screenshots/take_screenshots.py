@@ -7,7 +7,9 @@ choose a profile, pick a built-in program, run it, skip into the first backward 
 the turnaround), drop the link, end the session; then the profile chooser with the limits
 (after a refused raise), the history and the settings. Past weeks of sessions are logs written
 beforehand, as ``treadctl run`` would have. Each PNG is the
-window's own ``grab()``.
+window's own ``grab()``; ``rear-display.png`` is the rear display's (``ui.rear_display``), at a
+TV's 1920x1080, during the same backward bout: it is grabbed unshown, as one screen (Xvfb's)
+has no second one to show it on.
 
 ``--out DIR`` writes them elsewhere (to look at a change without touching the README's), and
 ``--size 1366x768`` takes them at a laptop's size (the README's are 1600x1000).
@@ -33,6 +35,7 @@ from tests.treadctl.test_store import write_log  # noqa: E402
 from tests.ui.harness import AppHarness, run  # noqa: E402
 from treadctl.safety import NoticeKind  # noqa: E402
 from treadctl.virtual.heart_rate_strap import DEFAULT_STRAP_ADDRESS  # noqa: E402
+from ui.rear_display import RearDisplay  # noqa: E402
 from ui.splash import StartupScreen  # noqa: E402
 
 
@@ -77,6 +80,9 @@ async def scenario(tmp: Path, out: Path, size: tuple[int, int]) -> None:
             profiles.create(name)
         profiles.profiles.set_pin("4321")
         await app.connect()
+        # On the bridge from the start, as when it is shown on a second screen.
+        rear = RearDisplay(app.bridge)
+        rear.resize(1920, 1080)
         # The heart-rate strap too, as the connect page does for a listed strap.
         strap_read = app.expect(app.bridge.strap_reading)
         app.bridge.connect_strap(DEFAULT_STRAP_ADDRESS)
@@ -104,6 +110,10 @@ async def scenario(tmp: Path, out: Path, size: tuple[int, int]) -> None:
         await app.expect(app.bridge.notice, lambda n: n.kind is NoticeKind.DIRECTION_CHANGED)
         await app.samples(40)
         await save(app, out, "dashboard")
+        rear.grab().save(str(out / "rear-display.png"))
+        print(f"saved {out / 'rear-display.png'}")
+        rear.close()
+        rear.deleteLater()
 
         assert app.window.console is not None
         lost = app.expect(app.bridge.notice, lambda n: n.kind is NoticeKind.LINK_LOST)
