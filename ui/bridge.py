@@ -210,6 +210,8 @@ class Bridge(QObject):
         return None if sample is None else max(0.0, self.core.now() - sample.t)
 
     def now(self) -> float:
+        """The engine's clock (scaled in tests and with --time-scale): a ``Sample.t``'s age is
+        ``now() - t`` in the seconds the watchdog counts."""
         return self.core.now()
 
     # -- intents (the core's; the stopping ones hold the screen back first) -----------------------

@@ -80,11 +80,13 @@ from ui.console_panel import ConsolePanel
 from ui.controls import SessionControls
 from ui.cues import Cues, SoundPlayer, Speaker
 from ui.dashboard import Dashboard
+from ui.elided_label import ElidedLabel
 from ui.history_view import HistoryView
 from ui.overlay import TurnaroundOverlay
 from ui.profiles import ERRORS, ProfilesModel, ProfilesView
 from ui.program_editor import ProgramEditor
 from ui.program_view import ProgramView
+from ui.rear_display import RearDisplayController
 from ui.remote_keys_panel import RemoteKeysPanel
 from ui.session_summary import SessionSummaryView
 from ui.settings_view import AppSettings, SettingsView, SwitchableSounds, SwitchableSpeaker
@@ -278,9 +280,9 @@ class MainWindow(QMainWindow):
         top.addStretch(1)
         # Who and which treadmill, one above the other: six page buttons and a long link
         # state ("connection lost — reconnecting") side by side would widen the window.
-        self.profile_badge = QLabel("")
+        self.profile_badge = ElidedLabel("")
         self.profile_badge.setObjectName("profileBadge")
-        self.link_status = QLabel("● not connected")
+        self.link_status = ElidedLabel("● not connected")
         self.link_status.setObjectName("linkStatus")
         status = QVBoxLayout()
         status.setSpacing(0)
@@ -321,6 +323,7 @@ class MainWindow(QMainWindow):
         self.speaker = SwitchableSpeaker(speaker if speaker is not None else Speaker())
         self.sounds = SwitchableSounds(sounds if sounds is not None else SoundPlayer())
         self.cues = Cues(bridge, self.overlay, self.alarms, self.speaker, self.sounds, self)
+        self.rear_display = RearDisplayController(bridge, self.app_settings, parent=self)
         self.key_filter = StopKeyFilter(bridge, self)
         self.key_filter.resume_blocked = lambda: self.controls.resume_blocked
         self.remote_keys = RemoteKeysPanel(self.key_filter)
@@ -503,6 +506,7 @@ class MainWindow(QMainWindow):
         self.sounds.enabled = s.sounds
         self.speaker.enabled = s.speech
         self.dashboard.set_speed_unit(unit)
+        self.rear_display.apply()
 
     # -- bridge → window ------------------------------------------------------------------------
 

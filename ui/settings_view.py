@@ -1,4 +1,4 @@
-"""Settings: display unit, sounds, speech, and the shared-laptop chooser. Kept in QSettings.
+"""Settings: display unit, rear display, sounds, speech, the shared-laptop chooser. In QSettings.
 
 Shape::
 
@@ -7,8 +7,9 @@ Shape::
     SwitchableSpeaker(inner)     a Speaker the settings can silence at any moment
     SwitchableSounds(inner)      the same for the cue sounds
 
-Keys: ``display/speed_unit`` (a :class:`ui.format.SpeedUnit` value), ``cues/sounds``,
-``cues/speech``, ``profiles/return_to_chooser``. The limits are not here: they belong to each
+Keys: ``display/speed_unit`` (a :class:`ui.format.SpeedUnit` value), ``display/rear_screen``
+(the rear display's screen, by name; empty: off), ``cues/sounds``, ``cues/speech``,
+``profiles/return_to_chooser``. The limits are not here: they belong to each
 profile (Profiles page), within the bounds the admin PIN guards; the PIN is set and changed
 there too, where it is asked for (this page says so).
 
@@ -19,12 +20,15 @@ switch in the settings must take effect for the next cue without rebuilding them
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QScreen, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFrame,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
+    QLayout,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +38,7 @@ from ui.cues import SoundPlayer, Speaker
 from ui.format import SpeedUnit
 
 SPEED_UNIT_KEY = "display/speed_unit"
+REAR_SCREEN_KEY = "display/rear_screen"
 SOUNDS_KEY = "cues/sounds"
 SPEECH_KEY = "cues/speech"
 RETURN_TO_CHOOSER_KEY = "profiles/return_to_chooser"
@@ -66,6 +71,16 @@ class AppSettings:
     @speed_unit.setter
     def speed_unit(self, unit: SpeedUnit) -> None:
         self._set(SPEED_UNIT_KEY, unit.value)
+
+    @property
+    def rear_screen(self) -> str:
+        """The screen the rear display goes on, by name ("" = no rear display). A name, not an
+        index: screens are numbered in the order they were plugged in, which changes."""
+        return str(self._settings.value(REAR_SCREEN_KEY, "") or "")
+
+    @rear_screen.setter
+    def rear_screen(self, name: str) -> None:
+        self._set(REAR_SCREEN_KEY, name)
 
     @property
     def sounds(self) -> bool:
@@ -150,6 +165,31 @@ class SettingsView(QWidget):
         unit_note.setObjectName("dimNote")
         unit_note.setWordWrap(True)
 
+        self.rear = QComboBox()
+        self.rear.setObjectName("rearScreenChoice")
+        self.rear.setMaximumWidth(420)
+        rear_label = QLabel("R&ear display")
+        rear_label.setBuddy(self.rear)
+        rear_note = QLabel("full screen, on a TV behind the treadmill")
+        rear_note.setObjectName("dimNote")
+        rear_note.setToolTip(
+            "A second dashboard for whoever walks backward and faces the rear. This window "
+            "keeps the controls (and Esc / Space). It opens whenever the chosen screen is "
+            "connected."
+        )
+        # Beside the list, not under it: the page has no height to spare on a laptop. (A
+        # layout, not a widget: the stylesheet paints a bare QWidget in the window's colour.)
+        rear_box = QHBoxLayout()
+        rear_box.setSpacing(14)
+        rear_box.addWidget(self.rear)
+        rear_box.addWidget(rear_note)
+        self.refresh_screens()
+        self.rear.currentIndexChanged.connect(self.on_rear_changed)
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication):
+            app.screenAdded.connect(self.on_screens_changed)
+            app.screenRemoved.connect(self.on_screens_changed)
+
         self.sounds = QCheckBox("S&ounds: beeps before a segment change and for alarms")
         self.sounds.setChecked(settings.sounds)
         self.sounds.toggled.connect(self.on_sounds_toggled)
@@ -191,10 +231,11 @@ class SettingsView(QWidget):
         grid.setContentsMargins(20, 16, 20, 16)
         grid.setHorizontalSpacing(20)
         grid.setVerticalSpacing(10)
-        rows: list[tuple[QWidget, QWidget | None]] = [
+        rows: list[tuple[QWidget, QWidget | QLayout | None]] = [
             (self._heading("DISPLAY"), None),
             (unit_label, self.unit),
             (unit_note, None),
+            (rear_label, rear_box),
             (self._heading("CUES"), None),
             (self.sounds, None),
             (self.speech, None),
@@ -211,6 +252,9 @@ class SettingsView(QWidget):
                 grid.addWidget(first, row, 0, 1, 2, Qt.AlignmentFlag.AlignLeft)
             elif second is None:
                 grid.addWidget(first, row, 0, 1, 2)
+            elif isinstance(second, QLayout):
+                grid.addWidget(first, row, 0)
+                grid.addLayout(second, row, 1, Qt.AlignmentFlag.AlignLeft)
             else:
                 grid.addWidget(first, row, 0)
                 grid.addWidget(second, row, 1, Qt.AlignmentFlag.AlignLeft)
@@ -224,7 +268,8 @@ class SettingsView(QWidget):
         layout.addStretch(1)
         panel.setMaximumWidth(1100)
 
-        QWidget.setTabOrder(self.unit, self.sounds)
+        QWidget.setTabOrder(self.unit, self.rear)
+        QWidget.setTabOrder(self.rear, self.sounds)
         QWidget.setTabOrder(self.sounds, self.speech)
         QWidget.setTabOrder(self.speech, self.return_to_chooser)
 
@@ -246,6 +291,49 @@ class SettingsView(QWidget):
         self._settings.speed_unit = SpeedUnit(self.unit.itemData(index))
         format.set_speed_unit(self._settings.speed_unit)
         self.changed.emit()
+
+    def refresh_screens(self) -> None:
+        """List "off" and every screen but this window's (the rear display never covers the
+        controls); a chosen screen that is not connected stays listed, and chosen."""
+        chosen = self._settings.rear_screen
+        own = self.screen()
+        items: list[tuple[str, str]] = [("off", "")]
+        for screen in QGuiApplication.screens():
+            if screen is own or not screen.name():
+                continue
+            size = screen.geometry().size()
+            items.append((f"{screen.name()} ({size.width()}×{size.height()})", screen.name()))
+        if chosen and chosen not in (name for _, name in items):
+            where = "this window's screen" if own.name() == chosen else "not connected"
+            items.append((f"{chosen} ({where})", chosen))
+        # Rebuilding the list is not a person's choice: no ``changed`` for it.
+        self.rear.blockSignals(True)
+        try:
+            self.rear.clear()
+            for text, name in items:
+                self.rear.addItem(text, name)
+            self.rear.setCurrentIndex(max(0, self.rear.findData(chosen)))
+        finally:
+            self.rear.blockSignals(False)
+
+    def set_rear_screen(self, name: str) -> None:
+        """Choose the screen called ``name`` ("" = off) in the list, as a person would."""
+        index = self.rear.findData(name)
+        if index < 0:
+            raise ValueError(f"no screen {name!r} in the list")
+        self.rear.setCurrentIndex(index)
+
+    def on_rear_changed(self, index: int) -> None:
+        self._settings.rear_screen = str(self.rear.itemData(index) or "")
+        self.changed.emit()
+
+    def on_screens_changed(self, _screen: QScreen) -> None:
+        self.refresh_screens()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # The window may have moved to another screen since the list was made.
+        self.refresh_screens()
+        super().showEvent(event)
 
     def on_sounds_toggled(self, on: bool) -> None:
         self._settings.sounds = on

@@ -9,7 +9,9 @@ backward bout (through the turnaround); pause, stop, silence (stale readouts), d
 pull the safety key — resuming after each; end the session (its summary, then the chooser);
 then the limits (after a refused raise), the history and the settings. Past weeks of
 sessions are logs written beforehand, as ``treadctl run`` would have. Each PNG is the window's
-own ``grab()`` after the window has fitted itself to the screen.
+own ``grab()`` after the window has fitted itself to the screen; ``rear-display.png`` is the
+rear display's (``ui.rear_display``), at a TV's 1920x1080, during the same backward bout,
+grabbed unshown (the headless screen is the laptop's only).
 
 ``--all`` writes every size of ``SIZES`` into ``docs/screenshots/WxH/``; ``--size WxH --out
 DIR`` one size into DIR (to look at a change without touching the committed ones).
@@ -39,6 +41,7 @@ from tests.ui.harness import AppHarness, run  # noqa: E402
 from treadctl.core import SessionState, StopReason  # noqa: E402
 from treadctl.safety import NoticeKind  # noqa: E402
 from treadctl.virtual.heart_rate_strap import DEFAULT_STRAP_ADDRESS  # noqa: E402
+from ui.rear_display import RearDisplay  # noqa: E402
 from ui.splash import StartupScreen  # noqa: E402
 
 
@@ -83,6 +86,9 @@ async def scenario(tmp: Path, out: Path, size: tuple[int, int]) -> None:
             profiles.create(name)
         profiles.profiles.set_pin("4321")
         await app.connect()
+        # On the bridge from the start, as when it is shown on a second screen.
+        rear = RearDisplay(app.bridge)
+        rear.resize(1920, 1080)
         # The heart-rate strap too, as the connect page does for a listed strap.
         strap_read = app.expect(app.bridge.strap_reading)
         app.bridge.connect_strap(DEFAULT_STRAP_ADDRESS)
@@ -114,6 +120,10 @@ async def scenario(tmp: Path, out: Path, size: tuple[int, int]) -> None:
         await app.expect(app.bridge.notice, lambda n: n.kind is NoticeKind.DIRECTION_CHANGED)
         await app.samples(40)
         await save(app, out, "dashboard")
+        rear.grab().save(str(out / "rear-display.png"))
+        print(f"saved {out / 'rear-display.png'}")
+        rear.close()
+        rear.deleteLater()
 
         controls = app.window.controls
         console = app.window.console

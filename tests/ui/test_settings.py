@@ -150,8 +150,10 @@ async def test_the_new_pages_by_keyboard(app: AppHarness) -> None:
     # A mnemonic on the settings page: Alt+S goes to the unit list.
     QTest.keyClick(app.window, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)
     assert QApplication.focusWidget() is app.window.settings_view.unit
-    # Tab goes on to the next setting.
+    # Tab goes on to the next setting: the rear display's screen, then the sounds.
     QTest.keyClick(app.window.settings_view.unit, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is app.window.settings_view.rear
+    QTest.keyClick(app.window.settings_view.rear, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is app.window.settings_view.sounds
     # Enter on a focused check box switches it (Space is the STOP key).
     app.key(Qt.Key.Key_Return, app.window.settings_view.sounds)

@@ -264,6 +264,10 @@ class AppCore:
     def session_state(self) -> SessionState | None:
         return self._runner.state if self._runner is not None else None
 
+    def now(self) -> float:
+        """The clock's time: what a ``Sample.t`` is measured on (how old the last record is)."""
+        return self._clock.now()
+
     @property
     def session_time(self) -> float:
         """Seconds since the current session started (0 without one)."""
@@ -282,9 +286,6 @@ class AppCore:
     def clock(self) -> Clock:
         """The core's clock: what a record's ``t`` is measured on (virtual in tests)."""
         return self._clock
-
-    def now(self) -> float:
-        return self._clock.now()
 
     # -- scanning and connecting ------------------------------------------------------------------
 
