@@ -11,7 +11,7 @@ from pathlib import Path
 SCREENS = Path(__file__).with_name("offscreen_screens.json")
 os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={SCREENS}"
 
-from hypothesis import settings
+from hypothesis import settings  # noqa: E402
 
 # The `slow` marker's tests set their own example counts (10^6 per decoder).
 settings.register_profile("treadctl", max_examples=300, deadline=None)
