@@ -78,6 +78,7 @@ from ui.program_editor import ProgramEditor
 from ui.program_view import ProgramView
 from ui.settings_view import AppSettings, SettingsView, SwitchableSounds, SwitchableSpeaker
 from ui.styling import set_style_property
+from ui.usage import Usage, UsageQuestion, person_to_restore
 
 if TYPE_CHECKING:
     # Only with --simulate; importing Bumble costs startup time.
@@ -335,6 +336,23 @@ class MainWindow(QMainWindow):
             self.profiles.discard_guest()
         except ERRORS as error:
             logger.warning("history not brought up to date: %s", error)
+        # Home or gym (ui.usage): who is chosen when the app starts.
+        self.usage_question: UsageQuestion | None = None
+        usage = self.app_settings.usage
+        if usage is None:
+            # The first start asks, without blocking the window; until answered, as in a gym.
+            self.usage_question = UsageQuestion(self._bridge, self)
+            self.usage_question.answered.connect(self.settings_view.set_usage)
+            self.usage_question.show()
+        elif usage is Usage.HOME:
+            # One household: the last person chosen is chosen again, as they left it.
+            name = person_to_restore(self.profiles)
+            if name is not None:
+                try:
+                    self.profiles.select(name)
+                    return
+                except ERRORS as error:
+                    logger.warning("%s not chosen again: %s", name, error)
         if self.profiles.people():
             self.show_page("profiles")
 
@@ -360,6 +378,8 @@ class MainWindow(QMainWindow):
             return  # the same person started another session: their turn goes on
         guest = stored is not None and not stored.saved
         try:
+            # In a gym (and until the first start's question is answered), the next person
+            # chooses who they are; at home the person stays chosen (ui.usage).
             if self.app_settings.return_to_chooser and (guest or self.profiles.people()):
                 self.profiles.select(None)
                 self.show_page("profiles")
