@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QRadioButton,
     QVBoxLayout,
@@ -121,6 +122,16 @@ class AppSettings:
         return self.usage is not Usage.HOME
 
 
+# Shorter than the first start's question (``Usage.describe``): the page must fit a laptop.
+_USAGE_NOTES: dict[Usage | None, str] = {
+    Usage.HOME: "The last person chosen stays chosen, after a session and at the next start.",
+    Usage.GYM: "After each session, back to “Who is on the treadmill?” with nobody chosen, "
+    "so nobody runs with someone else's limits.",
+    None: "Not chosen yet: until you choose, the app works as in a gym (after each session, "
+    "back to “Who is on the treadmill?”).",
+}
+
+
 class SwitchableSpeaker(Speaker):
     """Speaks through ``inner`` while ``enabled``; says nothing (and records nothing) when off."""
 
@@ -196,6 +207,15 @@ class SettingsView(QWidget):
         self.usage_group = QButtonGroup(self)
         self.usage_group.addButton(self.home)
         self.usage_group.addButton(self.gym)
+        # Side by side, one row: the page must still fit a 1280x720 laptop.
+        usage_row = QWidget()
+        usage_row.setObjectName("usageChoice")
+        usage_layout = QHBoxLayout(usage_row)
+        usage_layout.setContentsMargins(0, 0, 0, 0)
+        usage_layout.setSpacing(32)
+        usage_layout.addWidget(self.home)
+        usage_layout.addWidget(self.gym)
+        usage_layout.addStretch(1)
         self.usage_note = QLabel("")
         self.usage_note.setObjectName("dimNote")
         self.usage_note.setWordWrap(True)
@@ -228,8 +248,7 @@ class SettingsView(QWidget):
             (self.speech, None),
             (cue_note, None),
             (self._heading("HOME OR GYM"), None),
-            (self.home, None),
-            (self.gym, None),
+            (usage_row, None),
             (self.usage_note, None),
             (self._heading("LIMITS"), None),
             (limits_note, None),
@@ -288,12 +307,7 @@ class SettingsView(QWidget):
     def _show_usage(self, usage: Usage | None) -> None:
         self.home.setChecked(usage is Usage.HOME)
         self.gym.setChecked(usage is Usage.GYM)
-        if usage is None:
-            self.usage_note.setText(
-                "Not chosen yet: until you choose, the app works as in a gym. " + Usage.GYM.describe
-            )
-        else:
-            self.usage_note.setText(usage.describe)
+        self.usage_note.setText(_USAGE_NOTES[usage])
 
     def set_usage(self, usage: Usage) -> None:
         """Save ``usage`` and show it (how the first start's answer arrives here)."""
