@@ -1,10 +1,10 @@
 """Direction and the safety limits: the vocabulary the governor, programs and profiles share.
 
-The defaults come from the project's backward-running guidance (see ``docs/programs.md``):
-backward is slower, gentler and flatter than forward; every start is slow; a direction change
-is a turnaround through walking speed. The default backward cap, 6.0 km/h, is where people
-switch from walking to running backward (Hreljac et al. 2005: preferred backward walk-to-run
-transition 1.63 ± 0.11 m/s ≈ 5.9 km/h).
+The defaults come from the backward-walking guidance (``docs/backward.md``, in the app "About
+backward walking"): backward is slower, gentler and flatter than forward; every start is slow;
+a direction change is a turnaround through walking speed. The default backward cap, 6.0 km/h,
+is where people switch from walking to running backward (Hreljac et al. 2005: preferred
+backward walk-to-run transition 1.63 ± 0.11 m/s ≈ 5.9 km/h).
 
 | limit                                   | default          |
 |-----------------------------------------|------------------|

@@ -16,7 +16,7 @@ refusal that says "press Resume to try again" is the wrong advice.
 
 An alarm of a kind already showing updates its row (the time and message) rather than
 stacking: a flapping link must not bury the STOP button under identical banners. Rows leave
-only by their Acknowledge button (Enter on it works too: see ``controls.StopKeyFilter``).
+only by their Acknowledge button (Enter on it works too: see ``ui.stop_keys``).
 """
 
 from __future__ import annotations

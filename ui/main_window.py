@@ -92,6 +92,7 @@ from ui.session_summary import SessionSummaryView
 from ui.settings_view import AppSettings, SettingsView, SwitchableSounds, SwitchableSpeaker
 from ui.stop_keys import StopKeyFilter
 from ui.styling import set_style_property
+from ui.usage import Usage, UsageQuestion, person_to_restore
 
 if TYPE_CHECKING:
     # Only with --simulate; importing Bumble costs startup time.
@@ -457,6 +458,23 @@ class MainWindow(QMainWindow):
             self.profiles.discard_guest()
         except ERRORS as error:
             logger.warning("history not brought up to date: %s", error)
+        # Home or gym (ui.usage): who is chosen when the app starts.
+        self.usage_question: UsageQuestion | None = None
+        usage = self.app_settings.usage
+        if usage is None:
+            # The first start asks, without blocking the window; until answered, as in a gym.
+            self.usage_question = UsageQuestion(self._bridge, self)
+            self.usage_question.answered.connect(self.settings_view.set_usage)
+            self.usage_question.show()
+        elif usage is Usage.HOME:
+            # One household: the last person chosen is chosen again, as they left it.
+            name = person_to_restore(self.profiles)
+            if name is not None:
+                try:
+                    self.profiles.select(name)
+                    return
+                except ERRORS as error:
+                    logger.warning("%s not chosen again: %s", name, error)
         if self.profiles.people():
             self.show_page("profiles")
 
@@ -480,11 +498,15 @@ class MainWindow(QMainWindow):
         self.profiles_view.show_last_session(stored)
         if ended.next_starting:
             return  # the same person started another session: their turn goes on
-        # What the session was, first; "Next person" then opens the chooser.
+        # What the session was, first; "Next person" then opens the chooser (in a gym; at home
+        # the same person goes on, and "Done" is the way back).
         self.summary.show_session(ended)
+        self.summary.next_button.setVisible(self.app_settings.return_to_chooser)
         self.show_page("summary")
         guest = stored is not None and not stored.saved
         try:
+            # In a gym (and until the first start's question is answered), the next person
+            # chooses who they are; at home the person stays chosen (ui.usage).
             if self.app_settings.return_to_chooser and (guest or self.profiles.people()):
                 # Nobody stays chosen: the next Start cannot run with this person's limits.
                 self.profiles.select(None)

@@ -5,6 +5,8 @@ selected program its description, a ``ProfileChart``, its figures, the limit not
 program is shown — and run — fitted to the limits by the core, ``AppCore.fit``; the governor
 checks every command again), and Start / Manual session / Open file… buttons. Start calls
 ``bridge.start_program``; the window turns to the dashboard on the bridge's ``session_started``.
+"About backward walking…" opens the guidance the programs follow (``ui.guidance_view``) in a
+window of its own: the descriptions cite it by that name.
 
 The limits are the bridge's, and they change whenever a profile is chosen (or its limits are
 saved): ``bridge.profile_changed`` then refits every entry of the list, not only the selected
@@ -32,6 +34,7 @@ from PySide6.QtWidgets import (
 from treadctl.program import Program, ProgramError, load_program, program_figures
 from ui import format
 from ui.bridge import Bridge
+from ui.guidance_view import TITLE, GuidanceView
 from ui.profile_chart import ProfileChart
 from ui.program_figures import FiguresLayout, ProgramFigures, backward_words
 
@@ -47,6 +50,7 @@ class ProgramView(QWidget):
         self._bridge = bridge
         self._programs: list[Program] = []
         self._dialog: QFileDialog | None = None
+        self.guidance: GuidanceView | None = None
 
         title = QLabel("Programs")
         title.setObjectName("pageTitle")
@@ -60,10 +64,17 @@ class ProgramView(QWidget):
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.open_button = QPushButton("Open program file…")
         self.open_button.clicked.connect(self.on_open_clicked)
+        self.about_button = QPushButton(f"{TITLE}…")
+        self.about_button.setObjectName("aboutBackwardButton")
+        self.about_button.setToolTip(
+            "The guidance the programs, limits and energy figure follow, with its sources"
+        )
+        self.about_button.clicked.connect(self.on_about_clicked)
         left = QVBoxLayout()
         left.addWidget(title)
         left.addWidget(self.list, 1)
         left.addWidget(self.open_button)
+        left.addWidget(self.about_button)
 
         self.name = QLabel("")
         self.name.setObjectName("programName")
@@ -205,6 +216,25 @@ class ProgramView(QWidget):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._dialog = dialog
         dialog.open()
+
+    def on_about_clicked(self) -> None:
+        self.open_guidance()
+
+    def open_guidance(self) -> GuidanceView:
+        """The guidance in its own window (one, raised again when asked for again)."""
+        view = self.guidance
+        if view is None:
+            # A child of this page, so it closes with the main window; a window of its own, so
+            # it can stay open beside the program list.
+            view = GuidanceView(self)
+            view.setWindowFlag(Qt.WindowType.Window)
+            view.resize(900, 640)  # within the smallest screen the app must fit, 1280x720
+            # Esc and Space stop the belt there too (ui.stop_keys covers every window).
+            self.guidance = view
+        view.show()
+        view.raise_()
+        view.activateWindow()
+        return view
 
     def on_file_selected(self, path: str) -> None:
         self._dialog = None

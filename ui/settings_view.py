@@ -1,4 +1,4 @@
-"""Settings: display unit, rear display, sounds, speech, the shared-laptop chooser. In QSettings.
+"""Settings: display unit, rear display, sounds, speech, and home or gym. Kept in QSettings.
 
 Shape::
 
@@ -9,9 +9,15 @@ Shape::
 
 Keys: ``display/speed_unit`` (a :class:`ui.format.SpeedUnit` value), ``display/rear_screen``
 (the rear display's screen, by name; empty: off), ``cues/sounds``, ``cues/speech``,
-``profiles/return_to_chooser``. The limits are not here: they belong to each
-profile (Profiles page), within the bounds the admin PIN guards; the PIN is set and changed
-there too, where it is asked for (this page says so).
+``profiles/usage`` (a :class:`ui.usage.Usage` value; absent until the first start's question is
+answered). The limits are not here: they belong to each profile (Profiles page), within the
+bounds the admin PIN guards; the PIN is set and changed there too, where it is asked for (this
+page says so).
+
+Home or gym replaces the earlier "return to the profile chooser" switch
+(``profiles/return_to_chooser``): ``return_to_chooser`` is now derived from it, and a settings
+file that still holds the old switch answers the question with it (on: gym, off: home), so
+nobody who set it is asked again.
 
 Why the switchable wrappers: ``ui.cues`` builds its speaker and player once, at start; a
 switch in the settings must take effect for the next cue without rebuilding them.
@@ -22,6 +28,8 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QScreen, QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QButtonGroup,
     QCheckBox,
     QComboBox,
     QFrame,
@@ -29,6 +37,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLayout,
+    QRadioButton,
     QVBoxLayout,
     QWidget,
 )
@@ -36,12 +45,14 @@ from PySide6.QtWidgets import (
 from ui import format
 from ui.cues import SoundPlayer, Speaker
 from ui.format import SpeedUnit
+from ui.usage import Usage
 
 SPEED_UNIT_KEY = "display/speed_unit"
 REAR_SCREEN_KEY = "display/rear_screen"
 SOUNDS_KEY = "cues/sounds"
 SPEECH_KEY = "cues/speech"
-RETURN_TO_CHOOSER_KEY = "profiles/return_to_chooser"
+USAGE_KEY = "profiles/usage"
+RETURN_TO_CHOOSER_KEY = "profiles/return_to_chooser"  # before home or gym: read, never written
 
 
 class AppSettings:
@@ -99,13 +110,40 @@ class AppSettings:
         self._set(SPEECH_KEY, on)
 
     @property
-    def return_to_chooser(self) -> bool:
-        """Shared laptop: back to the profile chooser after each session (default on)."""
-        return self._flag(RETURN_TO_CHOOSER_KEY, True)
+    def usage(self) -> Usage | None:
+        """Home or gym; None until the first start's question is answered."""
+        value = self._settings.value(USAGE_KEY)
+        if value is not None:
+            try:
+                return Usage(str(value))
+            except ValueError:
+                return None  # written by something else: ask again rather than guess
+        if self._settings.contains(RETURN_TO_CHOOSER_KEY):
+            # The old switch already said how the laptop is used.
+            return Usage.GYM if self._flag(RETURN_TO_CHOOSER_KEY, True) else Usage.HOME
+        return None
 
-    @return_to_chooser.setter
-    def return_to_chooser(self, on: bool) -> None:
-        self._set(RETURN_TO_CHOOSER_KEY, on)
+    @usage.setter
+    def usage(self, usage: Usage) -> None:
+        self._settings.remove(RETURN_TO_CHOOSER_KEY)  # one answer, not two that may disagree
+        self._set(USAGE_KEY, usage.value)
+
+    @property
+    def return_to_chooser(self) -> bool:
+        """Back to the profile chooser, nobody chosen, after each session: in a gym, and until
+        the question is answered (forgetting a person is safe; carrying their limits over to
+        the next person is not)."""
+        return self.usage is not Usage.HOME
+
+
+# Shorter than the first start's question (``Usage.describe``): the page must fit a laptop.
+_USAGE_NOTES: dict[Usage | None, str] = {
+    Usage.HOME: "The last person chosen stays chosen, after a session and at the next start.",
+    Usage.GYM: "After each session, back to “Who is on the treadmill?” with nobody chosen, "
+    "so nobody runs with someone else's limits.",
+    None: "Not chosen yet: until you choose, the app works as in a gym (after each session, "
+    "back to “Who is on the treadmill?”).",
+}
 
 
 class SwitchableSpeaker(Speaker):
@@ -203,17 +241,26 @@ class SettingsView(QWidget):
         cue_note.setObjectName("dimNote")
         cue_note.setWordWrap(True)
 
-        self.return_to_chooser = QCheckBox(
-            "&Return to the profile chooser after each session (shared laptop)"
-        )
-        self.return_to_chooser.setChecked(settings.return_to_chooser)
-        self.return_to_chooser.toggled.connect(self.on_return_toggled)
-        chooser_note = QLabel(
-            "On: after a session the next person chooses who they are, so nobody runs with "
-            "someone else's limits. Off: the chosen profile stays."
-        )
-        chooser_note.setObjectName("dimNote")
-        chooser_note.setWordWrap(True)
+        self.home = QRadioButton("&Home: one household")
+        self.gym = QRadioButton("&Gym: many people share this laptop")
+        self.usage_group = QButtonGroup(self)
+        self.usage_group.addButton(self.home)
+        self.usage_group.addButton(self.gym)
+        # Side by side, one row: the page must still fit a 1280x720 laptop.
+        usage_row = QWidget()
+        usage_row.setObjectName("usageChoice")
+        usage_layout = QHBoxLayout(usage_row)
+        usage_layout.setContentsMargins(0, 0, 0, 0)
+        usage_layout.setSpacing(32)
+        usage_layout.addWidget(self.home)
+        usage_layout.addWidget(self.gym)
+        usage_layout.addStretch(1)
+        self.usage_note = QLabel("")
+        self.usage_note.setObjectName("dimNote")
+        self.usage_note.setWordWrap(True)
+        self._show_usage(settings.usage)
+        self.home.toggled.connect(self.on_home_toggled)
+        self.gym.toggled.connect(self.on_gym_toggled)
 
         limits_note = QLabel(
             "Limits (speeds, inclines, turnaround, backward minutes and their progression "
@@ -240,14 +287,14 @@ class SettingsView(QWidget):
             (self.sounds, None),
             (self.speech, None),
             (cue_note, None),
-            (self._heading("SHARED LAPTOP"), None),
-            (self.return_to_chooser, None),
-            (chooser_note, None),
+            (self._heading("HOME OR GYM"), None),
+            (usage_row, None),
+            (self.usage_note, None),
             (self._heading("LIMITS"), None),
             (limits_note, None),
         ]
         for row, (first, second) in enumerate(rows):
-            if isinstance(first, QCheckBox):
+            if isinstance(first, QAbstractButton):
                 # Only as wide as its text: a click far to its right toggles nothing.
                 grid.addWidget(first, row, 0, 1, 2, Qt.AlignmentFlag.AlignLeft)
             elif second is None:
@@ -271,7 +318,8 @@ class SettingsView(QWidget):
         QWidget.setTabOrder(self.unit, self.rear)
         QWidget.setTabOrder(self.rear, self.sounds)
         QWidget.setTabOrder(self.sounds, self.speech)
-        QWidget.setTabOrder(self.speech, self.return_to_chooser)
+        QWidget.setTabOrder(self.speech, self.home)
+        QWidget.setTabOrder(self.home, self.gym)
 
     @staticmethod
     def _heading(text: str) -> QLabel:
@@ -343,6 +391,21 @@ class SettingsView(QWidget):
         self._settings.speech = on
         self.changed.emit()
 
-    def on_return_toggled(self, on: bool) -> None:
-        self._settings.return_to_chooser = on
+    def _show_usage(self, usage: Usage | None) -> None:
+        self.home.setChecked(usage is Usage.HOME)
+        self.gym.setChecked(usage is Usage.GYM)
+        self.usage_note.setText(_USAGE_NOTES[usage])
+
+    def set_usage(self, usage: Usage) -> None:
+        """Save ``usage`` and show it (how the first start's answer arrives here)."""
+        self._settings.usage = usage
+        self._show_usage(usage)
         self.changed.emit()
+
+    def on_home_toggled(self, on: bool) -> None:
+        if on and self._settings.usage is not Usage.HOME:
+            self.set_usage(Usage.HOME)
+
+    def on_gym_toggled(self, on: bool) -> None:
+        if on and self._settings.usage is not Usage.GYM:
+            self.set_usage(Usage.GYM)

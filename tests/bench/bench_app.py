@@ -88,6 +88,8 @@ from treadctl.virtual.world import VirtualWorld
 from ui.app import apply_style, build_window
 from ui.cues import SoundPlayer, Speaker
 from ui.plot import LivePlot
+from ui.settings_view import AppSettings
+from ui.usage import Usage
 
 RATE_HZ = 10.0
 SIX_HOURS = 216_000  # samples: 6 h at 10 Hz
@@ -366,11 +368,14 @@ async def the_app(
     probe = NotifyProbe(world)
     stops = StopTrace(world)
     await world.start()
+    settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
+    # The first start's question answered, as by the UI tests: no second window to measure.
+    AppSettings(settings).usage = Usage.GYM
     bridge, window = build_window(
         clock,
         BleakBackends.of(world),
         folder=DataFolder.at(tmp),
-        settings=QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat),
+        settings=settings,
         world=world,
         speaker=Speaker("mock"),
         sounds=SoundPlayer(enabled=False),

@@ -15,9 +15,11 @@ Shape::
         ...                                               # (then ``run(loop, scenario())``)
 
 Real engine, real GATT over the in-process radio, a ScaledClock (``scale`` simulated seconds
-per real second), speech on Qt's ``mock`` engine and sounds off. Waits are on Qt signals, each
-bounded; nothing sleeps. Leaving the block closes the window the way a user does (which stops
-the belt and closes the log) and then the world.
+per real second), speech on Qt's ``mock`` engine and sounds off. The first start's question
+(home or gym, ``ui.usage``) is answered "gym" in the settings file unless it already holds an
+answer (``usage=`` another one; ``usage=None`` leaves it open, so the app asks, as at a real
+first start). Waits are on Qt signals, each bounded; nothing sleeps. Leaving the block closes
+the window the way a user does (which stops the belt and closes the log) and then the world.
 
 The openings the tests share have names here, each leaving the app in the state its docstring
 promises (``tests/ui/test_harness.py`` checks that they do):
@@ -63,6 +65,8 @@ from ui.app import apply_style, build_window
 from ui.bridge import Bridge
 from ui.cues import SoundPlayer, Speaker
 from ui.main_window import MainWindow
+from ui.settings_view import AppSettings
+from ui.usage import Usage
 
 WAIT = 15.0  # real seconds; an upper bound for any single wait, never a delay
 SCENARIO_TIMEOUT = 90.0  # real seconds for a whole test
@@ -223,6 +227,7 @@ class AppHarness:
         size: tuple[int, int] | None = (1600, 1000),
         with_strap: bool = False,
         quirks: str = "standard",
+        usage: Usage | None = Usage.GYM,
     ) -> None:
         self.tmp_path = tmp_path
         self.clock = ScaledClock(scale)
@@ -232,6 +237,11 @@ class AppHarness:
         self.trace = Trace(self.world)
         self.sessions_dir = tmp_path / "sessions"
         self.settings = settings or settings_file(tmp_path)
+        answered = AppSettings(self.settings)
+        if usage is not None and answered.usage is None:
+            # Answered as the tests before the question expect (gym: the app forgets who was
+            # chosen); an answer already there is the earlier run's, and is kept.
+            answered.usage = usage
         self.speaker = Speaker("mock")
         self._limits = limits
         self._size = size

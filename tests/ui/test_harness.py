@@ -27,6 +27,8 @@ from treadctl.limits import Limits
 from treadctl.recorder import read_session_log
 from treadctl.session import SessionState
 from treadctl.virtual.treadmill import MachineState
+from ui.settings_view import USAGE_KEY
+from ui.usage import Usage
 
 SHORT = 0.2  # real seconds: a wait that is meant to run out
 
@@ -169,6 +171,14 @@ async def test_with_app_opens_the_app_it_names(app: AppHarness, tmp_path: Path) 
     assert app.world.strap is not None
     assert app.window.isVisible()
     assert app.settings.fileName() == settings_file(tmp_path).fileName()
+
+
+@with_app()
+async def test_the_harness_answers_the_first_start_question_gym(app: AppHarness) -> None:
+    # What every test before the question expects: nobody's choice carries over.
+    assert app.window.usage_question is None
+    assert app.window.app_settings.usage is Usage.GYM
+    assert settings_file(app.tmp_path).value(USAGE_KEY) == "gym"
 
 
 # -- openings ----------------------------------------------------------------------------------

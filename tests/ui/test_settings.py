@@ -1,5 +1,5 @@
-"""Settings: the display unit on the dashboard, cue switches, the shared-laptop chooser, and
-that they are kept across runs. Plus the unit conversions themselves (``ui.format``)."""
+"""Settings: the display unit on the dashboard, cue switches, home or gym, and that they are
+kept across runs. Plus the unit conversions themselves (``ui.format``)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from tests.ui.harness import AppHarness, run, with_app
 from treadctl.link import Sample
 from ui import format
 from ui.format import SpeedUnit
+from ui.usage import Usage
 
 
 @pytest.fixture
@@ -87,10 +88,12 @@ def test_settings_are_kept_and_applied_at_start(
     async def scenario() -> None:
         async with AppHarness(tmp_path) as app:
             view = app.window.settings_view
+            app.window.show_page("settings")  # a click lands where a person would see it
             view.set_speed_unit(SpeedUnit.MPH)
             app.click(view.sounds)
             app.click(view.speech)
-            app.click(view.return_to_chooser)
+            assert view.gym.isChecked()  # as the harness answered the first start's question
+            app.click(view.home)
         format.set_speed_unit(SpeedUnit.KMH)
         # The next run: the same folder, so the same settings file (harness.settings_file).
         async with AppHarness(tmp_path) as app:
@@ -99,8 +102,10 @@ def test_settings_are_kept_and_applied_at_start(
             assert format.speed_unit() is SpeedUnit.MPH
             assert not view.sounds.isChecked() and not app.window.sounds.enabled
             assert not view.speech.isChecked() and not app.window.speaker.enabled
-            assert not view.return_to_chooser.isChecked()
+            assert view.home.isChecked() and not view.gym.isChecked()
+            assert app.window.app_settings.usage is Usage.HOME
             assert not app.window.app_settings.return_to_chooser
+            assert app.window.usage_question is None  # answered: not asked again
 
     run(loop, scenario())
 
@@ -124,10 +129,10 @@ async def test_speech_and_sounds_switch_off_and_on(app: AppHarness) -> None:
 
 
 @with_app()
-async def test_without_return_to_chooser_the_profile_stays(app: AppHarness) -> None:
+async def test_switched_to_home_the_profile_stays(app: AppHarness) -> None:
     app.add_people("Ana")
     app.window.show_page("settings")
-    app.click(app.window.settings_view.return_to_chooser)  # off: a personal laptop
+    app.click(app.window.settings_view.home)  # from gym: a household's laptop
     await app.connect()
     await app.choose_person("Ana")
     app.window.show_page("programs")

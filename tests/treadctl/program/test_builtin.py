@@ -53,7 +53,8 @@ def test_builtins_are_found_relative_to_the_package() -> None:
 def test_builtin_validates_within_default_limits_and_round_trips(program: Program) -> None:
     assert clamp(program, DEFAULT_LIMITS) == (program, [])
     assert parse_program(dump_program(program)) == program
-    assert "BACKWARD.md" in program.description
+    # Each cites the guidance a user can open: the app's view and its copy in the docs.
+    assert '"About backward walking" (docs/backward.md)' in program.description
     assert "http" not in program.description
     assert program.backward_minutes() > 0
 
