@@ -13,9 +13,13 @@ Shape::
      ├── manual row             speed −/+, incline −/+, turn around (manual sessions only)
      └── LivePlot
 
-Only renders bridge signals; its buttons call bridge intents (which call the runner). The
-session's remaining time adds the plan's estimated durations of the segments still to come to
-what the runner says is left of the current one: display arithmetic, nothing the belt obeys.
+Only renders bridge signals; its buttons call bridge intents (which call the runner). Every
+speed and distance is worded by ``ui.format`` in the display unit, the engine's sentences too
+(``format.speeds_in_text``); ``set_speed_unit`` rewords what is showing from the last values
+received, so nothing stays in the old unit until the next sample.
+
+The session's remaining time adds the plan's estimated durations of the segments still to come
+to what the runner says is left of the current one: display arithmetic, nothing the belt obeys.
 """
 
 from __future__ import annotations
@@ -204,6 +208,12 @@ class Dashboard(QWidget):
         self._estimates: list[float] = []
         self._segment_event: SegmentStarted | None = None
         self._kind: SessionKind | None = None
+        # The last values shown, kept to reword them when the display unit changes.
+        self._sample: Sample | None = None
+        self._progress: tuple[Progress, float] | None = None
+        self._ended: SessionEnded | None = None
+        self._manual_target: SetTarget | None = None
+        self._status = ""  # the engine's words, in km/h
         self._build()
         self._connect_bridge()
         self._show_no_session()
@@ -350,21 +360,38 @@ class Dashboard(QWidget):
         self.manual.setVisible(False)
 
     def set_speed_unit(self, unit: SpeedUnit) -> None:
-        """The display unit changed (settings): the unit labels here and the plot's axis.
-        The readouts follow at the next sample, through ``ui.format``."""
+        """The display unit changed (settings): the unit labels, the plot's axis, and every
+        speed and distance showing, reworded from the last values received."""
         self.speed_unit_label.setText(unit.value)
         self.plot.set_speed_unit(unit)
+        if self._sample is not None:
+            self._show_speed(self._sample)
+        if self._progress is not None and self._bridge.in_session:
+            self._show_progress(*self._progress)
         if self._segment_event is not None and self._bridge.in_session:
             self._show_segment(self._segment_event)  # its speeds, in the new unit
+        if self._manual_target is not None:
+            self.on_manual_target_changed(self._manual_target)
+        if self._ended is not None and not self._bridge.in_session:
+            self._show_summary(self._ended)
+        self.status.setText(format.speeds_in_text(self._status))
 
     def on_sample(self, sample: Sample) -> None:
-        self.speed.setText(format.speed(sample.speed_kmh))
+        self._sample = sample
+        self._show_speed(sample)
         self.incline.set_value(format.incline(sample.incline_pct))
         # Outside a session: the strap's reading while it is fresh, else the hand grip's. (In
         # a session the runner chooses, and Progress carries its choice.)
         strap_fresh = self._bridge.strap_bpm is not None
         if not self._bridge.in_session and sample.heart_rate_bpm is not None and not strap_fresh:
             self.heart_rate.set_value(f"{sample.heart_rate_bpm} bpm")
+
+    def _show_speed(self, sample: Sample) -> None:
+        text = format.speed(sample.speed_kmh)
+        self.speed.setText(text)
+        # No value (a stopped belt has no pace) is shown dim: at this size a white dash reads
+        # as a bar, as if it were a value.
+        set_style_property(self.speed, "empty", text == format.DASH)
 
     def on_strap_reading(self, bpm: int) -> None:
         if not self._bridge.in_session:
@@ -374,6 +401,9 @@ class Dashboard(QWidget):
         self._kind = info.kind
         self._plan = info.plan
         self._segment_event = None
+        self._progress = None
+        self._ended = None
+        self._manual_target = None
         self._estimates = [p.segment.estimated_duration_s() for p in info.plan]
         self.plot.on_session_started()
         self.timeline.set_profile(info.program.profile() if info.program is not None else [])
@@ -382,7 +412,7 @@ class Dashboard(QWidget):
         self.progress_bar.setVisible(info.program is not None)
         self.manual.setVisible(info.kind is SessionKind.MANUAL)
         self.countdown.setText("")
-        self.status.setText("")
+        self._set_status("")
         self.cue.setText("")
         for tile in (self.distance, self.elapsed, self.remaining, self.energy, self.heart_rate):
             tile.set_value(format.DASH)
@@ -435,11 +465,11 @@ class Dashboard(QWidget):
         set_style_property(self.countdown, "turnaround", event.turnaround)
 
     def on_progress(self, progress: Progress, distance_m: float) -> None:
+        self._progress = (progress, distance_m)
         self.plot.on_progress(progress)
         turning = self._turning_to(progress)
         self.direction.set_direction(progress.direction, turning)
-        self.target.setText(f"target {format.speed(progress.target_speed_kmh)}")
-        self.distance.set_value(format.distance(distance_m))
+        self._show_progress(progress, distance_m)
         self.elapsed.set_value(format.clock(progress.t))
         self.energy.set_value(f"{progress.energy_kcal:.0f} kcal")
         hr = progress.heart_rate_bpm
@@ -461,6 +491,11 @@ class Dashboard(QWidget):
             self.progress_bar.setValue(int(1000 * done / total))
         self.timeline.set_position(done)
 
+    def _show_progress(self, progress: Progress, distance_m: float) -> None:
+        """The readouts of ``progress`` that have a unit."""
+        self.target.setText(f"target {format.speed(progress.target_speed_kmh)}")
+        self.distance.set_value(format.distance(distance_m))
+
     def _turning_to(self, progress: Progress) -> Direction | None:
         if progress.state is not SessionState.TURNAROUND:
             return None
@@ -480,18 +515,27 @@ class Dashboard(QWidget):
     def on_notice(self, notice: Notice) -> None:
         if notice.kind is NoticeKind.TURNAROUND_COUNTDOWN:
             return  # the overlay counts; the status line keeps the turnaround's reason
-        self.status.setText(notice.message)
+        self._set_status(notice.message)
 
     def on_message(self, text: str) -> None:
-        self.status.setText(text)
+        self._set_status(text)
+
+    def _set_status(self, text: str) -> None:
+        """The engine's words (in km/h), kept, and shown with speeds in the display unit."""
+        self._status = text
+        self.status.setText(format.speeds_in_text(text))
 
     def on_session_finished(self, ended: SessionEnded) -> None:
-        event, log_path = ended.finished, ended.log_path
-        s = event.summary
+        event = ended.finished
+        self._ended = ended
         self._kind = None
         self.manual.setVisible(False)
         self.countdown.setText("")
         self._set_state_pill(f"SESSION {event.reason.value.upper()}", "finished")
+        self._show_summary(ended)
+
+    def _show_summary(self, ended: SessionEnded) -> None:
+        s, log_path = ended.finished.summary, ended.log_path
         self.segment_now.setText(
             f"{format.distance(s.distance_m)} in {format.clock(s.duration_s)}  ·  "
             f"backward {s.backward_minutes:.1f} min  ·  "
@@ -501,6 +545,7 @@ class Dashboard(QWidget):
         self.cue.setText("")
 
     def on_manual_target_changed(self, target: SetTarget) -> None:
+        self._manual_target = target
         self.manual_label.setText(
             f"Manual target: {format.speed_with_unit(target.speed_kmh)}  ·  "
             f"{target.incline_pct:g} %  ·  "
