@@ -21,6 +21,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from treadctl.core import Notice, NoticeKind
+from ui import format
 from ui.bridge import Bridge
 
 
@@ -126,7 +127,8 @@ class _AlarmRow(QFrame):
     def set_alarm(self, alarm: Alarm) -> None:
         self.title.setText(f"{alarm.text.title}  ({alarm.at})")
         self.message.setText(alarm.text.todo)
-        self.details.setText(alarm.message)
+        # The engine's words are in km/h: speeds in them in the display unit.
+        self.details.setText(format.speeds_in_text(alarm.message))
         self.details.setVisible(alarm.text.details)
         self.setAccessibleName(f"Alarm: {alarm.text.title}")
 
