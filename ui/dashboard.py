@@ -366,14 +366,14 @@ class Dashboard(QWidget):
         self.plot.set_speed_unit(unit)
         if self._sample is not None:
             self._show_speed(self._sample)
-        if self._progress is not None and self._bridge.in_session:
-            self._show_progress(*self._progress)
-        if self._segment_event is not None and self._bridge.in_session:
+        if self._progress is not None:
+            self._show_progress(*self._progress)  # the tiles keep the last values after the end
+        if self._ended is not None:
+            self._show_summary(self._ended)  # where the segment lines were
+        elif self._segment_event is not None and self._bridge.in_session:
             self._show_segment(self._segment_event)  # its speeds, in the new unit
         if self._manual_target is not None:
             self.on_manual_target_changed(self._manual_target)
-        if self._ended is not None and not self._bridge.in_session:
-            self._show_summary(self._ended)
         self.status.setText(format.speeds_in_text(self._status))
 
     def on_sample(self, sample: Sample) -> None:
