@@ -213,6 +213,22 @@ async def test_a_stopped_belt_in_pace_shows_a_dash(app: AppHarness) -> None:
     assert dash.speed.text() == "—" and dash.speed.property("empty")
 
 
+@with_app()
+async def test_the_treadmills_range_and_console_in_mph(app: AppHarness) -> None:
+    choose_unit(app.window, SpeedUnit.MPH)
+    await app.connect()
+    # The virtual treadmill's 0.5-16 km/h: 0.31-9.94 mph. A range is a speed range even in a
+    # pace unit (a pace range would run backwards).
+    assert "Connected to Virtual Treadmill (0.3–9.9 mph)." in app.window.connect_view.status.text()
+    console = app.window.console
+    assert console is not None
+    console.on_refresh()
+    assert "belt 0.0 mph" in console.readout.text()
+    choose_unit(app.window, SpeedUnit.PACE_KM)
+    console.on_refresh()
+    assert "belt 0.0 km/h" in console.readout.text()
+
+
 # -- the programs page ---------------------------------------------------------------------------
 
 
