@@ -11,9 +11,9 @@ dashboard's, the program page's) calls these functions, and one app has one disp
 
 Beyond readouts, the same unit reaches:
 
-- charts: :func:`chart_speed` is the number a chart plots (km/h, or mph for the imperial units;
-  a pace is plotted as the speed it is a pace of, on an axis written in paces, because a pace
-  axis runs to infinity at a standstill), :attr:`SpeedUnit.axis_label` its axis title;
+- charts: :func:`chart_scale` turns km/h into what a chart plots (km/h, or mph for the imperial
+  units; a pace is plotted as the speed it is a pace of, on an axis written in paces, because a
+  pace axis runs to infinity at a standstill), :attr:`SpeedUnit.axis_label` is its axis title;
 - the engine's sentences (notices, fitting notices), written in km/h: :func:`speeds_in_text`
   rewrites the speeds in them;
 - limits typed in by a person: :func:`kmh_from` turns a typed mph value into km/h exactly.
@@ -147,14 +147,9 @@ def speed_with_unit(
     return f"{text} {unit.value}"
 
 
-def chart_speed(kmh: float, unit: SpeedUnit | None = None) -> float:
-    """The number a chart plots for ``kmh``: km/h, or mph for the imperial units (pace units
-    too: their axis writes these speeds as paces, see ``ui.speed_axis``)."""
-    return kmh * chart_scale(unit)
-
-
 def chart_scale(unit: SpeedUnit | None = None) -> float:
-    """km/h → the chart's number (:func:`chart_speed`), as a factor for whole arrays."""
+    """The factor from km/h to what a chart plots: 1, or 1/1.609344 (mph) for the imperial
+    units, pace ones too (their axis writes these speeds as paces, see ``ui.speed_axis``)."""
     return 1.0 / KM_PER_MILE if (unit or _display.unit).imperial else 1.0
 
 

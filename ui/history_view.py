@@ -145,11 +145,6 @@ class SessionPlot(QWidget):
         x, y = self._measured.getData()
         return (np.empty(0), np.empty(0)) if x is None else (x, y)
 
-    def target_data(self) -> tuple[np.ndarray, np.ndarray]:
-        """The program's target as plotted (empty for a manual session)."""
-        x, y = self._target.getData()
-        return (np.empty(0), np.empty(0)) if x is None else (x, y)
-
     def clear(self) -> None:
         self.session_id = None
         self.sample_count = 0

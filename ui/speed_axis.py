@@ -7,10 +7,11 @@ Shape::
      └── tickStrings(...)      the tick texts: numbers, or paces for a pace unit
     plain_axis(axis)           no SI-prefix scaling (see below)
 
-The chart plots ``format.chart_speed`` (km/h, or mph for the imperial units). In a pace unit it
-still plots that speed, and only the tick texts are paces: a speed of 6 km/h is written
-"10:00". Plotting the pace itself would put a stopped belt at infinity and turn "faster" into
-"lower"; a speed axis written in paces keeps fast at the top and a stopped belt at the bottom.
+The chart plots km/h times ``format.chart_scale``: km/h, or mph for the imperial units. In a
+pace unit it still plots that speed, and only the tick texts are paces: a speed of 6 km/h is
+written "10:00". Plotting the pace itself would put a stopped belt at infinity and turn
+"faster" into "lower"; a speed axis written in paces keeps fast at the top and a stopped belt at
+the bottom.
 
 Why ``plain_axis``: pyqtgraph scales an axis without units by an SI prefix when its range lies
 within 0..1, and writes the factor into the title ("week of (x0.001)" on a one-week chart).
