@@ -100,7 +100,9 @@ class SessionPlot(QWidget):
         self._axis = SpeedAxis("left")
         self._widget = _plot_widget("", "session time (min)", self._axis)
         self._item = self._widget.getPlotItem()
-        self._legend = self._item.addLegend(offset=(-10, 5), labelTextColor=colors.TEXT)
+        self._legend = self._item.addLegend(
+            offset=(-10, 5), labelTextColor=colors.TEXT, brush=colors.LEGEND_BACK
+        )
         self._measured = self._item.plot(name="measured", pen=pg.mkPen(colors.TEXT, width=2))
         # Named only while there is one: a manual session has no target.
         self._target = self._item.plot(pen=pg.mkPen(colors.FORWARD, width=2))
@@ -239,7 +241,9 @@ class WeeklyBars(QWidget):
         super().__init__(parent)
         self._widget = _plot_widget("backward min", "week starting Monday")
         self._item = self._widget.getPlotItem()
-        self._legend = self._item.addLegend(offset=(10, 5), labelTextColor=colors.TEXT)
+        self._legend = self._item.addLegend(
+            offset=(10, 5), labelTextColor=colors.TEXT, brush=colors.LEGEND_BACK
+        )
         self._bars = pg.BarGraphItem(
             x=[], height=[], width=0.6, brush=pg.mkBrush(colors.BACKWARD), pen=pg.mkPen(None)
         )

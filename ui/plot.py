@@ -59,7 +59,9 @@ class LivePlot(QWidget):
         # A bumped touchpad must not zoom the plot away from "now".
         item.setMouseEnabled(x=False, y=False)
         item.setLabel("bottom", "session time (s)")
-        legend = item.addLegend(offset=(-10, 5), labelTextColor=colors.TEXT)
+        legend = item.addLegend(
+            offset=(-10, 5), labelTextColor=colors.TEXT, brush=colors.LEGEND_BACK
+        )
         self._target = item.plot(name="target", pen=pg.mkPen(colors.FORWARD, width=1))
         self._measured = item.plot(name="measured", pen=pg.mkPen(colors.TEXT, width=1))
         for curve in (self._target, self._measured):
