@@ -310,6 +310,17 @@ async def test_limits_in_mph_are_stored_in_km_h_exactly(app: AppHarness) -> None
     choose_unit(app.window, SpeedUnit.KMH)
     assert table.shown(speed) == 5.0 and table.value(speed) == 5.0
 
+    # Typing the default as it is shown gives the default itself, not just above it.
+    table.revert()
+    choose_unit(app.window, SpeedUnit.MPH)
+    table.set_value(speed, 3.73)  # stored: 5.632704 km/h; the default, 6 km/h, shows so
+    assert table.value(speed) == 6.0  # not 3.73 × 1.609344 = 6.0028531
+    assert table.markers[speed].text() == "edited"  # not "above default"
+    table.set_value(speed, 3.74)
+    assert table.value(speed) == 6.01894656  # 3.74 × 1.609344
+    assert table.markers[speed].text() == "above default  ·  edited"
+    table.revert()
+
     # A pace unit shows limits in the speed it is a pace of: "at most 10:00 min/km" reads
     # backwards.
     choose_unit(app.window, SpeedUnit.PACE_MI)

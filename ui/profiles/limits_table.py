@@ -16,9 +16,9 @@ page's Apply. The markers say "above default" and "edited".
 
 Units: speeds and accelerations are shown in the display unit's speed (mph for the imperial
 units; ``LimitRow.in_unit``) and stored in km/h. A value typed in mph is converted exactly
-(``format.kmh_from``: 3.5 mph is 5.632704 km/h); a row showing the stored value, or the value
-typed before a unit change, keeps that value exactly: showing 6 km/h as 3.73 mph and saving must
-not store 3.73 mph's 6.0028… km/h.
+(``format.kmh_from``: 3.5 mph is 5.632704 km/h); a row showing the stored value, the value
+typed before a unit change or the default keeps that value exactly: showing 6 km/h as 3.73 mph
+and saving must not store 3.73 mph's 6.0028… km/h.
 """
 
 from __future__ import annotations
@@ -219,14 +219,16 @@ class LimitsTable(QFrame):
         self.show_limits(self._stored, self._stored_cap)
 
     def value(self, field: str) -> float | None:
-        """What the row shows, in the stored unit (km/h for a speed): the stored value, or the
-        one typed before a unit change, exactly while the row shows it; else what is typed."""
+        """What the row shows, in the stored unit (km/h for a speed): the stored value, the one
+        typed before a unit change or the default, exactly while the row shows it (3.73 mph
+        typed where the default shows as 3.73 mph is the default, 6 km/h, not 6.0029 km/h and
+        above it); else what is typed."""
         spin = self.spins[field]
         if isinstance(spin, QSpinBox):
             return None if spin.value() == _NO_HEART_RATE else spin.value()
         row = self._rows[field]
         shown = round(spin.value(), row.decimals)
-        for kept in (self._stored_value(field), self._typed.get(field)):
+        for kept in (self._stored_value(field), self._typed.get(field), _default(field)):
             if kept is not None and round(row.shown(kept), row.decimals) == shown:
                 return float(kept)
         return row.stored(shown)
