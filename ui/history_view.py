@@ -545,6 +545,10 @@ class HistoryView(QWidget):
             return
         when = f"{session.started_at.astimezone():%Y-%m-%d %H:%M}"
         self.plot_title.setText(f"Session of {when}: {session.program or 'Manual'}")
+        if self.plot.session_id == session.id:
+            # A refill showing the same session: its log (closed, unchanging) is plotted
+            # already, and a long one takes a while to read on the Qt thread.
+            return
         try:
             self.plot.show_log(session.log_path, session.id)
         except (OSError, SessionLogError) as error:
