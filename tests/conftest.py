@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from hypothesis import settings  # imports no Qt: it may come before the platform is set
+
 # Before anything imports Qt: tests never need a display. The offscreen screens are a gym's
 # laptop (1280x720, the smallest the app must fit) and a TV behind the treadmill for the rear
 # display (1920x1080, to its right), so every UI test runs where the app is hardest to fit.
 SCREENS = Path(__file__).with_name("offscreen_screens.json")
 os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={SCREENS}"
-
-from hypothesis import settings  # noqa: E402 - after QT_QPA_PLATFORM, on purpose
 
 # The `slow` marker's tests set their own example counts (10^6 per decoder).
 settings.register_profile("treadctl", max_examples=300, deadline=None)

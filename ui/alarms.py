@@ -28,6 +28,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from treadctl.core import Notice, NoticeKind, StopReason
+from ui import format
 from ui.bridge import Bridge
 
 #: An engine notice kind, or for the treadmill's own stops the reason it gave.
@@ -176,7 +177,8 @@ class _AlarmRow(QFrame):
     def set_alarm(self, alarm: Alarm) -> None:
         self.title.setText(f"{alarm.text.title}  ({alarm.at})")
         self.message.setText(alarm.text.todo)
-        self.details.setText(alarm.message)
+        # The engine's words are in km/h: speeds in them in the display unit.
+        self.details.setText(format.speeds_in_text(alarm.message))
         self.details.setVisible(alarm.text.details)
         self.setAccessibleName(f"Alarm: {alarm.text.title}")
 

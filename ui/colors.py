@@ -17,6 +17,7 @@ FORWARD = "#4cc2ff"
 BACKWARD = "#ffb000"
 BACKWARD_BAND = "#3a2c08"  # the amber band behind backward bars and plot regions
 TARGET = "#c9d1d9"
+LEGEND_BACK = "#0b0e13c0"  # the background, mostly opaque: a curve under a legend stays legible
 STOP = "#d1242f"
 ALARM = "#ff5c5c"
 OK = "#3fb950"

@@ -186,7 +186,13 @@ class ConnectView(QWidget):
         self.connect_button.setEnabled(self.devices.currentItem() is not None)
         notes = f"  Notes: {'; '.join(info.notes)}" if info.notes else ""
         speed = info.speed_range
-        span = f"{speed.min_kmh:g}–{speed.max_kmh:g} km/h" if speed is not None else "no speed"
+        # A range of speeds, in the display unit's speed (a pace range would run backwards).
+        unit = format.speed_unit().as_speed
+        span = (
+            f"{format.speed(speed.min_kmh, unit)}–{format.speed_with_unit(speed.max_kmh, unit)}"
+            if speed is not None
+            else "no speed"
+        )
         self.status.setText(f"Connected to {info.name or info.address} ({span}).{notes}")
         details = device_details(info)
         self.device_details.setText(details)

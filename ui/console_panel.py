@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from treadctl.virtual.simulated_faults import SimulatedFault, clear, refusal, trigger
+from ui import format
 
 if TYPE_CHECKING:
     # Only with --simulate; importing Bumble costs startup time.
@@ -116,7 +117,8 @@ class ConsolePanel(QWidget):
         belt = self._world.model.snapshot()
         key = "in" if belt.safety_key_in else "PULLED"
         self.readout.setText(
-            f"Machine: {belt.state.value.upper()}  ·  belt {belt.speed_kmh:.1f} km/h  ·  "
+            f"Machine: {belt.state.value.upper()}  ·  "
+            f"belt {format.speed_with_unit(belt.speed_kmh, format.speed_unit().as_speed)}  ·  "
             f"incline {belt.incline_pct:.1f} %  ·  safety key {key}"
         )
 

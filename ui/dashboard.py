@@ -14,9 +14,13 @@ Shape::
      ├── manual row             speed −/+, incline −/+, turn around (manual sessions only)
      └── LivePlot
 
-Only renders bridge signals; its buttons call bridge intents (which call the runner). The
-session's remaining time adds the plan's estimated durations of the segments still to come to
-what the runner says is left of the current one: display arithmetic, nothing the belt obeys.
+Only renders bridge signals; its buttons call bridge intents (which call the runner). Every
+speed and distance is worded by ``ui.format`` in the display unit, the engine's sentences too
+(``format.speeds_in_text``); ``set_speed_unit`` rewords what is showing from the last values
+received, so nothing stays in the old unit until the next sample.
+
+The session's remaining time adds the plan's estimated durations of the segments still to come
+to what the runner says is left of the current one: display arithmetic, nothing the belt obeys.
 
 Honest readouts: what is shown is what the treadmill last said, and for how long that holds.
 With no record for longer than the watchdog (``STALE_S``), the speed and incline show "–" and
@@ -262,13 +266,19 @@ class Dashboard(QWidget):
         self._belt_said = False  # the status line has said why the belt moves
         self._stale = False
         self._room = ""
+        # The last values shown, kept to reword them when the display unit changes.
+        self._sample: Sample | None = None
+        self._progress: tuple[Progress, float] | None = None
+        self._ended: SessionEnded | None = None
+        self._manual_target: SetTarget | None = None
+        self._status = ""  # the engine's words, in km/h
         self._build()
         self._connect_bridge()
         self._show_no_session()
         self._status_timer = QTimer(self)
         self._status_timer.setSingleShot(True)
         self._status_timer.setInterval(TRANSIENT_MS)
-        self._status_timer.timeout.connect(lambda: self.status.setText(""))
+        self._status_timer.timeout.connect(lambda: self._set_status(""))
         # Real time is fine here: it only decides how often the age of the data is looked at;
         # the age itself is on the core's clock.
         self._freshness = QTimer(self)
@@ -432,12 +442,21 @@ class Dashboard(QWidget):
         self.cue.setVisible(bool(text))
 
     def set_speed_unit(self, unit: SpeedUnit) -> None:
-        """The display unit changed (settings): the unit labels here and the plot's axis.
-        The readouts follow at the next sample, through ``ui.format``."""
+        """The display unit changed (settings): the unit labels, the plot's axis, and every
+        speed and distance showing, reworded from the last values received."""
         self.speed_unit_label.setText(unit.value)
         self.plot.set_speed_unit(unit)
-        if self._segment_event is not None and self._bridge.in_session:
+        if self._sample is not None and not self._stale:
+            self._show_speed(self._sample)
+        if self._progress is not None:
+            self._show_progress(*self._progress)  # the tiles keep the last values after the end
+        if self._ended is not None:
+            self._show_summary(self._ended)  # where the segment lines were
+        elif self._segment_event is not None and self._bridge.in_session:
             self._show_segment(self._segment_event)  # its speeds, in the new unit
+        if self._manual_target is not None:
+            self.on_manual_target_changed(self._manual_target)
+        self.status.setText(format.speeds_in_text(self._status))
 
     # -- honest readouts ---------------------------------------------------------------------------
 
@@ -458,7 +477,7 @@ class Dashboard(QWidget):
         elif self._stale:
             self._stale = False
             self._set_stale_look(False)
-            self.status.setText("")
+            self._set_status("")
             self._show_belt(self._belt_moving)
 
     def _show_stale(self, text: str) -> None:
@@ -470,7 +489,7 @@ class Dashboard(QWidget):
             self.target.setText("")
             # Whether the belt moves is not known: the last record says nothing about now.
             self._paint_pill("NO DATA", "moving")
-        self.status.setText(text)
+        self._set_status(text)
         self._status_timer.stop()
 
     def _set_stale_look(self, stale: bool) -> None:
@@ -487,11 +506,12 @@ class Dashboard(QWidget):
         return self._stale
 
     def on_sample(self, sample: Sample) -> None:
+        self._sample = sample
         if self._stale:
             self._stale = False
             self._set_stale_look(False)
-            self.status.setText("")  # the pill is set from this record below
-        self.speed.setText(format.speed(sample.speed_kmh))
+            self._set_status("")  # the pill is set from this record below
+        self._show_speed(sample)
         self.incline.set_value(format.incline(sample.incline_pct))
         self._show_belt((sample.speed_kmh or 0.0) > STILL_KMH)
         # Outside a session: the strap's reading while it is fresh, else the hand grip's. (In
@@ -510,7 +530,7 @@ class Dashboard(QWidget):
             # way the person stands on a moving belt, whatever the session's state.
             if not self._belt_said:
                 self._belt_said = True
-                self.status.setText(
+                self._set_status(
                     "The belt moves while the session is stopped: if it does not slow down, "
                     "use the treadmill's own stop."
                     if self._bridge.session_active
@@ -522,6 +542,13 @@ class Dashboard(QWidget):
             self._belt_said = False
             self._paint_pill(*self._session_pill)
 
+    def _show_speed(self, sample: Sample) -> None:
+        text = format.speed(sample.speed_kmh)
+        self.speed.setText(text)
+        # No value (a stopped belt has no pace) is shown dim: at this size a white dash reads
+        # as a bar, as if it were a value.
+        set_style_property(self.speed, "empty", text == format.DASH)
+
     def on_strap_reading(self, bpm: int) -> None:
         if not self._bridge.in_session:
             self.heart_rate.set_value(f"{bpm} bpm")
@@ -530,6 +557,9 @@ class Dashboard(QWidget):
         self._kind = info.kind
         self._plan = info.plan
         self._segment_event = None
+        self._progress = None
+        self._ended = None
+        self._manual_target = None
         self._estimates = [p.segment.estimated_duration_s() for p in info.plan]
         self.plot.on_session_started()
         self.timeline.set_profile(info.program.profile() if info.program is not None else [])
@@ -539,7 +569,7 @@ class Dashboard(QWidget):
         self.manual.setVisible(info.kind is SessionKind.MANUAL)
         self.countdown.setText("")
         self.segment_left.setText("")
-        self.status.setText("")
+        self._set_status("")
         self._set_cue("")
         self._state_event = None
         for tile in (self.distance, self.elapsed, self.remaining, self.energy, self.heart_rate):
@@ -596,11 +626,11 @@ class Dashboard(QWidget):
         set_style_property(self.countdown, "turnaround", event.turnaround)
 
     def on_progress(self, progress: Progress, distance_m: float) -> None:
+        self._progress = (progress, distance_m)
         self.plot.on_progress(progress)
         turning = self._turning_to(progress)
         self.direction.set_direction(progress.direction, turning)
-        self.target.setText(f"target {format.speed(progress.target_speed_kmh)}")
-        self.distance.set_value(format.distance(distance_m))
+        self._show_progress(progress, distance_m)
         self.elapsed.set_value(format.clock(progress.t))
         self.energy.set_value(f"{progress.energy_kcal:.0f} kcal")
         hr = progress.heart_rate_bpm
@@ -628,6 +658,11 @@ class Dashboard(QWidget):
             self.progress_bar.setValue(int(1000 * done / total))
         self.timeline.set_position(done)
 
+    def _show_progress(self, progress: Progress, distance_m: float) -> None:
+        """The readouts of ``progress`` that have a unit."""
+        self.target.setText(f"target {format.speed(progress.target_speed_kmh)}")
+        self.distance.set_value(format.distance(distance_m))
+
     def _turning_to(self, progress: Progress) -> Direction | None:
         if progress.state is not SessionState.TURNAROUND:
             return None
@@ -641,7 +676,7 @@ class Dashboard(QWidget):
             text, look, todo = _STOPPED_BY[event.stop_reason]
         self._set_state_pill(text, look)
         if todo and not self._stale:
-            self.status.setText(todo)
+            self._set_status(todo)
             self._status_timer.stop()
         if event.state is not SessionState.TURNAROUND:
             self.direction.set_direction(self.direction.direction)
@@ -668,15 +703,20 @@ class Dashboard(QWidget):
             return  # the overlay counts; the status line keeps the turnaround's reason
         if self._stale:
             return  # "no data for N s" is what matters until data comes back
-        self.status.setText(notice.message)
+        self._set_status(notice.message)
         if notice.kind in _TRANSIENT:
             self._status_timer.start()
         else:
             self._status_timer.stop()
 
     def on_message(self, text: str) -> None:
-        self.status.setText(text)
+        self._set_status(text)
         self._status_timer.start()
+
+    def _set_status(self, text: str) -> None:
+        """The engine's words (in km/h), kept, and shown with speeds in the display unit."""
+        self._status = text
+        self.status.setText(format.speeds_in_text(text))
 
     # -- room -----------------------------------------------------------------------------------
 
@@ -706,15 +746,18 @@ class Dashboard(QWidget):
         return self._room
 
     def on_session_finished(self, ended: SessionEnded) -> None:
-        event, log_path = ended.finished, ended.log_path
-        s = event.summary
+        event = ended.finished
+        self._ended = ended
         self._kind = None
         self.manual.setVisible(False)
-        self.countdown.setText("")
         self.segment_left.setText("")
         self.countdown.setText("")
         self._state_event = None
         self._set_state_pill(event.reason.value.upper(), "finished")
+        self._show_summary(ended)
+
+    def _show_summary(self, ended: SessionEnded) -> None:
+        s, log_path = ended.finished.summary, ended.log_path
         self.segment_now.setText(
             f"{format.distance(s.distance_m)} in {format.clock(s.duration_s)}  ·  "
             f"backward {s.backward_minutes:.1f} min  ·  "
@@ -724,6 +767,7 @@ class Dashboard(QWidget):
         self._set_cue("")
 
     def on_manual_target_changed(self, target: SetTarget) -> None:
+        self._manual_target = target
         self.manual_label.setText(
             f"Manual target: {format.speed_with_unit(target.speed_kmh)}  ·  "
             f"{target.incline_pct:g} %  ·  "

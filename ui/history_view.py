@@ -14,12 +14,22 @@ Shape::
 ``refresh()`` imports new logs first (``Store.sync``), so a session run from the command line
 shows up too. The page shows the profile chosen on the Profiles page; with nobody chosen, the
 sessions recorded without a profile.
+
+One session is *shown* (``shown_session``): it is the selected row, the one plotted and the one
+the export buttons write. Every change of the selection goes through ``_show``, and so does a
+refill of the table (a refill keeps the selection on the same session, not the same row,
+unless newer sessions arrived: then the newest is shown). Relying on the table's selection
+signal alone let the plot stay on one session while a refill moved the selection to another,
+and the export wrote that other one.
+
+Colours: the legend line under the table explains the amber of the Backward column and the
+weekly bars; each chart's legend names everything it draws. Speeds and distances are in the
+display unit (``set_speed_unit`` rewords the table and redraws the plot).
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -45,62 +55,117 @@ from treadctl.profiles import Profile
 from treadctl.recorder import SessionLogError, read_session_log
 from treadctl.store import StoredSession, WeekTotal
 from ui import colors, format
+from ui.format import SpeedUnit
 from ui.profiles import ERRORS, ProfilesModel
+from ui.speed_axis import SpeedAxis, plain_axis
 
 logger = logging.getLogger(__name__)
 
 COLUMNS = ("Date", "Program", "Time", "Distance", "Forward", "Backward", "Energy", "Outcome")
+_DISTANCE, _BACKWARD = COLUMNS.index("Distance"), COLUMNS.index("Backward")
+#: The colours of the page outside the charts (their own legends name theirs), with words.
+LEGEND: tuple[tuple[str, str], ...] = (
+    (colors.BACKWARD, "backward: minutes in the table, bars of the weekly chart"),
+)
 #: How many weeks the bar chart shows (the most recent ones).
 WEEKS_SHOWN = 12
 _FORMATS = {"csv": "CSV (*.csv)", "tcx": "TCX (*.tcx)", "fit": "FIT (*.fit)"}
 
 
-def _plot_widget(left: str, bottom: str) -> pg.PlotWidget:
-    widget = pg.PlotWidget()
+def _plot_widget(left: str, bottom: str, left_axis: pg.AxisItem | None = None) -> pg.PlotWidget:
+    axes = {
+        "left": plain_axis(left_axis or pg.AxisItem("left")),
+        "bottom": plain_axis(pg.AxisItem("bottom")),
+    }
+    widget = pg.PlotWidget(axisItems=axes)
     item = widget.getPlotItem()
     item.setMenuEnabled(False)
     item.hideButtons()
     item.setMouseEnabled(x=False, y=False)
-    item.setLabel("left", left)
+    if left:
+        item.setLabel("left", left)
     item.setLabel("bottom", bottom)
     return widget
 
 
 class SessionPlot(QWidget):
-    """One past session: measured speed, the program's target, backward shaded."""
+    """One past session: measured speed, the program's target, backward shaded.
+
+    The log is read once (``show_log``) and kept in km/h; ``set_speed_unit`` redraws it in
+    another unit without reading it again. ``session_id`` names the session plotted.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._widget = _plot_widget("km/h", "session time (min)")
+        self._axis = SpeedAxis("left")
+        self._widget = _plot_widget("", "session time (min)", self._axis)
         self._item = self._widget.getPlotItem()
-        self._legend = self._item.addLegend(offset=(-10, 5), labelTextColor=colors.TEXT)
+        self._legend = self._item.addLegend(
+            offset=(-10, 5), labelTextColor=colors.TEXT, brush=colors.LEGEND_BACK
+        )
         self._measured = self._item.plot(name="measured", pen=pg.mkPen(colors.TEXT, width=2))
         # Named only while there is one: a manual session has no target.
         self._target = self._item.plot(pen=pg.mkPen(colors.FORWARD, width=2))
-        self._extras: list[pg.GraphicsObject] = []
+        # All backward stretches as one bar item and all segment changes as one line item,
+        # as on the live plot: one legend entry each, and one item to clear.
+        self._bands = pg.BarGraphItem(
+            x0=[], x1=[], y0=[], y1=[], brush=pg.mkBrush(colors.BACKWARD_BAND), pen=pg.mkPen(None)
+        )
+        self._bands.setZValue(-10)
+        self._item.addItem(self._bands)
+        self._lines = pg.PlotDataItem(pen=pg.mkPen(colors.BORDER, width=1), connect="pairs")
+        self._lines.setZValue(-5)
+        self._item.addItem(self._lines)
+        self._legend.addItem(self._bands, "backward")
+        self._legend.addItem(self._lines, "segment change")
+        self.session_id: str | None = None
         self.sample_count = 0
         self.backward_spans: list[tuple[float, float]] = []
+        self._t = np.empty(0)
+        self._speed_kmh = np.empty(0)
+        self._goal_kmh = np.empty(0)  # NaN before a program's first segment, and in manual
+        self._boundaries: list[float] = []
+        self._last_t = 0.0
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._widget)
 
+    @property
+    def plot_item(self) -> pg.PlotItem:
+        return self._item
+
+    @property
+    def speed_unit(self) -> SpeedUnit:
+        return self._axis.unit
+
+    def legend_names(self) -> list[str]:
+        """What the legend names, in order (every colour drawn has an entry)."""
+        return [label.text for _, label in self._legend.items]
+
+    def measured_data(self) -> tuple[np.ndarray, np.ndarray]:
+        """The measured curve as plotted: minutes, speeds in the plot's unit."""
+        x, y = self._measured.getData()
+        return (np.empty(0), np.empty(0)) if x is None else (x, y)
+
     def clear(self) -> None:
-        for extra in self._extras:
-            self._item.removeItem(extra)
-        self._extras.clear()
-        self._measured.setData([], [])
-        self._target.setData([], [])
-        self._legend.removeItem(self._target)
+        self.session_id = None
         self.sample_count = 0
         self.backward_spans = []
+        self._t = self._speed_kmh = self._goal_kmh = np.empty(0)
+        self._boundaries = []
+        self._last_t = 0.0
+        self._draw()
 
-    def show_log(self, path: Path) -> None:
-        """Plot the log at ``path``; raises SessionLogError/OSError for a log it cannot read."""
+    def set_speed_unit(self, unit: SpeedUnit) -> None:
+        """Redraw the session shown in ``unit`` (the log is not read again)."""
+        self._axis.set_unit(unit)
+        self._draw()
+
+    def show_log(self, path: Path, session_id: str | None = None) -> None:
+        """Plot the log at ``path`` (the session ``session_id``); raises SessionLogError/OSError
+        for a log it cannot read, and then shows nothing."""
         self.clear()
         log = read_session_log(path, skip_bad_lines=True)
-        unit = format.speed_unit()
-        scale = 1 / format.KM_PER_MILE if unit.imperial else 1.0
-        self._item.setLabel("left", "mph" if unit.imperial else "km/h")
         t: list[float] = []
         speed: list[float] = []
         goal: list[float] = []
@@ -119,8 +184,8 @@ class SessionPlot(QWidget):
             elif record["kind"] == "sample":
                 value = record.get("speed_kmh")
                 t.append(minute)
-                speed.append(float(value) * scale if isinstance(value, int | float) else 0.0)
-                goal.append(target * scale)
+                speed.append(float(value) if isinstance(value, int | float) else 0.0)
+                goal.append(target)
                 backward = record.get("direction") == Direction.BACKWARD.value
                 if backward and span_start is None:
                     span_start = minute
@@ -129,69 +194,100 @@ class SessionPlot(QWidget):
                     span_start = None
         if span_start is not None:
             spans.append((span_start, last_t))
+        self.session_id = session_id
         self.sample_count = len(t)
         self.backward_spans = spans
-        self._measured.setData(np.array(t), np.array(speed))
-        known = [i for i, g in enumerate(goal) if not math.isnan(g)]  # a program's target
-        if known:
-            self._target.setData(np.array(t)[known], np.array(goal)[known])
+        self._t, self._speed_kmh, self._goal_kmh = np.array(t), np.array(speed), np.array(goal)
+        self._boundaries = boundaries[1:]  # the first segment starts the session: no line
+        self._last_t = last_t
+        self._draw()
+
+    def _draw(self) -> None:
+        """Draw what ``show_log`` kept, in the axis's unit."""
+        scale = format.chart_scale(self._axis.unit)
+        t, speed, goal = self._t, self._speed_kmh * scale, self._goal_kmh * scale
+        self._measured.setData(t, speed)
+        known = ~np.isnan(goal)  # a program's target
+        self._legend.removeItem(self._target)
+        if known.any():
+            self._target.setData(t[known], goal[known])
             self._legend.addItem(self._target, "program target")
-        for start, end in spans:
-            region = pg.LinearRegionItem(
-                values=(start, end),
-                movable=False,
-                brush=pg.mkBrush(colors.BACKWARD_BAND),
-                pen=pg.mkPen(None),
-            )
-            region.setZValue(-10)
-            self._item.addItem(region)
-            self._extras.append(region)
-        for at in boundaries[1:]:
-            line = pg.InfiniteLine(
-                pos=at, angle=90, movable=False, pen=pg.mkPen(colors.BORDER, width=1)
-            )
-            self._item.addItem(line)
-            self._extras.append(line)
-        top = max([4.0, *speed, *(goal[i] for i in known)])
-        self._item.setYRange(0, top * 1.15, padding=0)
-        self._item.setXRange(0, max(1.0, last_t), padding=0.01)
+        else:
+            self._target.setData([], [])
+        top = max([4.0 * scale, *speed, *goal[known]]) * 1.15
+        spans = self.backward_spans
+        self._bands.setOpts(
+            x0=[a for a, _ in spans],
+            x1=[b for _, b in spans],
+            y0=[0.0] * len(spans),
+            y1=[top] * len(spans),
+        )
+        self._lines.setData(
+            np.repeat(np.asarray(self._boundaries, dtype=float), 2),
+            np.tile([0.0, top], len(self._boundaries)),
+        )
+        self._item.setYRange(0, top, padding=0)
+        self._item.setXRange(0, max(1.0, self._last_t), padding=0.01)
 
 
 class WeeklyBars(QWidget):
-    """Backward minutes per week: the progression the backward programs aim at."""
+    """Backward minutes per week: the progression the backward programs aim at.
+
+    The bars stand at 0, 1, 2 …; the bottom axis writes each one's Monday ("3 Mar", with the
+    year on the first bar and where a year begins): explicit ticks, not numbers.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._widget = _plot_widget("backward min", "week of")
+        self._widget = _plot_widget("backward min", "week starting Monday")
         self._item = self._widget.getPlotItem()
-        self._bars: pg.BarGraphItem | None = None
+        self._legend = self._item.addLegend(
+            offset=(10, 5), labelTextColor=colors.TEXT, brush=colors.LEGEND_BACK
+        )
+        self._bars = pg.BarGraphItem(
+            x=[], height=[], width=0.6, brush=pg.mkBrush(colors.BACKWARD), pen=pg.mkPen(None)
+        )
+        self._item.addItem(self._bars)
+        self._legend.addItem(self._bars, "backward minutes")
         self.weeks: list[tuple[date, float]] = []
+        self.ticks: list[tuple[float, str]] = []  # the bottom axis's: (bar, Monday)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._widget)
 
+    @property
+    def plot_item(self) -> pg.PlotItem:
+        return self._item
+
+    def legend_names(self) -> list[str]:
+        """What the legend names (every colour drawn has an entry)."""
+        return [label.text for _, label in self._legend.items]
+
     def show_weeks(self, totals: list[WeekTotal]) -> None:
-        if self._bars is not None:
-            self._item.removeItem(self._bars)
-            self._bars = None
         self.weeks = fill_weeks(totals)[-WEEKS_SHOWN:]
-        if not self.weeks:
-            self._item.getAxis("bottom").setTicks([[]])
-            return
         x = np.arange(len(self.weeks), dtype=float)
-        heights = np.array([minutes for _, minutes in self.weeks])
-        self._bars = pg.BarGraphItem(
-            x=x,
-            height=heights,
-            width=0.6,
-            brush=pg.mkBrush(colors.BACKWARD),
-            pen=pg.mkPen(None),
-        )
-        self._item.addItem(self._bars)
-        ticks = [(float(i), f"{week:%d %b}") for i, (week, _) in enumerate(self.weeks)]
-        self._item.getAxis("bottom").setTicks([ticks])
-        self._item.setXRange(-0.6, len(self.weeks) - 0.4, padding=0)
-        self._item.setYRange(0, max(5.0, float(heights.max()) * 1.2), padding=0)
+        heights = np.array([minutes for _, minutes in self.weeks], dtype=float)
+        self._bars.setOpts(x=x, height=heights, width=0.6)
+        self.ticks = week_ticks([week for week, _ in self.weeks])
+        self._item.getAxis("bottom").setTicks([self.ticks])
+        self._item.setXRange(-0.6, max(1, len(self.weeks)) - 0.4, padding=0)
+        top = max(5.0, float(heights.max()) * 1.2) if len(heights) else 5.0
+        self._item.setYRange(0, top, padding=0)
+
+
+def week_ticks(mondays: list[date]) -> list[tuple[float, str]]:
+    """A tick per bar: "3 Mar", and "30 Dec 2024" on the first bar and where a year begins."""
+    ticks = []
+    for i, monday in enumerate(mondays):
+        text = f"{monday.day} {monday:%b}"
+        if i == 0 or monday.year != mondays[i - 1].year:
+            text += f" {monday.year}"
+        ticks.append((float(i), text))
+    return ticks
+
+
+def _id(session: StoredSession | None) -> str | None:
+    return None if session is None else session.id
 
 
 def fill_weeks(totals: list[WeekTotal]) -> list[tuple[date, float]]:
@@ -213,6 +309,7 @@ class HistoryView(QWidget):
         self.setObjectName("historyView")
         self._model = model
         self._sessions: list[StoredSession] = []
+        self._shown: StoredSession | None = None  # selected, plotted, exported
         self.dialog: QFileDialog | None = None
 
         self.title = QLabel("History")
@@ -242,6 +339,11 @@ class HistoryView(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.setAccessibleName("sessions")
         self.table.itemSelectionChanged.connect(self.on_selection_changed)
+        self.legend = QLabel(
+            "   ".join(f'<span style="color:{colour}">■</span> {words}' for colour, words in LEGEND)
+        )
+        self.legend.setObjectName("dimNote")
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
 
         self.plot_title = QLabel("Session")
         self.plot_title.setObjectName("panelTitle")
@@ -295,6 +397,7 @@ class HistoryView(QWidget):
         layout.addWidget(self.note)
         self.table.setMinimumHeight(180)
         layout.addWidget(self.table, 4)
+        layout.addWidget(self.legend)
         layout.addLayout(charts, 5)
         layout.addLayout(exports)
 
@@ -314,6 +417,11 @@ class HistoryView(QWidget):
         if not rows:
             return None
         return self._sessions[rows[0].row()]
+
+    @property
+    def shown_session(self) -> StoredSession | None:
+        """The session plotted and exported: always the selected one."""
+        return self._shown
 
     def select_row(self, row: int) -> None:
         self.table.selectRow(row)
@@ -366,55 +474,96 @@ class HistoryView(QWidget):
         )
 
     def _show_sessions(self, sessions: list[StoredSession]) -> None:
+        before = self._sessions
         self._sessions = list(reversed(sessions))
-        self.table.setRowCount(len(self._sessions))
+        # Signals held while the rows change under the selection: the row to show is chosen
+        # below, and shown once, whether or not the selection's row number changed.
+        self.table.blockSignals(True)
+        try:
+            self.table.clearSelection()
+            self.table.setRowCount(len(self._sessions))
+            for row, session in enumerate(self._sessions):
+                self._fill_row(row, session)
+            shown = self._row_to_show(before)
+            if shown is not None:
+                self.table.selectRow(shown)
+        finally:
+            self.table.blockSignals(False)
+        self._show(None if shown is None else self._sessions[shown])
+
+    def _row_to_show(self, before: list[StoredSession]) -> int | None:
+        """The session shown before, where it is now; the newest when there are new ones."""
+        if not self._sessions:
+            return None
+        ids = [session.id for session in self._sessions]
+        newest_before = before[0].id if before else None
+        if self._shown is not None and self._shown.id in ids and ids[0] == newest_before:
+            return ids.index(self._shown.id)
+        return 0
+
+    def _fill_row(self, row: int, session: StoredSession) -> None:
+        s = session.summary
+        cells = (
+            f"{session.started_at.astimezone():%Y-%m-%d %H:%M}",
+            session.program or s.program or "Manual",
+            format.clock(s.duration_s),
+            format.distance(s.distance_m),
+            f"{s.forward_minutes:.1f} min",
+            f"{s.backward_minutes:.1f} min",
+            format.DASH if s.energy_kcal is None else f"{s.energy_kcal:.0f} kcal",
+            session.outcome_words,
+        )
+        for column, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            if column == _BACKWARD and s.backward_minutes > 0:
+                item.setForeground(pg.mkColor(colors.BACKWARD))  # LEGEND says what it means
+            self.table.setItem(row, column, item)
+
+    def set_speed_unit(self, unit: SpeedUnit) -> None:
+        """The display unit changed (settings): distances in the table, the plot's speeds."""
         for row, session in enumerate(self._sessions):
-            s = session.summary
-            cells = (
-                f"{session.started_at.astimezone():%Y-%m-%d %H:%M}",
-                session.program or s.program or "Manual",
-                format.clock(s.duration_s),
-                format.distance(s.distance_m),
-                f"{s.forward_minutes:.1f} min",
-                f"{s.backward_minutes:.1f} min",
-                format.DASH if s.energy_kcal is None else f"{s.energy_kcal:.0f} kcal",
-                session.outcome_words,
-            )
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if column == 5 and s.backward_minutes > 0:
-                    item.setForeground(pg.mkColor(colors.BACKWARD))
-                self.table.setItem(row, column, item)
-        if self._sessions:
-            self.table.selectRow(0)
-        else:
-            self.plot.clear()
-            self.plot_title.setText("Session")
-        self._update_buttons()
+            item = self.table.item(row, _DISTANCE)
+            if item is not None:
+                item.setText(format.distance(session.summary.distance_m, unit))
+        self.plot.set_speed_unit(unit)
 
     def on_selection_changed(self) -> None:
-        session = self.selected_session()
+        self._show(self.selected_session())
+
+    def _show(self, session: StoredSession | None) -> None:
+        """Make ``session`` the one plotted and exported (the selected one)."""
+        # By id: a refill makes new objects for the same sessions.
+        changed = _id(session) != _id(self._shown)
+        self._shown = session
+        if changed and self.dialog is not None:
+            # Its suggested file is the other session's: it would export one not plotted.
+            self.dialog.reject()
         self._update_buttons()
         if session is None:
             self.plot.clear()
+            self.plot_title.setText("Session")
             return
         when = f"{session.started_at.astimezone():%Y-%m-%d %H:%M}"
         self.plot_title.setText(f"Session of {when}: {session.program or 'Manual'}")
+        if self.plot.session_id == session.id:
+            # A refill showing the same session: its log (closed, unchanging) is plotted
+            # already, and a long one takes a while to read on the Qt thread.
+            return
         try:
-            self.plot.show_log(session.log_path)
+            self.plot.show_log(session.log_path, session.id)
         except (OSError, SessionLogError) as error:
             self.plot.clear()
             self.status.setText(f"Cannot plot this session: {error}")
 
     def _update_buttons(self) -> None:
-        has = self.selected_session() is not None
+        has = self._shown is not None
         for button in self.export_buttons.values():
             button.setEnabled(has)
 
     # -- export ----------------------------------------------------------------------------------
 
     def on_export_clicked(self, fmt: str) -> None:
-        session = self.selected_session()
+        session = self._shown
         if session is None:
             return
         suggested = Path.home() / f"{session.log_path.stem}.{fmt}"
@@ -422,6 +571,8 @@ class HistoryView(QWidget):
         dialog = QFileDialog(self, f"Export as {fmt.upper()}", str(suggested), _FORMATS[fmt])
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix(fmt)
+        # The session shown when the dialog opened: ``_show`` closes the dialog if another one
+        # is chosen meanwhile, so this writes the session plotted.
         dialog.fileSelected.connect(lambda path: self.export(fmt, Path(path)))
         dialog.finished.connect(lambda *_: setattr(self, "dialog", None))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -429,8 +580,9 @@ class HistoryView(QWidget):
         dialog.open()
 
     def export(self, fmt: str, path: Path) -> Path | None:
-        """Export the selected session as ``fmt`` to ``path``; the file written, or None."""
-        session = self.selected_session()
+        """Export the session shown (selected and plotted) as ``fmt`` to ``path``; the file
+        written, or None."""
+        session = self._shown
         if session is None:
             self.status.setText("Choose a session to export.")
             return None

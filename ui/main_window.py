@@ -527,7 +527,8 @@ class MainWindow(QMainWindow):
         unit = format.set_speed_unit(s.speed_unit)
         self.sounds.enabled = s.sounds
         self.speaker.enabled = s.speech
-        self.dashboard.set_speed_unit(unit)
+        for view in (self.dashboard, self.program_view, self.profiles_view, self.history_view):
+            view.set_speed_unit(unit)
         self.rear_display.apply()
 
     # -- bridge → window ------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 Shape: ``LivePlot(QWidget)`` wrapping one pyqtgraph ``PlotWidget``. Slots ``on_session_started``,
 ``on_progress`` (appends to preallocated numpy buffers) and ``on_segment_started`` (a boundary
-line); ``set_speed_unit`` (km/h, or mph for the imperial units; a pace is plotted as the speed
-it is a pace of). A ``QTimer`` ticks ``REDRAW_HZ`` times a second and ``redraw()``s only when
+line); ``set_speed_unit`` (km/h or mph; in a pace unit the speed axis is written in paces, see
+``ui.speed_axis``). The legend names every colour: target, measured, backward, segment change.
+A ``QTimer`` ticks ``REDRAW_HZ`` times a second and ``redraw()``s only when
 something changed and the new samples would show: at most once per pixel column of session
 time (over 6 hours a column is 18 s), and at least once every ``MAX_REDRAW_INTERVAL_S``, so
 "now" never trails by more than that. A new segment, a new session, a resize or a unit change
@@ -33,8 +34,9 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from treadctl.core import Direction, Progress, SegmentStarted
-from ui import colors
-from ui.format import KM_PER_MILE, SpeedUnit
+from ui import colors, format
+from ui.format import SpeedUnit
+from ui.speed_axis import SpeedAxis, plain_axis
 
 REDRAW_HZ = 5
 MAX_REDRAW_INTERVAL_S = 1.0
@@ -46,16 +48,20 @@ pg.setConfigOptions(antialias=False, background=colors.BACKGROUND, foreground=co
 class LivePlot(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._widget = pg.PlotWidget()
+        self._axis = SpeedAxis("left")
+        self._widget = pg.PlotWidget(
+            axisItems={"left": self._axis, "bottom": plain_axis(pg.AxisItem("bottom"))}
+        )
         item = self._widget.getPlotItem()
         item.showGrid(x=False, y=False)
         item.setMenuEnabled(False)
         item.hideButtons()
         # A bumped touchpad must not zoom the plot away from "now".
         item.setMouseEnabled(x=False, y=False)
-        item.setLabel("left", SpeedUnit.KMH.value)
         item.setLabel("bottom", "session time (s)")
-        item.addLegend(offset=(-10, 5), labelTextColor=colors.TEXT)
+        legend = item.addLegend(
+            offset=(-10, 5), labelTextColor=colors.TEXT, brush=colors.LEGEND_BACK
+        )
         self._target = item.plot(name="target", pen=pg.mkPen(colors.FORWARD, width=1))
         self._measured = item.plot(name="measured", pen=pg.mkPen(colors.TEXT, width=1))
         for curve in (self._target, self._measured):
@@ -70,6 +76,10 @@ class LivePlot(QWidget):
         self._lines = pg.PlotDataItem(pen=pg.mkPen(colors.BORDER, width=1), connect="pairs")
         self._lines.setZValue(-5)
         item.addItem(self._lines)
+        # Every colour on the plot explained: the amber band and the grey lines too.
+        legend.addItem(self._bands, "backward")
+        legend.addItem(self._lines, "segment change")
+        self._legend = legend
         self._item = item
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -83,7 +93,7 @@ class LivePlot(QWidget):
         self._stale = True  # something else changed: redraw at the next tick
         self._last_redraw = -math.inf
         self.redraws = 0  # how many times it has drawn (for tests and the benchmark)
-        self._unit = SpeedUnit.KMH
+        self._unit = self._axis.unit
         self._spans: list[tuple[float, float]] = []  # backward stretches, closed ones
         self._region_start: float | None = None
         self._boundaries: list[float] = []
@@ -120,14 +130,15 @@ class LivePlot(QWidget):
         return self._unit
 
     def set_speed_unit(self, unit: SpeedUnit) -> None:
-        """Plot in mph for the imperial units, km/h otherwise (a pace axis would run upside
-        down and to infinity at a standstill)."""
-        if unit.imperial == self._unit.imperial:
-            self._unit = unit
-            return
+        """Plot in ``unit``: mph for the imperial units, km/h otherwise, and the speed axis
+        written in paces for a pace unit."""
         self._unit = unit
-        self._item.setLabel("left", SpeedUnit.MPH.value if unit.imperial else SpeedUnit.KMH.value)
+        self._axis.set_unit(unit)
         self._stale = True
+
+    def legend_names(self) -> list[str]:
+        """What the legend names, in order (every colour the plot draws has an entry)."""
+        return [label.text for _, label in self._legend.items]
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -181,7 +192,7 @@ class LivePlot(QWidget):
         self.redraws += 1
         n = self._n
         columns = max(64, self._widget.width())
-        scale = 1.0 / KM_PER_MILE if self._unit.imperial else 1.0
+        scale = format.chart_scale(self._unit)
         xs, ys = _envelope(self._t[:n], self._v[:n], columns)
         self._measured.setData(xs, ys * scale)
         xs, ys = _envelope(self._t[:n], self._goal[:n], columns)

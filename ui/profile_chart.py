@@ -3,6 +3,10 @@
 Shape: ``ProfileChart(QWidget)`` with ``set_profile(points)`` (``Program.profile()``) and, when
 used as the dashboard's segment timeline, ``set_position(seconds)`` for a cursor. Painted with
 QPainter: a few dozen rectangles, cheaper and crisper at this size than a plot widget.
+
+The scale (the fastest target, written where its bar tops out: ``scale_label()``) is in the
+display unit, read from ``ui.format`` at each paint; ``set_speed_unit`` repaints. Bar heights
+are proportional to speed in any unit, so only the text changes.
 """
 
 from __future__ import annotations
@@ -15,8 +19,8 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from treadctl.core import Direction
 from treadctl.program import ProfilePoint
-from ui import colors
-from ui.format import clock
+from ui import colors, format
+from ui.format import SpeedUnit, clock
 
 
 class ProfileChart(QWidget):
@@ -41,6 +45,18 @@ class ProfileChart(QWidget):
     def set_position(self, seconds: float | None) -> None:
         self._position = seconds
         self.update()
+
+    def set_speed_unit(self, unit: SpeedUnit) -> None:
+        """The display unit changed: the scale's text with it (``unit`` is ``ui.format``'s)."""
+        self.update()
+
+    def scale_label(self) -> str:
+        """The scale's text: the fastest target in the display unit ("4 km/h", "2.5 mph",
+        "15:00 min/km"); empty without a program."""
+        if not self._points:
+            return ""
+        fastest = max(p.speed_kmh for p in self._points)
+        return format.speed_with_unit(fastest, compact=True)
 
     @property
     def total_s(self) -> float:
@@ -95,7 +111,7 @@ class ProfileChart(QWidget):
             painter.drawText(
                 QRectF(plot.left() + 6, y - 24, 200, 22),
                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
-                f"{fastest:g} km/h",
+                self.scale_label(),
             )
         if self._position is not None:
             x = x_at(min(max(self._position, 0.0), total))

@@ -12,6 +12,9 @@ The limits are the bridge's, and they change whenever a profile is chosen (or it
 saved): ``bridge.profile_changed`` then refits every entry of the list, not only the selected
 one. Backward minutes are shown within the profile's backward minutes per session: past them
 the governor turns the rest of a session's backward steps into forward walking.
+
+Speeds are shown in the display unit: the chart's scale, and the fitting notices (the core
+words them in km/h; ``format.speeds_in_text`` rewrites them). ``set_speed_unit`` rewords them.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from PySide6.QtWidgets import (
 from treadctl.program import Program, ProgramError, load_program, program_figures
 from ui import format
 from ui.bridge import Bridge
+from ui.format import SpeedUnit
 from ui.guidance_view import TITLE, GuidanceView
 from ui.profile_chart import ProfileChart
 from ui.program_figures import FiguresLayout, ProgramFigures, backward_words
@@ -168,6 +172,11 @@ class ProgramView(QWidget):
 
     # -- slots ----------------------------------------------------------------------------------
 
+    def set_speed_unit(self, unit: SpeedUnit) -> None:
+        """The display unit changed (settings): the chart's scale and the notices follow."""
+        self.chart.set_speed_unit(unit)
+        self.on_current_changed(self.list.currentItem())
+
     def on_limits_changed(self, *_: object) -> None:
         """Other limits (another profile, or saved ones): refit the list and the selection."""
         for row in range(self.list.count()):
@@ -192,7 +201,8 @@ class ProgramView(QWidget):
         limits = self._bridge.limits
         # The notices (the core's fitting) already say where the backward minutes stop.
         self.figures.show_figures(program_figures(program, limits))
-        self.notices.setText("Fitted to your limits: " + "; ".join(notices) if notices else "")
+        words = "; ".join(format.speeds_in_text(notice) for notice in notices)
+        self.notices.setText(f"Fitted to your limits: {words}" if notices else "")
         self.notices.setVisible(bool(notices))
         self.on_link_changed()
 

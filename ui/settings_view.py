@@ -197,8 +197,8 @@ class SettingsView(QWidget):
         unit_label = QLabel("&Speed shown as")
         unit_label.setBuddy(self.unit)
         unit_note = QLabel(
-            "For the dashboard and the history. The treadmill and the limits always work in "
-            "km/h; this changes only what is shown."
+            "For every page: dashboard, programs, limits and history. The treadmill and the "
+            "stored limits work in km/h; limits typed in mph are converted exactly."
         )
         unit_note.setObjectName("dimNote")
         unit_note.setWordWrap(True)

@@ -15,6 +15,7 @@ from treadctl.recorder import read_session_log
 from treadctl.safety import NoticeKind, StopReason
 from treadctl.session import SessionState
 from treadctl.virtual.treadmill import MachineState
+from ui import format
 
 
 @with_app()
@@ -64,11 +65,11 @@ async def test_program_runs_through_a_turnaround(app: AppHarness) -> None:
     dash = app.window.dashboard
     assert app.window.page == "dashboard"
     await app.belt_running()
-    await app.until(lambda: dash.speed.text() not in ("–", "0.0"))
+    await app.until(lambda: dash.speed.text() not in (format.DASH, "0.0"))
     assert dash.direction.text == "FORWARD"
     assert dash.segment_now.text().startswith("Now 1/2: Forward walk")
     assert "Backward walk" in dash.segment_next.text()
-    await app.until(lambda: dash.elapsed.value != "–", app.bridge.progress)
+    await app.until(lambda: dash.elapsed.value != format.DASH, app.bridge.progress)
 
     # Before the direction change: the countdown, then the full-window cue.
     await app.expect(app.bridge.countdown, lambda c: c.turnaround)

@@ -87,7 +87,17 @@ def test_the_axis_follows_the_display_unit(qapp: QApplication) -> None:
         assert plot.plot_item.viewRange()[1][1] == pytest.approx(8.0 * 1.15 / KM_PER_MILE)
         plot.set_speed_unit(SpeedUnit.PACE_KM)  # plotted as the speed it is a pace of
         plot.on_redraw_timer()
-        assert plot.plot_item.getAxis("left").labelText == "km/h"
+        axis = plot.plot_item.getAxis("left")
+        assert axis.labelText == "pace (min/km)"
         assert plot.plot_item.viewRange()[1][1] == pytest.approx(top_kmh)
+        # ... its ticks written as paces: 6 km/h is 10 min per km; a stopped belt has none.
+        assert axis.tickStrings([0.0, 6.0, 8.0], 1.0, 2.0) == ["", "10:00", "7:30"]
+        plot.set_speed_unit(SpeedUnit.PACE_MI)  # mph, written as min per mile
+        plot.on_redraw_timer()
+        assert axis.labelText == "pace (min/mi)"
+        assert plot.plot_item.viewRange()[1][1] == pytest.approx(8.0 * 1.15 / KM_PER_MILE)
+        assert axis.tickStrings([4.0, 5.0], 1.0, 1.0) == ["15:00", "12:00"]
+        plot.set_speed_unit(SpeedUnit.KMH)
+        assert axis.tickStrings([6.0], 1.0, 2.0) == ["6"]
     finally:
         plot.close()

@@ -12,6 +12,8 @@ Shape::
      └── admin row                           "Change admin PIN…" (ChangePinDialog)
 
 This page only asks and shows the answer (the model's signals); the rules are the engine's.
+Distances and speeds are in the display unit (``ui.format``); ``set_speed_unit`` rewords the
+last session's text and the limits table (which keeps edits in progress).
 Why the PIN change lives here and not on the Settings page: this is the page where the PIN is
 asked for (raising a limit), and where staff look after the limits; Settings points here.
 Dialogs are separate windows opened with ``open()``: no nested event loop (the belt's stop runs
@@ -21,6 +23,7 @@ on this loop), and Space typed into a name is a space, not the window's STOP key
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -45,6 +48,7 @@ from treadctl.profiles import Profile
 from treadctl.store import GUEST, StoredSession
 from ui import format
 from ui.bridge import Bridge
+from ui.format import SpeedUnit
 from ui.profiles.limits_table import LimitsTable
 from ui.profiles.model import ERRORS, ProfilesModel
 from ui.profiles.pin_dialogs import ChangePinDialog, PinDialog
@@ -65,6 +69,8 @@ class ProfilesView(QWidget):
         self._model = model
         self._bridge = bridge
         self._guest_session: StoredSession | None = None
+        # The last session's text, as a function: rewritten when the display unit changes.
+        self._last_words: Callable[[], str] = lambda: ""
         self._shown: Profile | None = None  # whose limits the table shows
         self.name_dialog: QInputDialog | None = None
         self.confirm_box: QMessageBox | None = None
@@ -440,32 +446,49 @@ class ProfilesView(QWidget):
             self.last_box.setVisible(False)
             self._guest_session = None
             return
-        s = stored.summary
-        what = (
-            f"{format.clock(s.duration_s)}, {format.distance(s.distance_m)}, "
-            f"{s.backward_minutes:.1f} min backward, {stored.outcome_words}"
-        )
+
+        def what() -> str:
+            s = stored.summary
+            return (
+                f"{format.clock(s.duration_s)}, {format.distance(s.distance_m)}, "
+                f"{s.backward_minutes:.1f} min backward, {stored.outcome_words}"
+            )
+
         if stored.saved:
             self._guest_session = None
             owner = stored.profile or "no profile"
-            self.last_text.setText(f"Last session: {what}. Kept in the history of {owner}.")
+            self._say_last(lambda: f"Last session: {what()}. Kept in the history of {owner}.")
             self.guest_row.setVisible(False)
         else:
             self._guest_session = stored
             people = self._model.people()
             if people:
-                self.last_text.setText(
-                    f"Guest session: {what}. It is not kept unless you save it to a profile."
+                self._say_last(
+                    lambda: (
+                        f"Guest session: {what()}. It is not kept unless you save it to a profile."
+                    )
                 )
             else:
-                self.last_text.setText(
-                    f"Guest session: {what}. It is not kept: create a profile (New profile…) "
-                    "to save it there."
+                self._say_last(
+                    lambda: (
+                        f"Guest session: {what()}. It is not kept: create a profile (New "
+                        "profile…) to save it there."
+                    )
                 )
             self.guest_row.setVisible(True)
             self.save_target.setEnabled(bool(people))
             self.save_button.setEnabled(bool(people))
         self.last_box.setVisible(True)
+
+    def _say_last(self, words: Callable[[], str]) -> None:
+        """The last session's text, kept as ``words`` to reword it in another unit."""
+        self._last_words = words
+        self.last_text.setText(words())
+
+    def set_speed_unit(self, unit: SpeedUnit) -> None:
+        """The display unit changed (settings): the last session's text and the limits."""
+        self.last_text.setText(self._last_words())
+        self.table.set_speed_unit(unit)
 
     @property
     def guest_session(self) -> StoredSession | None:
@@ -484,12 +507,12 @@ class ProfilesView(QWidget):
             return
         self._guest_session = None
         self.guest_row.setVisible(False)
-        self.last_text.setText(f"Guest session saved to {target}'s history.")
+        self._say_last(lambda: f"Guest session saved to {target}'s history.")
         self._say(f"Guest session saved to {target}.")
 
     def on_discard_guest_clicked(self) -> None:
         self._discard_guest()
-        self.last_text.setText("Guest session not kept.")
+        self._say_last(lambda: "Guest session not kept.")
 
     def _discard_guest(self) -> None:
         try:

@@ -6,7 +6,8 @@ Shape::
     LIMIT_GROUPS: (group, (LimitRow, …)), …  the limits table's rows: every Limits field once,
                                              plus the progression cap (CAP_FIELD); a row has
                                              its label, unit and spin box's step and range
-    limit_name(field) / limit_value(…)       "backward max speed" / "6 km/h"
+    LimitRow.in_unit(unit)                   the row as shown in a display unit (mph rows)
+    limit_name(field) / limit_value(…)       "backward max speed" / "6 km/h" / "3.73 mph"
     readable(engine message)                 the engine's field names as people read them
     LimitsChange(limits, progression_cap)    what an Apply asks for
     describe_changes / describe_profile_changes   what a save changed ("… (was …)")
@@ -19,11 +20,17 @@ Shape::
 
 The engine's own messages name fields and command-line flags (``forward_max_speed_kmh``,
 ``--pin``); this page speaks of "forward max speed" and "the admin PIN" instead.
+
+Units: the limits are stored in km/h, always. Speeds and accelerations are shown in the display
+unit's speed (``ui.format``: mph for the imperial units, km/h otherwise; a limit is a speed,
+and "at most 10:00 min/km" reads backwards), with one more decimal in mph than in km/h so that
+a 0.1 km/h difference still shows (12 km/h is 7.46 mph: at 7.5 mph it is above the default).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+import math
+from dataclasses import dataclass, fields, replace
 
 from treadctl.core import DEFAULT_LIMITS, Limits
 from treadctl.profiles import (
@@ -38,6 +45,8 @@ from treadctl.profiles import (
     describe_wait,
     raised_fields,
 )
+from ui import format
+from ui.format import SpeedUnit
 
 __all__ = [
     "CAP_FIELD",
@@ -64,6 +73,9 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class LimitRow:
+    """A row of the limits table. ``minimum`` and ``maximum`` are in ``unit``; stored values
+    are always in the km/h units (:meth:`shown` and :meth:`stored` convert)."""
+
     field: str
     label: str
     unit: str
@@ -71,6 +83,47 @@ class LimitRow:
     step: float
     minimum: float
     maximum: float
+    #: km/h → this row's unit: 1, or 1/1.609344 for a speed row shown in mph.
+    factor: float = 1.0
+
+    @property
+    def speed(self) -> bool:
+        """A speed or an acceleration (km/h, km/h/s): shown in the display unit's speed."""
+        return self.unit.startswith("km/h")
+
+    def in_unit(self, unit: SpeedUnit | None = None) -> LimitRow:
+        """This row as shown in ``unit`` (the display unit): the same row, or an mph one with
+        its range converted (inside the km/h range) and one more decimal."""
+        if not self.speed or not (unit or format.speed_unit()).imperial:
+            return self
+        factor = 1.0 / format.KM_PER_MILE
+        decimals = self.decimals + 1
+        scale = 10**decimals
+        return replace(
+            self,
+            unit=self.unit.replace("km/h", SpeedUnit.MPH.value),
+            decimals=decimals,
+            minimum=math.ceil(self.minimum * factor * scale) / scale,
+            maximum=math.floor(self.maximum * factor * scale) / scale,
+            factor=factor,
+        )
+
+    def shown(self, stored: float) -> float:
+        """A stored value (km/h) in this row's unit."""
+        return stored * self.factor
+
+    def stored(self, shown: float) -> float:
+        """A value typed in this row's unit, in km/h: exact for mph (``format.kmh_from``)."""
+        if self.factor == 1.0:
+            return shown
+        return format.kmh_from(shown, SpeedUnit.MPH)
+
+    def words(self, stored: float) -> str:
+        """``"12 km/h"``; ``"7.46 mph"`` (rounded to the row's decimals, no trailing zeros)."""
+        if self.factor == 1.0:
+            return f"{stored:g} {self.unit}"
+        text = f"{self.shown(stored):.{self.decimals}f}".rstrip("0").rstrip(".")
+        return f"{text} {self.unit}"
 
 
 #: A profile's progression cap: a row of the table like a limit, though not a :class:`Limits`
@@ -134,11 +187,13 @@ def limit_name(field: str) -> str:
     return f"{prefix}{ROWS[field].label.lower()}"
 
 
-def limit_value(field: str, value: float | None) -> str:
+def limit_value(field: str, value: float | None, unit: SpeedUnit | None = None) -> str:
+    """A stored value in words, speeds in ``unit`` (the display unit): ``"6 km/h"``,
+    ``"3.73 mph"``, ``"20 min"``, ``"none"`` (no max heart rate)."""
     if field == HEART_RATE_FIELD:
         return "none" if value is None else f"{value:g} bpm"
     assert value is not None
-    return f"{value:g} {ROWS[field].unit}"
+    return ROWS[field].in_unit(unit).words(value)
 
 
 def readable(text: str) -> str:
