@@ -40,6 +40,8 @@ from ui.speed_axis import SpeedAxis, plain_axis
 
 REDRAW_HZ = 5
 MAX_REDRAW_INTERVAL_S = 1.0
+#: Samples further apart than the watchdog's time are not joined: the line breaks there.
+GAP_S = 3.0
 _INITIAL_CAPACITY = 4096
 
 pg.setConfigOptions(antialias=False, background=colors.BACKGROUND, foreground=colors.DIM)
@@ -88,6 +90,8 @@ class LivePlot(QWidget):
         self._v = np.empty(_INITIAL_CAPACITY)
         self._goal = np.empty(_INITIAL_CAPACITY)
         self._n = 0
+        self._gaps = 0
+        self._checking = False
         self._top = 4.0
         self._dirty = False  # new samples since the last redraw
         self._stale = True  # something else changed: redraw at the next tick
@@ -108,6 +112,8 @@ class LivePlot(QWidget):
 
     def clear(self) -> None:
         self._n = 0
+        self._gaps = 0
+        self._set_finite_check(False)
         self._top = 4.0
         self._region_start = None
         self._spans.clear()
@@ -120,6 +126,14 @@ class LivePlot(QWidget):
     def on_segment_started(self, event: SegmentStarted) -> None:
         self._boundaries.append(event.t)
         self._stale = True
+
+    def _set_finite_check(self, on: bool) -> None:
+        if on == self._checking:
+            return
+        self._checking = on
+        for curve in (self._target, self._measured):
+            curve.setSkipFiniteCheck(not on)
+            curve.opts["connect"] = "finite" if on else "all"
 
     @property
     def plot_item(self) -> pg.PlotItem:
@@ -153,13 +167,12 @@ class LivePlot(QWidget):
         )
 
     def append(self, t: float, kmh: float, target_kmh: float, direction: Direction) -> None:
-        if self._n == len(self._t):
-            size = len(self._t) * 2
-            self._t = np.resize(self._t, size)
-            self._v = np.resize(self._v, size)
-            self._goal = np.resize(self._goal, size)
-        self._t[self._n], self._v[self._n], self._goal[self._n] = t, kmh, target_kmh
-        self._n += 1
+        if self._n and t - float(self._t[self._n - 1]) > GAP_S:
+            # No data for longer than the watchdog: a gap, not a smooth ramp across it (what
+            # the belt did then is not known). A NaN point breaks both lines there.
+            self._add(float(self._t[self._n - 1]) + GAP_S / 2, math.nan, math.nan)
+            self._gaps += 1
+        self._add(t, kmh, target_kmh)
         self._top = max(self._top, kmh * 1.15, target_kmh * 1.15)
         backward = direction is Direction.BACKWARD
         if backward and self._region_start is None:
@@ -168,6 +181,20 @@ class LivePlot(QWidget):
             self._spans.append((self._region_start, t))
             self._region_start = None
         self._dirty = True
+
+    @property
+    def gaps(self) -> int:
+        """How many gaps in the data the lines break at."""
+        return self._gaps
+
+    def _add(self, t: float, kmh: float, target_kmh: float) -> None:
+        if self._n == len(self._t):
+            size = len(self._t) * 2
+            self._t = np.resize(self._t, size)
+            self._v = np.resize(self._v, size)
+            self._goal = np.resize(self._goal, size)
+        self._t[self._n], self._v[self._n], self._goal[self._n] = t, kmh, target_kmh
+        self._n += 1
 
     def on_redraw_timer(self) -> None:
         if not (self._dirty or self._stale) or not self.isVisible():
@@ -191,6 +218,8 @@ class LivePlot(QWidget):
         self._last_redraw = time.monotonic()
         self.redraws += 1
         n = self._n
+        if self._gaps:
+            self._set_finite_check(True)  # only then: the check costs on every redraw
         columns = max(64, self._widget.width())
         scale = format.chart_scale(self._unit)
         xs, ys = _envelope(self._t[:n], self._v[:n], columns)

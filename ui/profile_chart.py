@@ -130,18 +130,25 @@ class ProfileChart(QWidget):
                 line, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, clock(total)
             )
             # Legend, centred: coloured squares name the colours.
-            items = [("■ forward", colors.FORWARD), ("■ backward", colors.BACKWARD)]
+            # The dark band over a backward bar is named too: no colour goes unexplained.
+            items = [
+                ("■ forward", colors.FORWARD),
+                ("■ backward", colors.BACKWARD),
+                ("■ band: facing the rear", colors.BACKWARD_BAND),
+            ]
             if any(p.rest for p in self._points):
                 items.append(("■ rest", colors.DIM))
             metrics = painter.fontMetrics()
             gap = 18
             widths = [metrics.horizontalAdvance(text) for text, _ in items]
             x = line.center().x() - (sum(widths) + gap * (len(items) - 1)) / 2
+            square = metrics.horizontalAdvance("■ ")
             for (text, ink), width in zip(items, widths, strict=True):
+                # The square in its colour, the words readable (the band's colour is dark).
+                where = QRectF(x, line.top(), width + 2, line.height())
+                align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
                 painter.setPen(QColor(ink))
-                painter.drawText(
-                    QRectF(x, line.top(), width + 2, line.height()),
-                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                    text,
-                )
+                painter.drawText(where, align, "■")
+                painter.setPen(QColor(colors.DIM if ink == colors.BACKWARD_BAND else ink))
+                painter.drawText(where.adjusted(square, 0, 0, 0), align, text[2:])
                 x += width + gap

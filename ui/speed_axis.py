@@ -23,14 +23,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pyqtgraph as pg
+from PySide6.QtGui import QFont
 
 from ui import format
 from ui.format import SpeedUnit
 
+#: Tick and title sizes (px) a person reads from the belt, 2 m away (pyqtgraph's are ~11 px).
+TICK_PX = 15
+TITLE_PX = 16
+
 
 def plain_axis(axis: pg.AxisItem) -> pg.AxisItem:
-    """``axis`` without SI-prefix scaling (its title never gains "(x0.001)"); returns it."""
+    """``axis`` without SI-prefix scaling (its title never gains "(x0.001)"), its ticks and
+    title large enough to read from the belt; returns it."""
     axis.enableAutoSIPrefix(False)
+    font = QFont()
+    font.setPixelSize(TICK_PX)
+    axis.setStyle(tickFont=font)
+    axis.labelStyle = {"font-size": f"{TITLE_PX}px"}
     return axis
 
 

@@ -14,7 +14,8 @@ would take minutes for nothing the live part does not exercise. So that the plot
 the real one, the app's clock (``JumpClock``, injected as any Clock is) moves on 6 h as the
 session starts; the live samples then follow the synthesized ones at t ≈ 21 600 s.
 
-(a) E-stop: Esc → Stop write received by the virtual treadmill, ``--presses`` times, with the
+(a) E-stop: Esc → Stop write received by the virtual treadmill, ``--presses`` times (then as
+    many presses of a remote's play/pause key, the stop a Bluetooth media remote sends), with the
     6 h plotted. A helper thread "presses" at a random planned instant by handing
     ``QTest.keyClick(window, Esc)`` to the Qt thread; latency runs from the planned instant to
     the virtual treadmill's trace callback for the Stop write, so a press that lands while the
@@ -40,10 +41,10 @@ session starts; the live samples then follow the synthesized ones at t ≈ 21 60
     QWidget of the same size. Median of ``--startup-runs`` each, after one warm-up each (which
     also writes the bytecode cache, to a temporary ``PYTHONPYCACHEPREFIX``).
 
-Targets: E-stop p99 ≤ 16 ms, notification p99 ≤ 16 ms, CPU ≤ 4× the bare link, RSS ≤ 250 MB,
-redraw ≤ 10 ms, startup ≤ 1.5× the bare window. ``--json`` prints ``{"estop_p50_ms",
-"estop_p99_ms", "notify_p50_ms", "notify_p99_ms", "cpu_ratio", "rss_mb_6h", "redraw_ms_6h",
-"startup_ratio"}`` last.
+Targets: E-stop p99 ≤ 16 ms (a remote's key too), notification p99 ≤ 16 ms, CPU ≤ 4× the
+bare link, RSS ≤ 250 MB, redraw ≤ 10 ms, startup ≤ 1.5× the bare window. ``--json`` prints
+``{"estop_p50_ms", "estop_p99_ms", "remote_p99_ms", "notify_p50_ms", "notify_p99_ms",
+"cpu_ratio", "rss_mb_6h", "redraw_ms_6h", "startup_ratio"}`` last.
 """
 
 from __future__ import annotations
@@ -383,6 +384,8 @@ async def the_app(
     )
     window.resize(1600, 1000)
     window.show()
+    # The count before a resume (3 s) is for the person, not a figure measured here.
+    bridge.countdown_s = 0
     plot = window.dashboard.plot
     out: dict[str, Any] = {}
 
@@ -446,22 +449,26 @@ async def the_app(
 
         estop: list[float] = []
         queued: list[float] = []
-        for _ in range(presses):
-            if not running():
-                bridge.resume()  # the Resume button's path: runner.start()
-                await until(running, bridge.sample)
-            stop_written = stops.arm()
-            planned = time.perf_counter() + rng.uniform(0.02, 0.22)
+        remote: list[float] = []
+        # Esc, then a remote's play/pause (a media remote pairs as a keyboard): each stop key
+        # through the same filter, pressed into whichever widget has the focus.
+        for key, into in ((Qt.Key.Key_Escape, estop), (Qt.Key.Key_MediaTogglePlayPause, remote)):
+            for _ in range(presses):
+                if not running():
+                    bridge.resume()  # the Resume button's path: runner.start()
+                    await until(running, bridge.sample)
+                stop_written = stops.arm()
+                planned = time.perf_counter() + rng.uniform(0.02, 0.22)
 
-            def press(planned: float = planned) -> None:
-                queued.append((time.perf_counter() - planned) * 1000)
-                QTest.keyClick(window, Qt.Key.Key_Escape)
+                def press(planned: float = planned, key: Qt.Key = key) -> None:
+                    queued.append((time.perf_counter() - planned) * 1000)
+                    QTest.keyClick(window, key)
 
-            presser.at(planned, press)
-            estop.append((await asyncio.wait_for(stop_written, WAIT) - planned) * 1000)
-            if bridge.session_state is not SessionState.STOPPED:
-                raise RuntimeError(f"Esc left the session {bridge.session_state}")
-        out["estop"], out["estop_queued"] = estop, queued
+                presser.at(planned, press)
+                into.append((await asyncio.wait_for(stop_written, WAIT) - planned) * 1000)
+                if bridge.session_state is not SessionState.STOPPED:
+                    raise RuntimeError(f"{key!r} left the session {bridge.session_state}")
+        out["estop"], out["estop_queued"], out["remote"] = estop, queued, remote
 
         bridge.resume()
         await until(running, bridge.sample)
@@ -633,6 +640,7 @@ def main() -> None:
     f = {
         "estop_p50_ms": p50(ours["estop"]),
         "estop_p99_ms": p99(ours["estop"]),
+        "remote_p99_ms": p99(ours["remote"]),
         "notify_p50_ms": p50(ours["notify"]),
         "notify_p99_ms": p99(ours["notify"]),
         "cpu_ratio": ours["cpu"] / bare["cpu"],
@@ -645,6 +653,7 @@ def main() -> None:
         ("E-stop: Esc → Stop write, p99 ms", f["estop_p99_ms"], p99(bare["estop"]), "<= 16"),
         ("  max ms", max(ours["estop"]), max(bare["estop"]), ""),
         ("  press waiting for the Qt thread, p99 ms", p99(ours["estop_queued"]), None, ""),
+        ("Stop: remote play/pause → Stop write, p99 ms", f["remote_p99_ms"], None, "<= 16"),
         ("notification → dashboard+plot, p50 ms", f["notify_p50_ms"], p50(bare["notify"]), ""),
         ("notification → dashboard+plot, p99 ms", f["notify_p99_ms"], p99(bare["notify"]), "<= 16"),
         ("  max ms", max(ours["notify"]), max(bare["notify"]), ""),
