@@ -702,6 +702,25 @@ class SafetyGovernor:
                 {"measured": deck, "cap": max(forward, backward)},
             )
             return
+        measured = belt.speed_kmh
+        if (
+            measured is not None
+            and measured > STILL_KMH
+            and not self._deck_within(deck, self._direction)
+        ):
+            # The belt has not stopped yet and the person stands facing a way whose cap is
+            # below the deck (raised at the console, or a treadmill that ignores commands): a
+            # resume now would take over a belt that is unsafe as it is, and no flip may come
+            # while it moves. The stop under way goes on (safety fuzzer, 9880).
+            cap = self._limits.max_incline(self._direction)
+            out.notice(
+                NoticeKind.OVER_INCLINE,
+                f"The belt still moves ({measured:.1f} km/h) with the deck at {deck:.1f} %, "
+                f"above your limit facing {self._direction.value} ({cap:g} %): it must stop "
+                "before it starts again. Press Resume once it has stopped.",
+                {"measured": deck, "cap": cap},
+            )
+            return
         want = self._effective_target().direction
         face = self._facing_for_start(want, belt, out)
         incline = self._commanded_incline
@@ -1083,7 +1102,10 @@ class SafetyGovernor:
         if watch is None or not belt.connected:
             return
         measured = belt.speed_kmh
-        seen = belt.last_sample_t is not None and belt.last_sample_t >= watch.progress_t - 1e-9
+        # Only a record made after the stop went out says what the belt did with it: one from
+        # the same instant was read before it, and a start sent just before the stop may yet
+        # move the belt (a pause at the instant of a start, the belt at 0: safety fuzzer, 8840).
+        seen = belt.last_sample_t is not None and belt.last_sample_t > watch.progress_t
         if seen and measured is not None:
             watch.measured = True
             if measured <= STILL_KMH:

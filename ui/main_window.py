@@ -498,22 +498,26 @@ class MainWindow(QMainWindow):
         self.profiles_view.show_last_session(stored)
         if ended.next_starting:
             return  # the same person started another session: their turn goes on
-        # What the session was, first; "Next person" then opens the chooser (in a gym; at home
-        # the same person goes on, and "Done" is the way back).
-        self.summary.show_session(ended)
-        self.summary.next_button.setVisible(self.app_settings.return_to_chooser)
-        self.show_page("summary")
+        # What the session was, first; "Next person" then opens the chooser (in a gym, when
+        # there is someone to choose; at home the same person goes on, and "Done" is the way
+        # back).
         guest = stored is not None and not stored.saved
+        next_person = False
         try:
             # In a gym (and until the first start's question is answered), the next person
             # chooses who they are; at home the person stays chosen (ui.usage).
-            if self.app_settings.return_to_chooser and (guest or self.profiles.people()):
+            next_person = self.app_settings.return_to_chooser and bool(
+                guest or self.profiles.people()
+            )
+            if next_person:
                 # Nobody stays chosen: the next Start cannot run with this person's limits.
                 self.profiles.select(None)
-                return
         except ERRORS as error:
             self.on_message(f"Profiles: {error}")
-        if guest:
+        self.summary.show_session(ended)
+        self.summary.next_button.setVisible(next_person)
+        self.show_page("summary")
+        if guest and not next_person:
             self.on_message("Guest session: not kept unless saved (Profiles page).")
 
     def on_next_person(self) -> None:

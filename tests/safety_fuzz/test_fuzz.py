@@ -208,6 +208,9 @@ FIXED_SEEDS: dict[str, tuple[int, str]] = {
     "unseen-belt-started-at-the-console-never-stopped": (713, "never-final"),
     "stop-never-sent-again-after-the-alarm": (2689, "precor-daemon"),
     "paced-incline-step-above-the-cap": (5568, "iconcept-t01"),
+    "end-waits-past-stop-wait-after-slow-answers": (8570, "never-final"),
+    "pause-at-the-start-confirmed-by-that-instant": (8840, "fitshow"),
+    "resume-on-a-moving-belt-above-the-deck-cap": (9880, "matrix"),
 }
 #: finding -> a seed that shows it, for each one in checker.KNOWN_FINDINGS (not fixed yet).
 FINDING_SEEDS: dict[str, int] = {}

@@ -1187,6 +1187,50 @@ def test_a_late_stop_failure_after_the_belt_stopped_sends_nothing() -> None:
     assert sim.send(StopFailed("answer came late")).commands == ()
 
 
+def test_a_record_from_the_instant_of_a_stop_does_not_confirm_it() -> None:
+    # Found by the safety fuzzer (seed 8840): a pause at the instant of the start was
+    # "confirmed" by that instant's record (0 km/h, read before the start moved the belt); the
+    # treadmill ignored the pause and the session ended on a running belt.
+    sim = Sim()
+    sim.ignored_stops = 1
+    sim.send(SetTarget(3.0))
+    sim.send(Start())
+    sim.send(Stop())  # same instant; the record in force shows the belt still
+    assert not sim.g.stop_confirmed
+    sim.advance(1.0)
+    assert sim.speed > 0 and not sim.g.stop_confirmed  # the start went through, the stop not
+    sim.advance(10)
+    assert sim.commands().count(StopBelt()) == 2  # sent again
+    assert sim.speed == 0.0 and sim.g.stop_confirmed
+
+
+def test_no_resume_on_a_moving_belt_facing_a_way_whose_cap_is_below_the_deck() -> None:
+    # Found by the safety fuzzer (seed 9880): the deck raised at the console while a stop went
+    # unheeded; Resume took over the moving belt with the person facing backward on a deck
+    # above the backward cap, and it climbed on.
+    sim = Sim(direction=B)
+    sim.send(SetTarget(3.0, direction=B))
+    sim.send(Start())
+    sim.advance(30)
+    sim.ignored_stops = 1
+    sim.send(Stop())
+    sim.incline = LIMITS.backward_max_incline_pct + 2.0  # the console's incline key
+    sim.advance(0.5)
+    assert sim.speed > 1.0
+    mark = sim.t
+    refused = sim.send(Start())
+    assert not any(isinstance(c, StartBelt) for c in refused.commands)
+    (why,) = [n for n in refused.notices if n.kind is NoticeKind.OVER_INCLINE]
+    assert "must stop before it starts again" in why.message
+    assert sim.g.phase is Phase.STOPPED
+    sim.advance(10)  # the stop goes on and is obeyed
+    assert StopBelt() in sim.commands(since=mark) and sim.speed == 0.0
+    # Still, the belt may start: facing forward while the deck comes down.
+    start = sim.send(Start())
+    assert any(isinstance(c, StartBelt) for c in start.commands)
+    assert sim.g.direction is F
+
+
 # --- the belt not following ---------------------------------------------------------------
 
 

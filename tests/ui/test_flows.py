@@ -144,7 +144,7 @@ async def test_console_stop_is_never_undone_by_the_app(app: AppHarness) -> None:
     assert app.world.model.state is MachineState.STOPPED
     assert app.bridge.session_state is SessionState.STOPPED
     assert app.trace.ops.count("start_or_resume") == starts_before
-    assert "console" in app.window.dashboard.status.text()
+    assert "at the treadmill" in app.window.dashboard.status.text()
 
 
 @with_app()

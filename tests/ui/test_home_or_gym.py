@@ -100,7 +100,11 @@ def test_at_home_the_last_person_stays_across_a_session_and_a_restart(
             await app.choose_person("Ana")
             app.window.show_page("programs")
             await app.short_session()
-            assert app.window.page == "dashboard"  # not sent back to the chooser
+            # The summary, then "Done": not sent back to the chooser.
+            assert app.window.page == "summary"
+            assert not app.window.summary.next_button.isVisibleTo(app.window)
+            app.click(app.window.summary.done_button)
+            assert app.window.page == "programs"
             assert app.bridge.profile_name == "Ana"
             assert app.window.profile_badge.text() == "● Ana"
         async with AppHarness(tmp_path) as app:
@@ -142,8 +146,12 @@ def test_a_gym_returns_to_the_chooser_with_nobody_chosen_and_starts_so(
             await app.choose_person("Ana")
             app.window.show_page("programs")
             await app.short_session()
-            assert app.window.page == "profiles"
+            # Ana sees her summary, under nobody's name already; "Next person" opens the chooser.
+            assert app.window.page == "summary"
             assert app.bridge.profile_name is None
+            assert app.window.summary.next_button.isVisibleTo(app.window)
+            app.click(app.window.summary.next_button)
+            assert app.window.page == "profiles"
             assert app.window.profile_badge.text() == "no profile"
             assert _chosen_buttons(app) == []
             assert "Ana" in app.window.profiles_view.last_text.text()

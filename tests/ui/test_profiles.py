@@ -348,7 +348,8 @@ async def test_no_profiles_no_chooser(app: AppHarness) -> None:
     await app.connect()
     log_path = await app.short_session()
     assert read_session_log(log_path).header["profile"] is None
-    assert app.window.page == "dashboard"  # nobody to choose: no chooser
+    assert app.window.page == "summary"
+    assert not app.window.summary.next_button.isVisibleTo(app.window)  # nobody to choose
     with Store(app.tmp_path) as store:
         (session,) = store.sessions()
         assert session.saved

@@ -137,7 +137,8 @@ async def test_switched_to_home_the_profile_stays(app: AppHarness) -> None:
     await app.choose_person("Ana")
     app.window.show_page("programs")
     await app.short_session()
-    assert app.window.page == "dashboard"
+    assert app.window.page == "summary"
+    assert not app.window.summary.next_button.isVisibleTo(app.window)
     assert app.bridge.profile_name == "Ana"
     assert "Ana" in app.window.profiles_view.last_text.text()
 

@@ -1031,12 +1031,20 @@ class TreadmillLink(ReconnectingLink):
         finally:
             self._answer = None
             self._answer_op = None
+            if failed is not None:
+                ended: str | None = str(failed)
+            elif response is None:
+                # Cancelled (a session ending while a command waits for its answer): the
+                # record still says how it ended, exactly one of result and error.
+                ended = f"{request.op.name} cancelled before its answer"
+            else:
+                ended = None
             self._emit(
                 CommandAnswered(
                     t=self._clock.now(),
                     request=request,
                     result=response.result if response else None,
-                    error=str(failed) if failed else None,
+                    error=ended,
                     duration_s=self._clock.now() - started,
                 )
             )

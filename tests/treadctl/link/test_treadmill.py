@@ -246,6 +246,25 @@ def test_no_answer_times_out_on_the_clock_and_control_is_asked_again() -> None:
     run(scenario)
 
 
+def test_a_command_cancelled_while_it_waits_says_so_in_its_answer_event() -> None:
+    # A session ending while a command waits for its answer: the event had neither a result
+    # nor an error, and the session log (which needs exactly one) failed on it.
+    async def scenario() -> None:
+        async with linked(command_timeout=2.0) as (world, link, events, _trace, clock):
+            await link.request_control()
+            world.treadmill.faults.ignore_commands(count=1)
+            pending = asyncio.ensure_future(link.set_target_speed(3.0))
+            await clock.advance(1.0)
+            pending.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await pending
+            last = events.of(CommandAnswered)[-1]
+            assert last.result is None
+            assert last.error == "SET_TARGET_SPEED cancelled before its answer"
+
+    run(scenario)
+
+
 def test_targets_are_clamped_and_put_on_the_grid_towards_slower() -> None:
     async def scenario() -> None:
         async with linked() as (_, link, _events, trace, _clock):
