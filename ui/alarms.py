@@ -209,6 +209,14 @@ class AlarmBanner(QWidget):
         kind = alarm_kind(notice)
         if kind is None:
             return
+        if (
+            kind is NoticeKind.STOP_NOT_CONFIRMED
+            and notice.data.get("measured") is False
+            and NoticeKind.WATCHDOG in self._rows
+        ):
+            # The no-data alarm already says the belt was told to stop and what to do if it
+            # still moves: a second one saying the same would only crowd the page.
+            return
         text = alarm_text(kind, notice)
         alarm = Alarm(kind, text, notice.message, time.strftime("%H:%M:%S"))
         row = self._rows.get(kind)

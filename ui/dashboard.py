@@ -52,6 +52,7 @@ from PySide6.QtWidgets import (
 from treadctl.core import (
     Countdown,
     Direction,
+    EndReason,
     Notice,
     NoticeKind,
     Progress,
@@ -76,6 +77,12 @@ from ui.profile_chart import ProfileChart
 from ui.styling import set_style_property
 
 #: The pill's word for each state (short: one line on a laptop) and what to do, if anything.
+#: The pill once a session is over: "STOPPED" would read as a stopped belt in a session.
+_ENDED_TEXT = {
+    EndReason.COMPLETED: "COMPLETED",
+    EndReason.STOPPED: "SESSION ENDED",
+    EndReason.ABORTED: "ENDED BY A FAULT",
+}
 _STATE_TEXT = {
     SessionState.READY: ("READY", ""),
     SessionState.RUNNING: ("RUNNING", ""),
@@ -469,7 +476,7 @@ class Dashboard(QWidget):
             shown = self.speed.text() not in ("", format.DASH) or self._stale
             stale = "No connection to the treadmill: readings are not live" if shown else ""
         elif age is not None and age > STALE_S:
-            stale = f"No data from the treadmill for {age:.0f} s"
+            stale = f"No data from the treadmill for {age:.0f}\u00a0s"  # "10 s" on one line
         else:
             stale = ""
         if stale:
@@ -728,6 +735,7 @@ class Dashboard(QWidget):
         self._room = room
         self.timeline.setFixedHeight(34 if room == "compact" else 46)
         self.plot.setMinimumHeight(60 if room == "compact" else 120)
+        self.plot.set_compact(room == "compact")
         self.direction.setMinimumSize(220 if room == "compact" else 300, 110 if room else 150)
         # On a laptop the live plot gets what the arrow does not need, and the timeline's
         # cursor is the progress (the bar would take a plot's worth of lines).
@@ -753,7 +761,7 @@ class Dashboard(QWidget):
         self.segment_left.setText("")
         self.countdown.setText("")
         self._state_event = None
-        self._set_state_pill(event.reason.value.upper(), "finished")
+        self._set_state_pill(_ENDED_TEXT[event.reason], "finished")
         self._show_summary(ended)
 
     def _show_summary(self, ended: SessionEnded) -> None:

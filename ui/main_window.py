@@ -6,23 +6,31 @@ Shape::
                profiles=None)
      ├── top bar              page buttons (Ctrl+1..6) · who is on the treadmill · link status
      ├── AlarmBanner          alarms until acknowledged
-     ├── body                 QStackedWidget: ConnectView, ProgramView (+ New / Edit program,
-     │    │                   opening ProgramEditor in its own window), Dashboard,
-     │    │                   ProfilesView, HistoryView, SettingsView
+     ├── body                 QStackedWidget of pages, each in a scroll area of its own:
+     │    │                   ConnectView, ProgramView (+ New / Edit program, opening
+     │    │                   ProgramEditor in its own window), Dashboard, SessionSummaryView,
+     │    │                   ProfilesView, HistoryView, SettingsView (+ RemoteKeysPanel)
      │    └── TurnaroundOverlay  over the pages only, so STOP stays visible and clickable
-     ├── SessionControls      STOP · Pause/Resume · Skip · +1 min · End session
+     ├── SessionControls      STOP · Pause/Resume · Skip · +1 min · End session (two presses)
      ├── ConsolePanel         a dock, with --simulate only
      ├── StopKeyFilter        Esc / Space / a remote's keys stop from any window of the app
+     ├── RearDisplay          the count and the cue on a second screen, when one is chosen
      ├── Cues                 speech and sounds, switchable from the settings
      └── ProfilesModel        profiles and the history store (``profiles``; made here if not
                               given, in the folder that holds the sessions folder)
     closed                    emitted once the belt is stopped and the log closed
 
-Profiles on a shared laptop: at start, when there are profiles to choose from, the window opens
-on the chooser (nobody chosen yet: the last person's limits never carry over). After a session
-the finished log is imported, the chooser shows what it was (a Guest one with the offer to
-keep it) and, with "return to the profile chooser" on, the window goes back to the chooser with
-nobody chosen. The display unit applies to every readout through ``ui.format``.
+Small screens (1280×720, 1366×768): the STOP bar sits outside the page's scroll area, so it is
+always on screen; a page taller than the room scrolls rather than growing the window; long texts
+are elided or wrapped; the window (and a geometry saved on a bigger screen) is fitted to the
+screen it is on (``fitted``), at first show, on restore and when it moves to another screen.
+The dashboard is told its room (``Dashboard.set_room``) and chooses a compact or large layout.
+
+After a session: the finished log is imported and the summary page shows how it ended (with
+the exports). Who is on the treadmill next depends on the use (``ui.usage``): in a gym nobody
+stays chosen (the last person's limits never carry over) and the summary offers "Next person",
+which opens the chooser; at home the person stays chosen, across restarts too, and "Done"
+goes back to the programs. The display unit applies to every readout through ``ui.format``.
 
 Closing: the first close is refused while the bridge stops the belt (through the runner),
 closes the session log and disconnects; then the window closes for real and ``closed`` fires.

@@ -150,6 +150,16 @@ class LivePlot(QWidget):
         self._axis.set_unit(unit)
         self._stale = True
 
+    def set_compact(self, compact: bool) -> None:
+        """On a laptop the plot is a strip a few lines high: the legend (which would cover the
+        curves) and the time axis's title go; the timeline above names the colours too."""
+        self._legend.setVisible(not compact)
+        self._item.showLabel("bottom", not compact)
+
+    @property
+    def compact(self) -> bool:
+        return not self._legend.isVisible()
+
     def legend_names(self) -> list[str]:
         """What the legend names, in order (every colour the plot draws has an entry)."""
         return [label.text for _, label in self._legend.items]

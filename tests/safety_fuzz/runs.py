@@ -2,7 +2,8 @@
 
 Shape::
 
-    outcome_of(seed) -> Outcome        generate, run, check; plain values (crosses processes)
+    outcome_of(seed) -> Outcome        generate, run, check; plain values (crosses processes);
+                                       in a worker, a case past CASE_LIMIT_S real is a failure
     Runs(seeds, workers)               cases submitted at once to `workers` processes (spawned:
      ├── get(seed) -> Outcome          no forked event loop or Bumble state), in seed order;
      ├── as_completed()                with one worker, each case runs here when asked for
@@ -20,6 +21,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import warnings
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -32,6 +34,20 @@ from tests.safety_fuzz.scenario import REPLAY, run_case
 __all__ = ["WORKERS", "Outcome", "Runs", "failure_message", "outcome_of", "quiet"]
 
 WORKERS = int(os.environ.get("TREADCTL_FUZZ_WORKERS", min(2, os.cpu_count() or 1)))
+#: A case in a worker that has not finished in this many real seconds is a finding of its own
+#: (a case takes 0.3-10 s): without the limit a case that never ends holds its worker and the
+#: run never reports (a 10⁴ run waited on two such cases for half an hour).
+CASE_LIMIT_S = int(os.environ.get("TREADCTL_FUZZ_CASE_LIMIT_S", "120"))
+
+
+class CaseTooLong(KeyboardInterrupt):
+    """A case ran past ``CASE_LIMIT_S`` (raised from the worker's alarm). A KeyboardInterrupt,
+    because asyncio lets only that (and SystemExit) out of a callback or a task: anything else
+    would be logged there and the case would go on."""
+
+
+def _too_long(signum: int, frame: object) -> None:
+    raise CaseTooLong
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +84,20 @@ def outcome_of(seed: int) -> Outcome:
         real_s=trace.real_seconds,
         simulated_s=trace.end_t,
     )
+
+
+def _outcome_in_worker(seed: int) -> Outcome:
+    """:func:`outcome_of` under the worker's alarm: a case that does not end is reported as a
+    failure naming its seed, and the worker goes on to the next."""
+    signal.signal(signal.SIGALRM, _too_long)
+    signal.alarm(CASE_LIMIT_S)
+    try:
+        return outcome_of(seed)
+    except CaseTooLong:
+        text = f"[hang] the case had not ended after {CASE_LIMIT_S} s real"
+        return Outcome(seed, ((text, None),), f"seed {seed}", "", "", CASE_LIMIT_S, 0.0)
+    finally:
+        signal.alarm(0)
 
 
 def failure_message(outcome: Outcome) -> str:
@@ -113,7 +143,9 @@ class Runs:
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_worker_init,
             )
-            self._futures = {seed: self._pool.submit(outcome_of, seed) for seed in self.seeds}
+            self._futures = {
+                seed: self._pool.submit(_outcome_in_worker, seed) for seed in self.seeds
+            }
 
     def get(self, seed: int) -> Outcome:
         if self._pool is None:

@@ -16,10 +16,13 @@ async def test_silent_treadmill_raises_the_no_data_alarm(app: AppHarness) -> Non
     assert app.window.console is not None
     watchdog = app.expect_notice(NoticeKind.WATCHDOG)
     stopped = app.expect_state(SessionState.STOPPED)
+    unseen = app.expect_notice(NoticeKind.STOP_NOT_CONFIRMED)
     app.window.console.silent.setChecked(True)
     await watchdog
     (event,) = await stopped
     assert event.stop_reason is StopReason.WATCHDOG
+    await unseen  # its stop cannot be seen either: the no-data alarm says it all
+    assert app.window.alarms.active_kinds == [NoticeKind.WATCHDOG]
     row = app.window.alarms.row(NoticeKind.WATCHDOG)
     assert row is not None and app.window.alarms.isVisible()
     assert "told to stop" in row.message.text()

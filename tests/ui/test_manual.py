@@ -39,7 +39,7 @@ async def test_manual_speed_incline_and_turnaround(app: AppHarness) -> None:
     log_path = ended.log_path
     assert log_path is not None and log_path.exists()
     await app.belt_stopped()
-    assert "SESSION" in dash.state.text()
+    assert dash.state.text() == "SESSION ENDED" and dash.pill_state == "finished"
     controls = app.window.controls
     assert not controls.pause_button.isEnabled()
     assert not controls.finish_button.isEnabled()

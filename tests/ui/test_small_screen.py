@@ -58,6 +58,7 @@ async def test_every_page_keeps_stop_on_a_1280x720_screen(app: AppHarness) -> No
         window.show_page(page)
         assert _on_screen(window) == [], f"{page} with an alarm"
     assert window.dashboard.room == "compact"
+    assert window.dashboard.plot.compact  # no legend over a strip of a plot
 
 
 @with_app()
