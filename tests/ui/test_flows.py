@@ -98,7 +98,8 @@ async def test_stop_button_stops_the_belt(app: AppHarness) -> None:
     (event,) = await stopped
     assert event.stop_reason is StopReason.APP_STOP
     await app.belt_stopped()
-    assert "STOPPED" in app.window.dashboard.state.text()
+    # The pill follows the records: the one showing the belt still may be a moment behind.
+    await app.until(lambda: app.window.dashboard.state.text() == "STOPPED", app.bridge.sample)
     assert app.window.controls.pause_button.text() == "Resume"
 
 

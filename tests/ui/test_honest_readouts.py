@@ -55,7 +55,7 @@ async def test_a_belt_started_at_the_console_shows_as_moving(app: AppHarness) ->
     console = app.window.console
     assert console is not None
     app.click(console.buttons["start"])
-    await app.until(lambda: dash.pill_state == "moving")
+    await app.until(lambda: dash.pill_state == "moving", app.bridge.sample)
     assert dash.state.text() == "BELT MOVING"
     assert "started at the treadmill" in dash.status.text()
 
@@ -67,7 +67,7 @@ async def test_pause_and_stop_look_different(app: AppHarness) -> None:
     paused = app.expect_state(SessionState.STOPPED)
     app.click(app.window.controls.pause_button)
     await paused
-    await app.until(lambda: dash.pill_state == "paused")
+    await app.until(lambda: dash.pill_state == "paused", app.bridge.sample)
     assert dash.state.text().startswith("PAUSED")
     running = app.expect_state(SessionState.RUNNING)
     app.click(app.window.controls.pause_button)  # Resume
@@ -75,7 +75,7 @@ async def test_pause_and_stop_look_different(app: AppHarness) -> None:
     stopped = app.expect_state(SessionState.STOPPED)
     app.click(app.window.controls.stop_button)
     await stopped
-    await app.until(lambda: dash.pill_state == "stopped")
+    await app.until(lambda: dash.pill_state == "stopped", app.bridge.sample)
     assert dash.state.text() == "STOPPED"
     assert "Resume" in dash.status.text()
 

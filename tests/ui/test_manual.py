@@ -39,7 +39,8 @@ async def test_manual_speed_incline_and_turnaround(app: AppHarness) -> None:
     log_path = ended.log_path
     assert log_path is not None and log_path.exists()
     await app.belt_stopped()
-    assert dash.state.text() == "SESSION ENDED" and dash.pill_state == "finished"
+    await app.until(lambda: dash.pill_state == "finished", app.bridge.sample)
+    assert dash.state.text() == "SESSION ENDED"
     controls = app.window.controls
     assert not controls.pause_button.isEnabled()
     assert not controls.finish_button.isEnabled()

@@ -206,7 +206,7 @@ async def test_pause_and_stop_differ_and_the_stop_keys_still_stop(app: AppHarnes
     (event,) = await stopped
     assert event.stop_reason is StopReason.ESTOP
     await app.belt_stopped()
-    assert display.state_text == "STOPPED"
+    await app.until(lambda: display.state_text == "STOPPED", app.bridge.sample)
     stop_look = display.state_look
     assert (stop_look.fill, stop_look.icon) != (pause_look.fill, pause_look.icon)
 
