@@ -157,6 +157,9 @@ class _AlarmRow(QFrame):
         texts.setSpacing(2)
         self.title = QLabel()
         self.title.setObjectName("alarmTitle")
+        # Large type and the time: one line is wider than a laptop's page (1280x720 with the
+        # console dock: the safety key's title grew the window past the screen).
+        self.title.setWordWrap(True)
         self.message = QLabel()
         self.message.setObjectName("alarmMessage")
         self.message.setWordWrap(True)

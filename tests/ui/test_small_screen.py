@@ -14,7 +14,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from tests.ui.harness import AppHarness, run, settings_file, with_app
-from treadctl.core import NoticeKind
+from treadctl.core import Notice, NoticeKind, StopReason
+from ui.alarms import ALARMS
 from ui.main_window import PAGES, MainWindow, fitted
 
 
@@ -71,6 +72,11 @@ async def test_long_texts_never_grow_the_window_past_the_screen(app: AppHarness)
     window.dashboard.on_message(long)
     window.dashboard.segment_now.setText(long)
     window.profile_badge.setText(long)
+    # Every alarm at once, each with its title in large type and the time.
+    for kind in ALARMS:
+        data = {"reason": kind.value} if isinstance(kind, StopReason) else {}
+        window.alarms.on_notice(Notice(NoticeKind.STOPPED if data else kind, long, data))
+    assert len(window.alarms.active_kinds) == len(ALARMS)
     for page in PAGES:
         window.show_page(page)
         assert _on_screen(window) == [], page
