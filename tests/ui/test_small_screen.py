@@ -74,8 +74,10 @@ async def test_long_texts_never_grow_the_window_past_the_screen(app: AppHarness)
     window.profile_badge.setText(long)
     # Every alarm at once, each with its title in large type and the time.
     for kind in ALARMS:
-        data = {"reason": kind.value} if isinstance(kind, StopReason) else {}
-        window.alarms.on_notice(Notice(NoticeKind.STOPPED if data else kind, long, data))
+        if isinstance(kind, StopReason):
+            window.alarms.on_notice(Notice(NoticeKind.STOPPED, long, {"reason": kind.value}))
+        else:
+            window.alarms.on_notice(Notice(kind, long))
     assert len(window.alarms.active_kinds) == len(ALARMS)
     for page in PAGES:
         window.show_page(page)
