@@ -211,6 +211,7 @@ FIXED_SEEDS: dict[str, tuple[int, str]] = {
     "end-waits-past-stop-wait-after-slow-answers": (8570, "never-final"),
     "pause-at-the-start-confirmed-by-that-instant": (8840, "fitshow"),
     "resume-on-a-moving-belt-above-the-deck-cap": (9880, "matrix"),
+    "wind-down-waiting-on-a-finished-task": (7698, "whole-percent-incline"),
 }
 #: finding -> a seed that shows it, for each one in checker.KNOWN_FINDINGS (not fixed yet).
 FINDING_SEEDS: dict[str, int] = {}

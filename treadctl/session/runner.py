@@ -449,6 +449,13 @@ class SessionRunner:
         """Wait until every command decided so far has been sent (or has failed)."""
         while True:
             await self._queue.join()
+            # A finished task is not waited for, even if its discard callback has not run: one
+            # that stayed in the set made this loop spin forever (safety fuzzer, 7698: a start
+            # sent eagerly as the link dropped, a session finished while it was down).
+            for task in [t for t in self._tasks if t.done()]:
+                self._tasks.discard(task)
+                if not task.cancelled():
+                    task.exception()  # retrieved: _send reports its own failures
             if not self._tasks:
                 return
             await asyncio.gather(*self._tasks, return_exceptions=True)
