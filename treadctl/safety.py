@@ -34,7 +34,8 @@ Phases::
   application core carries it from session to session). Facing the other way needs a still
   belt and a deck within that direction's cap; otherwise the belt starts facing the way that is
   safe (the current one, or the one whose cap admits the deck, because some decks move only
-  while the belt runs) and a turnaround brings it round.
+  while the belt runs) and a turnaround brings it round. A start on a belt still moving, with
+  the deck above the cap of the way the person faces, is refused: the stop goes on first.
 * **Every stop is confirmed** by the belt it stops: after a stop or pause the measured speed
   must fall, and reach the still speed. A stop that fails (``STOP_RETRY_GAP_S`` after it went
   out, so that refusals do not spend every resend at once), or is not followed by a slowing
