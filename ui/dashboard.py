@@ -77,12 +77,6 @@ from ui.profile_chart import ProfileChart
 from ui.styling import set_style_property
 
 #: The pill's word for each state (short: one line on a laptop) and what to do, if anything.
-#: The pill once a session is over: "STOPPED" would read as a stopped belt in a session.
-_ENDED_TEXT = {
-    EndReason.COMPLETED: "COMPLETED",
-    EndReason.STOPPED: "SESSION ENDED",
-    EndReason.ABORTED: "ENDED BY A FAULT",
-}
 _STATE_TEXT = {
     SessionState.READY: ("READY", ""),
     SessionState.RUNNING: ("RUNNING", ""),
@@ -90,6 +84,12 @@ _STATE_TEXT = {
     SessionState.STOPPED: ("STOPPED", "Press Resume to go on."),
     SessionState.RESTING: ("REST", "Belt stopped: rest."),
     SessionState.FINISHED: ("FINISHED", ""),
+}
+#: The pill once a session is over: "STOPPED" would read as a stopped belt in a session.
+_ENDED_TEXT = {
+    EndReason.COMPLETED: "COMPLETED",
+    EndReason.STOPPED: "SESSION ENDED",
+    EndReason.ABORTED: "ENDED BY A FAULT",
 }
 #: A stopped session's pill by why it stopped: (word, look, what to do).
 _STOPPED_BY = {
