@@ -100,7 +100,10 @@ async def test_the_safety_key_alarm_keeps_resume_off_until_the_key_is_back(
     assert controls.pause_button.text() == "Resume"
     assert not controls.pause_button.isEnabled()
     assert "safety key" in controls.pause_button.toolTip()
-    assert app.window.dashboard.state.text() == "KEY OUT"
+    # The key brakes the belt hard, but not in an instant: the pill says BELT MOVING until a
+    # record shows it still.
+    dash = app.window.dashboard
+    await app.until(lambda: dash.state.text() == "KEY OUT", app.bridge.sample)
     # A remote's long press cannot go round it either.
     assert app.window.key_filter.resume_blocked() is not None
     console.on_insert_key()
