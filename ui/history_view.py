@@ -587,7 +587,11 @@ class HistoryView(QWidget):
             self.status.setText("Choose a session to export.")
             return None
         try:
-            written = export_session(session.log_path, fmt, path, skip_bad_lines=True)
+            # overwrite: the save dialog has already asked the person before replacing a file
+            # (QFileDialog's AcceptSave confirms); a session log or the database stays refused.
+            written = export_session(
+                session.log_path, fmt, path, skip_bad_lines=True, overwrite=True
+            )
         except (OSError, ExportError, SessionLogError, ValueError) as error:
             self.status.setText(f"Not exported: {error}")
             return None

@@ -182,7 +182,9 @@ class SessionSummaryView(QWidget):
         if self._log is None:
             return None
         try:
-            written = export_session(self._log, fmt, path, skip_bad_lines=True)
+            # overwrite: the save dialog has already asked the person before replacing a file
+            # (QFileDialog's AcceptSave confirms); a session log or the database stays refused.
+            written = export_session(self._log, fmt, path, skip_bad_lines=True, overwrite=True)
         except (OSError, ExportError, SessionLogError, ValueError) as error:
             self.status.setText(f"Not exported: {error}")
             return None

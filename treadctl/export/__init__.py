@@ -17,6 +17,18 @@ Shape::
     export_csv / export_tcx / export_fit(log, path)       write one file (atomically)
     export_session(log_path, fmt, out_path) → Path        read a log file, pick the writer
     export_all(paths, fmt, out_dir) → list[Path]          many logs; failures reported together
+    export_file_name(session, fmt) → str                  "2026-12-07_1430_backward-intervals.csv"
+
+Nothing is written over silently: an existing file is replaced only with ``overwrite=True``
+(the person's ``--force`` or a confirm dialog), and a session log or the history database never
+(:func:`protected_reason`), since they are what exports are made from. Every file is written
+to a temporary file in the same folder and renamed into place when complete. The errors:
+
+    ExportError (TreadctlError, ValueError)   a log's values cannot be exported
+     ├── ExportSourceError                    the log: missing, a folder, unreadable, damaged
+     └── ExportTargetError                    the output: read-only, full disk, a device, …
+          ├── OutputExistsError               exists; ask the person, then overwrite=True
+          └── ProtectedFileError              a session log or the database: never
 
 Why a common model: each format needs the same derived values — a session distance that only
 grows (a treadmill's own counter can reset or step back), laps that tile the session's time, a
@@ -29,36 +41,51 @@ The writers are imported lazily: ``garmin_fit_sdk`` is a large module (its profi
 from __future__ import annotations
 
 import dataclasses
+import errno
+import json
 import math
 import os
 import re
+import stat
 import tempfile
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
+from treadctl.data_folder import DataFolder
 from treadctl.errors import TreadctlError
 from treadctl.limits import Direction
-from treadctl.recorder import SessionLog, read_session_log
+from treadctl.recorder import FORMAT_NAME, SessionLog, SessionLogError, read_session_log
 from treadctl.session.totals import SessionTotals
 
 __all__ = [
     "FORMATS",
+    "NAME_PROGRAM_MAX",
     "ExportError",
     "ExportFormat",
     "ExportLap",
     "ExportSample",
     "ExportSession",
+    "ExportSourceError",
+    "ExportTargetError",
     "LapTrigger",
+    "OutputExistsError",
+    "ProtectedFileError",
+    "check_target",
     "export_all",
     "export_csv",
+    "export_file_name",
     "export_fit",
     "export_session",
     "export_tcx",
+    "is_protected_path",
     "load_session",
     "output_path",
+    "protected_reason",
+    "read_log",
 ]
 
 ExportFormat = Literal["csv", "tcx", "fit"]
@@ -307,15 +334,15 @@ class _Fields:
         return Direction(value)
 
 
-def _started_at(log: SessionLog) -> datetime:
-    raw = log.header.get("started_at")
+def _started_at(header: Mapping[str, Any], path: Path | None) -> datetime:
+    raw = header.get("started_at")
     try:
         when = datetime.fromisoformat(raw) if isinstance(raw, str) else None
     except ValueError:
         when = None
     if when is None or when.tzinfo is None:
         raise ExportError(
-            f"header: started_at is {raw!r}, expected an ISO 8601 UTC time", path=log.path
+            f"header: started_at is {raw!r}, expected an ISO 8601 UTC time", path=path
         )
     return when.astimezone(UTC)
 
@@ -363,7 +390,7 @@ def load_session(log: SessionLog) -> ExportSession:
     the record for values that cannot be exported (a hand-edited log).
     """
     path = log.path
-    started_at = _started_at(log)
+    started_at = _started_at(log.header, path)
     planned = _planned(log)
     program = log.header.get("program")
     program_name = str(program.get("name") or "Program") if isinstance(program, Mapping) else None
@@ -557,46 +584,403 @@ def _session(log: SessionLog | ExportSession) -> ExportSession:
 
 
 # --------------------------------------------------------------------------------------------
-# Writing files
+# Where a file goes, and what is never written over
+
+#: The longest program part of :func:`export_file_name`, in characters: with the date and the
+#: suffix a name stays well below the 255 bytes most file systems allow, in any script.
+NAME_PROGRAM_MAX = 40
+#: How much of an existing file is read to tell a session log or a database by its content.
+_SNIFF_BYTES = 1 << 20
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_DATABASE_SIBLINGS = ("", "-wal", "-shm", "-journal")  # SQLite's own files beside a database
 
 
-def _write_atomic(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same directory, so a crash
-    mid-export never leaves a half-written file that an upload would choke on."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+class ExportSourceError(ExportError):
+    """The session to export cannot be read as a file: missing, a folder, unreadable, or
+    damaged beyond what :func:`~treadctl.recorder.read_session_log` reports. ``path``: it."""
+
+    def __init__(self, message: str, *, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class ExportTargetError(ExportError):
+    """The export cannot be written where it was asked to go (a read-only folder, a full disk,
+    a device, a name too long …). ``path``: the file that was to be written. Nothing that was
+    there before has been changed."""
+
+    def __init__(self, message: str, *, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class OutputExistsError(ExportTargetError):
+    """The output file exists and replacing it was not asked for (``overwrite=False``): the
+    front end asks the person (``--force``, a confirm dialog) and tries again."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"{path} already exists; choose another name, or agree to replace it", path=path
+        )
+
+
+class ProtectedFileError(ExportTargetError):
+    """The output would replace a session log or the history database: refused always, even
+    with ``overwrite=True``, since an export is made *from* them. See :func:`protected_reason`."""
+
+
+def _slug(text: str, limit: int) -> str:
+    """``text`` as a safe file-name part: NFKC, case-folded, every run of anything but letters
+    and digits as one ``-``. Letters of every script are kept (a program named in Greek stays
+    readable); separators, dots, spaces, control and bidi characters are not."""
+    slug = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFKC", text).casefold()).strip("-")
+    return slug[:limit].strip("-")
+
+
+def export_file_name(
+    source: ExportSession | SessionLog | Mapping[str, Any],
+    fmt: str,
+    *,
+    tz: tzinfo | None = None,
+    with_id: bool = False,
+) -> str:
+    """The name an export of ``source`` gets when only a folder (or nothing) was given.
+
+    ``<date>_<time>_<program>.<fmt>``, e.g. ``2026-12-07_1430_backward-intervals.csv``: the
+    session's start in ``tz`` (default: this computer's time zone, the clock the person saw),
+    then the program's name made safe for any file system — letters and digits of any script,
+    every other run of characters as one ``-``, lower case, at most :data:`NAME_PROGRAM_MAX`
+    characters; ``manual`` for a manual session, ``session`` for a name with no letter or
+    digit. ``with_id=True`` appends the session id (``…_backward-intervals_3f9a1c07d2e4.csv``)
+    for two sessions that started in the same minute with the same program.
+
+    ``source`` is a session log, its export model, or a log's header (the first line's dict).
+    The app's export dialog suggests this name; ``treadctl export`` uses it for ``-o FOLDER``
+    and, without ``-o``, in the current folder. Raises :class:`ExportError` for a header
+    without a valid start time.
+    """
+    checked = _check_format(fmt)
+    if isinstance(source, ExportSession):
+        started_at, program, session_id = source.started_at, source.program_name, source.session_id
+    else:
+        header = source.header if isinstance(source, SessionLog) else source
+        path = source.path if isinstance(source, SessionLog) else None
+        started_at = _started_at(header, path)
+        plan = header.get("program")
+        program = str(plan.get("name") or "Program") if isinstance(plan, Mapping) else None
+        session_id = str(header.get("session_id") or "")
+    when = started_at.astimezone(tz)
+    what = "manual" if program is None else _slug(program, NAME_PROGRAM_MAX) or "session"
+    name = f"{when:%Y-%m-%d_%H%M}_{what}"
+    if with_id and (ident := _slug(session_id, 16)):
+        name += f"_{ident}"
+    return f"{name}.{checked}"
+
+
+def _resolved(path: Path) -> Path:
     try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: RuntimeError before Python 3.13
+        return path.absolute()
+
+
+def _head(path: Path) -> bytes:
+    """The first bytes of ``path`` if it is a regular file (a pipe would block a read), else
+    nothing; a file that cannot be read is judged by its name only."""
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return b""
+        with path.open("rb") as file:
+            return file.read(_SNIFF_BYTES)
+    except OSError:
+        return b""
+
+
+def _reads_as_log_header(head: bytes) -> bool:
+    first = head.split(b"\n", 1)[0]
+    try:
+        record = json.loads(first)
+    except (ValueError, RecursionError):
+        # A header longer than what was read, or cut by a crash: its opening still names the
+        # format, and a file that might be a log is kept rather than replaced.
+        return first.lstrip().startswith(b"{") and FORMAT_NAME.encode() in first
+    return (
+        isinstance(record, dict)
+        and record.get("kind") == "header"
+        and record.get("format") == FORMAT_NAME
+    )
+
+
+def protected_reason(path: Path, data_folder: DataFolder | None = None) -> str | None:
+    """What ``path`` is if an export must never replace it — ``"a session log"``, ``"the
+    history database"`` or ``"a database"`` — else None (a new file, or an existing one that
+    may be replaced with the person's consent).
+
+    Protected, whether or not the file exists: a ``.jsonl`` name in the sessions folder (the
+    history is rebuilt from every one) and the database with its journal files, in
+    ``data_folder`` and in the platform's data folder. Protected wherever they are: files that
+    read as a session log (first line a treadctl header) or as a SQLite database — a log
+    copied elsewhere, a backup of the history. Symlinks are followed.
+    """
+    real = _resolved(Path(path))
+    folders = [DataFolder.at()] if data_folder is None else [data_folder, DataFolder.at()]
+    for folder in folders:
+        if real.suffix.lower() == ".jsonl" and real.parent == _resolved(folder.sessions):
+            return "a session log"
+        database = _resolved(folder.history)
+        if real.parent == database.parent and real.name in {
+            database.name + tail for tail in _DATABASE_SIBLINGS
+        }:
+            return "the history database"
+    head = _head(real)
+    if head.startswith(_SQLITE_MAGIC):
+        return "a database"
+    if _reads_as_log_header(head):
+        return "a session log"
+    return None
+
+
+def is_protected_path(path: Path, data_folder: DataFolder | None = None) -> bool:
+    """True if an export must never write ``path`` (see :func:`protected_reason`)."""
+    return protected_reason(path, data_folder) is not None
+
+
+_WRITE_PROBLEMS = {
+    errno.EACCES: "permission denied (the folder is read-only or not yours); choose another folder",
+    errno.EPERM: "permission denied (the folder is read-only or not yours); choose another folder",
+    errno.EROFS: "the disk is read-only; choose another folder",
+    errno.ENOSPC: "the disk is full; free some space or choose another disk",
+    errno.EFBIG: "the file is too large for this disk; choose another disk",
+    errno.ENOTDIR: "a part of the path is a file, not a folder; choose another folder",
+    errno.EEXIST: "a part of the path is a file, not a folder; choose another folder",
+    errno.ENAMETOOLONG: "the name is too long; choose a shorter file name",
+    errno.EISDIR: "it is a folder; give a file name",
+    errno.ELOOP: "the path has a symbolic link loop; choose another path",
+}
+if hasattr(errno, "EDQUOT"):  # not on Windows
+    _WRITE_PROBLEMS[errno.EDQUOT] = "the disk quota is used up; free some space"
+
+
+def _target_error(path: Path, error: OSError) -> ExportTargetError:
+    problem = _WRITE_PROBLEMS.get(error.errno or 0)
+    if problem is None:
+        problem = f"{error.strerror or error}; choose another place to export to"
+    return ExportTargetError(f"cannot write {path}: {problem}", path=path)
+
+
+def _source_error(path: Path, error: OSError) -> ExportSourceError:
+    if isinstance(error, IsADirectoryError) or path.is_dir():
+        problem = "is a folder, not a session log; give a log file (.jsonl) or a session id"
+    elif isinstance(error, FileNotFoundError):
+        problem = "does not exist; give a session log file or a session id"
+    else:
+        problem = f"cannot be read ({error.strerror or error}); check the file and its permissions"
+    return ExportSourceError(f"{path} {problem}", path=path)
+
+
+def read_log(path: Path, *, skip_bad_lines: bool = False) -> SessionLog:
+    """:func:`~treadctl.recorder.read_session_log` for an export: a file that cannot be read
+    is an :class:`ExportSourceError`, a bad line a ``SessionLogError`` — both name the file."""
+    path = Path(path)
+    try:
+        return read_session_log(path, skip_bad_lines=skip_bad_lines)
+    except OSError as error:
+        raise _source_error(path, error) from None
+    except RecursionError:
+        # A line nested thousands deep (a damaged or hostile file) exhausts the JSON parser's
+        # stack: one damaged log, not a crash.
+        raise ExportSourceError(
+            f"{path} is damaged (a line is nested too deeply to read); move it out of the "
+            "sessions folder",
+            path=path,
+        ) from None
+
+
+def check_target(
+    path: Path, *, overwrite: bool = False, data_folder: DataFolder | None = None
+) -> None:
+    """Raise unless an export may write ``path``: never a protected file
+    (:class:`ProtectedFileError`), never a folder or anything but a regular file, and an
+    existing file only with ``overwrite=True`` (else :class:`OutputExistsError`). Writes
+    nothing; the write itself can still fail (a full disk) with an :class:`ExportTargetError`.
+    """
+    path = Path(path)
+    kind = protected_reason(path, data_folder)
+    if kind is not None:
+        raise ProtectedFileError(
+            f"{path} is {kind}; an export never replaces it, so choose another file name",
+            path=path,
+        )
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return  # new; a parent that is a file is reported by the write, which names it
+    except OSError as error:
+        raise _target_error(path, error) from None
+    if stat.S_ISDIR(mode):
+        raise ExportTargetError(f"{path} is a folder; give a file name to export to", path=path)
+    if not stat.S_ISREG(mode):
+        # /dev/null, a pipe, a socket: the atomic write would replace the device node itself.
+        raise ExportTargetError(
+            f"{path} is not a regular file (a device, pipe or socket); give a file name to "
+            "export to",
+            path=path,
+        )
+    if not overwrite:
+        raise OutputExistsError(path)
+
+
+def _exists(path: Path) -> bool:
+    """Whether ``path`` exists; a name too long or a path through a file says so as a
+    sentence, not as the OSError ``Path.exists`` lets through."""
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as error:
+        raise _target_error(path, error) from None
+    return True
+
+
+def output_path(
+    source: ExportSession | SessionLog | Mapping[str, Any],
+    fmt: ExportFormat,
+    out_path: Path | None = None,
+) -> Path:
+    """Where :func:`export_session` writes an export of ``source`` as ``fmt``.
+
+    No ``out_path``: :func:`export_file_name` in the current folder (the person's, not the data
+    folder). An existing folder, or a new path without a suffix (a folder still to be made):
+    that name inside it. Any other path: that file.
+    """
+    if out_path is None:
+        return Path.cwd() / export_file_name(source, fmt)
+    out_path = Path(out_path)
+    exists = _exists(out_path)
+    if (exists and out_path.is_dir()) or (not exists and not out_path.suffix):
+        return out_path / export_file_name(source, fmt)
+    return out_path
+
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise _target_error(folder, error) from None
+
+
+def _publish(tmp: Path, path: Path, *, overwrite: bool) -> None:
+    """Move the finished temporary file to ``path``; without ``overwrite``, only if nothing is
+    there, decided by the file system at that instant (a hard link fails on an existing name)
+    rather than by a check that another program could race."""
+    if overwrite:
         os.replace(tmp, path)
+        return
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise OutputExistsError(path) from None
+    except OSError:
+        # FAT/exFAT cards and some network shares have no hard links: check, then rename.
+        if os.path.lexists(path):
+            raise OutputExistsError(path) from None
+        os.replace(tmp, path)
+        return
+    tmp.unlink()
+
+
+def _write_atomic(path: Path, data: bytes, *, overwrite: bool) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, renamed into
+    place only when complete: a failed write (a full disk) never leaves half a file, and never
+    harms the file that was there. OSErrors become :class:`ExportTargetError` sentences."""
+    path = Path(path)
+    try:
+        # A short fixed prefix, not the target's name: ".<name>.tmp" would exceed the file
+        # system's 255-byte limit for a name that is itself allowed.
+        fd, name = tempfile.mkstemp(prefix=".treadctl-export-", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise _target_error(path, error) from None
+    tmp = Path(name)
+    try:
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                # Some file systems (delayed allocation, network shares) report a full disk
+                # only here: it must show before the rename, while the old file is whole.
+                os.fsync(out.fileno())
+            _publish(tmp, path, overwrite=overwrite)
+        except OSError as error:
+            raise _target_error(path, error) from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path
 
 
-def export_csv(log: SessionLog | ExportSession, path: Path) -> Path:
-    """Write the session as CSV, one row per sample (columns: ``docs/export.md``)."""
-    from treadctl.export.csv_export import to_csv
+def _render(session: ExportSession, fmt: ExportFormat) -> bytes:
+    if fmt == "csv":
+        from treadctl.export.csv_export import to_csv
 
-    return _write_atomic(path, to_csv(_session(log)).encode("utf-8"))
+        return to_csv(session).encode("utf-8")
+    if fmt == "tcx":
+        from treadctl.export.tcx import to_tcx
 
-
-def export_tcx(log: SessionLog | ExportSession, path: Path) -> Path:
-    """Write the session as a Training Center Database v2 activity (one lap per segment)."""
-    from treadctl.export.tcx import to_tcx
-
-    return _write_atomic(path, to_tcx(_session(log)))
-
-
-def export_fit(log: SessionLog | ExportSession, path: Path) -> Path:
-    """Write the session as a FIT activity file (sport running, sub-sport treadmill)."""
+        return to_tcx(session)
     from treadctl.export.fit import to_fit
 
-    return _write_atomic(path, to_fit(_session(log)))
+    return to_fit(session)
 
 
-_WRITERS = {"csv": export_csv, "tcx": export_tcx, "fit": export_fit}
+def _export(
+    log: SessionLog | ExportSession,
+    fmt: ExportFormat,
+    path: Path,
+    *,
+    overwrite: bool,
+    data_folder: DataFolder | None,
+) -> Path:
+    """Check ``path``, make the file's bytes, then write them: a log that cannot be exported
+    leaves no folder or file behind."""
+    path = Path(path)
+    check_target(path, overwrite=overwrite, data_folder=data_folder)
+    data = _render(_session(log), fmt)
+    _make_folder(path.parent)
+    return _write_atomic(path, data, overwrite=overwrite)
+
+
+def export_csv(
+    log: SessionLog | ExportSession,
+    path: Path,
+    *,
+    overwrite: bool = False,
+    data_folder: DataFolder | None = None,
+) -> Path:
+    """Write the session as CSV, one row per sample (columns: ``docs/export.md``). ``overwrite``
+    and ``data_folder``: as for :func:`export_session`."""
+    return _export(log, "csv", path, overwrite=overwrite, data_folder=data_folder)
+
+
+def export_tcx(
+    log: SessionLog | ExportSession,
+    path: Path,
+    *,
+    overwrite: bool = False,
+    data_folder: DataFolder | None = None,
+) -> Path:
+    """Write the session as a Training Center Database v2 activity (one lap per segment)."""
+    return _export(log, "tcx", path, overwrite=overwrite, data_folder=data_folder)
+
+
+def export_fit(
+    log: SessionLog | ExportSession,
+    path: Path,
+    *,
+    overwrite: bool = False,
+    data_folder: DataFolder | None = None,
+) -> Path:
+    """Write the session as a FIT activity file (sport running, sub-sport treadmill)."""
+    return _export(log, "fit", path, overwrite=overwrite, data_folder=data_folder)
 
 
 def _check_format(fmt: str) -> ExportFormat:
@@ -605,63 +989,74 @@ def _check_format(fmt: str) -> ExportFormat:
     return fmt
 
 
-def output_path(log_path: Path, fmt: ExportFormat, out_path: Path | None = None) -> Path:
-    """Where :func:`export_session` writes ``fmt``.
-
-    No ``out_path``: ``<log name>.<fmt>`` next to the log. An existing directory, or a path
-    without a suffix (a directory still to be made): ``<log name>.<fmt>`` inside it. Any
-    other path: that file.
-    """
-    log_path = Path(log_path)
-    name = f"{log_path.stem}.{fmt}"
-    if out_path is None:
-        return log_path.with_name(name)
-    out_path = Path(out_path)
-    return out_path / name if out_path.is_dir() or not out_path.suffix else out_path
-
-
 def export_session(
     log_path: Path,
     fmt: str,
     out_path: Path | None = None,
     *,
     skip_bad_lines: bool = False,
+    overwrite: bool = False,
+    data_folder: DataFolder | None = None,
 ) -> Path:
     """Read the log at ``log_path`` and export it as ``fmt`` (``csv``, ``tcx`` or ``fit``).
 
-    Returns the file written (see :func:`output_path`). A corrupt log raises
-    :class:`~treadctl.recorder.SessionLogError` naming the file and line, unless
-    ``skip_bad_lines`` keeps the rest of it; the log itself is never written to.
+    Returns the file written (see :func:`output_path`). Nothing is written over silently: an
+    existing file is replaced only with ``overwrite=True`` (else :class:`OutputExistsError`),
+    and a session log or the history database never (:class:`ProtectedFileError`; the
+    sessions folder and database are ``data_folder``'s and the platform's). A place that
+    cannot be written is an :class:`ExportTargetError`, a log that cannot be read an
+    :class:`ExportSourceError` or, for a corrupt line, a
+    :class:`~treadctl.recorder.SessionLogError` naming the file and line — unless
+    ``skip_bad_lines`` keeps the rest of it. All are ``TreadctlError`` sentences.
     """
     checked = _check_format(fmt)
-    target = output_path(log_path, checked, out_path)
-    if target.resolve() == Path(log_path).resolve():
-        raise ExportError(f"refusing to overwrite the session log with a {fmt} export", path=target)
-    log = read_session_log(Path(log_path), skip_bad_lines=skip_bad_lines)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return _WRITERS[checked](log, target)
+    log = read_log(Path(log_path), skip_bad_lines=skip_bad_lines)
+    target = output_path(log, checked, out_path)
+    return _export(log, checked, target, overwrite=overwrite, data_folder=data_folder)
 
 
 def export_all(
-    paths: Iterable[Path], fmt: str, out_dir: Path, *, skip_bad_lines: bool = False
+    paths: Iterable[Path],
+    fmt: str,
+    out_dir: Path,
+    *,
+    skip_bad_lines: bool = False,
+    overwrite: bool = False,
+    data_folder: DataFolder | None = None,
 ) -> list[Path]:
-    """Export every log in ``paths`` into ``out_dir`` (created if missing), one file each.
+    """Export every log in ``paths`` into ``out_dir`` (created if missing), one file each,
+    named by :func:`export_file_name` (with the session id when two would share a name).
 
-    One bad log does not stop the others: all are tried, then an :class:`ExportError` lists
-    every failure (and carries the files that were written). Returns the files, in order.
+    One log that fails — unreadable, or its file refused as in :func:`export_session` — does
+    not stop the others: all are tried, then an :class:`ExportError` lists every failure (its
+    ``failures`` hold each log with its error, ``written`` the files made anyway). A folder
+    that cannot be made raises its :class:`ExportTargetError` at once. Returns the files.
     """
-    _check_format(fmt)
+    checked = _check_format(fmt)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if _exists(out_dir) and not out_dir.is_dir():
+        raise ExportTargetError(
+            f"{out_dir} is a file, not a folder; give a folder to export into", path=out_dir
+        )
+    _make_folder(out_dir)
     written: list[Path] = []
     failures: list[tuple[Path, Exception]] = []
-    for log_path in paths:
+    taken: set[Path] = set()
+    for given in paths:
+        log_path = Path(given)
         try:
+            log = read_log(log_path, skip_bad_lines=skip_bad_lines)
+            target = out_dir / export_file_name(log, checked)
+            if target in taken:
+                # Same minute, same program: the second must not replace the first, even with
+                # overwrite=True.
+                target = out_dir / export_file_name(log, checked, with_id=True)
+            taken.add(target)
             written.append(
-                export_session(Path(log_path), fmt, out_dir, skip_bad_lines=skip_bad_lines)
+                _export(log, checked, target, overwrite=overwrite, data_folder=data_folder)
             )
-        except (OSError, ValueError) as exc:  # SessionLogError and ExportError are ValueErrors
-            failures.append((Path(log_path), exc))
+        except (ExportError, SessionLogError) as exc:
+            failures.append((log_path, exc))
     if failures:
         details = "; ".join(str(exc) for _, exc in failures)
         raise ExportError(

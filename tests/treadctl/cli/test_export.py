@@ -64,4 +64,4 @@ def test_export_by_id_and_all(tmp_path: Any, capsys: pytest.CaptureFixture[str])
     )
     assert capsys.readouterr().out.strip().endswith(".fit")
     assert main(["export", "nope", "--format", "tcx", "--log-dir", str(logs)]) == 1
-    assert "no session log" in capsys.readouterr().out
+    assert "no session log" in capsys.readouterr().err  # refusals go to stderr
