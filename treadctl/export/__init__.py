@@ -752,7 +752,6 @@ _WRITE_PROBLEMS = {
     errno.ENOSPC: "the disk is full; free some space or choose another disk",
     errno.EFBIG: "the file is too large for this disk; choose another disk",
     errno.ENOTDIR: "a part of the path is a file, not a folder; choose another folder",
-    errno.EEXIST: "a part of the path is a file, not a folder; choose another folder",
     errno.ENAMETOOLONG: "the name is too long; choose a shorter file name",
     errno.EISDIR: "it is a folder; give a file name",
     errno.ELOOP: "the path has a symbolic link loop; choose another path",
@@ -865,6 +864,11 @@ def output_path(
 def _make_folder(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise ExportTargetError(
+            f"cannot write into {folder}: it is a file, not a folder; choose another folder",
+            path=folder,
+        ) from None
     except OSError as error:
         raise _target_error(folder, error) from None
 
