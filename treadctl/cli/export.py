@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import stat
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -63,12 +64,21 @@ def find_session_log(session: str, log_dir: Path) -> Path:
     from treadctl.export import ExportSourceError
 
     path = Path(session)
-    if path.is_dir():
+    try:
+        mode: int | None = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        mode = None
+    except OSError as error:  # a name too long, a symlink loop: Path.exists lets these through
+        raise ExportSourceError(
+            f"{path} cannot be read ({error.strerror}); give a session log file or a session id",
+            path=path,
+        ) from None
+    if mode is not None and stat.S_ISDIR(mode):
         raise ExportSourceError(
             f"{path} is a folder, not a session log; give a log file (.jsonl) or a session id",
             path=path,
         )
-    if path.suffix == ".jsonl" or path.exists():
+    if path.suffix == ".jsonl" or mode is not None:
         return path
     # Escaped: an id is a name, and `*` must not export whichever log it happens to match.
     matches = sorted(log_dir.glob(f"*_{glob.escape(session)}.jsonl"))
@@ -141,7 +151,7 @@ def _run_all(args: argparse.Namespace, folder: DataFolder, out: TextIO) -> int:
         written = export_all(
             logs,
             args.format,
-            args.output or Path.cwd(),
+            args.output,
             overwrite=args.force,
             data_folder=folder,
         )

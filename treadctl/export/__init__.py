@@ -75,6 +75,7 @@ __all__ = [
     "OutputExistsError",
     "ProtectedFileError",
     "check_target",
+    "current_folder",
     "export_all",
     "export_csv",
     "export_file_name",
@@ -841,6 +842,18 @@ def _exists(path: Path) -> bool:
     return True
 
 
+def current_folder() -> Path:
+    """The folder the person is in: where an export without a path goes. A folder deleted
+    while a shell was still in it is an :class:`ExportTargetError`, not a ``FileNotFoundError``."""
+    try:
+        return Path.cwd()
+    except OSError:
+        raise ExportTargetError(
+            "the current folder no longer exists; change to another folder or give -o",
+            path=Path("."),
+        ) from None
+
+
 def output_path(
     source: ExportSession | SessionLog | Mapping[str, Any],
     fmt: ExportFormat,
@@ -853,7 +866,7 @@ def output_path(
     that name inside it. Any other path: that file.
     """
     if out_path is None:
-        return Path.cwd() / export_file_name(source, fmt)
+        return current_folder() / export_file_name(source, fmt)
     out_path = Path(out_path)
     exists = _exists(out_path)
     if (exists and out_path.is_dir()) or (not exists and not out_path.suffix):
@@ -1022,13 +1035,14 @@ def export_session(
 def export_all(
     paths: Iterable[Path],
     fmt: str,
-    out_dir: Path,
+    out_dir: Path | None = None,
     *,
     skip_bad_lines: bool = False,
     overwrite: bool = False,
     data_folder: DataFolder | None = None,
 ) -> list[Path]:
-    """Export every log in ``paths`` into ``out_dir`` (created if missing), one file each,
+    """Export every log in ``paths`` into ``out_dir`` (created if missing; None: the current
+    folder), one file each,
     named by :func:`export_file_name` (with the session id when two would share a name).
 
     One log that fails — unreadable, or its file refused as in :func:`export_session` — does
@@ -1037,7 +1051,7 @@ def export_all(
     that cannot be made raises its :class:`ExportTargetError` at once. Returns the files.
     """
     checked = _check_format(fmt)
-    out_dir = Path(out_dir)
+    out_dir = current_folder() if out_dir is None else Path(out_dir)
     if _exists(out_dir) and not out_dir.is_dir():
         raise ExportTargetError(
             f"{out_dir} is a file, not a folder; give a folder to export into", path=out_dir

@@ -161,6 +161,18 @@ def test_a_default_export_goes_to_the_current_folder_named_for_the_session(
     assert sorted(p.suffix for p in data.sessions.iterdir()) == [".jsonl", ".jsonl"]
 
 
+def test_a_current_folder_that_was_deleted_is_a_sentence(
+    tmp_path: Path, data: Data, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()  # a shell still in a folder removed from another window
+    message = "export: the current folder no longer exists; change to another folder or give -o\n"
+    assert export(capsys, data, "aaa", "--format", "csv") == (1, "", message)
+    assert export(capsys, data, "--all", "--format", "csv") == (1, "", message)
+
+
 def test_a_long_name_the_file_system_allows_is_written(
     tmp_path: Path, data: Data, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -185,6 +197,7 @@ def _damaged(data: Data, name: str, line: str) -> Path:
         ("a pipe", "{target} is not a regular file (a device, pipe or socket)"),
         ("a folder as SESSION", "{session} is a folder, not a session log"),
         ("a missing SESSION", "{session} does not exist"),
+        ("a SESSION name too long", "{session} cannot be read (File name too long)"),
         ("a log nested too deeply", "{session} is damaged (a line is nested too deeply to read)"),
         ("a corrupt line", "{session}:2: corrupt line: not JSON"),
     ],
@@ -206,6 +219,8 @@ def test_an_unusable_path_is_one_sentence(
         session.mkdir()
     elif case == "a missing SESSION":
         session = tmp_path / "gone.jsonl"
+    elif case == "a SESSION name too long":
+        session = tmp_path / ("n" * 300)
     elif case == "a log nested too deeply":
         session = _damaged(data, "deep.jsonl", "[" * 100_000 + "]" * 100_000)
     else:
