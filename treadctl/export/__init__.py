@@ -768,8 +768,17 @@ def _target_error(path: Path, error: OSError) -> ExportTargetError:
     return ExportTargetError(f"cannot write {path}: {problem}", path=path)
 
 
+def _is_folder(path: Path) -> bool:
+    """Windows reports opening a folder as PermissionError; ``Path.is_dir`` would raise for a
+    name too long, so the error being explained would become another one."""
+    try:
+        return stat.S_ISDIR(path.stat().st_mode)
+    except OSError:
+        return False
+
+
 def _source_error(path: Path, error: OSError) -> ExportSourceError:
-    if isinstance(error, IsADirectoryError) or path.is_dir():
+    if isinstance(error, IsADirectoryError) or _is_folder(path):
         problem = "is a folder, not a session log; give a log file (.jsonl) or a session id"
     elif isinstance(error, FileNotFoundError):
         problem = "does not exist; give a session log file or a session id"

@@ -21,6 +21,7 @@ from treadctl.export import (
     NAME_PROGRAM_MAX,
     ExportError,
     ExportSession,
+    ExportSourceError,
     ProtectedFileError,
     export_all,
     export_file_name,
@@ -142,3 +143,13 @@ def test_export_file_name_says_when_and_what_in_safe_characters() -> None:
     assert dots == "2026-12-07_1430_session.csv"
     with pytest.raises(ExportError, match="started_at is 'soon'"):
         export_file_name({**header, "started_at": "soon"}, "csv")
+
+
+def test_a_log_that_cannot_be_read_is_a_sentence(tmp_path: Path) -> None:
+    # Path.is_dir raises for a name too long: explaining one OSError must not raise another.
+    long = tmp_path / ("n" * 300 + ".jsonl")
+    with pytest.raises(ExportSourceError, match=r"n\.jsonl cannot be read \(File name too long\)"):
+        export_session(long, "csv", tmp_path / "out.csv")
+    with pytest.raises(ExportSourceError, match="is a folder, not a session log"):
+        export_session(tmp_path, "csv", tmp_path / "out.csv")
+    assert list(tmp_path.iterdir()) == []
