@@ -7,7 +7,8 @@ Shape::
      ├── top bar              page buttons (Ctrl+1..6) · who is on the treadmill · link status
      ├── AlarmBanner          alarms until acknowledged
      ├── body                 QStackedWidget of pages, each in a scroll area of its own:
-     │    │                   ConnectView, ProgramView (+ New / Edit program, opening
+     │    │                   ConnectView, ProgramView (the built-ins and the person's own
+     │    │                   programs, in the data folder; + New / Edit program, opening
      │    │                   ProgramEditor in its own window), Dashboard, SessionSummaryView,
      │    │                   ProfilesView, HistoryView, SettingsView (+ RemoteKeysPanel)
      │    └── TurnaroundOverlay  over the pages only, so STOP stays visible and clickable
@@ -79,7 +80,7 @@ from treadctl.core import (
     TreadmillInfo,
 )
 from treadctl.profiles import Profile
-from treadctl.program import Program
+from treadctl.program import Program, ProgramLibrary
 from ui import format
 from ui.alarms import AlarmBanner
 from ui.bridge import Bridge
@@ -247,7 +248,9 @@ class MainWindow(QMainWindow):
         self.profiles = profiles if profiles is not None else ProfilesModel(bridge, parent=self)
 
         self.connect_view = ConnectView(bridge, settings)
-        self.program_view = ProgramView(bridge, programs)
+        self.program_view = ProgramView(
+            bridge, programs, library=ProgramLibrary(bridge.folder.programs)
+        )
         self.editor: ProgramEditor | None = None
         programs_page = self._programs_page()
         self.dashboard = Dashboard(bridge)
@@ -430,13 +433,16 @@ class MainWindow(QMainWindow):
 
     def open_editor(self, program: Program | None) -> ProgramEditor:
         """The editor in its own window (there, Space is a space, not the STOP key); a saved
-        program joins the list and is selected."""
+        program joins the list (a new one in the person's programs) and is selected."""
         editor = self.editor
         if editor is None:
-            editor = ProgramEditor(self, limits=self._bridge.limits)
+            editor = ProgramEditor(
+                self, limits=self._bridge.limits, library=self._bridge.folder.programs
+            )
             editor.setWindowFlag(Qt.WindowType.Window)
             editor.setWindowTitle("Program editor — treadctl")
             editor.saved.connect(self.on_program_saved)
+            editor.run_requested.connect(self.on_run_requested)
             editor.destroyed.connect(self.on_editor_closed)
             editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             editor.resize(1280, 900)
@@ -452,6 +458,24 @@ class MainWindow(QMainWindow):
 
     def on_program_saved(self, path: Path) -> None:
         self.program_view.open_file(str(path))
+
+    def on_run_requested(self, program: Program) -> None:
+        """The editor's Run now: the program selected on the programs page, Start focused.
+        Nothing starts here: the belt moves only from Start, with its count-down."""
+        self.program_view.use_program(program)
+        self.show_page("programs")
+        editor = self.editor
+        if editor is not None:
+            # The editor is a window of this one and would stay in front of Start: out of the
+            # way, closed when nothing is lost, else minimised with its unsaved changes.
+            if editor.is_modified():
+                editor.showMinimized()
+            else:
+                editor.close()
+        self.raise_()
+        self.activateWindow()
+        if self.program_view.start_button.isEnabled():
+            self.program_view.start_button.setFocus()
 
     def on_editor_closed(self, *_: object) -> None:
         self.editor = None

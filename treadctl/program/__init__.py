@@ -13,7 +13,7 @@ Shape::
      ├── figures.py   program_figures(program, limits) -> ProgramFigures  (total, backward, …)
      ├── builtin.py   BUILTIN_PROGRAMS_DIR, builtin_programs()
      └── library.py   ProgramLibrary(folder): the person's own programs (DataFolder.programs),
-                      LibraryEntry, ProgramExistsError, export_program
+                      LibraryEntry, ProgramExistsError, export_program, program_file_name
 
 Model: :class:`Program` holds a tuple of steps, each a :class:`Segment` (a rest is a segment with
 ``rest=True``, speed 0) or a :class:`Block` (``repeat`` times its own steps). Every step keeps its
@@ -40,6 +40,7 @@ from treadctl.program.library import (
     ProgramExistsError,
     ProgramLibrary,
     export_program,
+    program_file_name,
 )
 from treadctl.program.model import (
     MAX_INCLINE_PCT,
@@ -110,5 +111,6 @@ __all__ = [
     "parse_program",
     "parse_speed",
     "program_figures",
+    "program_file_name",
     "toml_string",
 ]

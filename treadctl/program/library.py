@@ -6,6 +6,7 @@ Shape::
      ├── entries() -> [LibraryEntry]        every *.toml there, by file name; one that no longer
      │                                      reads is an entry too, with the reason (never dropped)
      ├── path_for(name) -> Path             a new file name for a program called ``name``
+     │                                      (program_file_name(name): the name it starts from)
      ├── contains(path) -> bool             whether ``path`` is one of the library's files
      ├── import_file(source, replace=False) -> Path   a checked copy into the library
      └── export_program(program, target)    a copy elsewhere (the file as written, if it has one)
@@ -28,7 +29,13 @@ from treadctl.program.errors import ProgramError
 from treadctl.program.model import Program
 from treadctl.program.parser import load_program
 
-__all__ = ["LibraryEntry", "ProgramExistsError", "ProgramLibrary", "export_program"]
+__all__ = [
+    "LibraryEntry",
+    "ProgramExistsError",
+    "ProgramLibrary",
+    "export_program",
+    "program_file_name",
+]
 
 SUFFIX = ".toml"
 # A file name stays well under every file system's 255-byte limit, with room for "-99.toml".
@@ -61,6 +68,11 @@ def _slug(name: str) -> str:
     plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
     return slug[:_MAX_STEM].rstrip("-") or "program"
+
+
+def program_file_name(name: str) -> str:
+    """A file name for a program called ``name``: ``"backward-intervals.toml"``."""
+    return _slug(name) + SUFFIX
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -123,7 +135,7 @@ class ProgramLibrary:
     def path_for(self, name: str) -> Path:
         """A file in the library for a program called ``name`` that is not taken yet."""
         stem = _slug(name)
-        path = self.folder / f"{stem}{SUFFIX}"
+        path = self.folder / program_file_name(name)
         number = 2
         while path.exists():
             path = self.folder / f"{stem}-{number}{SUFFIX}"
