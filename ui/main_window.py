@@ -255,7 +255,7 @@ class MainWindow(QMainWindow):
         programs_page = self._programs_page()
         self.dashboard = Dashboard(bridge)
         self.profiles_view = ProfilesView(self.profiles, bridge)
-        self.history_view = HistoryView(self.profiles)
+        self.history_view = HistoryView(self.profiles, settings=self.app_settings)
         self.settings_view = SettingsView(self.app_settings)
         self.summary = SessionSummaryView(bridge)
         self.pages = QStackedWidget()
