@@ -412,11 +412,13 @@ class MainWindow(QMainWindow):
         row = QHBoxLayout()
         row.addWidget(self.new_program_button, 1)
         row.addWidget(self.edit_program_button, 1)
-        # In the picker's own column, next to opening a file: a row of its own under the page
-        # would make the page taller than the window has room for while an alarm shows.
-        column = _layout_holding(self.program_view.open_button)
+        # In the picker's own column, under opening and importing files: a row of its own
+        # under the page would make the page taller than the window has room for while an
+        # alarm shows.
+        about = self.program_view.about_button
+        column = _layout_holding(about)
         if column is not None:
-            column.insertLayout(column.indexOf(self.program_view.open_button) + 1, row)
+            column.insertLayout(column.indexOf(about), row)
             return self.program_view
         page = QWidget()
         layout = QVBoxLayout(page)
@@ -452,6 +454,8 @@ class MainWindow(QMainWindow):
         elif program is not None and not editor.is_modified():
             editor.load(program)
         editor.show()
+        # Again now that it is shown: the frame (title bar, borders) counts only from here.
+        fit_window(editor)
         editor.raise_()
         editor.activateWindow()
         return editor

@@ -435,9 +435,9 @@ class ProgramEditor(QWidget):
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, width in (
-            (COL_LABEL, 250),
+            (COL_LABEL, 220),
             (COL_DIRECTION, 130),
-            (COL_SPEED, 120),
+            (COL_SPEED, 150),  # "Speed (km/h)": the unit a bare number is taken in
             (COL_INCLINE, 90),
             (COL_LENGTH, 200),
             (COL_REPEAT, 80),

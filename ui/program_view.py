@@ -116,7 +116,8 @@ class ProgramView(QWidget):
         # Long names wrap instead of hiding their ends behind a horizontal scroll bar.
         self.list.setWordWrap(True)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.open_button = QPushButton("Open file…")
+        # Short words: three buttons share the list's narrow column (1280x720 laptops).
+        self.open_button = QPushButton("Open…")
         self.open_button.setToolTip("Run a program file once, without adding it to your programs")
         self.open_button.clicked.connect(self.on_open_clicked)
         self.import_button = QPushButton("Import…")
@@ -357,8 +358,7 @@ class ProgramView(QWidget):
         folder = self.library.folder if self.library is not None else ""
         self.description.setText(
             f"This file in your programs cannot be used: {entry.error}. Correct it in a text "
-            f"editor (or open it in the program editor and save it again), or remove it from "
-            f"{folder}."
+            f"editor, or remove it from {folder}."
         )
         self.chart.set_profile([])
         self.figures.setVisible(False)
