@@ -9,6 +9,8 @@ Shape::
      │                    put them elsewhere)
      ├── history          <root>/history.sqlite3: profiles, sessions, progression
      │                    (``treadctl.store``; ``Store.of(folder)`` opens it)
+     ├── programs         <root>/programs: the person's own program files, listed beside the
+     │                    built-in ones (``treadctl.program.library``)
      └── settings         <root>/settings.ini: the app's own settings (window, units, sounds,
                           the treadmill and strap last used)
 
@@ -28,6 +30,7 @@ __all__ = ["APP_NAME", "HISTORY", "DataFolder"]
 APP_NAME = "treadctl"
 
 SESSIONS = "sessions"
+PROGRAMS = "programs"
 SETTINGS = "settings.ini"
 HISTORY = "history.sqlite3"
 
@@ -63,6 +66,10 @@ class DataFolder:
     @property
     def sessions(self) -> Path:
         return self.sessions_given if self.sessions_given is not None else self.root / SESSIONS
+
+    @property
+    def programs(self) -> Path:
+        return self.root / PROGRAMS
 
     @property
     def settings(self) -> Path:

@@ -9,7 +9,9 @@ Shape::
      │                    time, from its log; backward stretches shaded, segments marked
      ├── WeeklyBars       backward minutes per week (weeks without sessions show as 0)
      └── Export CSV / TCX / FIT   a save dialog, then ``export_session`` (``export(fmt, path)``
-                                  does it without the dialog)
+                                  does it without the dialog); it opens in the folder the last
+                                  export went to (``AppSettings.export_folder``) on a name that
+                                  says what the file is: ``2026-12-07_1430_backward-intervals.csv``
 
 ``refresh()`` imports new logs first (``Store.sync``), so a session run from the command line
 shows up too. The page shows the profile chosen on the Profiles page; with nobody chosen, the
@@ -30,6 +32,8 @@ display unit (``set_speed_unit`` rewords the table and redraws the plot).
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -57,6 +61,7 @@ from treadctl.store import StoredSession, WeekTotal
 from ui import colors, format
 from ui.format import SpeedUnit
 from ui.profiles import ERRORS, ProfilesModel
+from ui.settings_view import AppSettings
 from ui.speed_axis import SpeedAxis, plain_axis
 
 logger = logging.getLogger(__name__)
@@ -303,11 +308,28 @@ def fill_weeks(totals: list[WeekTotal]) -> list[tuple[date, float]]:
     return weeks
 
 
+def _export_file_name(session: StoredSession, fmt: str) -> str:
+    """``2026-12-07_1430_backward-intervals.csv``: when (local time) and what, so a person
+    finds it among their files; a manual session is "manual"."""
+    when = session.started_at.astimezone()
+    name = unicodedata.normalize("NFKD", session.program or "manual")
+    slug = re.sub(r"[^a-z0-9]+", "-", name.encode("ascii", "ignore").decode().lower())
+    slug = slug.strip("-")[:60].rstrip("-") or "session"
+    return f"{when:%Y-%m-%d_%H%M}_{slug}.{fmt}"
+
+
 class HistoryView(QWidget):
-    def __init__(self, model: ProfilesModel, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        model: ProfilesModel,
+        parent: QWidget | None = None,
+        *,
+        settings: AppSettings | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("historyView")
         self._model = model
+        self._settings = settings
         self._sessions: list[StoredSession] = []
         self._shown: StoredSession | None = None  # selected, plotted, exported
         self.dialog: QFileDialog | None = None
@@ -566,9 +588,11 @@ class HistoryView(QWidget):
         session = self._shown
         if session is None:
             return
-        suggested = Path.home() / f"{session.log_path.stem}.{fmt}"
+        last = self._settings.export_folder if self._settings is not None else None
+        suggested = (last or Path.home()) / _export_file_name(session, fmt)
         # Non-modal: a modal dialog's nested event loop is no place to run a belt from.
         dialog = QFileDialog(self, f"Export as {fmt.upper()}", str(suggested), _FORMATS[fmt])
+        # A save dialog asks before it replaces a file (Qt's default: never turned off here).
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix(fmt)
         # The session shown when the dialog opened: ``_show`` closes the dialog if another one
@@ -596,4 +620,6 @@ class HistoryView(QWidget):
             self.status.setText(f"Not exported: {error}")
             return None
         self.status.setText(f"Saved {written}")
+        if self._settings is not None:
+            self._settings.export_folder = written.parent  # where the next export starts
         return written

@@ -7,7 +7,8 @@ Shape::
      ├── top bar              page buttons (Ctrl+1..6) · who is on the treadmill · link status
      ├── AlarmBanner          alarms until acknowledged
      ├── body                 QStackedWidget of pages, each in a scroll area of its own:
-     │    │                   ConnectView, ProgramView (+ New / Edit program, opening
+     │    │                   ConnectView, ProgramView (the built-ins and the person's own
+     │    │                   programs, in the data folder; + New / Edit program, opening
      │    │                   ProgramEditor in its own window), Dashboard, SessionSummaryView,
      │    │                   ProfilesView, HistoryView, SettingsView (+ RemoteKeysPanel)
      │    └── TurnaroundOverlay  over the pages only, so STOP stays visible and clickable
@@ -79,7 +80,7 @@ from treadctl.core import (
     TreadmillInfo,
 )
 from treadctl.profiles import Profile
-from treadctl.program import Program
+from treadctl.program import Program, ProgramLibrary
 from ui import format
 from ui.alarms import AlarmBanner
 from ui.bridge import Bridge
@@ -247,12 +248,14 @@ class MainWindow(QMainWindow):
         self.profiles = profiles if profiles is not None else ProfilesModel(bridge, parent=self)
 
         self.connect_view = ConnectView(bridge, settings)
-        self.program_view = ProgramView(bridge, programs)
+        self.program_view = ProgramView(
+            bridge, programs, library=ProgramLibrary(bridge.folder.programs)
+        )
         self.editor: ProgramEditor | None = None
         programs_page = self._programs_page()
         self.dashboard = Dashboard(bridge)
         self.profiles_view = ProfilesView(self.profiles, bridge)
-        self.history_view = HistoryView(self.profiles)
+        self.history_view = HistoryView(self.profiles, settings=self.app_settings)
         self.settings_view = SettingsView(self.app_settings)
         self.summary = SessionSummaryView(bridge)
         self.pages = QStackedWidget()
@@ -409,11 +412,13 @@ class MainWindow(QMainWindow):
         row = QHBoxLayout()
         row.addWidget(self.new_program_button, 1)
         row.addWidget(self.edit_program_button, 1)
-        # In the picker's own column, next to opening a file: a row of its own under the page
-        # would make the page taller than the window has room for while an alarm shows.
-        column = _layout_holding(self.program_view.open_button)
+        # In the picker's own column, under opening and importing files: a row of its own
+        # under the page would make the page taller than the window has room for while an
+        # alarm shows.
+        about = self.program_view.about_button
+        column = _layout_holding(about)
         if column is not None:
-            column.insertLayout(column.indexOf(self.program_view.open_button) + 1, row)
+            column.insertLayout(column.indexOf(about), row)
             return self.program_view
         page = QWidget()
         layout = QVBoxLayout(page)
@@ -430,13 +435,16 @@ class MainWindow(QMainWindow):
 
     def open_editor(self, program: Program | None) -> ProgramEditor:
         """The editor in its own window (there, Space is a space, not the STOP key); a saved
-        program joins the list and is selected."""
+        program joins the list (a new one in the person's programs) and is selected."""
         editor = self.editor
         if editor is None:
-            editor = ProgramEditor(self, limits=self._bridge.limits)
+            editor = ProgramEditor(
+                self, limits=self._bridge.limits, library=self._bridge.folder.programs
+            )
             editor.setWindowFlag(Qt.WindowType.Window)
             editor.setWindowTitle("Program editor — treadctl")
             editor.saved.connect(self.on_program_saved)
+            editor.run_requested.connect(self.on_run_requested)
             editor.destroyed.connect(self.on_editor_closed)
             editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             editor.resize(1280, 900)
@@ -446,12 +454,32 @@ class MainWindow(QMainWindow):
         elif program is not None and not editor.is_modified():
             editor.load(program)
         editor.show()
+        # Again now that it is shown: the frame (title bar, borders) counts only from here.
+        fit_window(editor)
         editor.raise_()
         editor.activateWindow()
         return editor
 
     def on_program_saved(self, path: Path) -> None:
         self.program_view.open_file(str(path))
+
+    def on_run_requested(self, program: Program) -> None:
+        """The editor's Run now: the program selected on the programs page, Start focused.
+        Nothing starts here: the belt moves only from Start, with its count-down."""
+        self.program_view.use_program(program)
+        self.show_page("programs")
+        editor = self.editor
+        if editor is not None:
+            # The editor is a window of this one and would stay in front of Start: out of the
+            # way, closed when nothing is lost, else minimised with its unsaved changes.
+            if editor.is_modified():
+                editor.showMinimized()
+            else:
+                editor.close()
+        self.raise_()
+        self.activateWindow()
+        if self.program_view.start_button.isEnabled():
+            self.program_view.start_button.setFocus()
 
     def on_editor_closed(self, *_: object) -> None:
         self.editor = None

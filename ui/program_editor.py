@@ -8,14 +8,19 @@ Shape::
      ├── steps        QTreeView over a QStandardItemModel: one row per step; a block's steps
      │                are its child rows (nested blocks allowed)
      ├── message      the ProgramError, or "ready to save"; the faulty row and cell are red
+     │                (only once something was typed or Save tried: a new program is not
+     │                an error)
      ├── preview      ProfileChart + total time, backward minutes, longest bout, segments
      ├── notices      values beyond ``limits`` (shown clamped, like the program picker; they
      │                do not block saving: the governor clamps at run time anyway)
-     └── Open… · Save · Save as…
+     └── Open… · Save as… · Save · Run now · Close
 
 How it validates: every edit (every keystroke in a cell) writes the table back as program TOML
 — the cells' own text, so ``"3 mph"`` and ``"13:20 /km"`` mean what they mean in a file — and
-runs :func:`~treadctl.program.parse_program` on it. The one source of truth for what a valid
+runs :func:`~treadctl.program.parse_program` on it. A speed typed as a bare number ("8") is
+in the display unit's speed (``ui.format``: km/h, or mph for the imperial units) and goes into
+the TOML with that unit: a file always names its unit, a person typing does not have to. The
+one source of truth for what a valid
 program is stays the engine (``treadctl.program``); the editor only maps the ``ProgramError``'s
 step path and field back to a row and a column. Cells that are wrong on their own (a bad speed
 in another row) are marked too, from ``parse_speed`` & co. Save writes ``dump_program`` of the
@@ -23,7 +28,7 @@ parsed program, so a saved file is exactly what ``load_program`` reads back.
 
 Embedding (for the main window)::
 
-    editor = ProgramEditor(main_window, limits=bridge.limits)
+    editor = ProgramEditor(main_window, limits=bridge.limits, library=folder.programs)
     editor.setWindowFlag(Qt.WindowType.Window)      # its own top-level window, see below
     editor.load(program_view.selected_program())    # or None: a new, empty program
     editor.saved.connect(lambda path: program_view.open_file(str(path)))
@@ -33,10 +38,15 @@ Embedding (for the main window)::
   parsed program, ``None`` while invalid), ``error() -> ProgramError | None``,
   ``path() -> Path | None``, ``is_modified()``; ``save() -> bool``, ``save_to(path) -> bool``.
 * Signals: ``saved(Path)`` after a file is written; ``changed()`` after every edit has been
-  validated (and the preview redrawn).
+  validated (and the preview redrawn); ``run_requested(Program)`` from Run now: the program
+  as edited (saved first when it has a file of its own), for the program picker to select.
+  Run now starts nothing: the belt starts from the picker's Start, with its count-down.
+* ``library``: the person's programs folder; Save of a program without a file offers a new
+  file there.
 * Give it its own window, not a page of the main window: the main window's ``StopKeyFilter``
   takes Space from every widget of *that* window, and a cue or a label needs spaces. Closing
-  the editor's window with unsaved changes asks Save / Discard / Cancel (non-modal).
+  the editor's window (or Close) with unsaved changes asks Save / Discard / Cancel
+  (non-modal).
 * A built-in program is never overwritten: Save on one asks for a new file name.
 
 Keys: Alt+A/R/B add a segment/rest/block, Alt+I indent, Alt+U outdent, Alt+Up/Alt+Down move,
@@ -98,6 +108,7 @@ from treadctl.program import (
     ClampNotice,
     Program,
     ProgramError,
+    ProgramLibrary,
     Segment,
     Step,
     clamp,
@@ -154,6 +165,10 @@ _KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 _PLACEHOLDER_ROLE = Qt.ItemDataRole.UserRole + 2
 
 _NEW_SEGMENT = {COL_DIRECTION: "forward", COL_SPEED: "4 km/h", COL_LENGTH: "1 min"}
+# A new segment's speed in the imperial units: the same easy walk, in round mph.
+_NEW_SPEED_MPH = "2.5 mph"
+# A speed typed without a unit: a number and nothing else (the file format's own number shape).
+_BARE_NUMBER = re.compile(r"\s*(?:\d+(?:\.\d*)?|\.\d+)\s*")
 _NEW_REST_LENGTH = "5 min"
 _NEW_REPEAT = "2"
 
@@ -219,6 +234,21 @@ def _default_label(kind: str, indices: tuple[int, ...]) -> str:
     return default_label(indices)
 
 
+def _typed_speed(text: str) -> str:
+    """A speed cell as program text: a bare number gets the display unit's speed (km/h, or mph
+    for the imperial units), so "8" is what the person sees everywhere else in the app."""
+    if _BARE_NUMBER.fullmatch(text):
+        return f"{text.strip()} {format.speed_unit().as_speed.value}"
+    return text
+
+
+def _new_segment() -> dict[int, str]:
+    values = dict(_NEW_SEGMENT)
+    if format.speed_unit().imperial:
+        values[COL_SPEED] = _NEW_SPEED_MPH
+    return values
+
+
 def _length_key(text: str) -> str:
     return "distance" if _LOOKS_LIKE_DISTANCE.fullmatch(text) else "duration"
 
@@ -235,7 +265,9 @@ def _check(parse: Callable[[str], float], text: str) -> str | None:
 def _cell_problem(kind: str, column: int, text: str) -> str | None:
     """What is wrong with one cell on its own (the program's structure is parse_program's)."""
     if column == COL_SPEED:
-        return "expected a speed, found nothing" if not text else _check(parse_speed, text)
+        if not text:
+            return "expected a speed, found nothing"
+        return _check(parse_speed, _typed_speed(text))
     if column == COL_INCLINE:
         return _check(parse_incline, text) if text else None
     if column == COL_LENGTH:
@@ -327,8 +359,15 @@ class ProgramEditor(QWidget):
 
     saved = Signal(Path)
     changed = Signal()
+    run_requested = Signal(Program)
 
-    def __init__(self, parent: QWidget | None = None, *, limits: Limits | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        limits: Limits | None = None,
+        library: Path | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("programEditor")
         self.setStyleSheet(_STYLE)
@@ -337,6 +376,10 @@ class ProgramEditor(QWidget):
         self._builtin = False  # loaded from resources/programs: Save must not write there
         self._builtin_name = ""  # its file name, which messages name until it is saved
         self._modified = False
+        # False until something is typed or Save is tried: an empty new program is not yet
+        # wrong, only unfinished, and a red sentence before the first keystroke scolds.
+        self._touched = False
+        self._library = ProgramLibrary(library) if library is not None else None
         self._program: Program | None = None
         self._error: ProgramError | None = None
         self._paths: dict[str, QStandardItem] = {}
@@ -392,9 +435,9 @@ class ProgramEditor(QWidget):
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, width in (
-            (COL_LABEL, 250),
+            (COL_LABEL, 220),
             (COL_DIRECTION, 130),
-            (COL_SPEED, 120),
+            (COL_SPEED, 150),  # "Speed (km/h)": the unit a bare number is taken in
             (COL_INCLINE, 90),
             (COL_LENGTH, 200),
             (COL_REPEAT, 80),
@@ -479,11 +522,22 @@ class ProgramEditor(QWidget):
         self.save_as_button = QPushButton("Save as…")
         self.save_as_button.setToolTip("Save to a new file (Ctrl+Shift+S)")
         self.save_as_button.clicked.connect(self.on_save_as_clicked)
+        self.run_button = QPushButton("Run no&w")
+        self.run_button.setToolTip(
+            "Show it on the Programs page, ready to start with Start program (a program with "
+            "a file of its own is saved first)"
+        )
+        self.run_button.clicked.connect(self.run_now)
+        self.close_button = QPushButton("Close")
+        self.close_button.setToolTip("Close the editor (asks first about unsaved changes)")
+        self.close_button.clicked.connect(self.close)
         file_row = QHBoxLayout()
         file_row.addWidget(self.status, 1)
         file_row.addWidget(self.open_button)
         file_row.addWidget(self.save_as_button)
         file_row.addWidget(self.save_button)
+        file_row.addWidget(self.run_button)
+        file_row.addWidget(self.close_button)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 18, 24, 18)
@@ -542,6 +596,7 @@ class ProgramEditor(QWidget):
         if self.model.rowCount():
             self._select(self.model.item(0, 0))
         self._set_modified(False)
+        self._touched = False
         self._revalidate()
 
     def open_file(self, path: str | Path) -> bool:
@@ -571,6 +626,7 @@ class ProgramEditor(QWidget):
     def save(self) -> bool:
         """Write to the current file; without one, open the Save-as dialog (returns False)."""
         if self._program is None:
+            self._tried()
             return False
         if self._path is None:
             self.on_save_as_clicked()
@@ -581,6 +637,7 @@ class ProgramEditor(QWidget):
         """Write the program as TOML to ``path`` (``dump_program``); emits ``saved(path)``."""
         program = self._program
         if program is None:
+            self._tried()
             return False
         target = Path(path)
         try:
@@ -594,12 +651,31 @@ class ProgramEditor(QWidget):
         self.saved.emit(target)
         return True
 
+    def run_now(self) -> bool:
+        """Hand the program as edited to the picker (``run_requested``); saved first when it has
+        a file of its own. Starts nothing. False (and the error shown) while it is invalid."""
+        if self._program is None:
+            self._tried()
+            return False
+        if self._modified and self._path is not None and not self.save_to(self._path):
+            return False
+        program = self._program
+        assert program is not None  # save_to re-validated the same text
+        self.run_requested.emit(program)
+        return True
+
+    def _tried(self) -> None:
+        """Save or Run was asked for: from now on the errors show."""
+        if not self._touched:
+            self._touched = True
+            self._revalidate()
+
     # -- editing steps ----------------------------------------------------------------------------
 
     def add_segment(self) -> QStandardItem:
         """A new segment after the selected step; its direction, speed, incline and length are
         copied from the selected segment, if one is selected."""
-        values = dict(_NEW_SEGMENT)
+        values = _new_segment()
         current = self.current_step()
         if current is not None and self._kind(current) == SEGMENT:
             for column in (COL_DIRECTION, COL_SPEED, COL_INCLINE, COL_LENGTH):
@@ -613,7 +689,7 @@ class ProgramEditor(QWidget):
         """A new block (repeat 2) holding one new segment; add more steps inside it by
         selecting that segment, or indent steps into it."""
         block = self._new_row(BLOCK, {COL_REPEAT: _NEW_REPEAT})
-        block[0].appendRow(self._new_row(SEGMENT, dict(_NEW_SEGMENT)))
+        block[0].appendRow(self._new_row(SEGMENT, _new_segment()))
         return self._insert(block)
 
     def delete_step(self) -> None:
@@ -714,9 +790,19 @@ class ProgramEditor(QWidget):
 
     def on_save_as_clicked(self) -> None:
         if self._program is None:
+            self._tried()
             return
         if self._path is not None:
             start = str(self._path)
+        elif self._library is not None:
+            # A new program goes with the person's other programs, which the picker lists.
+            try:
+                self._library.make_folder()
+            except OSError as exc:
+                self._show_message(
+                    f"Cannot make {self._library.folder}: {exc.strerror or exc}", invalid=True
+                )
+            start = str(self._library.path_for(self._program.name))
         else:
             slug = re.sub(r"[^a-z0-9]+", "-", self._program.name.lower()).strip("-")
             start = f"{slug or 'program'}.toml"
@@ -903,9 +989,10 @@ class ProgramEditor(QWidget):
                     pairs.append(("rest", "true"))
                 else:
                     pairs.append(("direction", toml_string(text[COL_DIRECTION])))
-                    for column, key in ((COL_SPEED, "speed"), (COL_INCLINE, "incline")):
-                        if text[column]:
-                            pairs.append((key, toml_string(text[column])))
+                    if text[COL_SPEED]:
+                        pairs.append(("speed", toml_string(_typed_speed(text[COL_SPEED]))))
+                    if text[COL_INCLINE]:
+                        pairs.append(("incline", toml_string(text[COL_INCLINE])))
                 if text[COL_LENGTH]:
                     pairs.append((_length_key(text[COL_LENGTH]), toml_string(text[COL_LENGTH])))
                 if text[COL_CUE]:
@@ -926,9 +1013,14 @@ class ProgramEditor(QWidget):
 
     def _edited(self) -> None:
         self._set_modified(True)
+        self._touched = True
         self._revalidate()
 
     def _revalidate(self) -> None:
+        # The header names the unit a bare number is taken in (the display unit may change).
+        speed_header = f"Speed ({format.speed_unit().as_speed.value})"
+        if self.model.headerData(COL_SPEED, Qt.Orientation.Horizontal) != speed_header:
+            self.model.setHeaderData(COL_SPEED, Qt.Orientation.Horizontal, speed_header)
         text = self._draft()
         try:
             program: Program | None = parse_program(text, source=self._source())
@@ -937,9 +1029,15 @@ class ProgramEditor(QWidget):
             program, error = None, exc
         self._program, self._error = program, error
         fitted, notices = clamp(program, self._limits) if program else (None, [])
-        self._mark(error, notices)
+        shown_error = error if self._touched else None
+        self._mark(shown_error, notices)
         self._update_preview(fitted)
-        if error is not None:
+        if error is not None and not self._touched:
+            self._show_message(
+                "Give it a name and add steps; Save is possible once it is complete.",
+                invalid=False,
+            )
+        elif error is not None:
             # The file's short name: the full path is in the status line below.
             shown = ProgramError(
                 self._display_name(),
@@ -991,7 +1089,7 @@ class ProgramEditor(QWidget):
                     cell = self._sibling(item, column)
                     problem = (
                         _cell_problem(kind, column, cell.text())
-                        if column in _EDITABLE[kind]
+                        if column in _EDITABLE[kind] and self._touched
                         else None
                     )
                     if in_error_row and column == error_column and error is not None:
@@ -1044,7 +1142,7 @@ class ProgramEditor(QWidget):
         if column == COL_INCLINE and kind == SEGMENT:
             return "0 %"
         if column == COL_SPEED and kind == SEGMENT:
-            return "4.5 km/h, 3 mph, 13:20 /km"
+            return f"{format.speed_unit().as_speed.value}: 4.5 · or 3 mph, 13:20 /km"
         if column == COL_LENGTH and kind != BLOCK:
             return "5 min, 90 s" if kind == REST else "5 min, 400 m"
         return None
@@ -1081,8 +1179,10 @@ class ProgramEditor(QWidget):
         self.buttons["move_up"].setEnabled(has and row > 0)
         self.buttons["move_down"].setEnabled(parent is not None and row < parent.rowCount() - 1)
         valid = self._program is not None
-        self.save_button.setEnabled(valid)
+        # Save stays pressable on an untouched new program: pressing it shows what is missing.
+        self.save_button.setEnabled(valid or not self._touched)
         self.save_as_button.setEnabled(valid)
+        self.run_button.setEnabled(valid)
 
     def _update_status(self) -> None:
         if self._path is not None:

@@ -1,10 +1,20 @@
-"""The program picker: built-in programs and files, each with its profile before it starts.
+"""The program picker: built-in programs, the person's own and files, each with its profile.
 
-Shape: ``ProgramView(bridge, programs)``: a list (name, length, backward minutes), and for the
-selected program its description, a ``ProfileChart``, its figures, the limit notices (the
+Shape: ``ProgramView(bridge, programs, library=None)``: a list (name, length, backward minutes),
+and for the selected program its description, a ``ProfileChart``, its figures, the limit
+notices (the
 program is shown — and run — fitted to the limits by the core, ``AppCore.fit``; the governor
 checks every command again), and Start / Manual session / Open file… buttons. Start calls
 ``bridge.start_program``; the window turns to the dashboard on the bridge's ``session_started``.
+
+The list: the built-ins, then the person's own programs (``library``, a
+:class:`~treadctl.program.ProgramLibrary` on the data folder's ``programs``; marked "yours"),
+then files opened once, then a program handed over unsaved by the editor's Run now
+(``use_program``; marked "not saved"). A file in the library that no longer reads is listed as
+unusable, with the parser's reason; it cannot be started. ``reload_library`` reads the folder
+again (after a save or an import). Import… copies a file into the library (a bad file is
+refused with the parser's sentence; a program of the same file name is replaced only when the
+person says so); Export… writes a copy of the selected program elsewhere.
 "About backward walking…" opens the guidance the programs follow (``ui.guidance_view``) in a
 window of its own: the descriptions cite it by that name.
 
@@ -19,23 +29,37 @@ words them in km/h; ``format.speeds_in_text`` rewrites them). ``set_speed_unit``
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
-from treadctl.program import Program, ProgramError, load_program, program_figures
-from ui import format
+from treadctl.program import (
+    Program,
+    ProgramError,
+    ProgramExistsError,
+    ProgramLibrary,
+    export_program,
+    load_program,
+    program_figures,
+    program_file_name,
+)
+from ui import colors, format
 from ui.bridge import Bridge
 from ui.format import SpeedUnit
 from ui.guidance_view import TITLE, GuidanceView
@@ -45,15 +69,41 @@ from ui.program_figures import FiguresLayout, ProgramFigures, backward_words
 _PROGRAM_ROLE = Qt.ItemDataRole.UserRole
 
 
+class Origin(enum.Enum):
+    """Where a list entry comes from; the list is kept in this order."""
+
+    BUILTIN = 0
+    LIBRARY = 1  # the person's own, in the data folder
+    FILE = 2  # opened once from elsewhere
+    UNSAVED = 3  # the editor's Run now, before it was saved
+
+
+@dataclass
+class Entry:
+    """One line of the list: a program, or (a library file that no longer reads) the reason."""
+
+    origin: Origin
+    program: Program | None
+    path: Path | None = None
+    error: ProgramError | None = None
+
+
 class ProgramView(QWidget):
     def __init__(
-        self, bridge: Bridge, programs: Sequence[Program], parent: QWidget | None = None
+        self,
+        bridge: Bridge,
+        programs: Sequence[Program],
+        parent: QWidget | None = None,
+        *,
+        library: ProgramLibrary | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("programView")
         self._bridge = bridge
-        self._programs: list[Program] = []
+        self._entries: list[Entry] = []
+        self.library = library
         self._dialog: QFileDialog | None = None
+        self._confirm: QMessageBox | None = None
         self.guidance: GuidanceView | None = None
 
         title = QLabel("Programs")
@@ -66,8 +116,21 @@ class ProgramView(QWidget):
         # Long names wrap instead of hiding their ends behind a horizontal scroll bar.
         self.list.setWordWrap(True)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.open_button = QPushButton("Open program file…")
+        # Short words: three buttons share the list's narrow column (1280x720 laptops).
+        self.open_button = QPushButton("Open…")
+        self.open_button.setToolTip("Run a program file once, without adding it to your programs")
         self.open_button.clicked.connect(self.on_open_clicked)
+        self.import_button = QPushButton("Import…")
+        self.import_button.setToolTip("Copy a program file into your programs")
+        self.import_button.clicked.connect(self.on_import_clicked)
+        self.import_button.setEnabled(library is not None)
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("Save a copy of the selected program elsewhere")
+        self.export_button.clicked.connect(self.on_export_clicked)
+        files = QHBoxLayout()
+        files.addWidget(self.open_button, 1)
+        files.addWidget(self.import_button, 1)
+        files.addWidget(self.export_button, 1)
         self.about_button = QPushButton(f"{TITLE}…")
         self.about_button.setObjectName("aboutBackwardButton")
         self.about_button.setToolTip(
@@ -77,7 +140,7 @@ class ProgramView(QWidget):
         left = QVBoxLayout()
         left.addWidget(title)
         left.addWidget(self.list, 1)
-        left.addWidget(self.open_button)
+        left.addLayout(files)
         left.addWidget(self.about_button)
 
         self.name = QLabel("")
@@ -127,29 +190,98 @@ class ProgramView(QWidget):
         bridge.reconnected.connect(self.on_link_changed)
         bridge.link_down.connect(self.on_link_changed)
         bridge.profile_changed.connect(self.on_limits_changed)
-        for program in programs:
-            self.add_program(program)
-        if self.list.count():
-            self.list.setCurrentRow(0)
+        self._entries = [Entry(Origin.BUILTIN, program) for program in programs]
+        self._entries += self._library_entries()
+        self._fill(self._entries[0] if self._entries else None)
         self.on_link_changed()
 
     # -- state ----------------------------------------------------------------------------------
 
-    def add_program(self, program: Program) -> QListWidgetItem:
-        self._programs.append(program)
-        item = QListWidgetItem(self._entry(program))
-        item.setData(_PROGRAM_ROLE, len(self._programs) - 1)
-        item.setToolTip(program.source or "")
-        self.list.addItem(item)
+    def _library_entries(self) -> list[Entry]:
+        if self.library is None:
+            return []
+        return [Entry(Origin.LIBRARY, e.program, e.path, e.error) for e in self.library.entries()]
+
+    def _fill(self, selected: Entry | None) -> None:
+        """The list anew from ``_entries`` (in origin order), ``selected`` selected."""
+        self._entries.sort(key=lambda e: e.origin.value)  # stable: each origin keeps its order
+        self.list.blockSignals(True)
+        try:
+            self.list.clear()
+            for index, entry in enumerate(self._entries):
+                item = QListWidgetItem(self._entry(entry))
+                item.setData(_PROGRAM_ROLE, index)
+                if entry.error is not None:
+                    item.setToolTip(str(entry.error))
+                    item.setForeground(QBrush(QColor(colors.ALARM)))
+                else:
+                    source = entry.program.source if entry.program is not None else None
+                    item.setToolTip(source or "")
+                self.list.addItem(item)
+                if entry is selected:
+                    self.list.setCurrentItem(item)
+        finally:
+            self.list.blockSignals(False)
+        self.on_current_changed(self.list.currentItem())
+
+    def add_program(self, program: Program, origin: Origin = Origin.FILE) -> QListWidgetItem:
+        """``program`` added to the list (replacing the entry of the same file) and selected."""
+        path = Path(program.source) if program.source else None
+        entry = Entry(origin, program, path)
+        for i, old in enumerate(self._entries):
+            same_file = path is not None and old.path is not None and old.path == path
+            if same_file or (origin is Origin.UNSAVED and old.origin is Origin.UNSAVED):
+                self._entries[i] = entry
+                break
+        else:
+            self._entries.append(entry)
+        self._fill(entry)
+        item = self.list.currentItem()
+        assert item is not None
         return item
 
-    def _entry(self, program: Program) -> str:
-        """A list entry: the name, then the length and backward minutes as they will run."""
+    def reload_library(self, select: Path | None = None) -> None:
+        """The library read again (a program saved or imported); ``select`` that file."""
+        current = self._current_entry()
+        self._entries = [e for e in self._entries if e.origin is not Origin.LIBRARY]
+        fresh = self._library_entries()
+        # A program now in the library is listed there, not also as an opened file.
+        paths = {e.path for e in fresh}
+        self._entries = [e for e in self._entries if e.path is None or e.path not in paths]
+        self._entries += fresh
+        chosen = next((e for e in fresh if select is not None and e.path == select), None)
+        if chosen is None and current is not None:
+            chosen = next((e for e in self._entries if e.path == current.path), None)
+            if current.path is None and current in self._entries:
+                chosen = current
+        self._fill(chosen or (self._entries[0] if self._entries else None))
+
+    def use_program(self, program: Program) -> None:
+        """The editor's Run now: ``program`` selected, ready for Start. Its library entry when
+        it is saved there, otherwise one "not saved" entry (a later Run now replaces it)."""
+        path = Path(program.source) if program.source else None
+        if path is not None and self.library is not None and self.library.contains(path):
+            self.reload_library(select=path)
+            entry = self._current_entry()
+            if entry is not None and entry.program == program:
+                return
+        saved_file = path is not None and path.is_file()
+        self.add_program(program, Origin.FILE if saved_file else Origin.UNSAVED)
+
+    def _entry(self, entry: Entry) -> str:
+        """A list entry: the name, then the length and backward minutes as they will run, and
+        whose it is; an unusable file says so, and why."""
+        program = entry.program
+        if program is None:
+            name = entry.path.name if entry.path is not None else "?"
+            reason = entry.error.expected if entry.error is not None else "unreadable"
+            return f"{name}\nUnusable: expected {reason}"
         fitted = self._bridge.fit(program).program
         figures = program_figures(fitted, self._bridge.limits)
+        mark = {Origin.LIBRARY: "  ·  yours", Origin.UNSAVED: "  ·  not saved"}
         return (
             f"{program.name}\n{format.minutes(figures.total_s / 60)}  ·  "
-            f"{backward_words(figures)} backward"
+            f"{backward_words(figures)} backward{mark.get(entry.origin, '')}"
         )
 
     def entry_text(self, row: int) -> str:
@@ -157,11 +289,19 @@ class ProgramView(QWidget):
         item = self.list.item(row)
         return item.text() if item is not None else ""
 
-    def selected_program(self) -> Program | None:
+    def entries(self) -> list[Entry]:
+        """The list's entries, in its order."""
+        return list(self._entries)
+
+    def _current_entry(self) -> Entry | None:
         item = self.list.currentItem()
         if item is None:
             return None
-        return self._programs[int(item.data(_PROGRAM_ROLE))]
+        return self._entries[int(item.data(_PROGRAM_ROLE))]
+
+    def selected_program(self) -> Program | None:
+        entry = self._current_entry()
+        return entry.program if entry is not None else None
 
     def _fitted(self) -> tuple[Program | None, list[str]]:
         program = self.selected_program()
@@ -181,7 +321,7 @@ class ProgramView(QWidget):
         """Other limits (another profile, or saved ones): refit the list and the selection."""
         for row in range(self.list.count()):
             item = self.list.item(row)
-            item.setText(self._entry(self._programs[int(item.data(_PROGRAM_ROLE))]))
+            item.setText(self._entry(self._entries[int(item.data(_PROGRAM_ROLE))]))
         self.on_current_changed(self.list.currentItem())
 
     def on_link_changed(self, *_: object) -> None:
@@ -192,18 +332,37 @@ class ProgramView(QWidget):
         self.hint.setText("" if connected else "Connect to a treadmill first.")
 
     def on_current_changed(self, current: QListWidgetItem | None, *_: object) -> None:
+        self.export_button.setEnabled(self.selected_program() is not None)
+        entry = self._current_entry()
+        if entry is not None and entry.program is None:
+            self._show_unusable(entry)
+            return
         program, notices = self._fitted()
         if program is None:
             return
         self.name.setText(program.name)
         self.description.setText(" ".join(program.description.split()))
         self.chart.set_profile(program.profile())
+        self.figures.setVisible(True)
         limits = self._bridge.limits
         # The notices (the core's fitting) already say where the backward minutes stop.
         self.figures.show_figures(program_figures(program, limits))
         words = "; ".join(format.speeds_in_text(notice) for notice in notices)
         self.notices.setText(f"Fitted to your limits: {words}" if notices else "")
         self.notices.setVisible(bool(notices))
+        self.on_link_changed()
+
+    def _show_unusable(self, entry: Entry) -> None:
+        """A library file that no longer reads: what is wrong, and where to fix it."""
+        self.name.setText(entry.path.name if entry.path is not None else "")
+        folder = self.library.folder if self.library is not None else ""
+        self.description.setText(
+            f"This file in your programs cannot be used: {entry.error}. Correct it in a text "
+            f"editor, or remove it from {folder}."
+        )
+        self.chart.set_profile([])
+        self.figures.setVisible(False)
+        self.notices.setVisible(False)
         self.on_link_changed()
 
     def on_item_activated(self, item: QListWidgetItem) -> None:
@@ -254,9 +413,99 @@ class ProgramView(QWidget):
         try:
             program = load_program(path)
         except ProgramError as error:
-            self.notices.setText(f"Cannot open the program: {error}")
-            self.notices.setVisible(True)
+            self._say(f"Cannot open the program: {error}")
             return None
-        item = self.add_program(program)
-        self.list.setCurrentItem(item)
+        in_library = self.library is not None and self.library.contains(Path(path))
+        if in_library:
+            self.reload_library(select=Path(path))
+        else:
+            self.add_program(program)
         return program
+
+    def _say(self, text: str) -> None:
+        self.notices.setText(text)
+        self.notices.setVisible(True)
+
+    # -- import and export ----------------------------------------------------------------------
+
+    def on_import_clicked(self) -> None:
+        dialog = QFileDialog(self, "Import a program", str(Path.home()), "Programs (*.toml)")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(lambda path: self.import_file(Path(path)))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._dialog = dialog
+        dialog.open()
+
+    def import_file(self, source: Path, *, replace: bool = False) -> Path | None:
+        """Copy ``source`` into the library and select it; the file written, or None (refused,
+        or a question asked first: a program of that name is there already)."""
+        self._dialog = None
+        if self.library is None:
+            return None
+        try:
+            target = self.library.import_file(source, replace=replace)
+        except ProgramError as error:
+            self._say(f"Not imported: {error}")
+            return None
+        except ProgramExistsError as exists:
+            self._ask_to_replace(source, exists.path)
+            return None
+        except OSError as error:
+            self._say(f"Not imported: {source}: {error.strerror or error}")
+            return None
+        self.reload_library(select=target)
+        return target
+
+    def _ask_to_replace(self, source: Path, existing: Path) -> None:
+        # Non-modal, like the file dialogs: no nested event loop while a belt may run.
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Replace a program?",
+            f"“{existing.name}” is already one of your programs. Replace it with the file "
+            f"being imported?",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        replace = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def answered(*_: object) -> None:
+            self._confirm = None
+            if box.clickedButton() is replace:
+                self.import_file(source, replace=True)
+            else:
+                self._say(f"Not imported: {existing.name} is kept as it was.")
+
+        box.finished.connect(answered)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._confirm = box
+        box.open()
+
+    def on_export_clicked(self) -> None:
+        program = self.selected_program()
+        if program is None:
+            return
+        name = Path(program.source).name if program.source else ""
+        if not name.endswith(".toml"):
+            name = program_file_name(program.name)
+        dialog = QFileDialog(self, "Export program", str(Path.home() / name), "Programs (*.toml)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)  # asks before replacing
+        dialog.setDefaultSuffix("toml")
+        dialog.fileSelected.connect(lambda path: self.export_to(Path(path)))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._dialog = dialog
+        dialog.open()
+
+    def export_to(self, target: Path) -> Path | None:
+        """A copy of the selected program written to ``target``; the file, or None."""
+        self._dialog = None
+        program = self.selected_program()
+        if program is None:
+            return None
+        try:
+            written = export_program(program, target)
+        except OSError as error:
+            self._say(f"Not exported: {target}: {error.strerror or error}")
+            return None
+        self._say(f"Exported to {written}")
+        return written

@@ -25,6 +25,8 @@ switch in the settings must take effect for the next cue without rebuilding them
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QScreen, QShowEvent
 from PySide6.QtWidgets import (
@@ -52,6 +54,7 @@ REAR_SCREEN_KEY = "display/rear_screen"
 SOUNDS_KEY = "cues/sounds"
 SPEECH_KEY = "cues/speech"
 USAGE_KEY = "profiles/usage"
+EXPORT_FOLDER_KEY = "history/export_folder"
 RETURN_TO_CHOOSER_KEY = "profiles/return_to_chooser"  # before home or gym: read, never written
 
 
@@ -127,6 +130,20 @@ class AppSettings:
     def usage(self, usage: Usage) -> None:
         self._settings.remove(RETURN_TO_CHOOSER_KEY)  # one answer, not two that may disagree
         self._set(USAGE_KEY, usage.value)
+
+    @property
+    def export_folder(self) -> Path | None:
+        """The folder the last export from the history went to; None before the first, or when
+        it is gone (unplugged, deleted): the dialog then opens in the home folder."""
+        value = self._settings.value(EXPORT_FOLDER_KEY)
+        if not isinstance(value, str) or not value:
+            return None
+        folder = Path(value)
+        return folder if folder.is_dir() else None
+
+    @export_folder.setter
+    def export_folder(self, folder: Path) -> None:
+        self._set(EXPORT_FOLDER_KEY, str(folder))
 
     @property
     def return_to_chooser(self) -> bool:

@@ -227,7 +227,10 @@ def test_an_export_dialog_closes_when_another_session_is_chosen(
             app.click(history.export_buttons["csv"])
             dialog = history.dialog
             assert dialog is not None and dialog.isVisible()
-            assert "tue" in dialog.selectedFiles()[0]  # the session shown: its file name
+            # The session shown: its day in the file name.
+            assert (
+                f"{(day + timedelta(days=1)).astimezone():%Y-%m-%d}_" in dialog.selectedFiles()[0]
+            )
             history.select_row(1)
             # Its file was the other session's: it would export one not plotted.
             assert history.dialog is None and not dialog.isVisible()

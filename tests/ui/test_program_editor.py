@@ -27,6 +27,8 @@ from treadctl.program import (
     load_program,
     parse_program,
 )
+from ui import format
+from ui.format import SpeedUnit
 from ui.program_editor import COL_SPEED, FIELDS, ProgramEditor
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "programs.md"
@@ -122,8 +124,8 @@ def test_build_the_docs_example_with_the_buttons(
     expected = docs_example()
     editor.load(None)
     assert editor.program() is None
-    assert "name: expected a non-empty string" in editor.message.text()
-    assert not editor.save_button.isEnabled()
+    assert "Cannot save" not in editor.message.text()  # nothing typed yet: nothing wrong
+    assert not editor.save_as_button.isEnabled()
 
     QTest.keyClicks(editor.name_edit, "Backward walking, week 1")
     QTest.keyClicks(editor.description_edit, "Short backward bouts with forward recovery.")
@@ -170,19 +172,19 @@ def test_build_the_docs_example_with_the_buttons(
 # -- validation --------------------------------------------------------------------------------
 
 
-def test_a_speed_without_unit_is_shown_on_its_cell_and_blocks_save(
+def test_a_speed_that_does_not_read_is_shown_on_its_cell_and_blocks_save(
     editor: ProgramEditor, qtbot: QtBot, tmp_path: Path
 ) -> None:
     editor.load(builtin_programs()[0])
     with qtbot.waitSignal(editor.changed):
-        editor.set_field("steps[1].steps[0]", "speed", "4.5")
+        editor.set_field("steps[1].steps[0]", "speed", "4,5")  # a decimal comma: not a number
 
     error = editor.error()
     assert error is not None
-    assert (error.step, error.field, error.found) == ("steps[1].steps[0]", "speed", '"4.5"')
+    assert (error.step, error.field, error.found) == ("steps[1].steps[0]", "speed", '"4,5"')
     message = editor.message.text()
     assert "steps[1].steps[0]: speed: expected a speed with a unit" in message
-    assert 'found "4.5"' in message
+    assert 'found "4,5"' in message
     assert "01-backward-walk-week-1.toml" in message  # the file the program came from
     assert editor.message.property("invalid") is True
     # The faulty cell is red and says why; its row is tinted; other rows are not.
@@ -219,7 +221,12 @@ def test_typing_in_a_cell_validates_on_every_keystroke(editor: ProgramEditor, qt
     line.selectAll()
     with qtbot.waitSignal(editor.changed):
         QTest.keyClicks(line, "3")
+    assert editor.program().steps[0].speed_kmh == 3  # type: ignore[union-attr]  # display unit
+    with qtbot.waitSignal(editor.changed):
+        QTest.keyClicks(line, "m")
     assert editor.error() is not None and editor.error().field == "speed"  # type: ignore[union-attr]
+    with qtbot.waitSignal(editor.changed):
+        QTest.keyClick(line, Qt.Key.Key_Backspace)
     with qtbot.waitSignal(editor.changed):
         QTest.keyClicks(line, " mph")
     program = editor.program()
@@ -496,3 +503,120 @@ def test_cells_that_do_not_apply_are_read_only(editor: ProgramEditor) -> None:
     assert not editor.step_item(rest_path).index().siblingAtColumn(COL_SPEED).flags() & (
         Qt.ItemFlag.ItemIsEditable
     )
+
+
+# -- issue 14: no error before input, numbers in the display unit, Close, Run now, the library --
+
+
+def test_a_new_program_shows_no_error_until_typed_or_saved(
+    editor: ProgramEditor, qtbot: QtBot
+) -> None:
+    editor.load(None)
+    editor.show()
+    assert editor.error() is not None  # not a program yet: nothing to save...
+    assert editor.message.property("invalid") is not True  # ...but nothing is wrong either
+    assert "Cannot save" not in editor.message.text()
+    assert editor.name_edit.property("invalid") is not True
+    assert not editor.run_button.isEnabled()
+    # Trying to save is asking what is missing: now it says.
+    with qtbot.waitSignal(editor.changed):
+        click(editor.save_button)
+    assert editor.message.property("invalid") is True
+    assert "Cannot save" in editor.message.text()
+
+    editor.load(None)
+    assert editor.message.property("invalid") is not True
+    with qtbot.waitSignal(editor.changed):
+        QTest.keyClicks(editor.name_edit, "Mine")  # typed: an unfinished program says why
+    assert editor.message.property("invalid") is True
+    assert "steps" in editor.message.text()
+
+
+@pytest.mark.parametrize(
+    ("unit", "typed", "kmh"),
+    [(SpeedUnit.KMH, "8", 8.0), (SpeedUnit.MPH, "3", 4.828032), (SpeedUnit.PACE_MI, "3", 4.828032)],
+)
+def test_a_plain_number_is_a_speed_in_the_display_unit(
+    qtbot: QtBot, tmp_path: Path, unit: SpeedUnit, typed: str, kmh: float
+) -> None:
+    format.set_speed_unit(unit)
+    try:
+        editor = ProgramEditor()
+        qtbot.addWidget(editor)
+        editor.load(None)
+        editor.name_edit.setText("Plain")
+        click(editor.buttons["add_segment"])
+        with qtbot.waitSignal(editor.changed):
+            editor.set_field("steps[0]", "speed", typed)
+        program = editor.program()
+        assert program is not None, editor.message.text()
+        assert program.steps[0].speed_kmh == kmh  # type: ignore[union-attr]
+        assert cell_background(editor, "steps[0]", "speed") is None
+        header = editor.model.headerData(COL_SPEED, Qt.Orientation.Horizontal)
+        assert header == f"Speed ({unit.as_speed.value})"
+        # The file names its unit: it means the same whatever the app shows.
+        assert editor.save_to(tmp_path / "plain.toml")
+        assert load_program(tmp_path / "plain.toml").steps[0].speed_kmh == kmh  # type: ignore[union-attr]
+    finally:
+        format.set_speed_unit(SpeedUnit.KMH)
+
+
+def test_close_asks_before_throwing_away_changes(editor: ProgramEditor, qtbot: QtBot) -> None:
+    editor.load(builtin_programs()[0])
+    editor.show()
+    click(editor.close_button)  # nothing changed: closes at once
+    assert not editor.isVisible()
+
+    editor.load(builtin_programs()[0])
+    editor.show()
+    editor.set_field("steps[0]", "speed", "5 km/h")
+    click(editor.close_button)
+    box = editor._confirm
+    assert box is not None and box.isVisible()
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert editor.isVisible() and editor.is_modified()
+    click(editor.close_button)
+    box = editor._confirm
+    assert box is not None
+    box.button(QMessageBox.StandardButton.Discard).click()
+    assert not editor.isVisible()
+
+
+def test_run_now_hands_over_the_program_saving_its_own_file_first(
+    editor: ProgramEditor, qtbot: QtBot, tmp_path: Path
+) -> None:
+    editor.load(builtin_programs()[0])
+    editor.set_field("steps[0]", "speed", "5")
+    with qtbot.waitSignal(editor.run_requested) as handed, qtbot.assertNotEmitted(editor.saved):
+        click(editor.run_button)  # a built-in's edit: used as edited, never written over
+    (program,) = handed.args
+    assert program == editor.program() and program.steps[0].speed_kmh == 5
+
+    path = tmp_path / "mine.toml"
+    assert editor.save_to(path)
+    editor.set_field("steps[0]", "speed", "4")
+    with qtbot.waitSignal(editor.saved), qtbot.waitSignal(editor.run_requested) as handed:
+        click(editor.run_button)  # its own file: saved, then handed over
+    assert handed.args[0] == load_program(path)
+    assert load_program(path).steps[0].speed_kmh == 4  # type: ignore[union-attr]
+    assert not editor.is_modified()
+
+
+def test_save_offers_a_new_file_in_the_library(qtbot: QtBot, tmp_path: Path) -> None:
+    library = tmp_path / "data" / "programs"
+    editor = ProgramEditor(library=library)
+    qtbot.addWidget(editor)
+    editor.load(None)
+    editor.name_edit.setText("Backward intervals")
+    click(editor.buttons["add_segment"])
+    assert editor.error() is None, editor.message.text()
+    assert not editor.save()  # no file yet: the dialog asks where
+    dialog = editor._dialog
+    assert dialog is not None and dialog.isVisible()
+    assert Path(dialog.directory().absolutePath()) == library
+    (chosen,) = dialog.selectedFiles()
+    assert Path(chosen) == library / "backward-intervals.toml"
+    with qtbot.waitSignal(editor.saved) as saved:
+        dialog.accept()
+    assert saved.args == [library / "backward-intervals.toml"]
+    assert load_program(library / "backward-intervals.toml") == editor.program()

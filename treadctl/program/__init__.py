@@ -11,7 +11,9 @@ Shape::
      ├── dump.py      dump_program(program) (parse_program(dump_program(p)) == p), toml_string
      ├── fitting.py   clamp(program, limits) -> (fitted, [ClampNotice])   for display only
      ├── figures.py   program_figures(program, limits) -> ProgramFigures  (total, backward, …)
-     └── builtin.py   BUILTIN_PROGRAMS_DIR, builtin_programs()
+     ├── builtin.py   BUILTIN_PROGRAMS_DIR, builtin_programs()
+     └── library.py   ProgramLibrary(folder): the person's own programs (DataFolder.programs),
+                      LibraryEntry, ProgramExistsError, export_program, program_file_name
 
 Model: :class:`Program` holds a tuple of steps, each a :class:`Segment` (a rest is a segment with
 ``rest=True``, speed 0) or a :class:`Block` (``repeat`` times its own steps). Every step keeps its
@@ -33,6 +35,13 @@ from treadctl.program.dump import dump_program, toml_string
 from treadctl.program.errors import ProgramError
 from treadctl.program.figures import ProgramFigures, program_figures
 from treadctl.program.fitting import ClampNotice, clamp
+from treadctl.program.library import (
+    LibraryEntry,
+    ProgramExistsError,
+    ProgramLibrary,
+    export_program,
+    program_file_name,
+)
 from treadctl.program.model import (
     MAX_INCLINE_PCT,
     MAX_REPEAT,
@@ -75,11 +84,14 @@ __all__ = [
     "REST_LABEL",
     "Block",
     "ClampNotice",
+    "LibraryEntry",
     "PlannedSegment",
     "ProfilePoint",
     "Program",
     "ProgramError",
+    "ProgramExistsError",
     "ProgramFigures",
+    "ProgramLibrary",
     "Repetition",
     "Segment",
     "Step",
@@ -87,6 +99,7 @@ __all__ = [
     "clamp",
     "default_label",
     "dump_program",
+    "export_program",
     "format_distance",
     "format_duration",
     "format_incline",
@@ -98,5 +111,6 @@ __all__ = [
     "parse_program",
     "parse_speed",
     "program_figures",
+    "program_file_name",
     "toml_string",
 ]
