@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from hypothesis import settings  # imports no Qt: it may come before the platform is set
 
 # Before anything imports Qt: tests never need a display. The offscreen screens are a gym's
@@ -16,3 +18,14 @@ os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={SCREENS}"
 # The `slow` marker's tests set their own example counts (10^6 per decoder).
 settings.register_profile("treadctl", max_examples=300, deadline=None)
 settings.load_profile("treadctl")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nothing_written_into_the_working_folder() -> Iterator[None]:
+    """A test that writes where the person stands (an export's default is the current folder)
+    must do it in its own temporary folder: a file left in the repository fails the run."""
+    here = Path.cwd()
+    before = set(here.iterdir())
+    yield
+    left = sorted(p.name for p in set(here.iterdir()) - before if not p.name.startswith("."))
+    assert not left, f"tests left files in {here}: {left}"

@@ -32,8 +32,6 @@ display unit (``set_speed_unit`` rewords the table and redraws the plot).
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -309,13 +307,13 @@ def fill_weeks(totals: list[WeekTotal]) -> list[tuple[date, float]]:
 
 
 def _export_file_name(session: StoredSession, fmt: str) -> str:
-    """``2026-12-07_1430_backward-intervals.csv``: when (local time) and what, so a person
-    finds it among their files; a manual session is "manual"."""
-    when = session.started_at.astimezone()
-    name = unicodedata.normalize("NFKD", session.program or "manual")
-    slug = re.sub(r"[^a-z0-9]+", "-", name.encode("ascii", "ignore").decode().lower())
-    slug = slug.strip("-")[:60].rstrip("-") or "session"
-    return f"{when:%Y-%m-%d_%H%M}_{slug}.{fmt}"
+    """The engine's export name (``2026-12-07_1430_backward-intervals.csv``), from the stored
+    session rather than by reading its log again: the same name ``treadctl export`` gives."""
+    from treadctl.export import export_file_name
+
+    program = None if session.program is None else {"name": session.program}
+    header = {"started_at": session.started_at.isoformat(), "program": program}
+    return export_file_name(header, fmt)
 
 
 class HistoryView(QWidget):
