@@ -50,6 +50,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "FILE and exit; docs/device-report.md says how to file it",
     )
     probe.add_argument(
+        "--force",
+        action="store_true",
+        help="with --report: replace FILE if it exists (else an existing file is refused)",
+    )
+    probe.add_argument(
         "--rest-seconds",
         type=float,
         default=DEFAULT_REST_SECONDS,

@@ -12,7 +12,7 @@ import argparse
 from typing import TextIO
 
 from treadctl.cli.backends import backends, device_from
-from treadctl.cli.errors import EXIT_OK, EXIT_USAGE
+from treadctl.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 __all__ = ["GUIDED_WARNING", "report_command"]
 
@@ -56,6 +56,15 @@ async def report_command(args: argparse.Namespace, out: TextIO) -> int:
         )
         return answer.strip().lower() == "yes"
 
+    from treadctl.export import ExportError, write_file
+
+    try:
+        # Before the treadmill is asked anything (a guided test moves the belt): a report
+        # that could not be written would be work lost, and a belt moved for nothing.
+        write_file(args.report, None, overwrite=args.force)
+    except ExportError as error:
+        out.write(f"probe: {error}\n")
+        return EXIT_FAILED
     device = device_from(args)
     clock: Clock = LoopClock() if args.simulate else RealClock()
     shaped = backends(args.simulate, args.quirks, clock, with_strap=False, device=device)
@@ -71,7 +80,15 @@ async def report_command(args: argparse.Namespace, out: TextIO) -> int:
             guided=args.guided,
             confirm=confirm,
         )
-    args.report.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    try:
+        write_file(
+            args.report,
+            (json.dumps(report, indent=2) + "\n").encode("utf-8"),
+            overwrite=args.force,
+        )
+    except ExportError as error:
+        out.write(f"probe: {error}\n")
+        return EXIT_FAILED
     for finding in report["findings"]:
         out.write(f"finding: {finding['text']}\n")
     out.write(

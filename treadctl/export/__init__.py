@@ -87,6 +87,7 @@ __all__ = [
     "output_path",
     "protected_reason",
     "read_log",
+    "write_file",
 ]
 
 ExportFormat = Literal["csv", "tcx", "fit"]
@@ -941,6 +942,32 @@ def _write_atomic(path: Path, data: bytes, *, overwrite: bool) -> Path:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    return path
+
+
+def write_file(
+    path: Path,
+    data: bytes | None,
+    *,
+    overwrite: bool = False,
+    data_folder: DataFolder | None = None,
+) -> Path:
+    """Write ``data`` to ``path`` under an export's rules, for any file the command line hands
+    a person (a device report too): :func:`check_target`, then written whole or not at all.
+
+    ``data=None`` only tries: it makes and removes a temporary file where ``path`` would go,
+    so a command whose work takes a while (a device report, a guided test that moves the belt)
+    can refuse a place it cannot write *before* that work, not after it."""
+    path = Path(path)
+    check_target(path, overwrite=overwrite, data_folder=data_folder)
+    if data is not None:
+        return _write_atomic(path, data, overwrite=overwrite)
+    try:
+        fd, name = tempfile.mkstemp(prefix=".treadctl-export-", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise _target_error(path, error) from None
+    os.close(fd)
+    os.unlink(name)
     return path
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from treadctl.cli import EXIT_OK, EXIT_USAGE, main
+from treadctl.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
 
 
 def test_probe_simulate_streams_json_lines(capsys: pytest.CaptureFixture[str]) -> None:
@@ -66,6 +66,21 @@ def test_probe_guided_with_yes(tmp_path: Path, capsys: pytest.CaptureFixture[str
     out = capsys.readouterr().out
     assert out.index("MOVES THE BELT") < out.index("Device report written")
     assert "finding: Measured / commanded speed: 1.000." in out
+    assert json.loads(path.read_text())["guided"]["stop_seen_still"] is True
+
+
+def test_probe_report_never_replaces_a_file_unless_forced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "report.json"
+    path.write_text("my notes\n")
+    argv = ["probe", "--simulate", "--report", str(path), "--guided", "--yes"]
+    assert main(argv) == EXIT_FAILED
+    out = capsys.readouterr().out
+    # Refused before anything was asked of the treadmill: the guided test never moved the belt.
+    assert "already exists" in out and "MOVES THE BELT" not in out
+    assert path.read_text() == "my notes\n"
+    assert main([*argv, "--force"]) == EXIT_OK
     assert json.loads(path.read_text())["guided"]["stop_seen_still"] is True
 
 
