@@ -859,7 +859,7 @@ class Store:
         cleaned = " ".join(name.split())
         if not cleaned or len(cleaned) > 40:
             raise LogImportError(
-                f"header profile {name!r} is not a usable profile name", path=path, line=1
+                f"header profile {_short(name)} is not a usable profile name", path=path, line=1
             )
         cursor = db.execute(
             "INSERT INTO profiles (name, limits_json, created_at) VALUES (?, ?, ?)",

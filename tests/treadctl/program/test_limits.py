@@ -10,6 +10,7 @@ import pytest
 
 from treadctl.program import MAX_BLOCK_DEPTH, MAX_TEXT_CHARS, ProgramError, load_program
 from treadctl.program.parser import (
+    _STEP_KEYS,
     MAX_NUMBER_DIGITS,
     MAX_PROGRAM_BYTES,
     MAX_TOML_DEPTH,
@@ -117,6 +118,16 @@ def test_texts_are_bounded(field: str, step: str | None) -> None:
     err = refused(text)
     assert (err.step, err.field) == (step, field)
     assert err.found == f"a text of {len(long)} characters"
+
+
+def test_a_long_unknown_key_is_cut_short_in_the_message() -> None:
+    key = "k" * 100_000
+    err = refused(f'name = "x"\n[[steps]]\n{SEGMENT}{key} = 1\n')
+    assert err.field == key  # kept whole for a caller that looks it up
+    assert str(err) == (
+        f"deep.toml: steps[0]: {'k' * 57}...: expected a step key ({', '.join(_STEP_KEYS)}), "
+        "found an unknown key"
+    )
 
 
 def test_a_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
