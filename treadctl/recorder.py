@@ -15,7 +15,9 @@ Shape:
   context manager: leaving it on an exception closes with reason ``"aborted"``.
 - :func:`read_session_log` → :class:`SessionLog` (header, records, end or None, interrupted),
   raising :class:`SessionLogError` (file and line number) on a corrupt line, or skipping and
-  reporting such lines with ``skip_bad_lines=True``.
+  reporting such lines with ``skip_bad_lines=True``. Reading is bounded whatever the file
+  holds: a line longer than :data:`MAX_LINE_BYTES`, nested deeper than :data:`MAX_DEPTH` or
+  with an integer of more than :data:`MAX_INT_DIGITS` digits is a corrupt line.
 
 Why buffer and flush once a second: the app runs everything on one event loop (the Qt thread),
 so a write per sample would be a syscall per notification; one small append a second keeps the
@@ -41,9 +43,10 @@ import json
 import math
 import os
 import re
+import reprlib
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -57,11 +60,15 @@ from treadctl.limits import Direction, Limits
 __all__ = [
     "FORMAT_NAME",
     "FORMAT_VERSION",
+    "MAX_DEPTH",
+    "MAX_INT_DIGITS",
+    "MAX_LINE_BYTES",
     "BadLine",
     "SessionLog",
     "SessionLogError",
     "SessionRecorder",
     "read_session_log",
+    "short_repr",
 ]
 
 FORMAT_NAME = "treadctl-session-log"
@@ -71,6 +78,16 @@ FORMAT_VERSION = 1
 FLUSH_INTERVAL_S = 1.0
 FSYNC_INTERVAL_S = 3.0
 FLOAT_DECIMALS = 3
+
+# Reading limits: whatever a log holds, reading it costs bounded memory and stack.
+# The longest line the recorder writes is the header, which lists the program's expanded
+# segments: MAX_SEGMENTS (10,000) of them with 200-character labels is about 10 MB at worst.
+MAX_LINE_BYTES = 16 << 20
+# The recorder nests four levels (header > program > segments > one segment).
+MAX_DEPTH = 32
+# Counts, ids and times: no integer the recorder writes comes near this; past ~308 digits
+# math.isfinite() overflows and past 4300 Python refuses to convert it at all.
+MAX_INT_DIGITS = 100
 
 # Chosen by the recorder, so a caller cannot set them through start() or record().
 _HEADER_OWN_FIELDS = frozenset(
@@ -562,7 +579,8 @@ class SessionLog:
     ``records`` are everything between the header and the end record, in file order;
     ``end`` is None when the log stops without one (a crash, a kill, a log still being
     written). ``cut_line`` is the number of a last line that was cut mid-write and ignored;
-    ``bad_lines`` are lines skipped with ``skip_bad_lines=True``.
+    ``bad_lines`` are lines skipped with ``skip_bad_lines=True``. ``record_lines`` and
+    ``end_line`` are the 1-based line numbers of ``records`` and ``end``, for messages.
     """
 
     path: Path
@@ -571,6 +589,8 @@ class SessionLog:
     end: dict[str, Any] | None
     cut_line: int | None = None
     bad_lines: tuple[BadLine, ...] = ()
+    record_lines: tuple[int, ...] = ()
+    end_line: int | None = None
 
     @property
     def interrupted(self) -> bool:
@@ -586,6 +606,32 @@ class SessionLog:
         return [record for record in self.records if record["kind"] == kind]
 
 
+def _bounded_int(text: str) -> int:
+    # json.loads turns any run of digits into an int; Python refuses past 4300 digits with a
+    # message about sys.set_int_max_str_digits, and math.isfinite() overflows well before.
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise ValueError(f"a number of more than {MAX_INT_DIGITS} digits")
+    return int(text)
+
+
+def _depth_over(value: object, limit: int) -> bool:
+    """True when ``value`` nests lists and objects deeper than ``limit`` (walked without
+    recursion, so the check cannot itself run out of stack)."""
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[object] = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def _parse_line(raw: bytes) -> dict[str, Any]:
     """One line as a record dict; ValueError with a short reason if it is not one."""
     try:
@@ -593,9 +639,16 @@ def _parse_line(raw: bytes) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise ValueError(f"not UTF-8 ({exc.reason} at byte {exc.start})") from None
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_int=_bounded_int)
     except json.JSONDecodeError as exc:
         raise ValueError(f"not JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        # The C decoder stops at Python's recursion limit; nothing the recorder writes comes
+        # within a hundredth of it.
+        raise ValueError(f"nested deeper than {MAX_DEPTH} levels") from None
+    # Only a line with that many brackets can nest that deep: most lines skip the walk.
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _depth_over(value, MAX_DEPTH):
+        raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
     if not isinstance(value, dict):
         raise ValueError(f"expected a JSON object, found {type(value).__name__}")
     kind = value.get("kind")
@@ -604,8 +657,55 @@ def _parse_line(raw: bytes) -> dict[str, Any]:
     if kind != "header":
         t = value.get("t")
         if not isinstance(t, int | float) or isinstance(t, bool) or not math.isfinite(t):
-            raise ValueError(f"a {kind!r} record needs a number 't', found {t!r}")
+            raise ValueError(
+                f"a {short_repr(kind)} record needs a number 't', found {short_repr(t)}"
+            )
     return value
+
+
+def short_repr(value: object) -> str:
+    """``repr`` cut short, for messages: a hand-edited field can be megabytes long."""
+    return _REPR.repr(value)
+
+
+_REPR = reprlib.Repr(maxlevel=3, maxstring=60, maxother=60, maxlist=6, maxdict=6)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _LongLine:
+    """A line longer than :data:`MAX_LINE_BYTES`: its length, not its bytes, is kept."""
+
+    size: int
+
+
+def _read_lines(path: Path) -> tuple[list[bytes | _LongLine], bool, bool]:
+    """The file's lines (no newline), each read at most :data:`MAX_LINE_BYTES` at a time.
+
+    Returns (lines, ends_cleanly, empty). A file system may extend a file before the data
+    lands: a tail of NUL bytes is not a line, and a file that has one did not end cleanly.
+    """
+    lines: list[bytes | _LongLine] = []
+    last_had_newline = True
+    empty = True
+    with path.open("rb") as file:
+        while raw := file.readline(MAX_LINE_BYTES + 1):
+            empty = False
+            last_had_newline = raw.endswith(b"\n")
+            if len(raw) <= MAX_LINE_BYTES or (last_had_newline and len(raw) == MAX_LINE_BYTES + 1):
+                lines.append(raw.removesuffix(b"\n"))
+                continue
+            size = len(raw)
+            # Too long: read on to its end in bounded pieces, keeping only the count.
+            while not last_had_newline and (more := file.readline(MAX_LINE_BYTES)):
+                size += len(more)
+                last_had_newline = more.endswith(b"\n")
+            lines.append(_LongLine(size - last_had_newline))
+    ends_cleanly = last_had_newline
+    if lines and not last_had_newline and isinstance(lines[-1], bytes):
+        lines[-1] = lines[-1].rstrip(b"\0")
+        if not lines[-1]:
+            lines.pop()  # only zeros after the last newline
+    return lines, ends_cleanly, empty
 
 
 def _check_header(path: Path, header: dict[str, Any]) -> None:
@@ -617,7 +717,7 @@ def _check_header(path: Path, header: dict[str, Any]) -> None:
         )
     version = header.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise SessionLogError(f"invalid format version {version!r}", path=path, line=1)
+        raise SessionLogError(f"invalid format version {short_repr(version)}", path=path, line=1)
     if version > FORMAT_VERSION:
         raise SessionLogError(
             f"written by a newer treadctl (format version {version}); this one reads up to "
@@ -638,32 +738,37 @@ def read_session_log(path: Path, *, skip_bad_lines: bool = False) -> SessionLog:
     line — or, with ``skip_bad_lines=True``, is skipped and listed in ``bad_lines`` so the
     rest of the session is kept. A bad or missing header always raises: without it nothing
     else can be interpreted. Blank lines are ignored.
+
+    Bounded: a line is read at most :data:`MAX_LINE_BYTES` at a time (a longer one is a bad
+    line, never held whole), JSON nested deeper than :data:`MAX_DEPTH` or holding an integer
+    of more than :data:`MAX_INT_DIGITS` digits is a bad line. An unreadable file raises
+    ``OSError``.
     """
     path = Path(path)
-    data = path.read_bytes()
-    # A file system may extend the file before the data lands: zeros, not a line, at the end.
-    stripped = data.rstrip(b"\0")
-    ends_cleanly = stripped.endswith(b"\n") and len(stripped) == len(data)
-    lines = stripped.split(b"\n")
-    if stripped.endswith(b"\n"):
-        lines.pop()  # the empty string after the final newline
+    lines, ends_cleanly, empty = _read_lines(path)
 
     header: dict[str, Any] | None = None
     records: list[dict[str, Any]] = []
+    record_lines: list[int] = []
     end: dict[str, Any] | None = None
+    end_line: int | None = None
     cut_line: int | None = None
     bad_lines: list[BadLine] = []
 
     for index, raw in enumerate(lines):
         number = index + 1
         is_last = index == len(lines) - 1
-        if header is not None and not raw.strip():
+        if header is not None and isinstance(raw, bytes) and not raw.strip():
             continue
         try:
+            if isinstance(raw, _LongLine):
+                raise ValueError(
+                    f"a line of {raw.size} bytes, longer than the limit of {MAX_LINE_BYTES}"
+                )
             record = _parse_line(raw)
         except ValueError as exc:
             if header is None:
-                what = "the file is empty" if not data else f"unreadable header: {exc}"
+                what = "the file is empty" if empty else f"unreadable header: {exc}"
                 raise SessionLogError(what, path=path, line=number) from None
             if is_last and not ends_cleanly:
                 cut_line = number  # the writer died mid-line: expected after a crash
@@ -677,12 +782,13 @@ def read_session_log(path: Path, *, skip_bad_lines: bool = False) -> SessionLog:
             if record["kind"] == "header":
                 problem = "a second header"
             elif end is not None:
-                problem = f"a {record['kind']!r} record after the end record"
+                problem = f"a {short_repr(record['kind'])} record after the end record"
             elif record["kind"] == "end":
-                end = record
+                end, end_line = record, number
                 continue
             else:
                 records.append(record)
+                record_lines.append(number)
                 continue
         if not skip_bad_lines:
             raise SessionLogError(
@@ -690,8 +796,11 @@ def read_session_log(path: Path, *, skip_bad_lines: bool = False) -> SessionLog:
                 path=path,
                 line=number,
             )
-        bad_lines.append(BadLine(number, problem, raw.decode("utf-8", "replace")))
+        text = "" if isinstance(raw, _LongLine) else raw.decode("utf-8", "replace")
+        bad_lines.append(BadLine(number, problem, text))
 
     if header is None:
         raise SessionLogError("the file is empty: no header", path=path, line=1)
-    return SessionLog(path, header, records, end, cut_line, tuple(bad_lines))
+    return SessionLog(
+        path, header, records, end, cut_line, tuple(bad_lines), tuple(record_lines), end_line
+    )

@@ -50,6 +50,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import logging
 import math
 import os
 import re
@@ -65,6 +66,7 @@ from treadctl.data_folder import HISTORY, DataFolder
 from treadctl.errors import TreadctlError
 from treadctl.limits import DEFAULT_LIMITS, Direction
 from treadctl.recorder import SessionLog, SessionLogError, read_session_log
+from treadctl.recorder import short_repr as _short
 from treadctl.session.totals import SessionSummary, SessionTotals
 
 __all__ = [
@@ -88,6 +90,8 @@ __all__ = [
 DB_FILENAME = HISTORY  # <data folder>/history.sqlite3
 GUEST = "Guest"
 """The built-in profile for people without one: its sessions are not kept unless saved."""
+
+logger = logging.getLogger(__name__)
 
 _BUSY_TIMEOUT_S = 10.0  # a `treadctl run` may be importing while `treadctl history` reads
 
@@ -276,25 +280,11 @@ class _LogReader:
             raise LogImportError(str(exc).removeprefix(where), path=path, line=exc.line) from None
         except OSError as exc:
             raise LogImportError(f"cannot read: {exc.strerror or exc}", path=path) from None
-        self._lines = self._record_lines(path)
-
-    @staticmethod
-    def _record_lines(path: Path) -> list[int]:
-        """Line numbers of the records, in the order ``read_session_log`` returns them.
-
-        It skips blank lines after the header and keeps every other line (it raised
-        otherwise), so the n-th non-blank line after the header is the n-th record.
-        """
-        numbers = []
-        with path.open("rb") as file:
-            for number, raw in enumerate(file, start=1):
-                if number > 1 and raw.strip(b"\0 \t\r\n"):
-                    numbers.append(number)
-        return numbers
 
     def line_of(self, index: int) -> int | None:
         """Line of ``records[index]``; ``len(records)`` is the end record."""
-        return self._lines[index] if index < len(self._lines) else None
+        lines = self.log.record_lines
+        return lines[index] if index < len(lines) else self.log.end_line
 
     def fail(self, message: str, line: int | None) -> LogImportError:
         return LogImportError(message, path=self.path, line=line)
@@ -306,9 +296,11 @@ class _LogReader:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(f"{prefix}{key} must be a number or null, got {value!r}", line)
+            raise self.fail(f"{prefix}{key} must be a number or null, got {_short(value)}", line)
         if not math.isfinite(value) or value < 0:
-            raise self.fail(f"{prefix}{key} must be finite and not negative, got {value!r}", line)
+            raise self.fail(
+                f"{prefix}{key} must be finite and not negative, got {_short(value)}", line
+            )
         return float(value)
 
     def text(
@@ -316,7 +308,7 @@ class _LogReader:
     ) -> str | None:
         value = record.get(key)
         if value is not None and not isinstance(value, str):
-            raise self.fail(f"{prefix}{key} must be a string or null, got {value!r}", line)
+            raise self.fail(f"{prefix}{key} must be a string or null, got {_short(value)}", line)
         return value
 
     def read(self) -> _Found:
@@ -328,14 +320,14 @@ class _LogReader:
         except ValueError:
             started_at = None
         if started_at is None:
-            raise self.fail(f"header started_at is not an ISO 8601 UTC time: {started!r}", 1)
+            raise self.fail(f"header started_at is not an ISO 8601 UTC time: {_short(started)}", 1)
         profile = self.text(header, "profile", 1, prefix="header ")
         program = header.get("program")
         program_name: str | None = None
         if isinstance(program, Mapping):
             program_name = self.text(program, "name", 1, prefix="header program.")
         elif program is not None:
-            raise self.fail(f"header program must be an object or null, got {program!r}", 1)
+            raise self.fail(f"header program must be an object or null, got {_short(program)}", 1)
 
         computed, notices = self._from_records()
         end = log.end
@@ -348,7 +340,7 @@ class _LogReader:
                 raise self.fail("the end record has no reason", line)
             raw = end.get("summary", {})
             if not isinstance(raw, Mapping):
-                raise self.fail(f"end summary must be an object, got {raw!r}", line)
+                raise self.fail(f"end summary must be an object, got {_short(raw)}", line)
             stop_reason = self.text(raw, "stop_reason", line, prefix="summary.")
             summary = self._merge(raw, computed, line)
         if summary.program is None and program_name is not None:
@@ -380,7 +372,7 @@ class _LogReader:
                 notice = record.get("notice")
                 if not isinstance(notice, str):
                     raise self.fail(
-                        f"a notice record needs a string 'notice', got {notice!r}", line
+                        f"a notice record needs a string 'notice', got {_short(notice)}", line
                     )
                 notices.add(notice)
                 continue
@@ -391,11 +383,13 @@ class _LogReader:
             kcal = self.number(record, "energy_kcal", line)
             hr = record.get("heart_rate_bpm")
             if hr is not None and (isinstance(hr, bool) or not isinstance(hr, int) or hr < 0):
-                raise self.fail(f"heart_rate_bpm must be a whole number or null, got {hr!r}", line)
+                raise self.fail(
+                    f"heart_rate_bpm must be a whole number or null, got {_short(hr)}", line
+                )
             direction = record.get("direction")
             if direction not in ("forward", "backward"):
                 raise self.fail(
-                    f"direction must be 'forward' or 'backward', got {direction!r}", line
+                    f"direction must be 'forward' or 'backward', got {_short(direction)}", line
                 )
             totals.add(t, speed, counter, Direction(direction), hr)
             if kcal is not None:
@@ -765,6 +759,8 @@ class Store:
             try:
                 readable.append((path, _LogReader(path).read()))
             except LogImportError as exc:
+                # One damaged log must not hide the others: it is skipped, and said so.
+                logger.warning("skipped a session log: %s", exc)
                 report.errors.append(exc)
         # Oldest first, so that a guest session discards only earlier unsaved ones.
         readable.sort(key=lambda item: (item[1].started_at, item[1].session_id))
@@ -863,7 +859,7 @@ class Store:
         cleaned = " ".join(name.split())
         if not cleaned or len(cleaned) > 40:
             raise LogImportError(
-                f"header profile {name!r} is not a usable profile name", path=path, line=1
+                f"header profile {_short(name)} is not a usable profile name", path=path, line=1
             )
         cursor = db.execute(
             "INSERT INTO profiles (name, limits_json, created_at) VALUES (?, ?, ?)",

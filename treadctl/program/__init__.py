@@ -7,7 +7,8 @@ Shape::
      │                default_label, REST_LABEL; the format's MAX_* bounds
      ├── units.py     parse_speed/incline/duration/distance and format_* (text <-> km/h, %, s, m)
      ├── errors.py    ProgramError: file, step path, field, expected, found
-     ├── parser.py    parse_program(text, source), load_program(path)
+     ├── parser.py    parse_program(text, source), load_program(path); the file's size, nesting
+     │                and number limits (MAX_PROGRAM_BYTES, …)
      ├── dump.py      dump_program(program) (parse_program(dump_program(p)) == p), toml_string
      ├── fitting.py   clamp(program, limits) -> (fitted, [ClampNotice])   for display only
      ├── figures.py   program_figures(program, limits) -> ProgramFigures  (total, backward, …)
@@ -43,12 +44,14 @@ from treadctl.program.library import (
     program_file_name,
 )
 from treadctl.program.model import (
+    MAX_BLOCK_DEPTH,
     MAX_INCLINE_PCT,
     MAX_REPEAT,
     MAX_SEGMENTS,
     MAX_SPEED_KMH,
     MAX_STEP_DISTANCE_M,
     MAX_STEP_DURATION_S,
+    MAX_TEXT_CHARS,
     MIN_INCLINE_PCT,
     REST_LABEL,
     Block,
@@ -74,12 +77,14 @@ from treadctl.program.units import (
 
 __all__ = [
     "BUILTIN_PROGRAMS_DIR",
+    "MAX_BLOCK_DEPTH",
     "MAX_INCLINE_PCT",
     "MAX_REPEAT",
     "MAX_SEGMENTS",
     "MAX_SPEED_KMH",
     "MAX_STEP_DISTANCE_M",
     "MAX_STEP_DURATION_S",
+    "MAX_TEXT_CHARS",
     "MIN_INCLINE_PCT",
     "REST_LABEL",
     "Block",

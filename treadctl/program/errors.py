@@ -52,7 +52,8 @@ class ProgramError(TreadctlError, ValueError):
         if step is not None:
             parts.append(step)
         if field is not None:
-            parts.append(field)
+            # An unknown key is the file's own text, and a file may hold one of a megabyte.
+            parts.append(field if len(field) <= 60 else field[:57] + "...")
         super().__init__(": ".join(parts) + f": expected {expected}, found {found}")
 
     def __reduce__(self) -> tuple[object, ...]:

@@ -28,12 +28,14 @@ from typing import NamedTuple
 from treadctl.limits import Direction
 
 __all__ = [
+    "MAX_BLOCK_DEPTH",
     "MAX_INCLINE_PCT",
     "MAX_REPEAT",
     "MAX_SEGMENTS",
     "MAX_SPEED_KMH",
     "MAX_STEP_DISTANCE_M",
     "MAX_STEP_DURATION_S",
+    "MAX_TEXT_CHARS",
     "MIN_INCLINE_PCT",
     "REST_LABEL",
     "Block",
@@ -58,6 +60,13 @@ MAX_REPEAT = 100
 # Blocks multiply: three nested "repeat = 100" would be a million segments. Nothing real comes
 # close to this, and the runner and the chart both expand the whole program.
 MAX_SEGMENTS = 10_000
+# A block in a block in a block is already rare; past this a file is a mistake or an attack,
+# and the parser, the expansion and the chart all recurse once per level.
+MAX_BLOCK_DEPTH = 10
+# Longest text per field, in characters. A label is copied into the session log's header once
+# per expanded segment (up to MAX_SEGMENTS), so an unbounded label would make a header of
+# gigabytes; these are far above anything a person types (the built-ins stay under a fifth).
+MAX_TEXT_CHARS = {"name": 200, "description": 10_000, "label": 200, "cue": 1_000}
 
 REST_LABEL = "Rest"
 

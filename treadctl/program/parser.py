@@ -26,6 +26,13 @@ Shape of a program file (``docs/programs.md`` documents every field)::
 Entry points: :func:`parse_program` (text, with a source name for errors) and
 :func:`load_program` (a path; unreadable or non-UTF-8 files are ProgramErrors too).
 
+Every input is bounded before it can cost much: a file is at most :data:`MAX_PROGRAM_BYTES`
+(checked before it is read, and the read stops there); the raw text is scanned once for
+brackets nested deeper than :data:`MAX_TOML_DEPTH`, dotted keys longer than that, and digit
+runs longer than :data:`MAX_NUMBER_DIGITS` — the three things that make ``tomllib`` recurse
+past Python's limit, slow down quadratically, or fail with Python's own "int max str digits"
+message. Blocks nest at most ``MAX_BLOCK_DEPTH`` deep and texts have a length each.
+
 Every problem in a file is one :class:`ProgramError` naming the file, the step path, the field,
 what was expected and what was found. Unknown keys are errors: a typo such as ``inclne`` must
 not silently drop a value the user meant to set.
@@ -35,7 +42,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -43,8 +52,10 @@ from pathlib import Path
 from treadctl.limits import Direction
 from treadctl.program.errors import ProgramError
 from treadctl.program.model import (
+    MAX_BLOCK_DEPTH,
     MAX_REPEAT,
     MAX_SEGMENTS,
+    MAX_TEXT_CHARS,
     REST_LABEL,
     Block,
     Program,
@@ -64,7 +75,28 @@ from treadctl.program.units import (
     parse_speed,
 )
 
-__all__ = ["load_program", "parse_program"]
+__all__ = [
+    "MAX_NUMBER_DIGITS",
+    "MAX_PROGRAM_BYTES",
+    "MAX_TOML_DEPTH",
+    "load_program",
+    "parse_program",
+]
+
+# 1 MiB. The longest program the format allows (MAX_SEGMENTS segments written out one by one,
+# with labels and cues) is about 2 MB, but blocks make such a file pointless: the built-ins
+# are under 4 kB. tomllib reads 1 MiB in well under a second; a 57 MB file took 24 s and
+# ~1 GB before anything refused it.
+MAX_PROGRAM_BYTES = 1 << 20
+# Brackets and braces nested this deep, or a dotted key of this many parts. A program needs
+# two levels per block (an array and a table), so 64 is far beyond MAX_BLOCK_DEPTH; tomllib
+# recurses a few frames per level (it failed near 400 nested inline tables) and walks a
+# dotted key once per line (10,000 parts took 2.5 s, 50,000 took 56 s).
+MAX_TOML_DEPTH = 64
+# Digits in a row outside quotes. tomllib turns a decimal integer into an int, which Python
+# refuses past 4300 digits with a message naming neither file nor field; no value in a
+# program needs more than a handful.
+MAX_NUMBER_DIGITS = 100
 
 _SEGMENT_KEYS = ("label", "direction", "speed", "incline", "duration", "distance", "cue", "rest")
 _REST_KEYS = ("rest", "label", "duration", "cue")
@@ -89,6 +121,9 @@ def _show(value: object) -> str:
         return json.dumps(text, ensure_ascii=False)
     if isinstance(value, bool):
         return f"{'true' if value else 'false'} (a boolean)"
+    if isinstance(value, int) and not -(10**20) < value < 10**20:
+        # str() of an int past 4300 digits raises; nothing that long is worth echoing anyway.
+        return "a whole number of more than 20 digits"
     if isinstance(value, int | float):
         return f"{value} (a number)"
     if isinstance(value, dict):
@@ -148,7 +183,19 @@ class _Parser:
             return None
         if not isinstance(value, str) or not value.strip():
             raise self.error(step, key, what, value)
+        self.check_length(value, key, step)
         return value
+
+    def check_length(self, value: str, key: str, step: str | None) -> None:
+        limit = MAX_TEXT_CHARS[key]
+        if len(value) > limit:
+            raise ProgramError(
+                self.file,
+                step,
+                key,
+                f"at most {limit} characters",
+                f"a text of {len(value)} characters",
+            )
 
     def program(self, doc: Mapping[str, object]) -> Program:
         self.check_keys(doc, _TOP_KEYS, None, "a top-level key")
@@ -159,6 +206,7 @@ class _Parser:
         description = doc.get("description", "")
         if not isinstance(description, str):
             raise self.error(None, "description", "a string", description)
+        self.check_length(description, "description", None)
         steps = self.steps(doc.get("steps", _MISSING), None, ())
         if _count(steps) > MAX_SEGMENTS:
             raise self.error(
@@ -180,6 +228,9 @@ class _Parser:
         if not isinstance(value, list) or not value:
             where = "" if parent is None else " in this block"
             raise self.error(parent, "steps", f"one or more {header} tables{where}", value)
+        if len(value) > MAX_SEGMENTS:
+            # Refused before each step is read: a 1 MiB file can hold 100,000 empty ones.
+            raise self.error(parent, "steps", f"at most {MAX_SEGMENTS} steps", value)
         result: list[Step] = []
         for i, item in enumerate(value):
             path = f"steps[{i}]" if parent is None else f"{parent}.steps[{i}]"
@@ -193,6 +244,14 @@ class _Parser:
             )
         self.check_keys(table, _STEP_KEYS, path, "a step key")
         if "repeat" in table or "steps" in table:
+            if len(indices) > MAX_BLOCK_DEPTH:
+                raise ProgramError(
+                    self.file,
+                    path,
+                    None,
+                    f"blocks nested at most {MAX_BLOCK_DEPTH} deep",
+                    f"a block nested {len(indices)} deep",
+                )
             return self.block(table, path, indices)
         rest = table.get("rest", False)
         if not isinstance(rest, bool):
@@ -307,9 +366,115 @@ class _Parser:
 
 _TOML_WHERE_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 
+# One token of the pre-scan. Strings and comments are matched whole so that the brackets,
+# dots and digits inside them are not counted; a multi-line string may end with one or two
+# extra quotes that belong to its text (four quotes at the end: the text ends with one).
+# Whatever no branch matches (bare keys, booleans, spaces) is skipped.
+_SCAN_RE = re.compile(
+    r'"""(?:[^"\\]|\\[\s\S]|"(?!""))*""""{0,2}'
+    r"|'''[\s\S]*?''''{0,2}"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'[^'\n]*'"
+    r"|#[^\n]*"
+    r"|(?P<open>[\[{])|(?P<close>[\]}])|(?P<dot>\.)|(?P<digits>\d[\d_]*)|(?P<end>[=,\n])"
+)
+
+
+def _prescan(text: str, source: str) -> None:
+    """Refuse what would make tomllib recurse too deep, crawl, or fail on a long number.
+
+    Linear in the text, before tomllib sees it. Not a TOML parser: it only has to agree with
+    one on where strings and comments are, and tomllib still rejects anything malformed.
+    """
+    depth = dots = 0
+    for m in _SCAN_RE.finditer(text):
+        kind = m.lastgroup
+        if kind is None:
+            continue  # a string or a comment
+        if kind == "open":
+            depth += 1
+            if depth > MAX_TOML_DEPTH:
+                raise _where(
+                    source, text, m.start(), f"at most {MAX_TOML_DEPTH} nested arrays or tables"
+                )
+        elif kind == "close":
+            depth = max(0, depth - 1)
+            dots = 0
+        elif kind == "dot":
+            dots += 1
+            if dots >= MAX_TOML_DEPTH:
+                raise _where(
+                    source, text, m.start(), f"a dotted key of at most {MAX_TOML_DEPTH} parts"
+                )
+        elif kind == "digits":
+            if len(m[0]) > MAX_NUMBER_DIGITS:
+                raise _long_number(source, text, m.start(), len(m[0]), top_level=depth == 0)
+        else:
+            dots = 0
+
+
+def _where(
+    source: str,
+    text: str,
+    offset: int,
+    expected: str,
+    found: str = "deeper nesting",
+    *,
+    step: str | None = None,
+    field: str | None = None,
+) -> ProgramError:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return ProgramError(source, step, field, expected, found, line=line, column=column)
+
+
+_KEY_BEFORE_RE = re.compile(r"([A-Za-z0-9_-]+)\s*=\s*[+-]?$")
+_HEADER_RE = re.compile(r"^[ \t]*\[(\[?)([^\]\n]*)\]", re.MULTILINE)
+
+
+def _long_number(
+    source: str, text: str, offset: int, digits: int, *, top_level: bool
+) -> ProgramError:
+    """The error for a run of too many digits, naming the step and field where it can tell.
+
+    Only for a ``key = 123…`` line under ``[[steps]]``-style headers (the usual way to write
+    a program): inside an inline table or array the headers do not say which step it is.
+    """
+    line_start = text.rfind("\n", 0, offset) + 1
+    key = _KEY_BEFORE_RE.search(text, line_start, offset)
+    step: str | None = None
+    if top_level:
+        counts: list[int] = []
+        for header in _HEADER_RE.finditer(text, 0, line_start):
+            parts = [p.strip() for p in header[2].strip("[] \t").split(".")]
+            if header[1] and parts == ["steps"] * len(parts) and len(parts) <= len(counts) + 1:
+                counts = counts[: len(parts)]
+                if len(counts) < len(parts):
+                    counts.append(-1)
+                counts[-1] += 1
+            else:
+                counts = []  # some other table: not a step
+        if counts:
+            step = ".".join(f"steps[{i}]" for i in counts)
+    return _where(
+        source,
+        text,
+        offset,
+        f"a number of at most {MAX_NUMBER_DIGITS} digits",
+        f"{digits} digits in a row",
+        step=step,
+        field=key[1] if key else None,
+    )
+
+
+_SIZE_EXPECTED = f"a program of at most {MAX_PROGRAM_BYTES // 1024} kB"
+
 
 def parse_program(text: str, source: str = "<string>") -> Program:
     """Parse a program from TOML text; ``source`` names it in errors and in ``Program.source``."""
+    if len(text) > MAX_PROGRAM_BYTES:
+        raise ProgramError(source, None, None, _SIZE_EXPECTED, f"a text of {len(text)} characters")
+    _prescan(text, source)
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -324,22 +489,59 @@ def parse_program(text: str, source: str = "<string>") -> Program:
         raise ProgramError(
             source, None, None, "valid TOML", message, line=line, column=column
         ) from None
-    return _Parser(source).program(doc)
+    except (RecursionError, ValueError):
+        # The pre-scan keeps both out; this is the backstop should it ever disagree with
+        # tomllib on where a string ends (the ValueError is Python's limit on int digits).
+        raise ProgramError(
+            source,
+            None,
+            None,
+            f"TOML nested at most {MAX_TOML_DEPTH} deep, with numbers of at most "
+            f"{MAX_NUMBER_DIGITS} digits",
+            "something tomllib could not read",
+        ) from None
+    try:
+        return _Parser(source).program(doc)
+    except RecursionError:
+        # Blocks are refused past MAX_BLOCK_DEPTH, so only a caller already near Python's
+        # recursion limit can get here.
+        raise ProgramError(
+            source, None, "steps", f"blocks nested at most {MAX_BLOCK_DEPTH} deep", "deeper"
+        ) from None
 
 
 def load_program(path: str | Path) -> Program:
-    """Read and parse a program file. Unreadable or non-UTF-8 files are ProgramErrors too."""
+    """Read and parse a program file. Unreadable, too large or non-UTF-8 files are
+    ProgramErrors too; a file is never read past :data:`MAX_PROGRAM_BYTES`."""
     name = str(path)
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as file:
+            info = os.fstat(file.fileno())
+            # A regular file says its size: refuse it unread. Anything else (a pipe from
+            # process substitution, a device) is read up to one byte past the limit.
+            if stat.S_ISREG(info.st_mode) and info.st_size > MAX_PROGRAM_BYTES:
+                raise ProgramError(
+                    name, None, None, _SIZE_EXPECTED, f"a file of {_size(info.st_size)}"
+                )
+            data = file.read(MAX_PROGRAM_BYTES + 1)
     except OSError as exc:
         raise ProgramError(
             name, None, None, "a readable program file", exc.strerror or str(exc)
         ) from None
+    if len(data) > MAX_PROGRAM_BYTES:
+        raise ProgramError(name, None, None, _SIZE_EXPECTED, "more than that")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ProgramError(
-            name, None, None, "UTF-8 text", f"a byte 0x{data[exc.start]:02x} at offset {exc.start}"
+            name,
+            None,
+            None,
+            "UTF-8 text",
+            f"a byte 0x{data[exc.start]:02x} at offset {exc.start}",
         ) from None
     return parse_program(text, source=name)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024:.0f} kB" if n < 1 << 20 else f"{n / (1 << 20):.1f} MB"

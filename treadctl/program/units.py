@@ -74,6 +74,18 @@ def _clean(text: str) -> str:
     return text.replace("\u2212", "-").strip()
 
 
+# Characters in one number of a value ("4.5" in "4.5 km/h"). dump_program writes floats
+# without an exponent, and the longest is a tiny one written out (5e-324 is "0.000…5", 326
+# characters); Fraction, like int, refuses past 4300 digits with Python's own message.
+_MAX_NUMBER_CHARS = 400
+
+
+def _number(text: str) -> Fraction:
+    if len(text) > _MAX_NUMBER_CHARS:
+        raise _Expected(f"a number of at most {_MAX_NUMBER_CHARS} characters")
+    return Fraction(text)
+
+
 def _to_float(value: Fraction) -> float:
     # Fractions keep "0.1 min" at exactly 6 s and "13:20 /km" at exactly 4.5 km/h; float() then
     # rounds once, correctly, so the round trip through dump_program() is exact.
@@ -88,11 +100,11 @@ def parse_speed(text: str) -> float:
     """
     cleaned = _clean(text)
     if m := _SPEED_RE.fullmatch(cleaned):
-        value = Fraction(m[1])
+        value = _number(m[1])
         unit = m[2].lower()
         kmh = value * _KM_PER_MILE if unit in ("mph", "mi/h") else value
     elif m := _PACE_RE.fullmatch(cleaned):
-        minutes, seconds = int(m[1]), int(m[2])
+        minutes, seconds = int(_number(m[1])), int(m[2])
         if seconds >= 60:
             raise _Expected('a pace "minutes:seconds" with seconds below 60 ("13:20 /km")')
         total = minutes * 60 + seconds
@@ -114,7 +126,7 @@ def parse_incline(text: str) -> float:
     m = _INCLINE_RE.fullmatch(_clean(text))
     if m is None:
         raise _Expected(_INCLINE_EXPECTED)
-    value = Fraction(m[1])
+    value = _number(m[1])
     if not MIN_INCLINE_PCT <= value <= MAX_INCLINE_PCT:
         raise _Expected(f"an incline from {MIN_INCLINE_PCT:g} % to {MAX_INCLINE_PCT:g} %")
     return _to_float(value)
@@ -148,7 +160,7 @@ def parse_duration(text: str) -> float:
         if seen and list(_DURATION_UNITS).index(unit) <= list(_DURATION_UNITS).index(seen[-1]):
             raise _Expected(f'{_DURATION_EXPECTED}, each unit once, largest first ("1 h 10 min")')
         seen.append(unit)
-        total += Fraction(m[1]) * _DURATION_UNITS[unit]
+        total += _number(m[1]) * _DURATION_UNITS[unit]
         pos = m.end()
     if not seen:
         if ":" in cleaned:
@@ -174,7 +186,7 @@ def parse_distance(text: str) -> float:
         if _DURATION_PART_RE.match(cleaned):
             raise _Expected(f"{_DISTANCE_EXPECTED}; this is a duration: use duration = ...")
         raise _Expected(_DISTANCE_EXPECTED)
-    value = Fraction(m[1])
+    value = _number(m[1])
     unit = m[2].lower()
     if unit == "km":
         value *= 1000
