@@ -792,7 +792,8 @@ def read_session_log(path: Path, *, skip_bad_lines: bool = False) -> SessionLog:
                 continue
         if not skip_bad_lines:
             raise SessionLogError(
-                f"corrupt line: {problem} (read with skip_bad_lines=True to keep the rest)",
+                # Said to a person (history, export): an API hint (skip_bad_lines) is not theirs.
+                f"corrupt line: {problem}",
                 path=path,
                 line=number,
             )

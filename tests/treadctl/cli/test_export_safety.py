@@ -198,7 +198,7 @@ def _damaged(data: Data, name: str, line: str) -> Path:
         ("a folder as SESSION", "{session} is a folder, not a session log"),
         ("a missing SESSION", "{session} does not exist"),
         ("a SESSION name too long", "{session} cannot be read (File name too long)"),
-        ("a log nested too deeply", "{session} is damaged (a line is nested too deeply to read)"),
+        ("a log nested too deeply", "{session}:2: corrupt line: nested deeper than 32 levels"),
         ("a corrupt line", "{session}:2: corrupt line: not JSON"),
     ],
 )
