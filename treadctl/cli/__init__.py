@@ -79,7 +79,10 @@ def main(argv: Sequence[str] | None = None, *, app: Callable[..., int] | None = 
     try:
         status: int = args.handler(args, sys.stdout)
     except KeyboardInterrupt:
-        return EXIT_OK
+        # Ctrl-C outside a run's own handling (treadctl.cli.run stops the belt first): the
+        # command did not finish, so not 0.
+        print("treadctl: interrupted by Ctrl-C", file=sys.stderr)
+        return EXIT_FAILED
     except TreadctlError as error:
         status, text = exit_status(error)
         print(f"treadctl: {text}", file=sys.stderr)

@@ -121,8 +121,8 @@ def cmd_profiles_set_limit(args: argparse.Namespace, out: TextIO, store: Store) 
 
 @store_command
 def cmd_profiles_set_max_hr(args: argparse.Namespace, out: TextIO, store: Store) -> int:
-    bpm = None if args.bpm is None else round(args.bpm)
-    profile = _profiles(store).set_max_heart_rate(args.name, bpm)
+    # Checked (finite, 40-250) and rounded by the engine: `nan` or `1e400` is a sentence there.
+    profile = _profiles(store).set_max_heart_rate(args.name, args.bpm)
     shown = "none" if profile.max_heart_rate_bpm is None else f"{profile.max_heart_rate_bpm} bpm"
     out.write(f"{profile.name}: maximum heart rate {shown}\n")
     return EXIT_OK
