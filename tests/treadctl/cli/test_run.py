@@ -203,18 +203,30 @@ def test_run_without_profile_runs_as_the_current_person_and_is_found_in_history(
     assert capsys.readouterr().out.startswith("Sessions of Guest or no profile (1)\n")
 
 
+@pytest.mark.parametrize("damage", ["corrupt file", "hand-edited row"])
 def test_run_with_a_profile_and_an_unusable_database_is_one_sentence(
-    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+    tmp_path: Any, capsys: pytest.CaptureFixture[str], damage: str
 ) -> None:
+    import sqlite3
+
     data = tmp_path / "data"
-    data.mkdir()
-    (data / "history.sqlite3").write_bytes(b"not a database at all" * 100)
+    if damage == "corrupt file":
+        data.mkdir()
+        (data / "history.sqlite3").write_bytes(b"not a database at all" * 100)
+        expected = "the history database is corrupt"
+    else:
+        assert main(["profiles", "add", "ana", "--data-dir", str(data)]) == 0
+        db = sqlite3.connect(data / "history.sqlite3", isolation_level=None)
+        db.execute("UPDATE profiles SET created_at = 'last week' WHERE name = 'ana'")
+        db.close()
+        expected = "profile 'ana' has an unusable stored creation date"
+    capsys.readouterr()
     code = main(
         ["run", str(_short_program(tmp_path)), "--simulate", "--profile", "ana",
          "--data-dir", str(data)]
     )  # fmt: skip
     out, err = capsys.readouterr()
     assert code == 1
-    assert err.startswith(f"treadctl: {data / 'history.sqlite3'}: the history database is corrupt")
+    assert err.startswith(f"treadctl: {data / 'history.sqlite3'}: ") and expected in err
     assert len(err.splitlines()) == 1 and "Traceback" not in err
     assert "state: running" not in out  # refused before the session
