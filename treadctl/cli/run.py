@@ -347,7 +347,9 @@ class _Interrupt:
         self._core = core
         self._out = out
         self._loop = asyncio.get_running_loop()
-        self._task: asyncio.Future[Any] | None = None
+        self._main = asyncio.current_task()
+        self._cancelled = False  # a Ctrl-C before the session began
+        self._guarding = False
         self.pressed = False
         self._installed = False
         try:
@@ -357,36 +359,49 @@ class _Interrupt:
             pass  # no signal handlers here (Windows, not the main thread): KeyboardInterrupt
 
     async def guard(self, step: Any) -> Any:
-        """Await ``step`` (connecting, the session); a Ctrl-C before the session began cancels
-        it and raises :class:`RunInterrupted`."""
+        """Await ``step`` (connecting, the session) in this task, as it was: a task of its own
+        would let the idle runner act in between. A Ctrl-C before the session began cancels
+        this task (``_on_sigint``); that is raised here as :class:`RunInterrupted`, and so is
+        one that came between two steps."""
         import asyncio
 
-        task = self._task = asyncio.ensure_future(step)
+        if self._cancelled:
+            step.close()
+            raise self._interrupted()
+        self._guarding = True
         try:
-            return await asyncio.shield(task)
+            return await step
         except asyncio.CancelledError:
-            if self.pressed and task.cancelled():
-                raise RunInterrupted(
-                    "interrupted by Ctrl-C before the session began; the belt was not started"
-                ) from None
+            task = asyncio.current_task()
+            if self._cancelled and task is not None and task.uncancel() == 0:
+                raise self._interrupted() from None
             raise
         finally:
-            self._task = None
+            self._guarding = False
+
+    @staticmethod
+    def _interrupted() -> RunInterrupted:
+        return RunInterrupted(
+            "interrupted by Ctrl-C before the session began; the belt was not started"
+        )
 
     def _on_sigint(self) -> None:
-        first = not self.pressed
-        self.pressed = True
         if self._core.in_session:
             self._out.write(
-                "\nCtrl-C: stopping the belt; the session ends once it is seen still\n"
-                if first
-                else "\nCtrl-C: still waiting for the belt to stop\n"
+                "\nCtrl-C: still waiting for the belt to stop\n"
+                if self.pressed
+                else "\nCtrl-C: stopping the belt; the session ends once it is seen still\n"
             )
             self._out.flush()
+            self.pressed = True
             self._core.stop()  # the app's STOP: through the governor, confirmed by the belt
             self._core.finish_session()
-        elif self._task is not None:
-            self._task.cancel()
+        elif not self.pressed and not self._cancelled:
+            # Before the session (connecting): nothing to stop yet but what shutdown stops.
+            # After it (shutting down, the belt being stopped): nothing to interrupt.
+            self._cancelled = True
+            if self._guarding and self._main is not None:
+                self._main.cancel()
 
     def close(self) -> None:
         import signal

@@ -131,7 +131,10 @@ def test_a_log_that_could_not_be_written_whole_is_an_incomplete_ending(tmp_path:
     assert log.end is None  # the end record could not be written either
     last_t = max(record["t"] for record in log.records)
     assert last_t < 5 * 60
-    assert int(match[1]) == math.ceil((8 * 60 - last_t) / 60)
+    # (The session's end is the program's 8 minutes plus its wind-down, a few seconds.)
+    assert (
+        math.ceil((8 * 60 - last_t) / 60) <= int(match[1]) <= math.ceil((8 * 60 + 30 - last_t) / 60)
+    )
 
 
 def test_a_log_folder_under_a_file_is_refused_before_anything_starts(
