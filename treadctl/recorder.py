@@ -204,11 +204,14 @@ class SessionRecorder:
         self._clock_start = 0.0
         self._buffer: list[bytes] = []
         self._last_flush = 0.0
+        self._last_written = 0.0  # clock time of the last write that reached the file
         self._last_fsync = 0.0
         self._unsynced = False
         self._closed = False
         self._failed: OSError | None = None
         self._dropped = 0
+        # Session time of the first record that never reached the file (a failed write).
+        self._lost_from: float | None = None
         self._fsync_in_thread = fsync_in_thread
         # A background fsync in flight, and its error for the next flush to raise. The fd is
         # closed only after joining the thread, so it never fsyncs a closed (or reused) fd.
@@ -238,6 +241,14 @@ class SessionRecorder:
     def failed(self) -> OSError | None:
         """The write error that stopped this log, or None while it is healthy."""
         return self._failed
+
+    @property
+    def lost_from(self) -> float | None:
+        """Session time of the first record lost to a failed write (None: nothing lost).
+
+        Everything recorded from then on is missing from the file: what the session's end
+        reports as "not recorded"."""
+        return self._lost_from
 
     @property
     def dropped(self) -> int:
@@ -299,9 +310,17 @@ class SessionRecorder:
         line = _encode(fields)  # before creating the file: a bad header leaves nothing behind
 
         name = f"{started_at:%Y%m%dT%H%M%SZ}_{self._session_id}.jsonl"
-        self._path = self._open(name)
+        try:
+            self._path = self._open(name)
+        except OSError as exc:
+            # A folder that cannot hold the log (read-only, under a regular file, full): one
+            # error of the recorder's family, so the session can refuse to start on it.
+            raise SessionLogError(
+                f"cannot create the session log here: {exc.strerror or exc}",
+                path=self._directory / name,
+            ) from None
         self._buffer.append(line)
-        self._last_flush = self._last_fsync = self._clock_start
+        self._last_flush = self._last_fsync = self._last_written = self._clock_start
         self.flush(fsync=True)
         return self._path
 
@@ -474,6 +493,7 @@ class SessionRecorder:
                 self._write_all(b"".join(self._buffer))
                 self._buffer.clear()
                 self._unsynced = True
+                self._last_written = now
             due = fsync is None and now - self._last_fsync >= self._fsync_interval_s
             if self._unsynced and (fsync or due):
                 if fsync or not self._fsync_in_thread:
@@ -494,6 +514,8 @@ class SessionRecorder:
                     self._syncer.start()
         except OSError as exc:
             self._failed = exc
+            # The buffer held what was recorded since the last flush that wrote: lost with it.
+            self._lost_from = self.session_time(self._last_written)
             self._dropped += len(self._buffer)
             self._buffer.clear()
             raise SessionLogError(f"cannot write: {exc}", path=self._path) from exc

@@ -56,6 +56,7 @@ import os
 import re
 import sqlite3
 import stat
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -82,9 +83,12 @@ __all__ = [
     "StoredSession",
     "WeekTotal",
     "format_time",
+    "name_key",
     "parse_time",
+    "profile_id_named",
     "remove_log_files",
     "summarize",
+    "weekly_totals_of",
 ]
 
 DB_FILENAME = HISTORY  # <data folder>/history.sqlite3
@@ -131,6 +135,29 @@ def parse_time(text: str) -> datetime:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def name_key(name: str) -> str:
+    """A profile name as people read it: spaces collapsed, NFKC, case-folded. Two names with
+    the same key are one person (a full-width ``ＡＮＡ`` is ``Ana``); SQLite's NOCASE folds
+    ASCII only, so names are compared with this in Python."""
+    return unicodedata.normalize("NFKC", " ".join(name.split())).casefold()
+
+
+def profile_id_named(db: sqlite3.Connection, name: str) -> int | None:
+    """The id of the profile called ``name`` now or before a rename (by :func:`name_key`)."""
+    key = name_key(name)
+    # Exact first (the common case, and an index lookup); then every name, normalised: the
+    # table holds one row per name a profile has had, a few dozen on a shared laptop.
+    row = db.execute(
+        "SELECT profile_id FROM profile_names WHERE name = ?", (" ".join(name.split()),)
+    ).fetchone()
+    if row is not None:
+        return int(row[0])
+    for stored, profile_id in db.execute("SELECT name, profile_id FROM profile_names"):
+        if isinstance(stored, str) and name_key(stored) == key:
+            return int(profile_id)
+    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -532,22 +559,74 @@ _STORED_SUMMARY = (
 _LOG_NAME_RE = re.compile(r"\d{8}T\d{6}Z_(?P<id>[A-Za-z0-9][A-Za-z0-9_-]{0,63})\.jsonl")
 
 
+class _BadRow(ValueError):
+    """A session row a hand-edited database has made unreadable; the message names it."""
+
+
+#: Summary fields that may be NULL (not measured); the others must be numbers.
+_OPTIONAL_SUMMARY = frozenset({"energy_kcal", "avg_heart_rate_bpm", "program"})
+
+
 def _session_from_row(row: Sequence[Any]) -> StoredSession:
+    """A session row as a :class:`StoredSession`; :class:`_BadRow` naming the session and the
+    field when it holds something no treadctl wrote (text for a number, a NULL, a bad time)."""
+    session_id = row[0] if isinstance(row[0], str) else repr(row[0])
+
+    def bad(what: str, value: Any) -> _BadRow:
+        return _BadRow(
+            f"session {session_id} was skipped: its stored {what} is unusable ({value!r}); "
+            "`treadctl history --rebuild` makes the history again from the session logs"
+        )
+
+    if not isinstance(row[0], str):
+        raise bad("id", row[0])
+    if not isinstance(row[2], str) or not row[2]:
+        raise bad("log path", row[2])
+    try:
+        started_at = parse_time(row[3])
+    except (ValueError, TypeError):
+        raise bad("start time", row[3]) from None
+    for index, what in ((1, "profile"), (4, "program"), (5, "end reason"), (6, "stop reason")):
+        if row[index] is not None and not isinstance(row[index], str):
+            raise bad(what, row[index])
+    try:
+        notices = json.loads(row[8])
+    except (ValueError, TypeError, RecursionError):
+        raise bad("notices", row[8]) from None
+    if not isinstance(notices, list) or not all(isinstance(n, str) for n in notices):
+        raise bad("notices", row[8])
+    values: dict[str, Any] = {}
+    for name, value in zip(_STORED_SUMMARY, row[10:21], strict=True):
+        if value is None and name in _OPTIONAL_SUMMARY:
+            values[name] = None
+        elif name == "program":
+            if not isinstance(value, str):
+                raise bad(name, value)
+            values[name] = value
+        elif (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value < 0
+        ):
+            raise bad(name.replace("_", " "), value)
+        else:
+            values[name] = round(value) if name == "avg_heart_rate_bpm" else float(value)
     return StoredSession(
         id=row[0],
         profile=row[1],
         log_path=Path(row[2]),
-        started_at=parse_time(row[3]),
+        started_at=started_at,
         program=row[4],
         end_reason=row[5],
         stop_reason=row[6],
         interrupted=bool(row[7]),
-        notices=tuple(json.loads(row[8])),
+        notices=tuple(notices),
         # A saved guest session belongs to the profile it was saved to, so only the built-in
         # Guest profile holds unsaved ones.
         saved=not row[9],
         # Its totals: how it ended is the row's own (end_reason, stop_reason).
-        summary=SessionSummary(**dict(zip(_STORED_SUMMARY, row[10:21], strict=True))),
+        summary=SessionSummary(**values),
     )
 
 
@@ -850,9 +929,9 @@ class Store:
         name = found.profile_name
         if name is None:
             return None
-        row = db.execute("SELECT profile_id FROM profile_names WHERE name = ?", (name,)).fetchone()
-        if row is not None:
-            return int(row[0])
+        known = profile_id_named(db, name)
+        if known is not None:
+            return known
         # A profile the database does not know (a rebuilt database, a log from another
         # laptop): created with the defaults, as any newcomer. Its old limits are in the log's
         # header, but restoring them would let a log file raise limits without the admin PIN.
@@ -925,39 +1004,81 @@ class Store:
         rows = self.execute(
             f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} WHERE s.id = ?", (session_id,)
         )
-        return _session_from_row(rows[0]) if rows else None
+        if not rows:
+            return None
+        try:
+            return _session_from_row(rows[0])
+        except _BadRow as error:
+            raise StoreError(str(error), path=self.path) from None
 
-    def sessions(self, profile: str | None = None) -> list[StoredSession]:
-        """Sessions, oldest first: of ``profile`` (by any name it has had), or all of them."""
+    def profile_id_named(self, name: str) -> int | None:
+        """The id of the profile called ``name`` now or before a rename (:func:`name_key`)."""
+        with self._errors():
+            return profile_id_named(self._db, name)
+
+    def sessions(
+        self, profile: str | None = None, *, problems: list[str] | None = None
+    ) -> list[StoredSession]:
+        """Sessions, oldest first: of ``profile`` (by any name it has had), or all of them.
+
+        A row a hand-edited database has made unreadable is left out (the rest of the history
+        is still shown); ``problems``, if given, gets a sentence for each.
+        """
         where, params = "", []
         if profile is not None:
-            where = "WHERE s.profile_id = (SELECT profile_id FROM profile_names WHERE name = ?)"
-            params = [profile]
+            profile_id = self.profile_id_named(profile)
+            if profile_id is None:
+                return []
+            where, params = "WHERE s.profile_id = ?", [profile_id]
+        return self._sessions_where(where, params, problems)
+
+    def guest_sessions(self, problems: list[str] | None = None) -> list[StoredSession]:
+        """Sessions of nobody in particular, oldest first: recorded under no profile, and the
+        built-in Guest's (``history --guest``, the app's page for Guest or nobody)."""
+        return self._sessions_where(
+            "WHERE s.profile_id IS NULL OR p.builtin = 1 OR p.id IS NULL", [], problems
+        )
+
+    def _sessions_where(
+        self, where: str, params: Sequence[Any], problems: list[str] | None
+    ) -> list[StoredSession]:
         rows = self.execute(
             f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} {where} ORDER BY s.started_at, s.id",
             params,
         )
-        return [_session_from_row(row) for row in rows]
+        found = []
+        for row in rows:
+            try:
+                found.append(_session_from_row(row))
+            except _BadRow as error:
+                if problems is not None:
+                    problems.append(f"{self.path}: {error}")
+        return found
 
     def weekly_totals(self, profile: str | None) -> list[WeekTotal]:
         """Per ISO week (UTC), oldest first: sessions, backward and forward minutes, distance.
 
         The backward-minutes column is the progression the backward programs aim at.
         """
-        weeks: dict[date, list[StoredSession]] = {}
-        for session in self.sessions(profile):
-            day = session.started_at.date()
-            weeks.setdefault(day - timedelta(days=day.weekday()), []).append(session)
-        return [
-            WeekTotal(
-                week_start=start,
-                sessions=len(group),
-                backward_minutes=round(sum(s.summary.backward_minutes for s in group), 2),
-                forward_minutes=round(sum(s.summary.forward_minutes for s in group), 2),
-                distance_m=round(sum(s.summary.distance_m for s in group), 1),
-            )
-            for start, group in sorted(weeks.items())
-        ]
+        return weekly_totals_of(self.sessions(profile))
+
+
+def weekly_totals_of(sessions: Iterable[StoredSession]) -> list[WeekTotal]:
+    """Per ISO week (UTC) of ``sessions``, oldest first (see :meth:`Store.weekly_totals`)."""
+    weeks: dict[date, list[StoredSession]] = {}
+    for session in sessions:
+        day = session.started_at.date()
+        weeks.setdefault(day - timedelta(days=day.weekday()), []).append(session)
+    return [
+        WeekTotal(
+            week_start=start,
+            sessions=len(group),
+            backward_minutes=round(sum(s.summary.backward_minutes for s in group), 2),
+            forward_minutes=round(sum(s.summary.forward_minutes for s in group), 2),
+            distance_m=round(sum(s.summary.distance_m for s in group), 1),
+        )
+        for start, group in sorted(weeks.items())
+    ]
 
 
 def _logs_in(log_dir: Path) -> list[Path]:

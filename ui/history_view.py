@@ -14,8 +14,9 @@ Shape::
                                   says what the file is: ``2026-12-07_1430_backward-intervals.csv``
 
 ``refresh()`` imports new logs first (``Store.sync``), so a session run from the command line
-shows up too. The page shows the profile chosen on the Profiles page; with nobody chosen, the
-sessions recorded without a profile.
+shows up too. The page shows the profile chosen on the Profiles page; with Guest or nobody
+chosen, the sessions of nobody in particular (Guest's and those recorded without a profile,
+as ``treadctl history --guest`` lists them), with their weekly chart.
 
 One session is *shown* (``shown_session``): it is the selected row, the one plotted and the one
 the export buttons write. Every change of the selection goes through ``_show``, and so does a
@@ -55,7 +56,7 @@ from treadctl.core import Direction
 from treadctl.export import ExportError, export_session
 from treadctl.profiles import Profile
 from treadctl.recorder import SessionLogError, read_session_log
-from treadctl.store import StoredSession, WeekTotal
+from treadctl.store import StoredSession, WeekTotal, weekly_totals_of
 from ui import colors, format
 from ui.format import SpeedUnit
 from ui.profiles import ERRORS, ProfilesModel
@@ -464,8 +465,13 @@ class HistoryView(QWidget):
             self._show_sessions([])
             return
         try:
-            sessions = self._model.sessions(name)
-            totals = self._model.weekly_totals(name) if name is not None else []
+            if profile is None or profile.builtin:
+                # Guest and nobody are one group, as `treadctl history --guest` lists it: the
+                # sessions of nobody in particular, whichever way they were recorded.
+                sessions = self._model.store.guest_sessions()
+            else:
+                sessions = self._model.sessions(name)
+            totals = weekly_totals_of(sessions)
             progression = self._model.progression(profile) if profile is not None else None
         except ERRORS as error:
             self.note.setText(f"No history: {error}")
@@ -473,14 +479,15 @@ class HistoryView(QWidget):
         if profile is None:
             self.title.setText("History — no profile")
             self.note.setText(
-                "Nobody is chosen: these are the sessions recorded without a profile. Choose "
-                "a profile on the Profiles page to see its history."
+                "Nobody is chosen: these are the sessions of Guest and those recorded without "
+                "a profile. Choose a profile on the Profiles page to see its history."
             )
         elif profile.builtin:
             self.title.setText("History — Guest")
             self.note.setText(
-                "Guest sessions are not kept: only the last one is, until it is saved to a "
-                "profile (Profiles page) or the next person is chosen."
+                "The sessions of Guest and those recorded without a profile. Guest sessions "
+                "are not kept: only the last one is, until it is saved to a profile (Profiles "
+                "page) or the next person is chosen."
             )
         else:
             self.title.setText(f"History — {profile.name}")

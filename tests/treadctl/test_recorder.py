@@ -133,7 +133,10 @@ def test_session_id_must_be_safe_in_a_file_name(tmp_path: Path, bad: str) -> Non
 def test_an_existing_file_is_never_overwritten(tmp_path: Path) -> None:
     with make(tmp_path, ManualClock()) as first:
         first.start(header())
-    with make(tmp_path, ManualClock()) as second, pytest.raises(FileExistsError):
+    with (
+        make(tmp_path, ManualClock()) as second,
+        pytest.raises(SessionLogError, match="File exists"),
+    ):
         second.start(header())
 
 

@@ -122,6 +122,33 @@ def test_weeks_of_backward_minutes_and_a_past_session_plot(
     run(loop, scenario())
 
 
+def test_guest_and_nobody_show_the_sessions_of_no_profile_with_their_weeks(
+    loop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    # Issue 14: the no-profile chart was empty though its sessions had backward minutes, and
+    # Guest's page did not list what `treadctl history --guest` lists.
+    sessions = tmp_path / "sessions"
+    sessions.mkdir()
+    monday = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+    write_log(sessions, "nobody1", profile=None, started=monday, backward_s=180)
+    write_log(sessions, "ana1", profile="Ana", started=monday)
+
+    async def scenario() -> None:
+        async with AppHarness(tmp_path) as app:
+            history = app.window.history_view
+            app.window.show_page("history")
+            assert history.title.text() == "History — no profile"
+            assert [s.id for s in history.sessions] == ["nobody1"]
+            assert history.bars.weeks == [(date(2025, 3, 3), 3.0)]
+            await app.choose_person("Guest")
+            app.window.show_page("history")
+            assert history.title.text() == "History — Guest"
+            assert [s.id for s in history.sessions] == ["nobody1"]
+            assert history.bars.weeks == [(date(2025, 3, 3), 3.0)]
+
+    run(loop, scenario())
+
+
 def test_fill_weeks_puts_zero_in_weeks_without_sessions() -> None:
     a, b = date(2025, 3, 3), date(2025, 3, 24)
     totals = [WeekTotal(a, 1, 4.0, 1.0, 100.0), WeekTotal(b, 2, 6.5, 1.0, 200.0)]

@@ -20,9 +20,11 @@ Shape::
     profiles.py  treadctl profiles ...                  people, limits, the admin PIN
     output.py    JSON lines and clock texts; backends.py the Bleak backends (or the virtual world)
 
-Exit statuses: 0 done (a run: completed), 1 failed or refused (a run: stopped or aborted),
-2 usage (an invalid program, a bad option value), 3 no Bluetooth adapter. A person never sees a
-traceback for something the engine says no to (any ``TreadctlError``); a bug still shows one.
+Exit statuses: 0 done (a run: completed with a whole log), 1 failed, refused or stopped (a
+run: stopped, aborted, Ctrl-C, an incomplete log; a list that had to skip a damaged row), 2
+usage (an invalid program, a bad option value), 3 no Bluetooth adapter; each command's are in
+``docs/cli.md``. A person never sees a traceback for something the engine says no to (any
+``TreadctlError``); a bug still shows one.
 
 Light imports only at the top of every module here (asyncio, Bleak and the engine inside the
 commands): the app window is opened through :func:`main`, and whatever is imported before it
@@ -79,7 +81,10 @@ def main(argv: Sequence[str] | None = None, *, app: Callable[..., int] | None = 
     try:
         status: int = args.handler(args, sys.stdout)
     except KeyboardInterrupt:
-        return EXIT_OK
+        # Ctrl-C outside a run's own handling (treadctl.cli.run stops the belt first): the
+        # command did not finish, so not 0.
+        print("treadctl: interrupted by Ctrl-C", file=sys.stderr)
+        return EXIT_FAILED
     except TreadctlError as error:
         status, text = exit_status(error)
         print(f"treadctl: {text}", file=sys.stderr)

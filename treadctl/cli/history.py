@@ -1,7 +1,11 @@
-"""``treadctl history [--profile P] [--rebuild] [--log-dir DIR] [--data-dir DIR]``.
+"""``treadctl history [--profile P | --all | --guest] [--rebuild] [--log-dir D] [--data-dir D]``.
 
-The sessions of a profile (default: the current one; none chosen: every session), its
-backward minutes per week and its next backward step. ``--rebuild`` makes the history again
+The sessions of a profile (default: the current one, the app's too; none chosen: every
+session), its backward minutes per week and its next backward step. ``--guest`` (and Guest as
+the current profile) lists the sessions of nobody in particular: Guest's and those recorded
+under no profile, as the app's History page shows them; ``--all`` lists everybody's. A session
+row the database cannot give back (a hand-edited database) is skipped with a line on stderr,
+the rest listed, and the exit status is then 1. ``--rebuild`` makes the history again
 from the session logs; otherwise logs it does not have yet (a run killed before its end, say)
 are imported first.
 """
@@ -17,7 +21,7 @@ from treadctl.cli.errors import EXIT_FAILED, EXIT_OK
 from treadctl.cli.store_command import store_command
 
 if TYPE_CHECKING:
-    from treadctl.store import Store, StoredSession
+    from treadctl.store import Store, StoredSession, WeekTotal
 
 __all__ = ["add_parser", "render_sessions"]
 
@@ -68,33 +72,52 @@ def cmd_history(args: argparse.Namespace, out: TextIO, store: Store) -> int:
             f"{len(report.errors)} unreadable log(s)\n"
         )
     from treadctl.profiles import Profiles
+    from treadctl.store import weekly_totals_of
 
     profiles = Profiles(store)
-    profile = profiles.get(args.profile) if args.profile else profiles.current()
-    if profile is None:
-        sessions = store.sessions()
-        out.write(f"All sessions ({len(sessions)}); no profile selected\n")
+    problems: list[str] = []
+    profile = None
+    if args.profile:
+        profile = profiles.get(args.profile)
+    elif not (args.all or args.guest):
+        profile = profiles.current()  # the app's current person too
+    if args.all or (profile is None and not args.guest):
+        sessions = store.sessions(problems=problems)
+        why = "" if args.all else "; no profile selected"
+        out.write(f"All sessions ({len(sessions)}){why}\n")
         render_sessions(sessions, out, with_profile=True)
-    else:
-        sessions = store.sessions(profile.name)
-        out.write(f"Sessions of {profile.name} ({len(sessions)})\n")
-        render_sessions(sessions, out, with_profile=False)
-        weeks = store.weekly_totals(profile.name)
-        if weeks:
-            out.write("\nBackward minutes per week (weeks start on Monday, UTC):\n")
-            for week in weeks:
-                bar = "#" * min(60, round(week.backward_minutes))
-                out.write(
-                    f"  {week.week_start:%Y-%m-%d}  {week.sessions:>2} session(s)  "
-                    f"{week.backward_minutes:>6.1f} min  {bar}\n"
-                )
-        out.write(f"\n{profiles.next_backward_minutes(profile).describe()}\n")
+    elif profile is None or profile.builtin:
+        # Guest and nobody are one group: sessions of nobody in particular, as in the app.
+        sessions = store.guest_sessions(problems)
+        out.write(f"Sessions of Guest or no profile ({len(sessions)})\n")
+        render_sessions(sessions, out, with_profile=True)
+        _weeks(weekly_totals_of(sessions), out)
         if any(not s.saved for s in sessions):
             out.write(
                 "Guest sessions are not kept unless saved: "
                 "treadctl profiles save-guest SESSION_ID NAME\n"
             )
-    return EXIT_FAILED if report.errors else EXIT_OK
+    else:
+        sessions = store.sessions(profile.name, problems=problems)
+        out.write(f"Sessions of {profile.name} ({len(sessions)})\n")
+        render_sessions(sessions, out, with_profile=False)
+        _weeks(weekly_totals_of(sessions), out)
+        out.write(f"\n{profiles.next_backward_minutes(profile).describe()}\n")
+    for problem in problems:
+        print(f"treadctl: {problem}", file=sys.stderr)
+    # Not 0 when something could not be shown: a script reading the table must know.
+    return EXIT_FAILED if report.errors or problems else EXIT_OK
+
+
+def _weeks(weeks: list[WeekTotal], out: TextIO) -> None:
+    if weeks:
+        out.write("\nBackward minutes per week (weeks start on Monday, UTC):\n")
+        for week in weeks:
+            bar = "#" * min(60, round(week.backward_minutes))
+            out.write(
+                f"  {week.week_start:%Y-%m-%d}  {week.sessions:>2} session(s)  "
+                f"{week.backward_minutes:>6.1f} min  {bar}\n"
+            )
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -102,7 +125,14 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     history = subparsers.add_parser(
         "history", help="the sessions of a profile, with totals and the next backward step"
     )
-    history.add_argument("--profile", help="whose sessions (default: the current profile)")
+    whose = history.add_mutually_exclusive_group()
+    whose.add_argument("--profile", help="whose sessions (default: the current profile)")
+    whose.add_argument("--all", action="store_true", help="every session, of everybody")
+    whose.add_argument(
+        "--guest",
+        action="store_true",
+        help="the sessions of Guest and those recorded under no profile",
+    )
     history.add_argument(
         "--rebuild", action="store_true", help="rebuild the history from the session logs"
     )

@@ -2,6 +2,7 @@
 
 Commands (all take ``--data-dir DIR``, default: the platform's data folder)::
 
+    profiles                                           the same as ``profiles list``
     profiles list
     profiles add NAME
     profiles remove NAME [--yes]
@@ -20,11 +21,12 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import sys
 from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from treadctl.cli.errors import EXIT_OK
+from treadctl.cli.errors import EXIT_FAILED, EXIT_OK
 from treadctl.cli.store_command import Handler, fail, store_command, terminal, with_pin
 from treadctl.limits import Limits
 
@@ -60,14 +62,21 @@ def _limits_text(profile: Profile) -> str:
 
 @store_command
 def cmd_profiles_list(args: argparse.Namespace, out: TextIO, store: Store) -> int:
+    from treadctl.store import StoreError
+
     profiles = _profiles(store)
-    current = profiles.current()
+    problems: list[str] = []
+    try:
+        current = profiles.current()
+    except StoreError as error:  # the current profile's row is damaged: listed as a problem
+        current = None
+        problems.append(str(error))
     counts = {
         row[0]: row[1]
         for row in store.execute("SELECT profile_id, count(*) FROM sessions GROUP BY profile_id")
     }
     out.write(f"  {'name':<20} {'sessions':>8}  {'max HR':>6}  {'bwd cap':>7}  limits\n")
-    for profile in profiles.list_all():
+    for profile in profiles.list_all(problems):
         mark = "*" if current is not None and current.id == profile.id else " "
         hr = "-" if profile.max_heart_rate_bpm is None else str(profile.max_heart_rate_bpm)
         cap = f"{profile.progression_cap:g}"
@@ -76,7 +85,10 @@ def cmd_profiles_list(args: argparse.Namespace, out: TextIO, store: Store) -> in
             f"{_limits_text(profile)}\n"
         )
     out.write(f"admin PIN: {'set' if profiles.has_pin() else 'not set'}\n")
-    return EXIT_OK
+    for problem in dict.fromkeys(problems):  # the current one may be named twice
+        print(f"treadctl: skipped: {problem}", file=sys.stderr)
+    # Not 0 when a profile could not be shown: a script reading the list must know.
+    return EXIT_FAILED if problems else EXIT_OK
 
 
 @store_command
@@ -121,8 +133,8 @@ def cmd_profiles_set_limit(args: argparse.Namespace, out: TextIO, store: Store) 
 
 @store_command
 def cmd_profiles_set_max_hr(args: argparse.Namespace, out: TextIO, store: Store) -> int:
-    bpm = None if args.bpm is None else round(args.bpm)
-    profile = _profiles(store).set_max_heart_rate(args.name, bpm)
+    # Checked (finite, 40-250) and rounded by the engine: `nan` or `1e400` is a sentence there.
+    profile = _profiles(store).set_max_heart_rate(args.name, args.bpm)
     shown = "none" if profile.max_heart_rate_bpm is None else f"{profile.max_heart_rate_bpm} bpm"
     out.write(f"{profile.name}: maximum heart rate {shown}\n")
     return EXIT_OK
@@ -170,8 +182,9 @@ def cmd_profiles_save_guest(args: argparse.Namespace, out: TextIO, store: Store)
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``treadctl profiles …`` on ``subparsers`` (see the module doc)."""
     common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: a leaf's own default must not undo `profiles --data-dir DIR ACTION`.
     common.add_argument(
-        "--data-dir", type=Path, default=None, help="where the history database lives"
+        "--data-dir", type=Path, default=argparse.SUPPRESS, help="where the history database lives"
     )
     pin = argparse.ArgumentParser(add_help=False)
     pin.add_argument("--pin", help="the admin PIN (asked for on a terminal when needed)")
@@ -179,7 +192,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     profiles = subparsers.add_parser(
         "profiles", help="people's profiles: limits, maximum heart rate, the admin PIN"
     )
-    sub = profiles.add_subparsers(dest="profiles_command", metavar="ACTION", required=True)
+    # `treadctl profiles` alone lists them, as `profiles list` does.
+    profiles.set_defaults(handler=cmd_profiles_list, data_dir=None)
+    profiles.add_argument(
+        "--data-dir", type=Path, default=None, help="where the history database lives"
+    )
+    sub = profiles.add_subparsers(dest="profiles_command", metavar="ACTION")
 
     def leaf(name: str, handler: Handler, help: str, *parents: argparse.ArgumentParser) -> Any:
         parser = sub.add_parser(name, help=help, parents=[common, *parents])

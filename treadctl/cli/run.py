@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from treadctl.cli.backends import add_device_argument, backends, device_from
 from treadctl.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 from treadctl.cli.output import clock_text, plain
+from treadctl.errors import TreadctlError
 from treadctl.virtual.simulated_faults import SimulatedFault
 
 if TYPE_CHECKING:
@@ -201,6 +202,9 @@ async def run_headless(args: argparse.Namespace, out: TextIO) -> int:
     # On virtual time nobody can follow the session live: no keyboard, and a stop ends it.
     interactive = terminal and not _virtual_time(args)
     folder = DataFolder.at(args.data_dir, sessions=args.log_dir)
+    # Before anything connects: a session with nowhere to keep its log is refused while the
+    # belt is still (the runner refuses one too, but only once connected).
+    check_log_folder(folder.sessions)
 
     with_strap = args.strap is not None  # the virtual world's strap only if one is wanted
     async with backends(
@@ -219,10 +223,9 @@ async def run_headless(args: argparse.Namespace, out: TextIO) -> int:
             # real; VIRTUAL_TIME_FSYNC_S keeps the fsyncs from costing more than the session.
             fsync_interval_s=VIRTUAL_TIME_FSYNC_S if _virtual_time(args) else 3.0 * (scale or 1.0),
         )
+        interrupt = _Interrupt(core, out)
         try:
-            if args.profile is not None:
-                core.choose(args.profile)
-                out.write(f"profile {args.profile}\n")
+            _choose_person(core, args.profile, out)
             fitted = core.fit(program)  # shown (and run) fitted; the governor re-checks
             for notice in fitted.notices:
                 out.write(f"limit: {notice}\n")
@@ -233,14 +236,14 @@ async def run_headless(args: argparse.Namespace, out: TextIO) -> int:
                 )
             printer = _Printer(out, core, interactive)
             core.add_listener(printer)
-            await core.connect(args.address or _virtual(world).treadmill_address)
+            await interrupt.guard(core.connect(args.address or _virtual(world).treadmill_address))
             if args.strap is not None:
                 strap_address = (
                     _virtual(world).strap_address if args.strap == STRAP_VIRTUAL else args.strap
                 )
                 strap = core.connect_strap(strap_address or "")
                 if strap is not None:
-                    await strap
+                    await interrupt.guard(strap)
             trace = _Trace(world, core, clock, args.sim_trace) if world and args.sim_trace else None
             fault_tasks = [
                 asyncio.ensure_future(_fault_at(world, core, clock, kind, at))
@@ -248,7 +251,7 @@ async def run_headless(args: argparse.Namespace, out: TextIO) -> int:
             ]
             keyboard = _watch_keyboard(core) if interactive else None
             try:
-                ended = await core.run_program(program)
+                ended = await interrupt.guard(core.run_program(program))
             finally:
                 for task in fault_tasks:
                     task.cancel()
@@ -259,17 +262,157 @@ async def run_headless(args: argparse.Namespace, out: TextIO) -> int:
         finally:
             await core.shutdown()
             core.people.close()
+            # After the shutdown: a Ctrl-C while it stops the belt is still a stop, not a crash.
+            interrupt.close()
         summary = ended.finished.summary
         reason = ended.finished.reason
+        note = ended.log_note
+        how = f"{reason.value} (Ctrl-C)" if interrupt.pressed else reason.value
+        if note is not None:
+            how += " but its log is incomplete"
         out.write(
-            f"session {reason.value}: {summary.distance_m:.0f} m in "
+            f"session {how}: {summary.distance_m:.0f} m in "
             f"{clock_text(summary.duration_s)}, backward {summary.backward_minutes:.1f} min, "
             f"{summary.energy_kcal or 0:.0f} kcal. Log: {ended.log_path}\n"
         )
+        if note is not None:
+            # Not "completed": the record of it is not whole, and a script must see that.
+            out.write(f"{note}\n")
         if ended.stored is not None:
             whose = ended.stored.profile or "no profile"
             out.write(f"history: session {ended.stored.id} ({whose})\n")
-        return EXIT_OK if reason is EndReason.COMPLETED else EXIT_FAILED
+        complete = reason is EndReason.COMPLETED and note is None and not interrupt.pressed
+        return EXIT_OK if complete else EXIT_FAILED
+
+
+def check_log_folder(folder: Path) -> None:
+    """Refuse (SessionLogError: exit 1) a session log folder that cannot hold a log: made if
+    missing, as the recorder makes it, and a file created and removed in it. Permissions alone
+    would not tell (root writes anywhere; a full disk has them all)."""
+    import tempfile
+
+    from treadctl.recorder import SessionLogError
+
+    try:
+        if not folder.is_dir():
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            folder.chmod(0o700)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise SessionLogError(
+            f"cannot write session logs to {folder} ({error.strerror or error}); nothing was "
+            "started: choose another folder with --log-dir"
+        ) from None
+
+
+def _choose_person(core: Any, name: str | None, out: TextIO) -> None:
+    """Who runs: ``--profile``, else the current person, the same one the app has chosen (the
+    history keeps it: ``treadctl profiles select``), else nobody (the default limits)."""
+    people = core.people
+    if name is not None:
+        core.choose(name)  # StoreError or ProfileError: refused, a sentence, exit 1
+        out.write(f"profile {core.profile_name}\n")
+        return
+    if not people.available:
+        out.write(
+            f"no profiles or history ({people.error}): the session runs at the default limits "
+            "and is recorded under no profile\n"
+        )
+        return
+    current = people.profiles.current()
+    if current is None:
+        out.write("profile: none chosen (treadctl profiles select NAME, or --profile)\n")
+        return
+    core.choose(current.name)
+    out.write(f"profile {current.name} (the current one; --profile to run as another)\n")
+
+
+class _Interrupt:
+    """Ctrl-C during a run: the app's STOP, then the end of the session.
+
+    The stop is the core's own (``AppCore.stop``: the governor's stop, re-sent until the belt
+    is seen slowing), and the session then ends the way any does: its wind-down waits to see
+    the belt still (else it ends "aborted", with the governor's lasting alarm), the log is
+    closed and imported, and the summary printed; the exit status is 1. Before the session
+    has begun (still connecting), Ctrl-C cancels the connecting; ``shutdown`` then stops any
+    belt the link reaches. Without this, asyncio cancelled the run in the middle of whatever
+    it awaited: a CancelledError traceback, no summary, exit 0.
+    """
+
+    def __init__(self, core: Any, out: TextIO) -> None:
+        import asyncio
+        import signal
+
+        self._core = core
+        self._out = out
+        self._loop = asyncio.get_running_loop()
+        self._main = asyncio.current_task()
+        self._cancelled = False  # a Ctrl-C before the session began
+        self._guarding = False
+        self.pressed = False
+        self._installed = False
+        try:
+            self._loop.add_signal_handler(signal.SIGINT, self._on_sigint)
+            self._installed = True
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # no signal handlers here (Windows, not the main thread): KeyboardInterrupt
+
+    async def guard(self, step: Any) -> Any:
+        """Await ``step`` (connecting, the session) in this task, as it was: a task of its own
+        would let the idle runner act in between. A Ctrl-C before the session began cancels
+        this task (``_on_sigint``); that is raised here as :class:`RunInterrupted`, and so is
+        one that came between two steps."""
+        import asyncio
+
+        if self._cancelled:
+            step.close()
+            raise self._interrupted()
+        self._guarding = True
+        try:
+            return await step
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if self._cancelled and task is not None and task.uncancel() == 0:
+                raise self._interrupted() from None
+            raise
+        finally:
+            self._guarding = False
+
+    @staticmethod
+    def _interrupted() -> RunInterrupted:
+        return RunInterrupted(
+            "interrupted by Ctrl-C before the session began; the belt was not started"
+        )
+
+    def _on_sigint(self) -> None:
+        if self._core.in_session:
+            self._out.write(
+                "\nCtrl-C: still waiting for the belt to stop\n"
+                if self.pressed
+                else "\nCtrl-C: stopping the belt; the session ends once it is seen still\n"
+            )
+            self._out.flush()
+            self.pressed = True
+            self._core.stop()  # the app's STOP: through the governor, confirmed by the belt
+            self._core.finish_session()
+        elif not self.pressed and not self._cancelled:
+            # Before the session (connecting): nothing to stop yet but what shutdown stops.
+            # After it (shutting down, the belt being stopped): nothing to interrupt.
+            self._cancelled = True
+            if self._guarding and self._main is not None:
+                self._main.cancel()
+
+    def close(self) -> None:
+        import signal
+
+        if self._installed:
+            self._loop.remove_signal_handler(signal.SIGINT)
+            self._installed = False
+
+
+class RunInterrupted(TreadctlError):
+    """Ctrl-C before a session began (exit 1)."""
 
 
 def _virtual(world: VirtualWorld | None) -> VirtualWorld:

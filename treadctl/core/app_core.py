@@ -732,7 +732,14 @@ class AppCore:
         stored = None
         if log_path is not None:
             stored = self.people.session_ended(log_path)
-        ended = SessionEnded(finished, log_path, stored, self._starting, self._closing)
+        missing = None
+        if recorder is not None and recorder.lost_from is not None:
+            # The recorder kept the session going when the disk failed (control first); the
+            # ending must not then claim a whole record of it.
+            missing = max(0.0, finished.t - recorder.lost_from)
+        ended = SessionEnded(
+            finished, log_path, stored, self._starting, self._closing, log_missing_s=missing
+        )
         self._emit(ended)
         if stored is not None:
             self._emit(PersonChanged(self.people.current, self.people.limits))

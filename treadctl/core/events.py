@@ -26,6 +26,7 @@ about what happened, not when (a front end shows them as they come).
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,6 +194,8 @@ class SessionEnded:
     ``stored`` is the history's record of it (None when the history cannot be used);
     ``next_starting`` is True when another session is being started in its place (the same
     person's turn goes on); ``closing`` when it ended because the front end is closing.
+    ``log_missing_s`` is how much of the session (seconds, to its end) its log lost to a
+    failed write (a full disk); ``log_note`` says so in the words every front end shows.
     """
 
     finished: SessionFinished
@@ -200,6 +203,16 @@ class SessionEnded:
     stored: StoredSession | None
     next_starting: bool
     closing: bool
+    log_missing_s: float | None = None
+
+    @property
+    def log_note(self) -> str | None:
+        """``"incomplete log: N minutes not recorded"`` when the log lost part of the session
+        (None when it is whole). Minutes round up: a lost half-minute is not "0 minutes"."""
+        if self.log_missing_s is None:
+            return None
+        minutes = max(1, math.ceil(self.log_missing_s / 60 - 1e-9))
+        return f"incomplete log: {minutes} minute{'s' if minutes != 1 else ''} not recorded"
 
 
 @dataclass(frozen=True, slots=True)

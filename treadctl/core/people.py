@@ -106,6 +106,13 @@ class People:
         """
         if name is None:
             self._current, self._limits = None, self.base_limits
+            if self._profiles is not None:
+                # Nobody is chosen for every front end: a `treadctl run` started now must not
+                # run as the person who left (a gym's next person would get their limits).
+                try:
+                    self._profiles.select(None)
+                except StoreError as error:
+                    logger.warning("the choice of nobody not kept: %s", error)
             return None
         profiles = self.profiles
         limits = profiles.limits_for(name)

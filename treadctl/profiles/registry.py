@@ -43,13 +43,14 @@ The rules, and why:
 from __future__ import annotations
 
 import json
+import logging
 import math
 import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import fields, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from treadctl.limits import DEFAULT_LIMITS, Limits
 from treadctl.profiles.errors import (
@@ -76,7 +77,9 @@ from treadctl.store import (
     StoredSession,
     StoreError,
     format_time,
+    name_key,
     parse_time,
+    profile_id_named,
     remove_log_files,
 )
 
@@ -108,6 +111,8 @@ MORE_PERMISSIVE: dict[str, int] = {
 # max_heart_rate_bpm is not in the table: its default is None (no heart-rate limit), the most
 # permissive value there is, so any maximum is stricter than the default; it is personal
 # (age, fitness) and set without the PIN.
+
+logger = logging.getLogger(__name__)
 
 MAX_NAME_LENGTH = 40
 _SETTING_CURRENT = "current_profile"
@@ -206,37 +211,78 @@ class Profiles:
     )
 
     def _profile(self, row: Any) -> Profile:
+        """A profile row as a :class:`Profile`; StoreError naming the profile and the field
+        when a hand-edited database holds something that is not one."""
+        name = row[1] if isinstance(row[1], str) else repr(row[1])
+
+        def unusable(what: str) -> StoreError:
+            return StoreError(
+                f"profile {name!r} has an unusable stored {what}; the history database was "
+                "edited by hand: remove the profile (treadctl profiles remove) or restore the "
+                "database",
+                path=self.store.path,
+            )
+
+        if not isinstance(row[0], int) or not isinstance(row[1], str):
+            raise unusable("id or name")
         try:
             limits = Limits.from_dict(json.loads(row[2]))
-        except (ValueError, TypeError) as exc:
-            raise StoreError(
-                f"profile {row[1]!r} has unusable stored limits ({exc}); reset them with "
-                "`treadctl profiles set-limit`",
-                path=self.store.path,
-            ) from None
+        except (ValueError, TypeError, RecursionError):
+            raise unusable("limits") from None
+        cap = row[3]
+        if cap is not None and (
+            isinstance(cap, bool)
+            or not isinstance(cap, int | float)
+            or not math.isfinite(cap)
+            or cap < 0
+        ):
+            raise unusable("backward-minutes cap")
+        try:
+            progressed_at = None if row[4] is None else parse_time(row[4])
+        except (ValueError, TypeError):
+            raise unusable("progression date") from None
+        try:
+            created_at = parse_time(row[5])
+        except (ValueError, TypeError):
+            raise unusable("creation date") from None
         return Profile(
             id=row[0],
             name=row[1],
             limits=limits,
-            backward_minutes_cap=row[3],
-            progressed_at=None if row[4] is None else parse_time(row[4]),
-            created_at=parse_time(row[5]),
+            backward_minutes_cap=None if cap is None else float(cap),
+            progressed_at=progressed_at,
+            created_at=created_at,
             builtin=bool(row[6]),
         )
 
-    def list_all(self) -> list[Profile]:
-        """Every profile, Guest first, then by name."""
+    def list_all(self, problems: list[str] | None = None) -> list[Profile]:
+        """Every profile, Guest first, then by name.
+
+        A row a hand-edited database has made unreadable is left out (one bad profile must not
+        hide everybody else's); ``problems``, if given, gets a sentence for each.
+        """
         rows = self.store.execute(
             f"SELECT {self._COLUMNS} FROM profiles p ORDER BY p.builtin DESC, p.name"
         )
-        return [self._profile(row) for row in rows]
+        found = []
+        for row in rows:
+            try:
+                found.append(self._profile(row))
+            except StoreError as error:
+                logger.warning("%s", error)
+                if problems is not None:
+                    problems.append(str(error))
+        return found
 
     def find(self, name: str) -> Profile | None:
-        """The profile called ``name`` now or before a rename (case-insensitive), or None."""
+        """The profile called ``name`` now or before a rename, or None. Names are compared
+        as people read them (:func:`~treadctl.store.name_key`: NFKC, case-folded), so a
+        full-width ``ＡＮＡ`` finds ``Ana``."""
+        profile_id = self.store.profile_id_named(name)
+        if profile_id is None:
+            return None
         rows = self.store.execute(
-            f"SELECT {self._COLUMNS} FROM profiles p "
-            "JOIN profile_names n ON n.profile_id = p.id WHERE n.name = ?",
-            (" ".join(name.split()),),
+            f"SELECT {self._COLUMNS} FROM profiles p WHERE p.id = ?", (profile_id,)
         )
         return self._profile(rows[0]) if rows else None
 
@@ -261,18 +307,20 @@ class Profiles:
     # --- creating, renaming, deleting ---------------------------------------------------------
 
     def _name_free(self, db: sqlite3.Connection, name: str, *, for_id: int | None = None) -> None:
-        row = db.execute(
-            "SELECT p.id, p.name FROM profile_names n JOIN profiles p ON p.id = n.profile_id "
-            "WHERE n.name = ?",
-            (name,),
-        ).fetchone()
-        if row is None or row[0] == for_id:
+        profile_id = profile_id_named(db, name)
+        if profile_id is None or profile_id == for_id:
             return
-        if row[1].casefold() == name.casefold():
-            raise ProfileError(f"a profile called {row[1]!r} already exists")
+        row = db.execute(
+            "SELECT p.name, n.name FROM profile_names n JOIN profiles p ON p.id = n.profile_id "
+            "WHERE p.id = ?",
+            (profile_id,),
+        ).fetchall()
+        current = str(row[0][0]) if row else name
+        if name_key(current) == name_key(name):
+            raise ProfileError(f"a profile called {current!r} already exists")
         # Kept as an alias so a rebuild gives that profile its old logs: not reusable.
         raise ProfileError(
-            f"{name!r} is a former name of profile {row[1]!r} (its old sessions carry it); "
+            f"{name!r} is a former name of profile {current!r} (its old sessions carry it); "
             "choose another name"
         )
 
@@ -342,8 +390,17 @@ class Profiles:
         remove_log_files(paths)
         return len(session_ids)
 
-    def select(self, name: str) -> Profile:
-        """Make ``name`` the current profile (used when ``run`` names none)."""
+    @overload
+    def select(self, name: str) -> Profile: ...
+    @overload
+    def select(self, name: None) -> None: ...
+    def select(self, name: str | None) -> Profile | None:
+        """Make ``name`` the current profile (None: nobody), for every front end: the app
+        and ``treadctl run`` without ``--profile`` run as it."""
+        if name is None:
+            with self.store.transaction() as db:
+                db.execute("DELETE FROM settings WHERE key = ?", (_SETTING_CURRENT,))
+            return None
         profile = self.get(name)
         with self.store.transaction() as db:
             db.execute(
@@ -356,10 +413,27 @@ class Profiles:
 
     def _stored_pin(self) -> dict[str, Any] | None:
         rows = self.store.execute("SELECT value FROM settings WHERE key = ?", (_SETTING_PIN,))
-        return json.loads(rows[0][0]) if rows else None
+        if not rows:
+            return None
+        try:
+            stored = json.loads(rows[0][0])
+        except (ValueError, TypeError, RecursionError):
+            stored = None
+        if not isinstance(stored, dict):
+            # Never read as "no PIN": that would let anybody set a new one and raise limits.
+            raise self._unreadable_pin()
+        return stored
+
+    def _unreadable_pin(self) -> StoreError:
+        return StoreError(
+            "the stored admin PIN is unreadable (the history database was edited by hand), so "
+            "nothing that needs the PIN can be done; restore the database from a copy",
+            path=self.store.path,
+        )
 
     def has_pin(self) -> bool:
-        return self._stored_pin() is not None
+        # A PIN row that cannot be read still counts as set (see _stored_pin).
+        return bool(self.store.execute("SELECT 1 FROM settings WHERE key = ?", (_SETTING_PIN,)))
 
     @staticmethod
     def _check_new_pin(pin: str) -> None:
@@ -441,7 +515,11 @@ class Profiles:
         if pin is None:
             raise PinRequired("the admin PIN is needed (--pin)")
         failures = self._begin_attempt()
-        if _pin_matches(pin, stored):
+        try:
+            matches = _pin_matches(pin, stored)
+        except (KeyError, ValueError, TypeError, OverflowError, MemoryError):
+            raise self._unreadable_pin() from None
+        if matches:
             self._forgive_attempt()
             return
         raise _wrong("wrong admin PIN", failures)
@@ -544,10 +622,17 @@ class Profiles:
         profile = self.get(name)
         return self.set_limits(name, self._limits_with(profile, **{field: value}), pin=pin)
 
-    def set_max_heart_rate(self, name: str, bpm: int | None) -> Profile:
+    def set_max_heart_rate(self, name: str, bpm: float | None) -> Profile:
         """Set (or clear, None) a profile's maximum heart rate. Never needs the PIN."""
-        if bpm is not None and not 40 <= bpm <= 250:
-            raise ProfileError(f"a maximum heart rate of {bpm} bpm is not plausible (40-250)")
+        if bpm is not None and not (
+            isinstance(bpm, int | float) and math.isfinite(bpm) and 40 <= bpm <= 250
+        ):
+            raise ProfileError(
+                f"the maximum heart rate must be a number of beats per minute from 40 to 250, "
+                f"got {bpm!r}"
+            )
+        if bpm is not None:
+            bpm = round(bpm)
         profile = self.get(name)
         self._store_limits(profile, self._limits_with(profile, max_heart_rate_bpm=bpm))
         return self.get(profile.name)

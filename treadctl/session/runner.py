@@ -345,6 +345,13 @@ class SessionRunner:
         self._worker = loop.create_task(self._command_worker())
         if self._recorder is not None:
             self._log(self._recorder.start, self._header())
+            if not self._recorder.started or self._recorder.failed is not None:
+                # No log, no session: a session nobody can find afterwards is not one to move
+                # a belt for. It ends here, before anything starts (the notice said why).
+                if not self._finished.done():
+                    self._finished.set_result(EndReason.ABORTED)
+                self._early_finish = self._early_finish or EndReason.ABORTED
+                start = False
         try:
             if self._plan:
                 self._follow(self._timing.begin(self._clock.now()))
@@ -462,8 +469,11 @@ class SessionRunner:
 
     def _log(self, write: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Write to the session log; a failing disk is reported once and never stops control."""
-        if self._recorder is not None and self._recorder.closed:
-            return  # the session has ended: a late stop must still reach the belt
+        if self._recorder is not None and (
+            self._recorder.closed or (write != self._recorder.start and not self._recorder.started)
+        ):
+            # Ended (a late stop must still reach the belt), or never began (no folder for it).
+            return
         try:
             write(*args, **kwargs)
         except SessionLogError as error:

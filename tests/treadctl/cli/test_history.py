@@ -53,3 +53,59 @@ def test_history_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert err.startswith(f"treadctl: skipped a log: {logs / '20250310T000000Z_bad.jsonl'}:1: ")
     assert len(err.splitlines()) == 1
     assert out.startswith(f"rebuilt from {logs}: 3 session(s), 1 unreadable log(s)\n")
+
+
+def test_guest_and_no_profile_sessions_are_listed_with_their_weeks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data, logs = tmp_path / "data", tmp_path / "logs"
+    assert cli(data, "profiles", "add", "Ana") == 0
+    write_log(logs, "ana1", profile="Ana")
+    write_log(logs, "nobody1", profile=None, started=START + timedelta(days=1))
+    write_log(logs, "guest1", profile="Guest", started=START + timedelta(days=2))
+    assert cli(data, "profiles", "select", "Guest") == 0
+    capsys.readouterr()
+    # Guest is current (the app chose it): the sessions of nobody in particular, as --guest.
+    assert cli(data, "history", log_dir=logs) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "Sessions of Guest or no profile (2)"
+    assert "nobody1" in out and "guest1" in out and "ana1" not in out
+    assert "  2025-03-03   2 session(s)     4.0 min  ####" in out.splitlines()
+    assert cli(data, "history", "--guest", log_dir=logs) == 0
+    assert capsys.readouterr().out == out
+    assert cli(data, "history", "--all", log_dir=logs) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "All sessions (3)"
+    assert all(session in out for session in ("ana1", "nobody1", "guest1"))
+
+
+def test_a_hand_edited_session_row_is_skipped_with_a_sentence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data, logs = tmp_path / "data", tmp_path / "logs"
+    assert cli(data, "profiles", "add", "Ana") == 0
+    for day, name in enumerate(("good1", "bad1", "bad2", "bad3", "good2")):
+        write_log(logs, name, profile="Ana", started=START + timedelta(days=day))
+    assert cli(data, "history", "--profile", "Ana", log_dir=logs) == 0
+    import sqlite3
+
+    from treadctl.store import DB_FILENAME
+
+    db = sqlite3.connect(data / DB_FILENAME, isolation_level=None)
+    db.execute("UPDATE summaries SET distance_m = 'far' WHERE session_id = 'bad1'")
+    db.execute("UPDATE sessions SET started_at = 'someday' WHERE id = 'bad2'")
+    db.execute("UPDATE sessions SET notices_json = '{' WHERE id = 'bad3'")
+    db.close()
+    capsys.readouterr()
+    # No --rebuild: the rows stay as edited (the logs are complete, so nothing is re-imported).
+    assert cli(data, "history", "--profile", "Ana", log_dir=logs) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines()[0] == "Sessions of Ana (2)"
+    assert "good1" in out and "good2" in out and "bad" not in out
+    problems = err.splitlines()
+    assert len(problems) == 3 and "Traceback" not in err
+    for name, what in (("bad1", "distance m"), ("bad2", "start time"), ("bad3", "notices")):
+        assert any(
+            f"session {name} was skipped: its stored {what} is unusable" in p for p in problems
+        )
+    assert all("treadctl history --rebuild" in p for p in problems)

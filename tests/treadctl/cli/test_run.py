@@ -165,3 +165,68 @@ def test_on_virtual_time_a_terminal_is_not_read_and_a_stop_ends_the_session(
     log = read_session_log(next((data / "sessions").glob("*.jsonl")))
     assert log.end is not None and log.end["reason"] == "stopped"
     assert 20.0 <= log.end["t"] < 25.0  # ended at the pause, not after the program's minute
+
+
+def _short_program(tmp_path: Any) -> Any:
+    program = tmp_path / "p.toml"
+    program.write_text(
+        'name = "Short"\n[[steps]]\ndirection = "backward"\nspeed = "5 km/h"\nduration = "20 s"\n'
+    )
+    return program
+
+
+def test_run_without_profile_runs_as_the_current_person_and_is_found_in_history(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 14: `profiles list` marked Guest current, yet `run` recorded under no profile,
+    # and `history` (the current profile's) never showed the run.
+    from treadctl.recorder import read_session_log
+
+    data = tmp_path / "data"
+    assert main(["profiles", "add", "ana", "--data-dir", str(data)]) == 0
+    assert main(["profiles", "select", "ana", "--data-dir", str(data)]) == 0
+    capsys.readouterr()
+    assert main(["run", str(_short_program(tmp_path)), "--simulate", "--data-dir", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert "profile ana (the current one; --profile to run as another)" in out
+    log = read_session_log(next((data / "sessions").glob("*.jsonl")))
+    assert log.header["profile"] == "ana"
+    assert main(["history", "--data-dir", str(data)]) == 0
+    assert capsys.readouterr().out.startswith("Sessions of ana (1)\n")
+
+    # Guest current: the run is Guest's, and `history` (Guest: Guest's and nobody's) lists it.
+    assert main(["profiles", "select", "Guest", "--data-dir", str(data)]) == 0
+    capsys.readouterr()
+    assert main(["run", str(_short_program(tmp_path)), "--simulate", "--data-dir", str(data)]) == 0
+    assert "history: session " in capsys.readouterr().out
+    assert main(["history", "--data-dir", str(data)]) == 0
+    assert capsys.readouterr().out.startswith("Sessions of Guest or no profile (1)\n")
+
+
+@pytest.mark.parametrize("damage", ["corrupt file", "hand-edited row"])
+def test_run_with_a_profile_and_an_unusable_database_is_one_sentence(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str], damage: str
+) -> None:
+    import sqlite3
+
+    data = tmp_path / "data"
+    if damage == "corrupt file":
+        data.mkdir()
+        (data / "history.sqlite3").write_bytes(b"not a database at all" * 100)
+        expected = "the history database is corrupt"
+    else:
+        assert main(["profiles", "add", "ana", "--data-dir", str(data)]) == 0
+        db = sqlite3.connect(data / "history.sqlite3", isolation_level=None)
+        db.execute("UPDATE profiles SET created_at = 'last week' WHERE name = 'ana'")
+        db.close()
+        expected = "profile 'ana' has an unusable stored creation date"
+    capsys.readouterr()
+    code = main(
+        ["run", str(_short_program(tmp_path)), "--simulate", "--profile", "ana",
+         "--data-dir", str(data)]
+    )  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert err.startswith(f"treadctl: {data / 'history.sqlite3'}: ") and expected in err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "state: running" not in out  # refused before the session

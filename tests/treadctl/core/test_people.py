@@ -66,6 +66,16 @@ def test_choose_makes_a_person_current_with_their_own_limits(people: People) -> 
     assert people.current is None and people.limits == BASE
 
 
+def test_choosing_nobody_is_kept_for_every_front_end(people: People) -> None:
+    # One notion of who runs (issue 14): after the app's "next person" (nobody chosen), a
+    # `treadctl run` without --profile must not run as the person who left.
+    people.profiles.create("Ana")
+    people.choose("Ana")
+    assert people.profiles.current() is not None
+    people.choose(None)
+    assert people.profiles.current() is None
+
+
 def test_choosing_nobody_known_raises_and_keeps_the_choice(people: People) -> None:
     people.profiles.create("Ana")
     people.choose("Ana")

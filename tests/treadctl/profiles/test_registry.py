@@ -153,7 +153,7 @@ def test_invalid_limits_and_fields_are_refused_clearly(profiles: Profiles) -> No
         profiles.set_limit("Ana", "max_heart_rate_bpm", 150)
     with pytest.raises(ProfileError, match="turnaround_speed_kmh must be at least start_speed"):
         profiles.set_limit("Ana", "turnaround_speed_kmh", 0.5)
-    with pytest.raises(ProfileError, match="not plausible"):
+    with pytest.raises(ProfileError, match="from 40 to 250"):
         profiles.set_max_heart_rate("Ana", 400)
     assert profiles.set_max_heart_rate("Ana", None).max_heart_rate_bpm is None
 
