@@ -148,13 +148,24 @@ def profile_id_named(db: sqlite3.Connection, name: str) -> int | None:
     """The id of the profile called ``name`` now or before a rename (by :func:`name_key`)."""
     key = name_key(name)
     # Exact first (the common case, and an index lookup); then every name, normalised: the
-    # table holds one row per name a profile has had, a few dozen on a shared laptop.
+    # table holds one row per name a profile has had, a few dozen on a shared laptop. Only
+    # names of profiles that exist: a hand-edited row pointing nowhere would make every
+    # session imported under it fail its foreign key, and the whole history with it.
     row = db.execute(
-        "SELECT profile_id FROM profile_names WHERE name = ?", (" ".join(name.split()),)
+        "SELECT n.profile_id FROM profile_names n JOIN profiles p ON p.id = n.profile_id "
+        "WHERE n.name = ?",
+        (" ".join(name.split()),),
     ).fetchone()
     if row is not None:
         return int(row[0])
-    for stored, profile_id in db.execute("SELECT name, profile_id FROM profile_names"):
+    for stored, profile_id in db.execute(
+        "SELECT n.name, n.profile_id FROM profile_names n JOIN profiles p ON p.id = n.profile_id"
+    ):
+        if isinstance(stored, str) and name_key(stored) == key:
+            return int(profile_id)
+    # The profile's own name, last: a hand edit may have cut it from its names (and creating
+    # it again would refuse the duplicate name, and the whole import with it).
+    for profile_id, stored in db.execute("SELECT id, name FROM profiles"):
         if isinstance(stored, str) and name_key(stored) == key:
             return int(profile_id)
     return None
@@ -878,6 +889,9 @@ class Store:
             return None  # a deleted profile's session: must not come back, nor go to a newcomer
         profile_id = self._owner(db, path, found)
         db.execute("DELETE FROM sessions WHERE id = ?", (found.session_id,))
+        # The cascade has removed its summary, unless a hand edit had already cut the two apart
+        # (a summary left without its session would refuse this one's, and the whole import).
+        db.execute("DELETE FROM summaries WHERE session_id = ?", (found.session_id,))
         db.execute(
             "INSERT INTO sessions (id, profile_id, profile_name, log_path, started_at, program,"
             " end_reason, stop_reason, interrupted, notices_json)"
