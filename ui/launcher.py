@@ -11,6 +11,8 @@ import sys
 
 def main() -> None:
     from treadctl.cli import main as cli_main
+    from treadctl.cli.crash import guarded
     from ui.app import run_app
 
-    sys.exit(cli_main(app=run_app))
+    # A bug is a report file and one line, never a traceback on the person's screen.
+    sys.exit(guarded(lambda: cli_main(app=run_app)))

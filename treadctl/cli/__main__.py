@@ -3,5 +3,6 @@
 import sys
 
 from treadctl.cli import main
+from treadctl.cli.crash import guarded
 
-sys.exit(main())
+sys.exit(guarded(main))
