@@ -142,7 +142,15 @@ class SessionSummaryView(QWidget):
         self._log = Path(ended.log_path) if ended.log_path is not None else None
         name = s.program or "Manual session"
         self.title.setText(name)
-        self.headline.setText(outcome(event.reason.value, s.stop_reason, s.duration_s, planned))
+        headline = outcome(event.reason.value, s.stop_reason, s.duration_s, planned)
+        if ended.log_note is not None:
+            # The figures below and every export come from the log: say what they lack.
+            note = ended.log_note
+            headline += (
+                f". {note[0].upper()}{note[1:]} (the disk could not be written): the figures "
+                "and exports lack that part."
+            )
+        self.headline.setText(headline)
         self.time.set_value(format.clock(s.duration_s))
         self.distance.set_value(format.distance(s.distance_m))
         self.backward.set_value(f"{s.backward_minutes:.1f} min")

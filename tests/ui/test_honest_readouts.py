@@ -3,6 +3,8 @@ the console, the safety key, pause against stop — and the count before the bel
 
 from __future__ import annotations
 
+import dataclasses
+
 from tests.ui.harness import AppHarness, with_app
 from treadctl.core import NoticeKind, SessionState, StopReason
 from ui import format
@@ -179,6 +181,13 @@ async def test_the_summary_says_what_the_session_was_and_exports_it(app: AppHarn
     written = summary.export("csv", app.tmp_path / "out.csv")
     assert written is not None and written.read_text(encoding="utf-8").startswith("time_s,")
     assert ended.log_path is not None
+    # A log that lost its last minutes (a full disk) says so where the figures are.
+    assert "not recorded" not in summary.headline.text()
+    summary.show_session(dataclasses.replace(ended, log_missing_s=130.0))
+    assert summary.headline.text().endswith(
+        ". Incomplete log: 3 minutes not recorded (the disk could not be written): the figures "
+        "and exports lack that part."
+    )
     app.click(summary.done_button)
     assert window.page == "programs"
 
