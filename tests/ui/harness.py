@@ -48,7 +48,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, SignalInstance
+from PySide6.QtCore import QSettings, Qt, SignalInstance
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication
 
@@ -302,8 +302,9 @@ class AppHarness:
         if window is None:
             return
         self.window_shut_down = window.shut_down
+        # Deleted by Qt's event loop at its next turn (the next test's loop at the latest),
+        # never in the middle of a callback: deleting it here at once crashed a run once.
         window.deleteLater()
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
     async def close_window(self) -> None:
         window = self._window
