@@ -796,14 +796,6 @@ def read_log(path: Path, *, skip_bad_lines: bool = False) -> SessionLog:
         return read_session_log(path, skip_bad_lines=skip_bad_lines)
     except OSError as error:
         raise _source_error(path, error) from None
-    except RecursionError:
-        # A line nested thousands deep (a damaged or hostile file) exhausts the JSON parser's
-        # stack: one damaged log, not a crash.
-        raise ExportSourceError(
-            f"{path} is damaged (a line is nested too deeply to read); move it out of the "
-            "sessions folder",
-            path=path,
-        ) from None
 
 
 def check_target(

@@ -118,12 +118,8 @@ class ProgramLibrary:
             try:
                 found.append(LibraryEntry(path, load_program(path)))
             except ProgramError as error:
+                # The parser bounds size, nesting and numbers: every bad file is this error.
                 found.append(LibraryEntry(path, None, error))
-            except RecursionError:
-                # A hostile nesting depth (issue 14) that the parser does not bound yet: the
-                # file is unusable, the rest of the library is still listed.
-                deep = ProgramError(str(path), None, None, "a program file", "nesting too deep")
-                found.append(LibraryEntry(path, None, deep))
         return found
 
     def contains(self, path: Path) -> bool:
