@@ -166,7 +166,7 @@ def _intervals(trace: Trace, names: Iterable[str]) -> list[tuple[float, float, s
 def _command_fault_windows(trace: Trace) -> list[tuple[float, float, str]]:
     """When the treadmill may not carry out or answer a stop at once: refusing everything, late
     answers, ignored writes (until the last one it ignored, plus the link's command timeout
-    that reports it), control taken away (until the link has it again)."""
+    that reports it), control taken away or refused (until the link has it again)."""
     windows = _intervals(trace, ("refuse-all", "answer-delay"))
     writes = trace.writes
     for a in trace.done_actions():
@@ -184,6 +184,20 @@ def _command_fault_windows(trace: Trace) -> list[tuple[float, float, str]]:
                 if w.seq > a.seq and w.op == "request_control" and w.result == "success"
             ]
             windows.append((a.t, (back[0] if back else math.inf), a.name))
+    # The treadmill refusing control (a device that grants it only at the nth request of a
+    # connection, as after a reconnect: seed 61214): no stop can be written until it grants
+    # it, from the first refusal until the next grant.
+    refused_since: float | None = None
+    for w in writes:
+        if w.op != "request_control":
+            continue
+        if w.result == "control_not_permitted" and refused_since is None:
+            refused_since = w.t
+        elif w.result == "success" and refused_since is not None:
+            windows.append((refused_since, w.t, "control refused"))
+            refused_since = None
+    if refused_since is not None:
+        windows.append((refused_since, math.inf, "control refused"))
     return windows
 
 
@@ -539,7 +553,10 @@ def incline_rate(trace: Trace) -> list[Violation]:
     incline grid, which the link rounds to). The one exception is a start on a deck above the
     cap of the way the person faces: the belt is measured still, and the deck is brought down
     to the cap in one command before the belt moves (its own motor sets the pace). After a
-    deck moved at the console, a command is measured from the deck as it stands."""
+    deck moved at the console, or after the treadmill stopped (a stop sets its incline target
+    to the deck where it stands: a command that never got there is forgotten), a command is
+    measured from the deck as it stands (seed 60345: 2.5 % asked before a pause, the deck left
+    at 1.4 % by the stop, the next session's first step 1.4 → 0 %)."""
     out: list[Violation] = []
     lim = trace.limits
     step = lim.incline_rate_pct_per_s + trace.spec.incline_increment_pct + 1e-6
@@ -551,12 +568,15 @@ def incline_rate(trace: Trace) -> list[Violation]:
             still = _speed_at(trace, w.t) <= STILL
             change = abs(w.value - last.value)
             at = trace.step_at(w.t)
-            if at is not None and any(
-                a.kind == "fault" and a.name == "console-incline" and last.t <= a.t <= w.t
-                for a in trace.done_actions()
+            if at is not None and (
+                any(
+                    a.kind == "fault" and a.name == "console-incline" and last.t <= a.t <= w.t
+                    for a in trace.done_actions()
+                )
+                or any(s.state == "STOPPED" for s in trace.steps if last.t < s.t <= w.t)
             ):
-                # The deck was moved at the console since: the command moves it from where it
-                # stands (measured), not from the last command.
+                # The deck was moved at the console, or the treadmill stopped, since: the
+                # command moves it from where it stands (measured), not from the last command.
                 change = min(change, abs(w.value - at.incline_pct))
             if not still and change > step:
                 out.append(

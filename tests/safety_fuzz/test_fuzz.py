@@ -212,6 +212,11 @@ FIXED_SEEDS: dict[str, tuple[int, str]] = {
     "pause-at-the-start-confirmed-by-that-instant": (8840, "fitshow"),
     "resume-on-a-moving-belt-above-the-deck-cap": (9880, "matrix"),
     "wind-down-waiting-on-a-finished-task": (7698, "whole-percent-incline"),
+    # Findings of the checker itself (the app was right): a stop resets the treadmill's
+    # incline target to the deck, so the next command counts from there; a stop cannot be
+    # written while the treadmill refuses control after a reconnect.
+    "checker-incline-after-a-stop-counts-from-the-deck": (60345, "life-fitness"),
+    "checker-stop-while-the-treadmill-refuses-control": (61214, "kingsmith-x21"),
 }
 #: finding -> a seed that shows it, for each one in checker.KNOWN_FINDINGS (not fixed yet).
 FINDING_SEEDS: dict[str, int] = {}
