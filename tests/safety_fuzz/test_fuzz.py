@@ -5,8 +5,9 @@ Bumble and the application core, each trace checked against every rule (``checke
   seed), run ahead in ``runs.WORKERS`` worker processes. A case that breaks a rule fails with its
   seed, what it broke and the one-line command that replays it; a case whose every violation is
   a known finding (``checker.KNOWN_FINDINGS``) is an expected failure.
-* ``test_fuzz_slow`` (``-m slow``): ``SLOW_CASES`` seeds, about an hour on two cores; it prints
-  the figures (cases, time, cases per second) and fails listing every seed that broke a rule.
+* ``test_fuzz_slow`` (``-m slow``, with ``-s -n0`` to see it): ``SLOW_CASES`` seeds, about an
+  hour on two cores; it prints the figures (cases, time, cases per second) and fails listing
+  every seed that broke a rule.
 * ``test_each_known_finding_still_shows``: each bug this fuzzer found in treadctl/ and not
   fixed yet, pinned to a seed that shows it: once the bug is fixed the seed no longer shows it,
   which fails the run until the finding moves from ``KNOWN_FINDINGS`` to ``FIXED_SEEDS``.
@@ -39,7 +40,9 @@ SLOW_CASES = int(os.environ.get("TREADCTL_FUZZ_SLOW_CASES", "10000"))
 
 @pytest.fixture(scope="module")
 def runs(request: pytest.FixtureRequest) -> Iterator[Runs]:
-    """The selected default-run cases, all submitted to the workers at once."""
+    """The selected default-run cases, all submitted to the workers at once. Under pytest-xdist
+    this needs the file's tests in one process (``--dist loadfile``, as pyproject sets): every
+    process that ran one of them would submit them all."""
     seeds = [
         seed
         for item in request.session.items
