@@ -249,7 +249,10 @@ class MainWindow(QMainWindow):
 
         self.connect_view = ConnectView(bridge, settings)
         self.program_view = ProgramView(
-            bridge, programs, library=ProgramLibrary(bridge.folder.programs)
+            bridge,
+            programs,
+            library=ProgramLibrary(bridge.folder.programs),
+            settings=self.app_settings,
         )
         self.editor: ProgramEditor | None = None
         programs_page = self._programs_page()

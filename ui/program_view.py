@@ -14,7 +14,8 @@ then files opened once, then a program handed over unsaved by the editor's Run n
 unusable, with the parser's reason; it cannot be started. ``reload_library`` reads the folder
 again (after a save or an import). Import… copies a file into the library (a bad file is
 refused with the parser's sentence; a program of the same file name is replaced only when the
-person says so); Export… writes a copy of the selected program elsewhere.
+person says so); Export… writes a copy of the selected program elsewhere. Open, Import and
+Export start in the folder the last of them went to (``AppSettings.program_folder``).
 "About backward walking…" opens the guidance the programs follow (``ui.guidance_view``) in a
 window of its own: the descriptions cite it by that name.
 
@@ -65,6 +66,7 @@ from ui.format import SpeedUnit
 from ui.guidance_view import TITLE, GuidanceView
 from ui.profile_chart import ProfileChart
 from ui.program_figures import FiguresLayout, ProgramFigures, backward_words
+from ui.settings_view import AppSettings
 
 _PROGRAM_ROLE = Qt.ItemDataRole.UserRole
 
@@ -96,10 +98,12 @@ class ProgramView(QWidget):
         parent: QWidget | None = None,
         *,
         library: ProgramLibrary | None = None,
+        settings: AppSettings | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("programView")
         self._bridge = bridge
+        self._settings = settings
         self._entries: list[Entry] = []
         self.library = library
         self._dialog: QFileDialog | None = None
@@ -379,7 +383,7 @@ class ProgramView(QWidget):
 
     def on_open_clicked(self) -> None:
         # Non-modal: a modal dialog's nested event loop is no place to run a session from.
-        dialog = QFileDialog(self, "Open program", "", "Programs (*.toml)")
+        dialog = QFileDialog(self, "Open program", str(self._folder()), "Programs (*.toml)")
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.fileSelected.connect(self.on_file_selected)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -407,7 +411,17 @@ class ProgramView(QWidget):
 
     def on_file_selected(self, path: str) -> None:
         self._dialog = None
+        self._remember(Path(path))
         self.open_file(path)
+
+    def _folder(self) -> Path:
+        """Where the Open, Import and Export dialogs start: where the last one went."""
+        last = self._settings.program_folder if self._settings is not None else None
+        return last if last is not None else Path.home()
+
+    def _remember(self, chosen: Path) -> None:
+        if self._settings is not None:
+            self._settings.program_folder = chosen.parent
 
     def open_file(self, path: str) -> Program | None:
         try:
@@ -429,12 +443,16 @@ class ProgramView(QWidget):
     # -- import and export ----------------------------------------------------------------------
 
     def on_import_clicked(self) -> None:
-        dialog = QFileDialog(self, "Import a program", str(Path.home()), "Programs (*.toml)")
+        dialog = QFileDialog(self, "Import a program", str(self._folder()), "Programs (*.toml)")
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.fileSelected.connect(lambda path: self.import_file(Path(path)))
+        dialog.fileSelected.connect(self._on_import_selected)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._dialog = dialog
         dialog.open()
+
+    def _on_import_selected(self, path: str) -> None:
+        self._remember(Path(path))
+        self.import_file(Path(path))
 
     def import_file(self, source: Path, *, replace: bool = False) -> Path | None:
         """Copy ``source`` into the library and select it; the file written, or None (refused,
@@ -488,13 +506,19 @@ class ProgramView(QWidget):
         name = Path(program.source).name if program.source else ""
         if not name.endswith(".toml"):
             name = program_file_name(program.name)
-        dialog = QFileDialog(self, "Export program", str(Path.home() / name), "Programs (*.toml)")
+        dialog = QFileDialog(
+            self, "Export program", str(self._folder() / name), "Programs (*.toml)"
+        )
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)  # asks before replacing
         dialog.setDefaultSuffix("toml")
-        dialog.fileSelected.connect(lambda path: self.export_to(Path(path)))
+        dialog.fileSelected.connect(self._on_export_selected)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._dialog = dialog
         dialog.open()
+
+    def _on_export_selected(self, path: str) -> None:
+        self._remember(Path(path))
+        self.export_to(Path(path))
 
     def export_to(self, target: Path) -> Path | None:
         """A copy of the selected program written to ``target``; the file, or None."""

@@ -55,6 +55,7 @@ SOUNDS_KEY = "cues/sounds"
 SPEECH_KEY = "cues/speech"
 USAGE_KEY = "profiles/usage"
 EXPORT_FOLDER_KEY = "history/export_folder"
+PROGRAM_FOLDER_KEY = "programs/last_folder"
 RETURN_TO_CHOOSER_KEY = "profiles/return_to_chooser"  # before home or gym: read, never written
 
 
@@ -131,19 +132,32 @@ class AppSettings:
         self._settings.remove(RETURN_TO_CHOOSER_KEY)  # one answer, not two that may disagree
         self._set(USAGE_KEY, usage.value)
 
-    @property
-    def export_folder(self) -> Path | None:
-        """The folder the last export from the history went to; None before the first, or when
-        it is gone (unplugged, deleted): the dialog then opens in the home folder."""
-        value = self._settings.value(EXPORT_FOLDER_KEY)
+    def _folder(self, key: str) -> Path | None:
+        value = self._settings.value(key)
         if not isinstance(value, str) or not value:
             return None
         folder = Path(value)
         return folder if folder.is_dir() else None
 
+    @property
+    def export_folder(self) -> Path | None:
+        """The folder the last export from the history went to; None before the first, or when
+        it is gone (unplugged, deleted): the dialog then opens in the home folder."""
+        return self._folder(EXPORT_FOLDER_KEY)
+
     @export_folder.setter
     def export_folder(self, folder: Path) -> None:
         self._set(EXPORT_FOLDER_KEY, str(folder))
+
+    @property
+    def program_folder(self) -> Path | None:
+        """The folder of the last program file opened, imported or exported on the Programs
+        page (None as for ``export_folder``): the next of those dialogs opens there."""
+        return self._folder(PROGRAM_FOLDER_KEY)
+
+    @program_folder.setter
+    def program_folder(self, folder: Path) -> None:
+        self._set(PROGRAM_FOLDER_KEY, str(folder))
 
     @property
     def return_to_chooser(self) -> bool:

@@ -176,3 +176,38 @@ async def test_run_now_lands_on_start_and_starts_nothing(app: AppHarness) -> Non
     await session
     await app.belt_running()
     assert app.bridge.session_kind is not None
+
+
+def test_open_import_and_export_start_where_the_last_one_went(
+    loop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    """Programs are kept together in a folder of the person's (a USB stick, a synced folder):
+    each of the three dialogs opens where the last of them went, after a restart too."""
+    elsewhere = tmp_path / "stick"
+    elsewhere.mkdir()
+    (elsewhere / "mine.toml").write_text(GOOD, encoding="utf-8")
+
+    async def first_run() -> None:
+        async with AppHarness(tmp_path) as app:
+            view = app.window.program_view
+            app.click(view.import_button)
+            dialog = view._dialog
+            assert dialog is not None
+            assert Path(dialog.directory().absolutePath()) == Path.home()  # nothing chosen yet
+            dialog.selectFile(str(elsewhere / "mine.toml"))
+            dialog.accept()
+            assert view.selected_program() == load_program(elsewhere / "mine.toml")
+
+    async def second_run() -> None:
+        async with AppHarness(tmp_path) as app:
+            view = app.window.program_view
+            for button in (view.open_button, view.import_button, view.export_button):
+                view.list.setCurrentRow(0)
+                app.click(button)
+                dialog = view._dialog
+                assert dialog is not None
+                assert Path(dialog.directory().absolutePath()) == elsewhere, button.text()
+                dialog.reject()
+
+    run(loop, first_run())
+    run(loop, second_run())
