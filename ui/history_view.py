@@ -368,9 +368,13 @@ class HistoryView(QWidget):
 
         self.plot_title = QLabel("Session")
         self.plot_title.setObjectName("panelTitle")
+        # Wrapped: a long program name asks for its whole width otherwise, and the page then
+        # scrolled sideways on a 1280x720 laptop with the simulated console beside it.
+        self.plot_title.setWordWrap(True)
         self.plot = SessionPlot()
         self.weeks_title = QLabel("Backward minutes per week")
         self.weeks_title.setObjectName("panelTitle")
+        self.weeks_title.setWordWrap(True)
         self.bars = WeeklyBars()
         self.progression = QLabel("")
         self.progression.setObjectName("dimNote")

@@ -82,6 +82,7 @@ class SessionSummaryView(QWidget):
 
         self.title = QLabel("Session summary")
         self.title.setObjectName("pageTitle")
+        self.title.setWordWrap(True)  # the program's name: a long one would scroll the page
         self.headline = QLabel("")
         self.headline.setObjectName("summaryHeadline")
         self.headline.setWordWrap(True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QPoint, QRect
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QScrollArea
 
 from tests.ui.harness import AppHarness, run, settings_file, with_app
 from treadctl.core import Notice, NoticeKind, StopReason
@@ -110,3 +110,26 @@ def test_fitted_moves_then_shrinks_into_the_room() -> None:
     assert fitted(QRect(1000, 600, 800, 400), room) == QRect(480, 320, 800, 400)
     assert fitted(QRect(-50, -20, 300, 200), room).topLeft() == QPoint(0, 0)
     assert fitted(QRect(100, 100, 300, 200), room) == QRect(100, 100, 300, 200)
+
+
+@with_app()
+async def test_no_page_scrolls_sideways_beside_the_simulated_console(app: AppHarness) -> None:
+    """At 1280x720 with the simulated treadmill's console docked beside the pages, each page
+    fits the width left to it: a sideways scroll bar hid the History's export buttons and
+    squeezed its weekly chart to a strip (a long program name in the plot's title)."""
+    window = app.window
+    assert window.console is not None
+    await app.connect()
+    await app.short_session(
+        'name = "Backward walking, week 1: long intervals with rests"\n'
+        '[[steps]]\ndirection = "backward"\nspeed = "2 km/h"\nduration = "1 min"\n'
+    )
+    window.history_view.refresh()
+    window.history_view.table.selectRow(0)
+    for page in PAGES:
+        window.show_page(page)
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        area = window.pages.currentWidget()
+        assert isinstance(area, QScrollArea)
+        bar = area.horizontalScrollBar()
+        assert bar.maximum() == 0, f"{page}: scrolls {bar.maximum()} px sideways"
