@@ -59,8 +59,9 @@ class World:
     def add_session(self, session_id: str, *, profile: str = "Ana") -> str:
         path = write_log(self.folder.sessions, PROGRAM, session_id=session_id)
         if profile != "Ana":
-            text = path.read_text().replace('"profile": "Ana"', f'"profile": "{profile}"', 1)
-            path.write_text(text)
+            text = path.read_text()
+            assert '"profile":"Ana"' in text
+            path.write_text(text.replace('"profile":"Ana"', f'"profile":"{profile}"', 1))
         self.store.import_log(path)
         self.session_ids.append(session_id)
         return session_id
