@@ -5,8 +5,9 @@ Shape::
     Service            STRAVA | INTERVALS (a StrEnum: the value is what the store and the
                        command line say, ``label`` what a person reads)
     ServiceConfig      the base address of each service and the HTTP time-out;
-                       ``from_environment()`` reads ``TREADCTL_STRAVA_URL`` and
+                       ``from_environment()`` reads ``TREADCTL_STRAVA_URL``,
                        ``TREADCTL_INTERVALS_URL`` (tests and proxies point them elsewhere)
+                       and ``TREADCTL_HTTP_TIMEOUT`` (seconds; a slow link wants more)
 
 Why the addresses are configurable at all: the tests run each service's documented endpoints
 on a local HTTP server, and the same code must talk to it as to the real service. Why a
@@ -40,6 +41,7 @@ DEFAULT_TIMEOUT_S = 30.0
 
 _ENV_STRAVA = "TREADCTL_STRAVA_URL"
 _ENV_INTERVALS = "TREADCTL_INTERVALS_URL"
+_ENV_TIMEOUT = "TREADCTL_HTTP_TIMEOUT"
 
 
 class Service(StrEnum):
@@ -98,9 +100,15 @@ class ServiceConfig:
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> ServiceConfig:
         env = os.environ if environ is None else environ
+        timeout = env.get(_ENV_TIMEOUT) or ""
+        try:
+            timeout_s = float(timeout) if timeout else DEFAULT_TIMEOUT_S
+        except ValueError:
+            raise ValueError(f"{_ENV_TIMEOUT}={timeout!r} is not a number of seconds") from None
         return cls(
             strava_url=env.get(_ENV_STRAVA) or STRAVA_URL,
             intervals_url=env.get(_ENV_INTERVALS) or INTERVALS_URL,
+            timeout_s=timeout_s,
         )
 
     # Strava

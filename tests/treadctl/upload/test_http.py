@@ -82,3 +82,9 @@ def test_secrets_never_go_to_another_computer_in_the_clear() -> None:
     config = ServiceConfig.from_environment({"TREADCTL_STRAVA_URL": "https://proxy.example"})
     assert config.strava_token == "https://proxy.example/oauth/token"
     assert config.intervals_url == "https://intervals.icu"
+    assert config.timeout_s == 30
+    assert ServiceConfig.from_environment({"TREADCTL_HTTP_TIMEOUT": "2.5"}).timeout_s == 2.5
+    with pytest.raises(ValueError, match="TREADCTL_HTTP_TIMEOUT='soon' is not a number"):
+        ServiceConfig.from_environment({"TREADCTL_HTTP_TIMEOUT": "soon"})
+    with pytest.raises(ValueError, match="time-out must be a positive number"):
+        ServiceConfig.from_environment({"TREADCTL_HTTP_TIMEOUT": "0"})
