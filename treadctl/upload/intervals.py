@@ -85,7 +85,7 @@ class IntervalsClient:
         query = urlencode({"name": name, "description": description, "external_id": external_id})
         url = f"{self.config.intervals_api}/athlete/{quote(athlete_id, safe='')}/activities"
         content_type, body = multipart_form(
-            {}, {"file": (filename, "application/vnd.ant.fit", data)}
+            {}, {"file": (filename, "application/octet-stream", data)}
         )
         credentials = base64.b64encode(f"API_KEY:{api_key}".encode()).decode("ascii")
         response = self.http.request(

@@ -339,7 +339,7 @@ class StravaClient:
                 "description": description,
                 "trainer": "1",
             },
-            {"file": (filename, "application/vnd.ant.fit", data)},
+            {"file": (filename, "application/octet-stream", data)},
         )
         response = self.http.request(
             Service.STRAVA,
