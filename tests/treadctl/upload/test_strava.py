@@ -3,6 +3,7 @@ server errors, rate limits and time-outs — against the local stand-in for Stra
 
 from __future__ import annotations
 
+import logging
 import stat
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
@@ -233,15 +234,18 @@ def test_a_dead_refresh_token_waits_for_the_account_to_be_connected_again(world:
     assert state.state is State.DONE
 
 
-def test_a_server_error_is_queued_and_retried_after_the_backoff(world: World) -> None:
+@pytest.mark.parametrize(
+    ("status", "message"), [(500, "Internal Server Error"), (503, "Service Unavailable")]
+)
+def test_a_server_error_is_queued_and_retried_after_the_backoff(
+    world: World, status: int, message: str
+) -> None:
     world.connect_strava()
-    world.strava.script.append(
-        Scripted(503, {"message": "Service Unavailable"}, path_prefix="/api/v3/uploads")
-    )
+    world.strava.script.append(Scripted(status, {"message": message}, path_prefix="/api/v3/"))
     state = world.uploader().upload("s1", Service.STRAVA)
     assert state.state is State.FAILED and state.failure == "retry"
-    assert state.http_status == 503
-    assert state.reason == "Strava refused the upload (HTTP 503): Service Unavailable"
+    assert state.http_status == status
+    assert state.reason == f"Strava refused the upload (HTTP {status}): {message}"
     assert state.next_try_at == datetime.fromtimestamp(world.clock.time() + backoff_s(1), UTC)
     assert world.uploader().retry_due() == []  # not yet
     world.clock.advance(backoff_s(1))
@@ -363,3 +367,22 @@ def test_not_connected_is_said_and_waits(world: World) -> None:
         "Ana has no Strava account connected; connect one with "
         "`treadctl accounts connect strava --profile Ana`"
     )
+
+
+def test_no_secret_is_ever_logged_or_printed(
+    world: World, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    accounts = Accounts(world.folder)
+    connect_strava(accounts, world.ana(), "12345", "s3cret", strava=client(world), show_url=approve)
+    world.clock.advance(6 * 3600)  # the access token has expired: refreshed before the upload
+    assert world.uploader().upload("s1", Service.STRAVA).state is State.DONE
+    kept = accounts.load(world.ana()).strava
+    assert kept is not None
+    secrets = ["s3cret", kept.tokens.access_token, kept.tokens.refresh_token, "code-"]
+    secrets += [s.fields["refresh_token"] for s in world.strava.of("POST", "/oauth/token")[1:]]
+    captured = capfd.readouterr()
+    assert "/api/v3/uploads" in caplog.text  # the requests are logged, without their secrets
+    for secret in secrets:
+        assert secret not in caplog.text
+        assert secret not in captured.out + captured.err
