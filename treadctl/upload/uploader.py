@@ -15,7 +15,8 @@ sends it meanwhile), find the session and its profile, make the FIT file from th
 (the log is the source, as for every export), then per service:
 
 - Strava: refresh the access token first when it has less than ten minutes left (and keep the
-  new tokens at once: Strava may have changed the refresh token); if an earlier try left the
+  new tokens at once: Strava may have changed the refresh token), or when Strava refuses it
+  early (401: a wrong clock here), then try once more; if an earlier try left the
   upload's id, ask about that upload instead of sending the file again; else send it and keep
   the upload's id; poll until an activity or an error. An activity → ``done``; "duplicate of
   activity N" → ``duplicate`` with N; still processing → asked about again later.
@@ -182,12 +183,23 @@ class Uploader:
         account = accounts.strava
         if account is None:
             raise NotConnected(Service.STRAVA, accounts.profile_name)
-        tokens = account.tokens
-        if tokens.needs_refresh(self.clock.time()):
-            tokens = self.strava.refresh(account.client_id, account.client_secret, tokens)
-            # Saved before use: the old refresh token may be dead already.
-            self.accounts.save(replace(accounts, strava=replace(account, tokens=tokens)))
-        token = tokens.access_token
+        if not account.tokens.needs_refresh(self.clock.time()):
+            try:
+                return self._send_to_strava(state, session, account.tokens.access_token, data)
+            except ServiceError as error:
+                if error.status != 401:
+                    raise
+                # Refused before its time: this computer's clock is wrong, or Strava ended the
+                # token early. One refresh, one more try; a second 401 is the account's.
+                state = self.queue.get(state.session_id, Service.STRAVA) or state
+        tokens = self.strava.refresh(account.client_id, account.client_secret, account.tokens)
+        # Saved before use: the old refresh token may be dead already.
+        self.accounts.save(replace(accounts, strava=replace(account, tokens=tokens)))
+        return self._send_to_strava(state, session, tokens.access_token, data)
+
+    def _send_to_strava(
+        self, state: UploadState, session: StoredSession, token: str, data: bytes
+    ) -> UploadState:
         status: UploadStatus | None = None
         if state.upload_ref is not None:
             try:

@@ -327,15 +327,38 @@ def test_an_upload_still_processing_is_asked_about_again_not_sent_again(world: W
     assert len(world.strava.of("POST", "/api/v3/uploads")) == 1
 
 
-def test_a_revoked_access_token_waits_for_the_account(world: World) -> None:
+def test_a_token_refused_before_its_time_is_refreshed_once(world: World) -> None:
     world.connect_strava()
-    world.strava.access.clear()  # the person revoked the app on strava.com
+    world.strava.access.clear()  # ended early (or this computer's clock is wrong)
+    state = world.uploader().upload("s1", Service.STRAVA)
+    assert state.state is State.DONE
+    kinds = [(s.method, s.path) for s in world.strava.requests]
+    assert kinds[:3] == [
+        ("POST", "/api/v3/uploads"),
+        ("POST", "/oauth/token"),
+        ("POST", "/api/v3/uploads"),
+    ]
+    assert len(world.strava.activities) == 1
+
+
+def test_a_token_refused_again_after_the_refresh_waits_for_the_account(world: World) -> None:
+    world.connect_strava()
+    refused = {
+        "message": "Authorization Error",
+        "errors": [
+            {"resource": "AccessToken", "field": "activity:write_permission", "code": "missing"}
+        ],
+    }
+    for _ in range(2):
+        world.strava.script.append(Scripted(401, refused, path_prefix="/api/v3/uploads"))
     state = world.uploader().upload("s1", Service.STRAVA)
     assert state.failure == "auth" and state.http_status == 401
     assert state.reason == (
-        "Strava refused the upload (HTTP 401): Authorization Error; Athlete access_token "
-        "invalid; connect Strava again: `treadctl accounts connect strava`"
+        "Strava refused the upload (HTTP 401): Authorization Error; AccessToken "
+        "activity:write_permission missing; connect Strava again: "
+        "`treadctl accounts connect strava`"
     )
+    assert len(world.strava.of("POST", "/oauth/token")) == 1  # refreshed once, not in a loop
 
 
 def test_a_file_strava_cannot_use_is_refused_not_retried(world: World) -> None:
