@@ -15,6 +15,13 @@ implementations:
 - :class:`ManualClock` — time moves only when a test calls ``advance()``; sleepers wake in
   deadline order and run before ``advance()`` returns. Tests never sleep for real.
 
+And a second, blocking kind for work that runs on a worker thread, away from the event loop
+(uploads to Strava and intervals.icu, ``treadctl.upload``): :class:`WallClock` with ``time()``
+(seconds since the epoch: a token's ``expires_at``, an upload's next try, which must mean the
+same after a restart, so not a monotonic time) and a blocking ``sleep()``;
+:class:`SystemWallClock` is the real one, :class:`ManualWallClock` the tests' (its ``sleep``
+moves its time at once).
+
 :func:`wait_for` is ``asyncio.wait_for`` measured on a :class:`Clock`, so control-point timeouts
 and watchdogs are testable under a :class:`ManualClock` too.
 
@@ -34,7 +41,17 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable
 
-__all__ = ["Clock", "LoopClock", "ManualClock", "RealClock", "ScaledClock", "wait_for"]
+__all__ = [
+    "Clock",
+    "LoopClock",
+    "ManualClock",
+    "ManualWallClock",
+    "RealClock",
+    "ScaledClock",
+    "SystemWallClock",
+    "WallClock",
+    "wait_for",
+]
 
 
 class Clock(ABC):
@@ -274,3 +291,49 @@ async def wait_for[T](clock: Clock, awaitable: Awaitable[T], timeout: float) -> 
             raise  # our caller was cancelled while we waited: that takes precedence
         raise TimeoutError(f"timed out after {timeout} s") from None
     return result
+
+
+class WallClock(ABC):
+    """Wall time and blocking sleep, for work on a worker thread (see the module docstring).
+
+    Never use it on the event loop's thread: ``sleep`` blocks the thread.
+    """
+
+    @abstractmethod
+    def time(self) -> float:
+        """Seconds since the Unix epoch (UTC)."""
+
+    @abstractmethod
+    def sleep(self, seconds: float) -> None:
+        """Block the calling thread for ``seconds`` (<= 0: return at once)."""
+
+
+class SystemWallClock(WallClock):
+    """The computer's clock."""
+
+    def time(self) -> float:
+        return time.time()
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            time.sleep(seconds)
+
+
+class ManualWallClock(WallClock):
+    """A wall clock for tests: ``sleep`` and ``advance`` move its time, nothing waits."""
+
+    def __init__(self, start: float = 1_750_000_000.0) -> None:
+        self._now = float(start)
+        self.slept: list[float] = []  # what was slept, in order: tests check polling intervals
+
+    def time(self) -> float:
+        return self._now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.advance(max(0.0, seconds))
+
+    def advance(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("time does not go back")
+        self._now += seconds

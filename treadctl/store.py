@@ -3,8 +3,8 @@
 The JSON Lines session logs (``docs/session-log.md``) are the source of truth; this database is
 an index over them that can be thrown away and rebuilt (``Store.rebuild``). What the logs do
 *not* hold lives only here: the profiles' limits, the admin PIN's hash, which profile is
-selected, guest sessions saved to a profile, and what the user deleted on purpose (so a rebuild
-does not bring it back).
+selected, guest sessions saved to a profile, what the user deleted on purpose (so a rebuild
+does not bring it back), and which session was uploaded where (the upload queue).
 
 Shape::
 
@@ -41,6 +41,13 @@ Schema (``PRAGMA user_version``; :data:`MIGRATIONS` run in order, each in one tr
        forgotten_profiles(name NOCASE, at)     logs of a deleted profile started before ``at``
                                                are never re-imported (nor leak to a new
                                                profile of the same name)
+    3  uploads(session_id, service,             the upload queue (``treadctl.upload.queue``):
+               status, external_id, attempts,   one row per session and service. No foreign
+               upload_ref, activity_id,          key to sessions, on purpose: ``rebuild`` drops
+               activity_url, failure, reason,   and re-imports every session row, and what was
+               http_status, next_try_at,        uploaded where is not in any log, so it must
+               claimed_at, created_at,          outlive that
+               updated_at)
 
 Times are ISO 8601 UTC strings with milliseconds and a ``Z`` (they sort as text).
 """
@@ -264,7 +271,41 @@ def _migrate_2(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1, _migrate_2)
+def _migrate_3(db: sqlite3.Connection) -> None:
+    # The statuses and failure kinds are treadctl.upload.queue's; the CHECKs keep a hand edit
+    # from inventing one the queue would not know how to retry.
+    _run_script(
+        db,
+        """
+        CREATE TABLE uploads (
+            session_id TEXT NOT NULL,
+            service TEXT NOT NULL,
+            status TEXT NOT NULL
+                CHECK (status IN ('pending', 'uploading', 'done', 'failed', 'duplicate')),
+            external_id TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            upload_ref TEXT,
+            activity_id TEXT,
+            activity_url TEXT,
+            failure TEXT CHECK (failure IS NULL OR failure IN ('retry', 'auth', 'refused')),
+            reason TEXT,
+            http_status INTEGER,
+            next_try_at TEXT,
+            claimed_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (session_id, service)
+        );
+        CREATE INDEX uploads_by_status ON uploads(status, next_try_at)
+        """,
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _migrate_1,
+    _migrate_2,
+    _migrate_3,
+)
 """``MIGRATIONS[i]`` takes a database from schema version ``i`` to ``i + 1``. Append only."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -566,3 +566,20 @@ def test_wait_for_cancelled_while_cleaning_up_stays_cancelled() -> None:
         assert task.cancelled()
 
     run(main)
+
+
+def test_the_manual_wall_clock_moves_only_when_told() -> None:
+    from treadctl.clock import ManualWallClock, SystemWallClock
+
+    clock = ManualWallClock(start=100.0)
+    clock.sleep(1.5)
+    clock.sleep(-3)  # nothing to wait for: no time passes
+    clock.advance(10)
+    assert clock.time() == 111.5
+    assert clock.slept == [1.5, -3]
+    with pytest.raises(ValueError, match="time does not go back"):
+        clock.advance(-1)
+    real = SystemWallClock()
+    before = real.time()
+    real.sleep(0)  # returns at once
+    assert 1.7e9 < before <= real.time()

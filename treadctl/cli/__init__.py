@@ -16,6 +16,9 @@ Shape::
     run.py       treadctl run PROGRAM ...               a session headless: the application core
                                                         (treadctl.core) + a printer + the keyboard
     export.py    treadctl export SESSION|--all ...      CSV, TCX, FIT
+    upload.py    treadctl upload SESSION|--pending      Strava, intervals.icu; the upload queue
+    accounts.py  treadctl accounts ...                  accounts per profile, after-session
+                                                        choices, the export folder
     history.py   treadctl history ...                   sessions, weekly minutes, the next step
     profiles.py  treadctl profiles ...                  people, limits, the admin PIN
     output.py    JSON lines and clock texts; backends.py the Bleak backends (or the virtual world)
