@@ -13,8 +13,16 @@ Shape::
      ├── fitting.py   clamp(program, limits) -> (fitted, [ClampNotice])   for display only
      ├── figures.py   program_figures(program, limits) -> ProgramFigures  (total, backward, …)
      ├── builtin.py   BUILTIN_PROGRAMS_DIR, builtin_programs()
-     └── library.py   ProgramLibrary(folder): the person's own programs (DataFolder.programs),
-                      LibraryEntry, ProgramExistsError, export_program, program_file_name
+     ├── library.py   ProgramLibrary(folder): the person's own programs (DataFolder.programs),
+     │                LibraryEntry, ProgramExistsError, export_program, program_file_name
+     │
+     │   Workouts from other apps (docs/importing.md):
+     ├── paces.py     PaceZone (1 mile … marathon), RunPaces (s/km per zone), parse/format_pace
+     ├── imported.py  ImportResult: per source step its converted segments, source value and
+     │                refusal; OpenStepChoices (free-run speed, open-step duration)
+     ├── zwo.py       read_zwo/load_zwo: Zwift run workouts (.zwo) at fractions of race paces
+     └── fit_workout.py  read_fit_workout/load_fit_workout (FIT workout files → ImportResult),
+                      program_to_fit(program) -> bytes (a FIT workout file)
 
 Model: :class:`Program` holds a tuple of steps, each a :class:`Segment` (a rest is a segment with
 ``rest=True``, speed 0) or a :class:`Block` (``repeat`` times its own steps). Every step keeps its
@@ -24,6 +32,10 @@ editor all name a step the same way.
 :func:`clamp` fits a program to a profile's :class:`~treadctl.limits.Limits` *for display*, with
 a :class:`ClampNotice` per change (the safety governor clamps again at run time, whatever this
 package says). Every problem in a file is one :class:`ProgramError`.
+
+An import never guesses: a step it cannot convert (a pace not given, a free run with no speed,
+a target that is not a speed) is a :class:`Refusal` naming the file, the source step and the
+field, and an :class:`ImportResult` with any refusal has no program.
 
 Import the names from here (``from treadctl.program import parse_program``); the modules of
 the package import from each other's modules directly.
@@ -36,6 +48,14 @@ from treadctl.program.dump import dump_program, toml_string
 from treadctl.program.errors import ProgramError
 from treadctl.program.figures import ProgramFigures, program_figures
 from treadctl.program.fitting import ClampNotice, clamp
+from treadctl.program.imported import (
+    MAX_IMPORT_BYTES,
+    ConvertedSegment,
+    ImportedStep,
+    ImportResult,
+    OpenStepChoices,
+    Refusal,
+)
 from treadctl.program.library import (
     LibraryEntry,
     ProgramExistsError,
@@ -63,8 +83,11 @@ from treadctl.program.model import (
     Step,
     default_label,
 )
+from treadctl.program.paces import PaceZone, RunPaces, format_pace, parse_pace
 from treadctl.program.parser import load_program, parse_program
 from treadctl.program.units import (
+    SPEED_UNITS,
+    display_speed,
     format_distance,
     format_duration,
     format_incline,
@@ -74,10 +97,12 @@ from treadctl.program.units import (
     parse_incline,
     parse_speed,
 )
+from treadctl.program.zwo import load_zwo, read_zwo
 
 __all__ = [
     "BUILTIN_PROGRAMS_DIR",
     "MAX_BLOCK_DEPTH",
+    "MAX_IMPORT_BYTES",
     "MAX_INCLINE_PCT",
     "MAX_REPEAT",
     "MAX_SEGMENTS",
@@ -87,9 +112,15 @@ __all__ = [
     "MAX_TEXT_CHARS",
     "MIN_INCLINE_PCT",
     "REST_LABEL",
+    "SPEED_UNITS",
     "Block",
     "ClampNotice",
+    "ConvertedSegment",
+    "ImportResult",
+    "ImportedStep",
     "LibraryEntry",
+    "OpenStepChoices",
+    "PaceZone",
     "PlannedSegment",
     "ProfilePoint",
     "Program",
@@ -97,25 +128,32 @@ __all__ = [
     "ProgramExistsError",
     "ProgramFigures",
     "ProgramLibrary",
+    "Refusal",
     "Repetition",
+    "RunPaces",
     "Segment",
     "Step",
     "builtin_programs",
     "clamp",
     "default_label",
+    "display_speed",
     "dump_program",
     "export_program",
     "format_distance",
     "format_duration",
     "format_incline",
+    "format_pace",
     "format_speed",
     "load_program",
+    "load_zwo",
     "parse_distance",
     "parse_duration",
     "parse_incline",
+    "parse_pace",
     "parse_program",
     "parse_speed",
     "program_figures",
     "program_file_name",
+    "read_zwo",
     "toml_string",
 ]
