@@ -21,8 +21,8 @@ Shape::
      ├── imported.py  ImportResult: per source step its converted segments, source value and
      │                refusal; OpenStepChoices (free-run speed, open-step duration)
      ├── zwo.py       read_zwo/load_zwo: Zwift run workouts (.zwo) at fractions of race paces
-     └── fit_workout.py  read_fit_workout/load_fit_workout (FIT workout files → ImportResult),
-                      program_to_fit(program) -> bytes (a FIT workout file)
+     └── fit_workout.py  read_fit_workout/load_fit_workout (FIT workout files → ImportResult);
+                      program_to_fit(program) -> bytes, export_fit_workout(program, path)
 
 Model: :class:`Program` holds a tuple of steps, each a :class:`Segment` (a rest is a segment with
 ``rest=True``, speed 0) or a :class:`Block` (``repeat`` times its own steps). Every step keeps its
@@ -42,6 +42,8 @@ the package import from each other's modules directly.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from treadctl.program.builtin import BUILTIN_PROGRAMS_DIR, builtin_programs
 from treadctl.program.dump import dump_program, toml_string
@@ -99,6 +101,27 @@ from treadctl.program.units import (
 )
 from treadctl.program.zwo import load_zwo, read_zwo
 
+if TYPE_CHECKING:
+    from treadctl.program.fit_workout import (
+        export_fit_workout,
+        load_fit_workout,
+        program_to_fit,
+        read_fit_workout,
+    )
+
+# Garmin's FIT SDK takes ~0.2 s to import (its profile tables): loaded on first use of these
+# names, not by everything that reads a program (the app window imports this package early).
+_FIT_NAMES = ("export_fit_workout", "load_fit_workout", "program_to_fit", "read_fit_workout")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FIT_NAMES:
+        from treadctl.program import fit_workout
+
+        return getattr(fit_workout, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "BUILTIN_PROGRAMS_DIR",
     "MAX_BLOCK_DEPTH",
@@ -138,12 +161,14 @@ __all__ = [
     "default_label",
     "display_speed",
     "dump_program",
+    "export_fit_workout",
     "export_program",
     "format_distance",
     "format_duration",
     "format_incline",
     "format_pace",
     "format_speed",
+    "load_fit_workout",
     "load_program",
     "load_zwo",
     "parse_distance",
@@ -154,6 +179,8 @@ __all__ = [
     "parse_speed",
     "program_figures",
     "program_file_name",
+    "program_to_fit",
+    "read_fit_workout",
     "read_zwo",
     "toml_string",
 ]
