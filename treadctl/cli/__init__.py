@@ -16,6 +16,8 @@ Shape::
     run.py       treadctl run PROGRAM ...               a session headless: the application core
                                                         (treadctl.core) + a printer + the keyboard
     export.py    treadctl export SESSION|--all ...      CSV, TCX, FIT
+    import_command.py  treadctl import FILE ...         a .zwo or FIT workout into the programs
+    export_program.py  treadctl export-program PROGRAM  a program as a FIT workout or TOML
     history.py   treadctl history ...                   sessions, weekly minutes, the next step
     profiles.py  treadctl profiles ...                  people, limits, the admin PIN
     output.py    JSON lines and clock texts; backends.py the Bleak backends (or the virtual world)

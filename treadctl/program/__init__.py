@@ -21,6 +21,7 @@ Shape::
      ├── imported.py  ImportResult: per source step its converted segments, source value and
      │                refusal; OpenStepChoices (free-run speed, open-step duration)
      ├── zwo.py       read_zwo/load_zwo: Zwift run workouts (.zwo) at fractions of race paces
+     ├── workout_file.py  load_workout(path): either format, told apart by content
      └── fit_workout.py  read_fit_workout/load_fit_workout (FIT workout files → ImportResult);
                       program_to_fit(program) -> bytes, export_fit_workout(program, path)
 
@@ -99,6 +100,7 @@ from treadctl.program.units import (
     parse_incline,
     parse_speed,
 )
+from treadctl.program.workout_file import WORKOUT_SUFFIXES, load_workout, workout_format
 from treadctl.program.zwo import load_zwo, read_zwo
 
 if TYPE_CHECKING:
@@ -136,6 +138,7 @@ __all__ = [
     "MIN_INCLINE_PCT",
     "REST_LABEL",
     "SPEED_UNITS",
+    "WORKOUT_SUFFIXES",
     "Block",
     "ClampNotice",
     "ConvertedSegment",
@@ -170,6 +173,7 @@ __all__ = [
     "format_speed",
     "load_fit_workout",
     "load_program",
+    "load_workout",
     "load_zwo",
     "parse_distance",
     "parse_duration",
@@ -183,4 +187,5 @@ __all__ = [
     "read_fit_workout",
     "read_zwo",
     "toml_string",
+    "workout_format",
 ]

@@ -209,17 +209,10 @@ def _parse_xml(data: bytes, source: str) -> _Node:
     count = 0
 
     def here(expected: str, found: str) -> _Refused:
+        # The line only: inside a declaration expat's column is past its start, not at it.
         return _Refused(
             Refusal(
-                ProgramError(
-                    source,
-                    None,
-                    None,
-                    expected,
-                    found,
-                    line=parser.CurrentLineNumber,
-                    column=parser.CurrentColumnNumber + 1,
-                )
+                ProgramError(source, None, None, expected, found, line=parser.CurrentLineNumber)
             )
         )
 
