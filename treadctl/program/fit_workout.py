@@ -596,7 +596,7 @@ def read_fit_workout(
     workouts = messages.get("workout_mesgs") or []
     workout = workouts[0] if workouts else {}
     sport = workout.get("sport")
-    if sport is not None and sport not in _FOOT_SPORTS:
+    if sport is not None and (not isinstance(sport, int) or sport not in _FOOT_SPORTS):
         raise ProgramError(
             source,
             "workout",

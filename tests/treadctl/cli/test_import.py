@@ -230,3 +230,38 @@ def test_import_reads_a_fit_workout_too(
 
     (original,) = [p for p in builtin_programs() if p.name == "Backward jog intervals"]
     assert again.steps == original.steps
+
+
+@pytest.mark.parametrize(
+    ("content", "unit"),
+    [
+        (b"[display]\nspeed_unit=mph\n", "mph"),
+        (b"[display]\nspeed_unit=min/km\n", "km/h"),
+        (b"[display]\nspeed_unit=furlongs\n", "km/h"),
+        (b"not an ini file at all", "km/h"),
+        (b"\xff\xfe\x00garbage", "km/h"),
+        (b"[display]\n[display]\n", "km/h"),  # a duplicate section: configparser refuses it
+    ],
+)
+def test_the_display_unit_comes_from_the_apps_settings_or_is_kmh(
+    tmp_path: Path, content: bytes, unit: str
+) -> None:
+    from treadctl.cli.output import speed_unit
+
+    settings = tmp_path / "settings.ini"
+    settings.write_bytes(content)
+    assert speed_unit(settings) == unit
+    assert speed_unit(tmp_path / "none.ini") == "km/h"
+    assert speed_unit(settings, "mph") == "mph"
+
+
+def test_the_format_is_told_by_content_not_by_name(tmp_path: Path) -> None:
+    from treadctl.program import builtin_programs, program_to_fit, workout_format
+
+    fit = program_to_fit(builtin_programs()[0])
+    assert workout_format(fit) == "fit"
+    assert workout_format(b"\xef\xbb\xbf  <workout_file/>") == "zwo"
+    assert workout_format(b"name = 'toml'") is None
+    path = tmp_path / "looks-like.zwo"
+    path.write_bytes(fit)
+    assert main(["import", str(path), "--dry-run", "--data-dir", str(tmp_path)]) == 0
