@@ -59,10 +59,10 @@ sub-sport treadmill, ``num_valid_steps``), then per step:
 - the name is the label with the markers above; the cue is the notes. FIT strings are at most
   254 bytes: longer texts are shortened with "…".
 
-Importing an export gives the program back, with speeds to 1 mm/s (0.0036 km/h; speeds on the
-0.01 km/h grid come back exactly), a cue or label shortened to 254 bytes shortened, and a
-program without description (FIT workouts have ``wkt_description``, which Garmin Connect does
-not show; it is not written).
+Importing an export gives the program back: speeds travel in mm/s (0.0036 km/h), so a speed
+on the 0.01 km/h grid comes back exactly; a label or cue over 254 bytes comes back shortened;
+the description does not come back (the workout message's ``wkt_description`` is not written:
+Garmin Connect does not show it).
 
 Hostile files: at most ``MAX_IMPORT_BYTES``; the header, the declared size (a cut-off file)
 and the file CRC are checked before the SDK decodes anything; the SDK's errors become one

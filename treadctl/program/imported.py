@@ -23,9 +23,9 @@ The rules both importers (``zwo.py``, ``fit_workout.py``) follow:
   source step (``workout[3] (IntervalsT)``, ``workout_step[4]``) and the field. An import with
   any refusal has no program: the person fixes the file or gives what is missing, and imports
   again.
-- **Speeds are rounded to 0.01 km/h**, the resolution of an FTMS speed target (Fitness Machine
-  Service 1.0, §4.16.2.5: uint16 in 0.01 km/h), so a converted speed is one a treadmill can be
-  told exactly.
+- **Speeds are rounded to 0.01 km/h**, the resolution of an FTMS speed target (Set Target
+  Speed's parameter is a uint16 in 0.01 km/h: ``protocols.ftms.SetTargetSpeed``), so a
+  converted speed is one a treadmill can be told exactly.
 - **The program passes the format's own validation**: every bound the parser checks
   (``MAX_SPEED_KMH``, step durations and distances, ``MAX_REPEAT``, ``MAX_SEGMENTS``, text
   lengths) is checked per source step with a sentence naming it, and the finished program is

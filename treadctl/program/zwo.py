@@ -561,18 +561,18 @@ class _Reader:
         self.ignored(node, path, _RAMP_ATTRS)
         base = self.zone_speed(zone, path)
         unit = RAMP_PIECE_M if self.distance else RAMP_PIECE_S
-        pieces = []
-        edge = 0.0 if start != end else length  # a flat "ramp" is one segment
-        if start == end:
-            pieces.append(_Piece(0.0, length, start))
-        while edge < length:
-            size = min(unit, length - edge)
-            if length - (edge + size) < unit / 2:
-                size = length - edge  # a short remainder joins this piece
-            middle = edge + size / 2
-            fraction = start + (end - start) * middle / length
-            pieces.append(_Piece(edge, size, fraction))
-            edge += size
+        pieces = [_Piece(0.0, length, start)]  # a flat "ramp" is one segment
+        if start != end:
+            pieces = []
+            edge = 0.0
+            while edge < length:
+                size = min(unit, length - edge)
+                if length - (edge + size) < unit / 2:
+                    size = length - edge  # a short remainder joins this piece
+                # A linear ramp's mean over a piece is its value at the piece's middle.
+                fraction = start + (end - start) * (edge + size / 2) / length
+                pieces.append(_Piece(edge, size, fraction))
+                edge += size
         pieces = self.place_cues(pieces, events, path)
 
         def target(piece: _Piece) -> tuple[float, str]:
