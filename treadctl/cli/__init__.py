@@ -19,6 +19,8 @@ Shape::
     upload.py    treadctl upload SESSION|--pending      Strava, intervals.icu; the upload queue
     accounts.py  treadctl accounts ...                  accounts per profile, after-session
                                                         choices, the export folder
+    import_command.py  treadctl import FILE ...         a .zwo or FIT workout into the programs
+    export_program.py  treadctl export-program PROGRAM  a program as a FIT workout or TOML
     history.py   treadctl history ...                   sessions, weekly minutes, the next step
     profiles.py  treadctl profiles ...                  people, limits, the admin PIN
     output.py    JSON lines and clock texts; backends.py the Bleak backends (or the virtual world)

@@ -5,7 +5,19 @@ from __future__ import annotations
 import argparse
 
 from treadctl import __version__
-from treadctl.cli import accounts, devices, export, history, probe, profiles, run, scan, upload
+from treadctl.cli import (
+    accounts,
+    devices,
+    export,
+    export_program,
+    history,
+    import_command,
+    probe,
+    profiles,
+    run,
+    scan,
+    upload,
+)
 from treadctl.cli.backends import add_device_argument
 
 __all__ = ["build_parser"]
@@ -22,6 +34,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_device_argument(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command in (scan, probe, run, profiles, history, export, upload, accounts, devices):
+    for command in (
+        scan,
+        probe,
+        run,
+        profiles,
+        history,
+        export,
+        export_program,
+        import_command,
+        upload,
+        accounts,
+        devices,
+    ):
         command.add_parser(sub)
     return parser

@@ -9,6 +9,8 @@ Shape::
      │                                      (program_file_name(name): the name it starts from)
      ├── contains(path) -> bool             whether ``path`` is one of the library's files
      ├── import_file(source, replace=False) -> Path   a checked copy into the library
+     ├── save(program, replace=False) -> Path         a program made here (an imported
+     │                                      workout) written into the library
      └── export_program(program, target)    a copy elsewhere (the file as written, if it has one)
 
 The built-in programs stay where they are (``builtin.py``); a front end lists both, and marks
@@ -140,6 +142,19 @@ class ProgramLibrary:
 
     def make_folder(self) -> None:
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+    def save(self, program: Program, *, replace: bool = False) -> Path:
+        """Write ``program`` into the library as ``program_file_name(program.name)``.
+
+        Raises ``ProgramExistsError`` when that file is there and ``replace`` is not given
+        (nothing is written), ``OSError`` when the library cannot be written.
+        """
+        target = self.folder / program_file_name(program.name)
+        if target.exists() and not replace:
+            raise ProgramExistsError(target)
+        self.make_folder()
+        _write_private(target, dump_program(program).encode("utf-8"))
+        return target
 
     def import_file(self, source: Path, *, replace: bool = False) -> Path:
         """Copy the program file ``source`` into the library under its own name.

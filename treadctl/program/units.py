@@ -29,6 +29,8 @@ from treadctl.program.model import (
 )
 
 __all__ = [
+    "SPEED_UNITS",
+    "display_speed",
     "format_distance",
     "format_duration",
     "format_incline",
@@ -233,6 +235,21 @@ def format_distance(metres: float) -> str:
     if metres >= 1000 and metres % 1000 == 0:
         return f"{int(metres) // 1000} km"
     return f"{_plain(metres)} m"
+
+
+SPEED_UNITS = ("km/h", "mph")
+
+
+def display_speed(kmh: float, unit: str = "km/h") -> str:
+    """For showing, not for files: ``12.666`` → ``"12.67 km/h"``; ``unit="mph"`` → ``"7.87 mph"``.
+
+    Two decimals, trailing zeros dropped (what a treadmill can be told is 0.01 km/h). A
+    program file keeps km/h exactly (:func:`format_speed`).
+    """
+    if unit not in SPEED_UNITS:
+        raise ValueError(f"a speed unit, one of {', '.join(SPEED_UNITS)}: got {unit!r}")
+    value = kmh / float(_KM_PER_MILE) if unit == "mph" else kmh
+    return _human(value, unit)
 
 
 def _human(value: float, unit: str) -> str:

@@ -17,6 +17,7 @@ from treadctl.program import (
     dump_program,
     export_program,
     load_program,
+    parse_program,
 )
 
 GOOD = 'name = "Mine"\n[[steps]]\ndirection = "backward"\nspeed = "2 km/h"\nduration = "1 min"\n'
@@ -95,3 +96,20 @@ def test_export_keeps_the_files_text_or_writes_the_program(tmp_path: Path) -> No
     unsaved = dataclasses.replace(load_program(copy), name="Edited", source=None)
     written = export_program(unsaved, tmp_path / "edited.toml")
     assert written.read_text(encoding="utf-8") == dump_program(unsaved)
+
+
+def test_save_writes_a_program_made_elsewhere_and_never_replaces_without_asking(
+    tmp_path: Path,
+) -> None:
+    library = ProgramLibrary(tmp_path / "programs")
+    program = parse_program(GOOD)
+    path = library.save(program)
+    assert path == tmp_path / "programs" / "mine.toml"
+    assert load_program(path) == program
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    changed = dataclasses.replace(program, description="changed")
+    with pytest.raises(ProgramExistsError) as caught:
+        library.save(changed)
+    assert caught.value.path == path and load_program(path) == program
+    assert library.save(changed, replace=True) == path
+    assert load_program(path).description == "changed"
