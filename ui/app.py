@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,6 +105,7 @@ def build_window(
     """
     from treadctl.core import DEFAULT_LIMITS, AppCore
     from treadctl.program import builtin_programs
+    from treadctl.upload import after_session
     from ui.bridge import Bridge
     from ui.main_window import MainWindow
     from ui.profiles import ProfilesModel
@@ -114,6 +116,9 @@ def build_window(
         folder,
         base_limits=DEFAULT_LIMITS if limits is None else limits,
         scan_timeout_s=scan_timeout_s,
+        # A session on the virtual treadmill is never exported to a folder or uploaded: a
+        # watch's folder or a training log must hold only what a person ran.
+        share=None if world is not None else partial(after_session, folder=folder),
     )
     bridge = Bridge(core)
     profiles = ProfilesModel(bridge)

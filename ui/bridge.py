@@ -64,6 +64,7 @@ from treadctl.core import (
     SegmentStarted,
     SessionEnded,
     SessionKind,
+    SessionShared,
     SessionStarted,
     SessionState,
     SetTarget,
@@ -122,6 +123,7 @@ class Bridge(QObject):
     profile_changed = Signal(object)  # PersonChanged: who runs the next session, their limits
     message = Signal(str)  # something the app itself has to say (not an engine notice)
     diagnostic = Signal(str, bool)  # why the treadmill misbehaves; cleared: that is over
+    session_shared = Signal(object)  # AfterSessionReport: export folder and uploads, after
     # -- the count before the belt moves (see the module doc) --
     start_countdown = Signal(int, str, object)  # seconds left (0: now), "Starting"/"Resuming",
     #                                             the Direction the person will face
@@ -413,4 +415,6 @@ class Bridge(QObject):
                 return self.diagnostic, (text, cleared)
             case Message(text=text):
                 return self.message, (text,)
+            case SessionShared(report=report):
+                return self.session_shared, (report,)
         raise AssertionError(f"no signal for {event!r}")  # pragma: no cover - a new event

@@ -37,6 +37,7 @@ import argparse
 import json
 import math
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -48,6 +49,7 @@ from treadctl.virtual.simulated_faults import SimulatedFault
 
 if TYPE_CHECKING:
     from treadctl.program import Program
+    from treadctl.upload import AfterSessionReport
     from treadctl.virtual.world import VirtualWorld
 
 __all__ = [
@@ -174,6 +176,7 @@ async def run_headless(args: argparse.Namespace, out: TextIO) -> int:
 
     from treadctl.clock import Clock, LoopClock, RealClock, ScaledClock
     from treadctl.core import AppCore, DataFolder, EndReason
+    from treadctl.upload import after_session
 
     program = find_program(args.program)
     faults = [parse_fault(f) for f in args.sim_fault]
@@ -222,6 +225,9 @@ async def run_headless(args: argparse.Namespace, out: TextIO) -> int:
             # 20 times a second and starve the treadmill's data. On virtual time no cadence is
             # real; VIRTUAL_TIME_FSYNC_S keeps the fsyncs from costing more than the session.
             fsync_interval_s=VIRTUAL_TIME_FSYNC_S if _virtual_time(args) else 3.0 * (scale or 1.0),
+            # Never for a simulated session: an export folder or a training log holds only
+            # what a person ran.
+            share=None if world is not None else partial(after_session, folder=folder),
         )
         interrupt = _Interrupt(core, out)
         try:
@@ -252,6 +258,9 @@ async def run_headless(args: argparse.Namespace, out: TextIO) -> int:
             keyboard = _watch_keyboard(core) if interactive else None
             try:
                 ended = await interrupt.guard(core.run_program(program))
+                # The export folder and the uploads (as the profile says) before exiting: a
+                # Ctrl-C meanwhile leaves an upload to the queue, never sent twice.
+                await interrupt.guard(core.sessions_shared())
             finally:
                 for task in fault_tasks:
                     task.cancel()
@@ -281,6 +290,9 @@ async def run_headless(args: argparse.Namespace, out: TextIO) -> int:
         if ended.stored is not None:
             whose = ended.stored.profile or "no profile"
             out.write(f"history: session {ended.stored.id} ({whose})\n")
+        for report in printer.shared:
+            for line in _shared_lines(report):
+                out.write(f"after the session: {line}\n")
         complete = reason is EndReason.COMPLETED and note is None and not interrupt.pressed
         return EXIT_OK if complete else EXIT_FAILED
 
@@ -428,6 +440,8 @@ class _Printer:
         self._core = core
         self._interactive = interactive
         self._last_print = -math.inf
+        #: What became of the session (export folder, uploads): printed after its summary.
+        self.shared: list[AfterSessionReport] = []
 
     def __call__(self, event: Any) -> None:
         from treadctl.core import (
@@ -436,6 +450,7 @@ class _Printer:
             NoticeRaised,
             Progress,
             SegmentStarted,
+            SessionShared,
             SessionState,
             StateChanged,
             StrapConnected,
@@ -487,9 +502,24 @@ class _Printer:
                 out.write(f"{t} heart-rate strap lost: using the treadmill's hand grips\n")
             case Message(text=text):
                 out.write(f"{text}\n")
+            case SessionShared(report=report):
+                self.shared.append(report)
+                return
             case _:
                 return
         out.flush()
+
+
+def _shared_lines(report: AfterSessionReport) -> list[str]:
+    """The report's sentences; a service set to "ask" cannot ask here: say how to upload."""
+    asked = {f"{service.label}: upload this session? (asks)" for service in report.to_ask}
+    lines = [line for line in report.sentences() if line not in asked]
+    lines += [
+        f"{service.label}: not uploaded (set to ask): "
+        f"treadctl upload {report.session_id} --service {service.value}"
+        for service in report.to_ask
+    ]
+    return lines
 
 
 class _Trace:

@@ -12,6 +12,9 @@ Shape (who owns what)::
      │              governor between sessions too (the engine has no other path to the belt).
      │     PROGRAM  a program fitted to the person's limits, recorded in folder.sessions
      │     MANUAL   manual mode, recorded; targets stepped by the manual intents
+     ├── share                        what becomes of a kept session after its end (the front
+     │                                ends pass treadctl.upload.after_session; None for a
+     │                                simulation): run on a daemon thread, SessionShared after
      ├── listeners                    one interface: every CoreEvent (core.events), in order
      └── intents                      scan, connect, connect_strap, disconnect_strap, choose,
                                       refresh_person, start_program, run_program, start_manual,
@@ -39,7 +42,11 @@ What follows a stop — decided here, for every front end:
 
 A session's end, for every front end: the runner has stopped the belt and closed the log; the
 core imports the log into the history, takes the person's backward step if one came due
-(``People.session_ended``), then reports ``SessionEnded`` and goes back to an idle runner.
+(``People.session_ended``), then reports ``SessionEnded`` and goes back to an idle runner. A
+kept session then goes to ``share`` off the loop (the export folder, the uploads: they block on
+the disk and the network); ``SessionShared`` reports it, and ``sessions_shared()`` waits for it
+(``treadctl run`` does, before it exits; the window does not wait to close: the upload queue
+finishes at the next start).
 """
 
 from __future__ import annotations
@@ -48,8 +55,9 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import Coroutine
-from typing import Any
+import threading
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
 
 from protocols.ftms import StopOrPause
 from treadctl.clock import Clock, wait_for
@@ -68,6 +76,7 @@ from treadctl.core.events import (
     SessionEnded,
     SessionInfo,
     SessionKind,
+    SessionShared,
     SessionStarted,
     StopAnswered,
 )
@@ -107,7 +116,10 @@ from treadctl.session import (
     classify_stop,
 )
 
-__all__ = ["LINK_WAIT_S", "SHUTDOWN_TIMEOUT_S", "AppCore", "FittedProgram"]
+if TYPE_CHECKING:
+    from treadctl.upload import AfterSessionReport
+
+__all__ = ["LINK_WAIT_S", "SHUTDOWN_TIMEOUT_S", "AppCore", "FittedProgram", "in_daemon_thread"]
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +138,37 @@ _IDLE_QUIET = {
     NoticeKind.RESUME_REQUIRED,
     NoticeKind.LINK_RESTORED,
 }
+
+
+def in_daemon_thread[T](work: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+    """``work(*args)`` on a daemon thread of its own, its result (or exception) on the loop.
+
+    Not ``asyncio.to_thread``: its pool's threads are joined when the interpreter exits, so a
+    window closed during an upload would hang until the upload's time-out; a daemon thread
+    ends with the process. (Nothing it leaves half done is lost: see ``_share_session``.)"""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if future.done():
+            return  # cancelled meanwhile (the core shut down)
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def run() -> None:
+        result: T | None = None
+        error: BaseException | None = None
+        try:
+            result = work(*args)
+        except BaseException as raised:  # noqa: BLE001 - whatever it is, or the await never ends
+            error = raised
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=run, name="treadctl-after-session", daemon=True).start()
+    return future
 
 
 @dataclasses.dataclass(frozen=True)
@@ -156,8 +199,13 @@ class AppCore:
         people: People | None = None,
         link: TreadmillLink | None = None,
         strap_link: HeartRateLink | None = None,
+        share: Callable[[str], AfterSessionReport] | None = None,
     ) -> None:
         self._clock = clock
+        # What becomes of a kept session after its end (treadctl.upload.after_session: the
+        # export folder, the uploads), or None: the front end decides (never a simulation).
+        self._share = share
+        self._sharing: set[asyncio.Future[Any]] = set()
         self._backends = backends
         self.folder = folder
         self._resume_possible = resume_possible
@@ -743,3 +791,29 @@ class AppCore:
         self._emit(ended)
         if stored is not None:
             self._emit(PersonChanged(self.people.current, self.people.limits))
+        if stored is not None and self._share is not None:
+            self._sharing.add(self._spawn(self._share_session(self._share, stored.id)))
+
+    async def _share_session(
+        self, share: Callable[[str], AfterSessionReport], session_id: str
+    ) -> None:
+        """The session's export and uploads, off the loop (they block on the disk and the
+        network for up to their time-outs, and the loop runs the belt's control). A daemon
+        thread: closing the app does not wait for an upload, which the upload queue finishes
+        at the next start (it is never sent twice: treadctl.upload.queue)."""
+        try:
+            report = await in_daemon_thread(share, session_id)
+        except Exception:
+            # after_session puts every failure of its own into its report; anything else is
+            # a bug, which must not end the core's next session.
+            logger.exception("sharing session %s failed", session_id)
+            self._emit(Message(f"Session {session_id} was not exported or uploaded: an error."))
+            return
+        self._emit(SessionShared(report))
+
+    async def sessions_shared(self) -> None:
+        """Wait until every kept session's export and uploads are done (``SessionShared``
+        emitted): a command that exits after its session waits for this first."""
+        while pending := [task for task in self._sharing if not task.done()]:
+            await asyncio.wait(pending)
+        self._sharing.clear()

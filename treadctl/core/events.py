@@ -18,6 +18,7 @@ Shape::
               |  the treadmill's own trouble Diagnostic (data that never completes or keeps
                                              failing to decode, a vendor status)
               |  the app itself              Message
+              |  after a session             SessionShared (the export folder, the uploads)
 
 Events carry ``t`` only where the link or the session stamped one: the core's own events are
 about what happened, not when (a front end shows them as they come).
@@ -30,6 +31,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from treadctl.limits import Limits
 from treadctl.link import (
@@ -54,6 +56,11 @@ from treadctl.session import (
 )
 from treadctl.store import StoredSession
 
+if TYPE_CHECKING:
+    # Only named here: the core never imports the upload clients (a front end hands the core
+    # ``treadctl.upload.after_session`` as ``AppCore(share=...)``).
+    from treadctl.upload import AfterSessionReport
+
 __all__ = [
     "Connecting",
     "ConnectionFailed",
@@ -69,6 +76,7 @@ __all__ = [
     "SessionEnded",
     "SessionInfo",
     "SessionKind",
+    "SessionShared",
     "SessionStarted",
     "StopAnswered",
     "StrapConnectFailed",
@@ -253,6 +261,15 @@ class Message:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class SessionShared:
+    """What became of a kept session after its end (``SessionEnded`` came first): the files
+    written into the person's export folder, the uploads tried, the services to ask about, and
+    what went wrong, in sentences (``report.sentences()``)."""
+
+    report: AfterSessionReport
+
+
 CoreEvent = (
     Connected
     | Disconnected
@@ -284,5 +301,6 @@ CoreEvent = (
     | PersonChanged
     | Diagnostic
     | Message
+    | SessionShared
 )
 CoreListener = Callable[[CoreEvent], None]

@@ -230,3 +230,44 @@ def test_run_with_a_profile_and_an_unusable_database_is_one_sentence(
     assert err.startswith(f"treadctl: {data / 'history.sqlite3'}: ") and expected in err
     assert len(err.splitlines()) == 1 and "Traceback" not in err
     assert "state: running" not in out  # refused before the session
+
+
+def test_a_simulated_run_is_never_exported_to_the_folder_or_uploaded(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A watch's folder or a training log holds only what a person ran."""
+    data, watch = tmp_path / "data", tmp_path / "watch"
+    watch.mkdir()
+    assert main(["profiles", "add", "ana", "--data-dir", str(data)]) == 0
+    assert (
+        main(["accounts", "export-folder", str(watch), "--profile", "ana", "--data-dir", str(data)])
+        == 0
+    )
+    program = tmp_path / "p.toml"
+    program.write_text(
+        'name = "S"\n[[steps]]\ndirection = "forward"\nspeed = "3 km/h"\nduration = "20 s"\n'
+    )
+    code = main(["run", str(program), "--simulate", "--profile", "ana", "--data-dir", str(data)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert list(watch.iterdir()) == []
+    assert "after the session" not in out
+
+
+def test_after_the_session_lines_say_how_to_upload_what_asks() -> None:
+    from pathlib import Path
+
+    from treadctl.cli.run import _shared_lines
+    from treadctl.upload import AfterSessionReport, FolderExport, Service
+
+    report = AfterSessionReport(
+        "s7",
+        export=FolderExport(written=[Path("/w/a.fit")]),
+        to_ask=[Service.STRAVA],
+        problems=["intervals.icu: no answer"],
+    )
+    assert _shared_lines(report) == [
+        "exported /w/a.fit",
+        "intervals.icu: no answer",
+        "Strava: not uploaded (set to ask): treadctl upload s7 --service strava",
+    ]
