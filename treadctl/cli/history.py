@@ -22,6 +22,7 @@ from treadctl.cli.store_command import store_command
 
 if TYPE_CHECKING:
     from treadctl.store import Store, StoredSession, WeekTotal
+    from treadctl.upload import UploadState
 
 __all__ = ["add_parser", "render_sessions"]
 
@@ -36,12 +37,37 @@ def _cut(text: str | None, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def render_sessions(sessions: list[StoredSession], out: TextIO, *, with_profile: bool) -> None:
-    """The sessions as an aligned text table, oldest first."""
+def _uploads(states: list[UploadState]) -> str:
+    """A session's uploads in a few words: ``Strava ok, intervals.icu queued``."""
+    from treadctl.upload import Service, State
+
+    words = {
+        State.DONE: "ok",
+        State.DUPLICATE: "ok",
+        State.PENDING: "queued",
+        State.UPLOADING: "sending",
+        State.FAILED: "failed",
+    }
+    order = list(Service)
+    ordered = sorted(states, key=lambda s: order.index(s.service))
+    return ", ".join(f"{s.service.label} {words[s.state]}" for s in ordered)
+
+
+def render_sessions(
+    sessions: list[StoredSession],
+    out: TextIO,
+    *,
+    with_profile: bool,
+    uploads: dict[str, list[UploadState]] | None = None,
+) -> None:
+    """The sessions as an aligned text table, oldest first; each one's uploads after its id
+    (``treadctl upload --list`` says more of each)."""
     who = f"{'profile':<14} " if with_profile else ""
+    uploads = uploads if uploads and any(uploads.values()) else None
     out.write(
         f"{'started (UTC)':<16}  {who}{'program':<24}  {'outcome':<22} {'time':>8} {'km':>6} "
-        f"{'fwd min':>7} {'bwd min':>7} {'kcal':>5} {'max f/b km/h':>12} {'HR':>4}  id\n"
+        f"{'fwd min':>7} {'bwd min':>7} {'kcal':>5} {'max f/b km/h':>12} {'HR':>4}  id"
+        f"{'  uploads' if uploads else ''}\n"
     )
     for s in sessions:
         m = s.summary
@@ -54,8 +80,10 @@ def render_sessions(sessions: list[StoredSession], out: TextIO, *, with_profile:
             f"{s.started_at:%Y-%m-%d %H:%M}  {who}{_cut(s.program, 24):<24}  "
             f"{_cut(outcome, 22):<22} {_duration(m.duration_s):>8} {m.distance_m / 1000:>6.2f} "
             f"{m.forward_minutes:>7.1f} {m.backward_minutes:>7.1f} {kcal:>5} {speeds:>12} "
-            f"{hr:>4}  {s.id}\n"
+            f"{hr:>4}  {s.id}"
         )
+        shared = _uploads(uploads.get(s.id, [])) if uploads else ""
+        out.write(f"  {shared}\n" if shared else "\n")
 
 
 @store_command
@@ -85,12 +113,12 @@ def cmd_history(args: argparse.Namespace, out: TextIO, store: Store) -> int:
         sessions = store.sessions(problems=problems)
         why = "" if args.all else "; no profile selected"
         out.write(f"All sessions ({len(sessions)}){why}\n")
-        render_sessions(sessions, out, with_profile=True)
+        render_sessions(sessions, out, with_profile=True, uploads=_states(store, sessions))
     elif profile is None or profile.builtin:
         # Guest and nobody are one group: sessions of nobody in particular, as in the app.
         sessions = store.guest_sessions(problems)
         out.write(f"Sessions of Guest or no profile ({len(sessions)})\n")
-        render_sessions(sessions, out, with_profile=True)
+        render_sessions(sessions, out, with_profile=True, uploads=_states(store, sessions))
         _weeks(weekly_totals_of(sessions), out)
         if any(not s.saved for s in sessions):
             out.write(
@@ -100,13 +128,20 @@ def cmd_history(args: argparse.Namespace, out: TextIO, store: Store) -> int:
     else:
         sessions = store.sessions(profile.name, problems=problems)
         out.write(f"Sessions of {profile.name} ({len(sessions)})\n")
-        render_sessions(sessions, out, with_profile=False)
+        render_sessions(sessions, out, with_profile=False, uploads=_states(store, sessions))
         _weeks(weekly_totals_of(sessions), out)
         out.write(f"\n{profiles.next_backward_minutes(profile).describe()}\n")
     for problem in problems:
         print(f"treadctl: {problem}", file=sys.stderr)
     # Not 0 when something could not be shown: a script reading the table must know.
     return EXIT_FAILED if report.errors or problems else EXIT_OK
+
+
+def _states(store: Store, sessions: list[StoredSession]) -> dict[str, list[UploadState]]:
+    from treadctl.clock import SystemWallClock
+    from treadctl.upload import UploadQueue
+
+    return UploadQueue(store, SystemWallClock()).states(s.id for s in sessions)
 
 
 def _weeks(weeks: list[WeekTotal], out: TextIO) -> None:

@@ -109,3 +109,33 @@ def test_a_hand_edited_session_row_is_skipped_with_a_sentence(
             f"session {name} was skipped: its stored {what} is unusable" in p for p in problems
         )
     assert all("treadctl history --rebuild" in p for p in problems)
+
+
+def test_each_sessions_uploads_follow_its_id(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from treadctl.clock import SystemWallClock
+    from treadctl.data_folder import DataFolder
+    from treadctl.store import Store
+    from treadctl.upload import Service, UploadQueue
+
+    data, logs = tmp_path / "data", tmp_path / "logs"
+    assert cli(data, "profiles", "add", "Ana") == 0
+    write_log(logs, "abc123", profile="Ana")
+    write_log(logs, "def456", profile="Ana", started=START + timedelta(days=1))
+    assert cli(data, "history", "--profile", "Ana", log_dir=logs) == 0
+    out, _ = capsys.readouterr()
+    assert "uploads" not in out.splitlines()[1]  # nothing uploaded: no column
+    store = Store.of(DataFolder.at(data, sessions=logs))
+    try:
+        queue = UploadQueue(store, SystemWallClock())
+        queue.add("abc123", Service.STRAVA)
+        queue.finish("abc123", Service.STRAVA, duplicate=False, activity_id="9", activity_url=None)
+        queue.add("abc123", Service.INTERVALS)
+    finally:
+        store.close()
+    assert cli(data, "history", "--profile", "Ana", log_dir=logs) == 0
+    lines = capsys.readouterr()[0].splitlines()
+    assert lines[1].endswith("id  uploads")
+    assert lines[2].endswith("abc123  Strava ok, intervals.icu queued")
+    assert lines[3].endswith("def456")
