@@ -11,6 +11,8 @@ Shape::
      │                    (``treadctl.store``; ``Store.of(folder)`` opens it)
      ├── programs         <root>/programs: the person's own program files, listed beside the
      │                    built-in ones (``treadctl.program.library``)
+     ├── accounts         <root>/accounts: a file per profile, its service accounts and
+     │                    after-session choices (``treadctl.upload.accounts``; secrets, 0600)
      └── settings         <root>/settings.ini: the app's own settings (window, units, sounds,
                           the treadmill and strap last used)
 
@@ -24,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["APP_NAME", "HISTORY", "DataFolder"]
+__all__ = ["ACCOUNTS", "APP_NAME", "HISTORY", "DataFolder"]
 
 #: The name the platform's folders are made for.
 APP_NAME = "treadctl"
@@ -32,6 +34,7 @@ APP_NAME = "treadctl"
 SESSIONS = "sessions"
 PROGRAMS = "programs"
 SETTINGS = "settings.ini"
+ACCOUNTS = "accounts"
 HISTORY = "history.sqlite3"
 
 
@@ -70,6 +73,14 @@ class DataFolder:
     @property
     def programs(self) -> Path:
         return self.root / PROGRAMS
+
+    @property
+    def accounts(self) -> Path:
+        return self.root / ACCOUNTS
+
+    def account_file(self, profile_id: int) -> Path:
+        """The accounts file of the profile with this id (also deleted with the profile)."""
+        return self.accounts / f"{profile_id}.json"
 
     @property
     def settings(self) -> Path:

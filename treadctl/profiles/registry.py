@@ -52,6 +52,7 @@ from dataclasses import fields, replace
 from datetime import UTC, datetime
 from typing import Any, overload
 
+from treadctl.data_folder import DataFolder
 from treadctl.limits import DEFAULT_LIMITS, Limits
 from treadctl.profiles.errors import (
     PinNotSet,
@@ -355,7 +356,9 @@ class Profiles:
         return self.get(new)
 
     def delete(self, name: str, *, confirm: bool = False) -> int:
-        """Delete a profile with its history (sessions and their log files).
+        """Delete a profile with its history (sessions and their log files) and its accounts
+        file (tokens and keys of its services: nothing of a person stays behind on a shared
+        laptop).
 
         Refused without ``confirm=True``, saying what would go. Returns how many sessions went.
         A rebuild brings none of them back, nor gives them to a later profile of that name.
@@ -388,6 +391,16 @@ class Profiles:
             )
             db.execute("DELETE FROM profiles WHERE id = ?", (profile.id,))
         remove_log_files(paths)
+        accounts = DataFolder.at(self.store.data_dir).account_file(profile.id)
+        try:
+            accounts.unlink(missing_ok=True)
+        except OSError as error:
+            # The profile is gone; its file, unreadable to a later profile of the same id (it
+            # names its profile's creation time), is still the person's secrets: say so.
+            raise ProfileError(
+                f"profile {profile.name!r} was deleted, but not its accounts file {accounts}: "
+                f"{error.strerror or error}; delete it by hand"
+            ) from None
         return len(session_ids)
 
     @overload

@@ -43,7 +43,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from treadctl.data_folder import DataFolder
+from treadctl.data_folder import ACCOUNTS, DataFolder
 from treadctl.export import FORMATS, ExportFormat
 from treadctl.profiles import Profile
 from treadctl.store import format_time
@@ -61,7 +61,7 @@ __all__ = [
     "StravaAccount",
 ]
 
-ACCOUNTS_FOLDER = "accounts"
+ACCOUNTS_FOLDER = ACCOUNTS  # the data folder's (treadctl.data_folder)
 _FORMAT = "treadctl-accounts"
 _VERSION = 1
 
@@ -130,11 +130,10 @@ class Accounts:
 
     @property
     def directory(self) -> Path:
-        return self.folder.root / ACCOUNTS_FOLDER
+        return self.folder.accounts
 
     def path(self, profile: Profile | int) -> Path:
-        profile_id = profile if isinstance(profile, int) else profile.id
-        return self.directory / f"{profile_id}.json"
+        return self.folder.account_file(profile if isinstance(profile, int) else profile.id)
 
     def load(self, profile: Profile) -> ProfileAccounts:
         """``profile``'s accounts; nothing connected when it has no file, or when its file is

@@ -311,3 +311,20 @@ def test_limits_round_trip_through_the_store(profiles: Profiles) -> None:
     profiles.create("Ana")
     wanted = replace(DEFAULT_LIMITS, backward_max_speed_kmh=4.5, min_incline_pct=0.5)
     assert profiles.set_limits("Ana", wanted).limits == wanted
+
+
+def test_deleting_a_profile_deletes_its_accounts_file(profiles: Profiles, store: Store) -> None:
+    """A gym's laptop keeps nothing of a person who is deleted: not their service tokens."""
+    from treadctl.data_folder import DataFolder
+    from treadctl.upload import Accounts, IntervalsAccount, ProfileAccounts
+
+    folder = DataFolder.at(store.data_dir)
+    ana, ben = profiles.create("Ana"), profiles.create("Ben")
+    accounts = Accounts(folder)
+    for who in (ana, ben):
+        empty = ProfileAccounts.empty(who)
+        accounts.save(replace(empty, intervals=IntervalsAccount(athlete_id="i1", api_key="k")))
+    assert accounts.path(ana).exists()
+    profiles.delete("Ana", confirm=True)
+    assert not accounts.path(ana).exists()
+    assert accounts.load(ben).intervals is not None  # another's stays
