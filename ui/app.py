@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from treadctl.clock import Clock
     from treadctl.core import BleakBackends, Limits
     from treadctl.device_shape import DeviceShape
+    from treadctl.upload import AfterSessionReport
     from treadctl.virtual.world import VirtualWorld
     from ui.bridge import Bridge
     from ui.cues import SoundPlayer, Speaker
@@ -86,6 +87,14 @@ def apply_style(app: QApplication) -> None:
         app.setWindowIcon(QIcon(str(ICON)))
 
 
+def _after_session(folder: DataFolder, session_id: str) -> AfterSessionReport:
+    """``treadctl.upload.after_session``, imported on its first use (on the core's worker
+    thread, after a session): the upload clients cost the window's start ~70 ms otherwise."""
+    from treadctl.upload import after_session
+
+    return after_session(session_id, folder=folder)
+
+
 def build_window(
     clock: Clock,
     backends: BleakBackends,
@@ -105,7 +114,6 @@ def build_window(
     """
     from treadctl.core import DEFAULT_LIMITS, AppCore
     from treadctl.program import builtin_programs
-    from treadctl.upload import after_session
     from ui.bridge import Bridge
     from ui.main_window import MainWindow
     from ui.profiles import ProfilesModel
@@ -118,7 +126,7 @@ def build_window(
         scan_timeout_s=scan_timeout_s,
         # A session on the virtual treadmill is never exported to a folder or uploaded: a
         # watch's folder or a training log must hold only what a person ran.
-        share=None if world is not None else partial(after_session, folder=folder),
+        share=None if world is not None else partial(_after_session, folder),
     )
     bridge = Bridge(core)
     profiles = ProfilesModel(bridge)
