@@ -4,7 +4,9 @@ Shape::
 
     HistoryView(model)
      ├── table            one row per session, newest first: date, program, time, distance,
-     │                    forward and backward minutes, energy, outcome
+     │                    forward and backward minutes, energy, outcome, uploads (the queue's
+     │                    rows: "Strava ✓, intervals ⟳ queued, next try 10:15"; the sentences
+     │                    in its tooltip)
      ├── SessionPlot      the selected session's measured speed (and program target) over
      │                    time, from its log; backward stretches shaded, segments marked
      ├── WeeklyBars       backward minutes per week (weeks without sessions show as 0)
@@ -12,6 +14,10 @@ Shape::
                                   does it without the dialog); it opens in the folder the last
                                   export went to (``AppSettings.export_folder``) on a name that
                                   says what the file is: ``2026-12-07_1430_backward-intervals.csv``
+     └── Upload · Retry queued uploads    the shown session to every connected service that
+                                  does not have it yet; every queued upload a retry can help
+                                  (``treadctl upload --pending``) — on worker threads
+                                  (``ui.uploads.Uploads``), the row updated when done
 
 ``refresh()`` imports new logs first (``Store.sync``), so a session run from the command line
 shows up too. The page shows the profile chosen on the Profiles page; with Guest or nobody
@@ -62,11 +68,26 @@ from ui.format import SpeedUnit
 from ui.profiles import ERRORS, ProfilesModel
 from ui.settings_view import AppSettings
 from ui.speed_axis import SpeedAxis, plain_axis
+from ui.uploads import UploadOutcome, Uploads, cell_text, tooltip
 
 logger = logging.getLogger(__name__)
 
-COLUMNS = ("Date", "Program", "Time", "Distance", "Forward", "Backward", "Energy", "Outcome")
+COLUMNS = (
+    "Date",
+    "Program",
+    "Time",
+    "Distance",
+    "Forward",
+    "Backward",
+    "Energy",
+    "Outcome",
+    "Uploads",
+)
 _DISTANCE, _BACKWARD = COLUMNS.index("Distance"), COLUMNS.index("Backward")
+_UPLOADS = COLUMNS.index("Uploads")
+#: The Uploads column's width: "Strava ✓, intervals ✓" whole; a longer cell (a failure's
+#: reason) is elided and said in full in its tooltip and under the table when selected.
+_UPLOADS_WIDTH = 200
 #: The colours of the page outside the charts (their own legends name theirs), with words.
 LEGEND: tuple[tuple[str, str], ...] = (
     (colors.BACKWARD, "backward: minutes in the table, bars of the weekly chart"),
@@ -324,11 +345,13 @@ class HistoryView(QWidget):
         parent: QWidget | None = None,
         *,
         settings: AppSettings | None = None,
+        uploads: Uploads | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("historyView")
         self._model = model
         self._settings = settings
+        self._uploads = uploads
         self._sessions: list[StoredSession] = []
         self._shown: StoredSession | None = None  # selected, plotted, exported
         self.dialog: QFileDialog | None = None
@@ -358,6 +381,9 @@ class HistoryView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(_UPLOADS, QHeaderView.ResizeMode.Fixed)
+        self.table.setColumnWidth(_UPLOADS, _UPLOADS_WIDTH)
+        self.table.setColumnHidden(_UPLOADS, uploads is None)
         self.table.setAccessibleName("sessions")
         self.table.itemSelectionChanged.connect(self.on_selection_changed)
         self.legend = QLabel(
@@ -398,6 +424,21 @@ class HistoryView(QWidget):
             button.clicked.connect(lambda _=False, f=fmt: self.on_export_clicked(f))
             exports.addWidget(button)
             self.export_buttons[fmt] = button
+        self.upload_button = QPushButton("&Upload")
+        self.upload_button.setToolTip(
+            "Upload this session to every service its profile has connected that does not "
+            "have it yet (Profiles, “Accounts and uploads…”)"
+        )
+        self.upload_button.clicked.connect(self.on_upload_clicked)
+        self.retry_button = QPushButton("Retry &queued")
+        self.retry_button.setToolTip(
+            "Retry every queued upload now, whatever its next try says (as "
+            "`treadctl upload --pending`)"
+        )
+        self.retry_button.clicked.connect(self.on_retry_clicked)
+        for button in (self.upload_button, self.retry_button):
+            button.setVisible(uploads is not None)
+            exports.addWidget(button)
         self.status = QLabel("")
         self.status.setObjectName("historyStatus")
         self.status.setWordWrap(True)
@@ -428,6 +469,10 @@ class HistoryView(QWidget):
 
         model.history_changed.connect(self.on_history_changed)
         model.selected.connect(self.on_history_changed)
+        if uploads is not None:
+            uploads.states_changed.connect(self.on_upload_states_changed)
+            uploads.finished.connect(self.on_upload_finished)
+            uploads.busy_changed.connect(lambda _: self._update_buttons())
         self._update_buttons()
 
     # -- state -----------------------------------------------------------------------------------
@@ -515,6 +560,7 @@ class HistoryView(QWidget):
             self.table.setRowCount(len(self._sessions))
             for row, session in enumerate(self._sessions):
                 self._fill_row(row, session)
+            self._fill_uploads()
             shown = self._row_to_show(before)
             if shown is not None:
                 self.table.selectRow(shown)
@@ -549,6 +595,23 @@ class HistoryView(QWidget):
             if column == _BACKWARD and s.backward_minutes > 0:
                 item.setForeground(pg.mkColor(colors.BACKWARD))  # LEGEND says what it means
             self.table.setItem(row, column, item)
+
+    def _fill_uploads(self, only: set[str] | None = None) -> None:
+        """The Uploads cells (of the sessions ``only``, or all) from the queue."""
+        if self._uploads is None:
+            return
+        rows = {s.id: row for row, s in enumerate(self._sessions) if only is None or s.id in only}
+        for session_id, states in self._uploads.states(rows).items():
+            item = QTableWidgetItem(cell_text(states))
+            item.setToolTip(tooltip(states))
+            self.table.setItem(rows[session_id], _UPLOADS, item)
+
+    def upload_cell(self, session_id: str) -> QTableWidgetItem | None:
+        """The Uploads cell of ``session_id``'s row (None: not listed)."""
+        for row, session in enumerate(self._sessions):
+            if session.id == session_id:
+                return self.table.item(row, _UPLOADS)
+        return None
 
     def set_speed_unit(self, unit: SpeedUnit) -> None:
         """The display unit changed (settings): distances in the table, the plot's speeds."""
@@ -590,6 +653,37 @@ class HistoryView(QWidget):
         has = self._shown is not None
         for button in self.export_buttons.values():
             button.setEnabled(has)
+        uploads = self._uploads
+        idle = uploads is not None and uploads.available and not uploads.busy
+        self.upload_button.setEnabled(idle and has)
+        self.retry_button.setEnabled(idle and uploads is not None and uploads.waiting() > 0)
+
+    # -- uploads ---------------------------------------------------------------------------------
+
+    def on_upload_clicked(self) -> None:
+        session = self._shown
+        if session is None or self._uploads is None:
+            return
+        self.status.setText("Uploading…")
+        self._uploads.upload(session.id)
+        self._update_buttons()
+
+    def on_retry_clicked(self) -> None:
+        if self._uploads is None:
+            return
+        self.status.setText("Retrying the queued uploads…")
+        self._uploads.retry_waiting()
+        self._update_buttons()
+
+    def on_upload_states_changed(self, session_ids: set[str]) -> None:
+        self._fill_uploads(set(session_ids))
+        self._update_buttons()
+
+    def on_upload_finished(self, outcome: UploadOutcome) -> None:
+        if outcome.kind == "retry" and not outcome.states and outcome.problem is None:
+            self.status.setText("Nothing to retry.")
+            return
+        self.status.setText("\n".join(outcome.sentences()))
 
     # -- export ----------------------------------------------------------------------------------
 

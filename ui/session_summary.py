@@ -5,6 +5,9 @@ Shape::
     outcome(reason, stop_reason, duration_s, planned_s) -> str    the headline, in words
     SessionSummaryView(bridge)
      ├── headline             "Completed: 30:00" / "Ended early at 5:31 of 30:00" / …
+     ├── after-session box    ``show_after_session(report)``: the export folder's files or why
+     │                        not, the uploads done or queued, and "Upload to Strava" … for the
+     │                        services set to "ask" (``ui.uploads.Uploads`` runs them)
      ├── tiles                time · distance · backward minutes · energy · heart rate · top
      │                        speeds (the display unit)
      ├── ProfileChart         the program as planned, the cursor where the session ended
@@ -23,6 +26,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -35,10 +39,12 @@ from treadctl.core import SessionEnded, SessionInfo
 from treadctl.export import ExportError, export_session
 from treadctl.recorder import SessionLogError
 from treadctl.store import STOP_WORDS
+from treadctl.upload import AfterSessionReport, Service, UploadState
 from ui import format
 from ui.bridge import Bridge
 from ui.dashboard import Readout
 from ui.profile_chart import ProfileChart
+from ui.uploads import UploadOutcome, Uploads, sentence
 
 #: A program run for less than this share of its planned time did not run it all.
 _SHORT = 0.9
@@ -48,6 +54,22 @@ _FORMATS = {
     "tcx": "Training Center XML (*.tcx)",
     "csv": "CSV (*.csv)",
 }
+
+
+def after_session_lines(report: AfterSessionReport) -> list[str]:
+    """What happened after the session, a line each: the export folder, the uploads, the
+    problems (the services to ask about are buttons, not lines)."""
+    lines: list[str] = []
+    export = report.export
+    if export is not None:
+        done = export.written + export.already
+        if done:
+            names = ", ".join(path.name for path in done)
+            lines.append(f"Export folder: {names} in {done[0].parent}")
+        lines += [f"Export folder: {problem}" for problem in export.problems]
+    lines += [sentence(state) for state in report.uploads]
+    lines += report.problems
+    return lines
 
 
 def outcome(
@@ -72,12 +94,19 @@ class SessionSummaryView(QWidget):
     next_person = Signal()
     done = Signal()
 
-    def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, bridge: Bridge, parent: QWidget | None = None, *, uploads: Uploads | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("sessionSummary")
         self._bridge = bridge
+        self._uploads = uploads
         self._info: SessionInfo | None = None
         self._log: Path | None = None
+        self._session_id: str | None = None  # the session shown, when the history has it
+        self._report: AfterSessionReport | None = None
+        self._lines: list[str] = []  # what the after-session box says (report, then answers)
+        self._asked: set[Service] = set()  # "Upload to …" pressed, the answer not back yet
         self.dialog: QFileDialog | None = None
 
         self.title = QLabel("Session summary")
@@ -120,11 +149,34 @@ class SessionSummaryView(QWidget):
         row.addWidget(self.done_button)
         row.addWidget(self.next_button)
 
+        # After the session: the export folder and the uploads (show_after_session).
+        self.after_box = QFrame()
+        self.after_box.setObjectName("sessionBox")
+        after = QHBoxLayout(self.after_box)
+        after.setContentsMargins(12, 6, 12, 6)
+        self.after_text = QLabel("")
+        self.after_text.setObjectName("sessionBoxText")
+        self.after_text.setWordWrap(True)
+        self.after_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        after.addWidget(self.after_text, 1)
+        self.ask_buttons: dict[Service, QPushButton] = {}
+        for service in Service:
+            button = QPushButton(f"Upload to {service.label}")
+            button.clicked.connect(lambda _=False, s=service: self.on_ask_clicked(s))
+            button.setVisible(False)
+            after.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
+            self.ask_buttons[service] = button
+        self.after_box.setVisible(False)
+        if uploads is not None:
+            uploads.reported.connect(self.show_after_session)
+            uploads.finished.connect(self.on_upload_finished)
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 12, 24, 12)
         layout.setSpacing(10)
         layout.addWidget(self.title)
         layout.addWidget(self.headline)
+        layout.addWidget(self.after_box)
         layout.addLayout(row)  # what to do next, before what scrolls on a laptop
         layout.addLayout(tiles)
         layout.addWidget(self.chart, 1)
@@ -141,6 +193,9 @@ class SessionSummaryView(QWidget):
         if info is not None and info.program is not None:
             planned = sum(p.segment.estimated_duration_s() for p in info.plan) or None
         self._log = Path(ended.log_path) if ended.log_path is not None else None
+        self._session_id = ended.stored.id if ended.stored is not None else None
+        if self._report is None or self._report.session_id != self._session_id:
+            self._clear_after_session()  # an earlier session's (a report may come first)
         name = s.program or "Manual session"
         self.title.setText(name)
         headline = outcome(event.reason.value, s.stop_reason, s.duration_s, planned)
@@ -169,6 +224,71 @@ class SessionSummaryView(QWidget):
         for button in self.export_buttons.values():
             button.setEnabled(self._log is not None)
         self.status.setText("")
+
+    # -- after the session -----------------------------------------------------------------------
+
+    def show_after_session(self, report: AfterSessionReport) -> bool:
+        """Show what happened after the session ``report`` is about: the export folder's files
+        (or why not), the uploads made or queued, and a button per service set to "ask".
+        False (nothing shown) when the page shows another session."""
+        if self._session_id is not None and report.session_id != self._session_id:
+            return False
+        self._report = report
+        self._asked = set()
+        self._lines = after_session_lines(report)
+        for service, button in self.ask_buttons.items():
+            button.setVisible(service in report.to_ask and self._uploads is not None)
+            button.setEnabled(True)
+        self._show_lines()
+        return True
+
+    def _clear_after_session(self) -> None:
+        self._report = None
+        self._asked = set()
+        self._lines = []
+        for button in self.ask_buttons.values():
+            button.setVisible(False)
+        self.after_box.setVisible(False)
+
+    def _show_lines(self) -> None:
+        self.after_text.setText("\n".join(self._lines))
+        asking = any(b.isVisibleTo(self.after_box) for b in self.ask_buttons.values())
+        self.after_box.setVisible(bool(self._lines) or asking)
+
+    def on_ask_clicked(self, service: Service) -> None:
+        report = self._report
+        if report is None or self._uploads is None:
+            return
+        self.ask_buttons[service].setEnabled(False)
+        self._asked.add(service)
+        self._lines = [*self._lines, f"{service.label}: uploading…"]
+        self._show_lines()
+        self._uploads.upload(report.session_id, [service])
+
+    def on_upload_finished(self, outcome: UploadOutcome) -> None:
+        """The answer to an "Upload to …" of this page (others' answers are the history's)."""
+        report = self._report
+        if report is None or outcome.session_id != report.session_id or not self._asked:
+            return
+        answered: list[UploadState] = [s for s in outcome.states if s.service in self._asked]
+        if not answered and outcome.problem is None:
+            return
+        for state in answered:
+            # Its "uploading…" line becomes what happened; once the service has the session
+            # there is nothing left to ask.
+            self._asked.discard(state.service)
+            self._lines.remove(f"{state.service.label}: uploading…")
+            self._lines.append(sentence(state))
+            button = self.ask_buttons[state.service]
+            button.setVisible(not state.finished)
+            button.setEnabled(not state.finished)
+        if outcome.problem is not None:
+            for service in self._asked:
+                self._lines.remove(f"{service.label}: uploading…")
+                self.ask_buttons[service].setEnabled(True)
+            self._asked = set()
+            self._lines.append(outcome.problem)
+        self._show_lines()
 
     # -- export ----------------------------------------------------------------------------------
 
