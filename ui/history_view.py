@@ -45,6 +45,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -52,6 +53,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -84,10 +86,12 @@ COLUMNS = (
     "Uploads",
 )
 _DISTANCE, _BACKWARD = COLUMNS.index("Distance"), COLUMNS.index("Backward")
-_UPLOADS = COLUMNS.index("Uploads")
-#: The Uploads column's width: "Strava ✓, intervals ✓" whole; a longer cell (a failure's
-#: reason) is elided and said in full in its tooltip and under the table when selected.
-_UPLOADS_WIDTH = 200
+_PROGRAM, _UPLOADS = COLUMNS.index("Program"), COLUMNS.index("Uploads")
+#: With the Uploads column, the Program column leaves it this much ("Strava ✓, intervals ✓"
+#: whole) and is cut where it must, never narrower than _PROGRAM_MIN: a cut name, or a longer
+#: Uploads cell (a failure's reason), is elided, and said whole in the cell's tooltip.
+_UPLOADS_ROOM = 200
+_PROGRAM_MIN = 160
 #: The colours of the page outside the charts (their own legends name theirs), with words.
 LEGEND: tuple[tuple[str, str], ...] = (
     (colors.BACKWARD, "backward: minutes in the table, bars of the weekly chart"),
@@ -380,10 +384,16 @@ class HistoryView(QWidget):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(_UPLOADS, QHeaderView.ResizeMode.Fixed)
-        self.table.setColumnWidth(_UPLOADS, _UPLOADS_WIDTH)
-        self.table.setColumnHidden(_UPLOADS, uploads is None)
+        if uploads is None:
+            header.setSectionResizeMode(_PROGRAM, QHeaderView.ResizeMode.Stretch)
+            self.table.setColumnHidden(_UPLOADS, True)
+        else:
+            # Nine columns on a 1280 px laptop: the program's name is cut at a width
+            # (``_fit_program_column``) and the uploads take the rest — every state whole on
+            # a laptop's full width; beside the simulated console the table scrolls sideways
+            # within itself (never the page).
+            header.setSectionResizeMode(_PROGRAM, QHeaderView.ResizeMode.Interactive)
+            header.setSectionResizeMode(_UPLOADS, QHeaderView.ResizeMode.Stretch)
         self.table.setAccessibleName("sessions")
         self.table.itemSelectionChanged.connect(self.on_selection_changed)
         self.legend = QLabel(
@@ -430,7 +440,7 @@ class HistoryView(QWidget):
             "have it yet (Profiles, “Accounts and uploads…”)"
         )
         self.upload_button.clicked.connect(self.on_upload_clicked)
-        self.retry_button = QPushButton("Retry &queued")
+        self.retry_button = QPushButton("Retry &queued uploads")
         self.retry_button.setToolTip(
             "Retry every queued upload now, whatever its next try says (as "
             "`treadctl upload --pending`)"
@@ -438,10 +448,15 @@ class HistoryView(QWidget):
         self.retry_button.clicked.connect(self.on_retry_clicked)
         for button in (self.upload_button, self.retry_button):
             button.setVisible(uploads is not None)
-            exports.addWidget(button)
+            # In the title's row, which has room to spare: the export row has none at 1280x720.
+            top.insertWidget(top.indexOf(self.refresh_button), button)
         self.status = QLabel("")
         self.status.setObjectName("historyStatus")
         self.status.setWordWrap(True)
+        # An activity's address is one long word: wrapped text asks for its width, and the
+        # page would scroll sideways for it. Ignored: the label takes the width there is.
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.status.setOpenExternalLinks(True)
         exports.addWidget(self.status, 1)
 
         plot_box = QVBoxLayout()
@@ -561,6 +576,7 @@ class HistoryView(QWidget):
             for row, session in enumerate(self._sessions):
                 self._fill_row(row, session)
             self._fill_uploads()
+            self._fit_program_column()
             shown = self._row_to_show(before)
             if shown is not None:
                 self.table.selectRow(shown)
@@ -605,6 +621,23 @@ class HistoryView(QWidget):
             item = QTableWidgetItem(cell_text(states))
             item.setToolTip(tooltip(states))
             self.table.setItem(rows[session_id], _UPLOADS, item)
+
+    def _fit_program_column(self) -> None:
+        """The program's names whole if the Uploads column keeps its room, else cut."""
+        if self._uploads is None:
+            return  # the Program column stretches, as before there were uploads
+        header = self.table.horizontalHeader()
+        header.resizeSections()  # the columns sized to their contents, now
+        others = sum(
+            header.sectionSize(c) for c in range(len(COLUMNS)) if c not in (_PROGRAM, _UPLOADS)
+        )
+        room = self.table.viewport().width() - others - _UPLOADS_ROOM
+        whole = max(self.table.sizeHintForColumn(_PROGRAM), header.sectionSizeHint(_PROGRAM))
+        self.table.setColumnWidth(_PROGRAM, max(_PROGRAM_MIN, min(whole, room)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_program_column()
 
     def upload_cell(self, session_id: str) -> QTableWidgetItem | None:
         """The Uploads cell of ``session_id``'s row (None: not listed)."""
@@ -683,7 +716,8 @@ class HistoryView(QWidget):
         if outcome.kind == "retry" and not outcome.states and outcome.problem is None:
             self.status.setText("Nothing to retry.")
             return
-        self.status.setText("\n".join(outcome.sentences()))
+        # Rich text: each activity a link (opened in the browser), not a long address.
+        self.status.setText("<br>".join(outcome.sentences_html()))
 
     # -- export ----------------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ minutes "completed" its program, but it did not run 30 minutes, and the headline
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -44,7 +45,7 @@ from ui import format
 from ui.bridge import Bridge
 from ui.dashboard import Readout
 from ui.profile_chart import ProfileChart
-from ui.uploads import UploadOutcome, Uploads, sentence
+from ui.uploads import UploadOutcome, Uploads, sentence, sentence_html
 
 #: A program run for less than this share of its planned time did not run it all.
 _SHORT = 0.9
@@ -56,19 +57,32 @@ _FORMATS = {
 }
 
 
-def after_session_lines(report: AfterSessionReport) -> list[str]:
+#: One line of the after-session box: as text, and as shown (rich text, with links).
+Line = tuple[str, str]
+
+
+def _plain(text: str) -> Line:
+    return text, html.escape(text)
+
+
+def upload_line(state: UploadState) -> Line:
+    return sentence(state), sentence_html(state)
+
+
+def after_session_lines(report: AfterSessionReport) -> list[Line]:
     """What happened after the session, a line each: the export folder, the uploads, the
     problems (the services to ask about are buttons, not lines)."""
-    lines: list[str] = []
+    lines: list[Line] = []
     export = report.export
     if export is not None:
         done = export.written + export.already
         if done:
-            names = ", ".join(path.name for path in done)
-            lines.append(f"Export folder: {names} in {done[0].parent}")
-        lines += [f"Export folder: {problem}" for problem in export.problems]
-    lines += [sentence(state) for state in report.uploads]
-    lines += report.problems
+            # The formats and the folder's name: the whole paths are in the box's tooltip.
+            formats = ", ".join(path.suffix.lstrip(".").upper() for path in done)
+            lines.append(_plain(f"Export folder: {formats} written into “{done[0].parent.name}”"))
+        lines += [_plain(f"Export folder: {problem}") for problem in export.problems]
+    lines += [upload_line(state) for state in report.uploads]
+    lines += [_plain(problem) for problem in report.problems]
     return lines
 
 
@@ -105,7 +119,7 @@ class SessionSummaryView(QWidget):
         self._log: Path | None = None
         self._session_id: str | None = None  # the session shown, when the history has it
         self._report: AfterSessionReport | None = None
-        self._lines: list[str] = []  # what the after-session box says (report, then answers)
+        self._lines: list[Line] = []  # what the after-session box says (report, then answers)
         self._asked: set[Service] = set()  # "Upload to …" pressed, the answer not back yet
         self.dialog: QFileDialog | None = None
 
@@ -149,23 +163,32 @@ class SessionSummaryView(QWidget):
         row.addWidget(self.done_button)
         row.addWidget(self.next_button)
 
-        # After the session: the export folder and the uploads (show_after_session).
+        # After the session: the export folder and the uploads (show_after_session). Beside
+        # the title and the headline, where a line of text leaves room: at 1280x720 the page
+        # has no height to spare for another row.
         self.after_box = QFrame()
         self.after_box.setObjectName("sessionBox")
-        after = QHBoxLayout(self.after_box)
+        after = QVBoxLayout(self.after_box)
         after.setContentsMargins(12, 6, 12, 6)
+        after.setSpacing(4)
         self.after_text = QLabel("")
-        self.after_text.setObjectName("sessionBoxText")
+        self.after_text.setObjectName("afterSessionText")
         self.after_text.setWordWrap(True)
-        self.after_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        after.addWidget(self.after_text, 1)
+        self.after_text.setTextFormat(Qt.TextFormat.RichText)
+        self.after_text.setOpenExternalLinks(True)  # an activity opens in the browser
+        after.addWidget(self.after_text)
+        asks = QHBoxLayout()
+        asks.setSpacing(8)
         self.ask_buttons: dict[Service, QPushButton] = {}
         for service in Service:
             button = QPushButton(f"Upload to {service.label}")
+            button.setObjectName("smallButton")
             button.clicked.connect(lambda _=False, s=service: self.on_ask_clicked(s))
             button.setVisible(False)
-            after.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
+            asks.addWidget(button)
             self.ask_buttons[service] = button
+        asks.addStretch(1)
+        after.addLayout(asks)
         self.after_box.setVisible(False)
         if uploads is not None:
             uploads.reported.connect(self.show_after_session)
@@ -174,9 +197,15 @@ class SessionSummaryView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 12, 24, 12)
         layout.setSpacing(10)
-        layout.addWidget(self.title)
-        layout.addWidget(self.headline)
-        layout.addWidget(self.after_box)
+        top = QGridLayout()
+        top.setHorizontalSpacing(16)
+        top.setVerticalSpacing(10)
+        top.addWidget(self.title, 0, 0)
+        top.addWidget(self.headline, 1, 0)
+        top.addWidget(self.after_box, 0, 1, 2, 1, Qt.AlignmentFlag.AlignTop)
+        top.setColumnStretch(0, 1)
+        top.setColumnStretch(1, 1)
+        layout.addLayout(top)
         layout.addLayout(row)  # what to do next, before what scrolls on a laptop
         layout.addLayout(tiles)
         layout.addWidget(self.chart, 1)
@@ -250,8 +279,16 @@ class SessionSummaryView(QWidget):
             button.setVisible(False)
         self.after_box.setVisible(False)
 
+    @property
+    def after_session_text(self) -> list[str]:
+        """What the after-session box says, a line each (as text, without its links)."""
+        return [plain for plain, _ in self._lines]
+
     def _show_lines(self) -> None:
-        self.after_text.setText("\n".join(self._lines))
+        self.after_text.setText("<br>".join(shown for _, shown in self._lines))
+        export = self._report.export if self._report is not None else None
+        paths = [] if export is None else export.written + export.already
+        self.after_text.setToolTip("\n".join(str(path) for path in paths))
         asking = any(b.isVisibleTo(self.after_box) for b in self.ask_buttons.values())
         self.after_box.setVisible(bool(self._lines) or asking)
 
@@ -261,7 +298,7 @@ class SessionSummaryView(QWidget):
             return
         self.ask_buttons[service].setEnabled(False)
         self._asked.add(service)
-        self._lines = [*self._lines, f"{service.label}: uploading…"]
+        self._lines = [*self._lines, _plain(f"{service.label}: uploading…")]
         self._show_lines()
         self._uploads.upload(report.session_id, [service])
 
@@ -277,17 +314,17 @@ class SessionSummaryView(QWidget):
             # Its "uploading…" line becomes what happened; once the service has the session
             # there is nothing left to ask.
             self._asked.discard(state.service)
-            self._lines.remove(f"{state.service.label}: uploading…")
-            self._lines.append(sentence(state))
+            self._lines.remove(_plain(f"{state.service.label}: uploading…"))
+            self._lines.append(upload_line(state))
             button = self.ask_buttons[state.service]
             button.setVisible(not state.finished)
             button.setEnabled(not state.finished)
         if outcome.problem is not None:
             for service in self._asked:
-                self._lines.remove(f"{service.label}: uploading…")
+                self._lines.remove(_plain(f"{service.label}: uploading…"))
                 self.ask_buttons[service].setEnabled(True)
             self._asked = set()
-            self._lines.append(outcome.problem)
+            self._lines.append(_plain(outcome.problem))
         self._show_lines()
 
     # -- export ----------------------------------------------------------------------------------

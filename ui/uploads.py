@@ -41,6 +41,7 @@ Where the services are: ``service_config()`` (``TREADCTL_STRAVA_URL``, ``TREADCT
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -76,6 +77,7 @@ from treadctl.upload import (
 from treadctl.upload.http import Http
 from treadctl.upload.oauth_redirect import Cancellation
 from treadctl.upload.strava import StravaClient
+from ui import colors
 from ui.bridge import Bridge
 from ui.profiles.model import ProfilesModel
 
@@ -86,6 +88,7 @@ __all__ = [
     "Uploads",
     "cell_text",
     "sentence",
+    "sentence_html",
     "service_config",
     "tooltip",
     "wall_clock",
@@ -200,6 +203,22 @@ def sentence(state: UploadState) -> str:
     return f"{text}; “Upload” tries again"
 
 
+def sentence_html(state: UploadState) -> str:
+    """:func:`sentence` as rich text, the activity's address a link named "activity N": an
+    address is one long word, and as text it would widen the label that shows it."""
+    url, text = state.activity_url, sentence(state)
+    if url is None or url not in text:
+        return html.escape(text)
+    before, _, after = text.partition(url)
+    name = f"activity {state.activity_id}" if state.activity_id else "the activity"
+    # The text's own colour, underlined: blue means "forward" everywhere else in the app.
+    link = (
+        f'<a href="{html.escape(url, quote=True)}" style="color:{colors.TEXT}">'
+        f"{html.escape(name)}</a>"
+    )
+    return f"{html.escape(before)}{link}{html.escape(after)}"
+
+
 def failed_for_good(state: UploadState) -> bool:
     """Failed in a way no retry by itself can help: an account to connect again, a file the
     service turned down. What the person must hear about."""
@@ -226,6 +245,12 @@ class UploadOutcome:
     def sentences(self) -> list[str]:
         return ([self.problem] if self.problem else []) + [
             sentence(s) for s in _ordered(self.states)
+        ]
+
+    def sentences_html(self) -> list[str]:
+        """:meth:`sentences` as rich text (links to the activities)."""
+        return ([html.escape(self.problem)] if self.problem else []) + [
+            sentence_html(s) for s in _ordered(self.states)
         ]
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QScrollArea, QWidget
 
 from tests.treadctl.upload.services import FakeIntervals, FakeStrava, Scripted
 from tests.treadctl.upload.support import browse
@@ -286,7 +286,15 @@ async def test_a_session_uploaded_from_history_shows_each_activity(
         f"Strava: uploaded, {services.strava.url}/activities/{strava_activity}",
         f"intervals.icu: uploaded, {services.intervals.url}/activities/{intervals_activity}",
     ]
-    assert history.status.text() == cell.toolTip()  # what the press did, under the table
+    # What the press did, under the table: each activity a link to it.
+    assert history.status.text().split("<br>")[0].startswith("Strava: uploaded, <a href=")
+    for service_url, activity in (
+        (services.strava.url, strava_activity),
+        (services.intervals.url, intervals_activity),
+    ):
+        assert f'href="{service_url}/activities/{activity}"' in history.status.text()
+    area = app.window.pages.currentWidget()
+    assert isinstance(area, QScrollArea) and area.horizontalScrollBar().maximum() == 0
     assert history.upload_button.isEnabled() and not history.retry_button.isEnabled()
 
     # Pressed again: nothing is sent twice.
@@ -408,10 +416,11 @@ async def test_the_summary_shows_the_after_session_report_and_asks(
     assert summary.after_box.isVisible()
     (written,) = folder.iterdir()
     (strava_activity,) = services.strava.activities
-    assert summary.after_text.text().splitlines() == [
-        f"Export folder: {written.name} in {folder}",
+    assert summary.after_session_text == [
+        "Export folder: FIT written into “usb”",
         f"Strava: uploaded, {services.strava.url}/activities/{strava_activity}",
     ]
+    assert summary.after_text.toolTip() == str(written)
     ask = summary.ask_buttons[Service.INTERVALS]
     assert ask.isVisible() and ask.text() == "Upload to intervals.icu"
     assert not summary.ask_buttons[Service.STRAVA].isVisible()
@@ -421,8 +430,11 @@ async def test_the_summary_shows_the_after_session_report_and_asks(
     app.click(ask)
     await finished
     (intervals_activity,) = services.intervals.activities
-    assert summary.after_text.text().splitlines()[-1] == (
+    assert summary.after_session_text[-1] == (
         f"intervals.icu: uploaded, {services.intervals.url}/activities/{intervals_activity}"
+    )
+    assert f'href="{services.intervals.url}/activities/{intervals_activity}"' in (
+        summary.after_text.text()
     )
     assert not ask.isVisible()
 

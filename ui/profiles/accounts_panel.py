@@ -10,7 +10,8 @@ Shape::
           │                  Disconnect; after a session: upload at once / ask / never
           ├── intervals.icu  athlete id + API key (echo off) → Connect; Disconnect; the choice
           ├── export folder  Choose folder… / No export folder; FIT, TCX, CSV
-          └── message        what the last change did, or why it was refused (a sentence)
+          └── message        what the last change did, or why it was refused (a sentence),
+                             shown by the window beside Close
 
 Whose: the profile chosen on the Profiles page, followed as it changes. Guest has no accounts
 (it is shared by everybody who drops in: one person's Strava must not get everybody's runs) and
@@ -62,6 +63,9 @@ from ui.styling import set_style_property
 from ui.uploads import AccountsAnswer, Uploads
 
 __all__ = ["CHOICES", "AccountsPanel", "AccountsWindow"]
+
+#: FIT first: what Strava, intervals.icu and Garmin Connect take.
+_FORMAT_ORDER: tuple[ExportFormat, ...] = ("fit", "tcx", "csv")
 
 #: The after-session choices, as the combo boxes list them.
 CHOICES: tuple[tuple[AfterSession, str], ...] = (
@@ -141,7 +145,10 @@ class AccountsPanel(QWidget):
         strava, box = _box("Strava")
         self.strava_state = QLabel("")
         self.strava_state.setWordWrap(True)
-        box.addWidget(self.strava_state)
+        self.strava_disconnect = QPushButton("Disconnect")
+        self.strava_disconnect.setObjectName("dangerButton")
+        self.strava_disconnect.clicked.connect(lambda: self.on_disconnect_clicked(Service.STRAVA))
+        box.addLayout(self._state_row(self.strava_state, self.strava_disconnect))
         self.strava_form = QWidget()
         form = QGridLayout(self.strava_form)
         form.setContentsMargins(0, 0, 0, 0)
@@ -184,19 +191,21 @@ class AccountsPanel(QWidget):
         wait.addWidget(self.cancel_button, 1, 2)
         wait.setColumnStretch(0, 1)
         box.addWidget(self.strava_wait)
-        self.strava_disconnect = QPushButton("Disconnect")
-        self.strava_disconnect.setObjectName("dangerButton")
-        self.strava_disconnect.clicked.connect(lambda: self.on_disconnect_clicked(Service.STRAVA))
         self.strava_choice = _choice_box("Strava")
         self.strava_choice.activated.connect(lambda i: self.on_choice(Service.STRAVA, i))
-        box.addLayout(self._choice_row(self.strava_choice, self.strava_disconnect))
+        box.addLayout(self._choice_row(self.strava_choice))
         box.addStretch(1)
 
         # intervals.icu
         intervals, box = _box("intervals.icu")
         self.intervals_state = QLabel("")
         self.intervals_state.setWordWrap(True)
-        box.addWidget(self.intervals_state)
+        self.intervals_disconnect = QPushButton("Disconnect")
+        self.intervals_disconnect.setObjectName("dangerButton")
+        self.intervals_disconnect.clicked.connect(
+            lambda: self.on_disconnect_clicked(Service.INTERVALS)
+        )
+        box.addLayout(self._state_row(self.intervals_state, self.intervals_disconnect))
         self.intervals_form = QWidget()
         form = QGridLayout(self.intervals_form)
         form.setContentsMargins(0, 0, 0, 0)
@@ -218,14 +227,9 @@ class AccountsPanel(QWidget):
             "Settings."
         )
         box.addWidget(self.intervals_hint)
-        self.intervals_disconnect = QPushButton("Disconnect")
-        self.intervals_disconnect.setObjectName("dangerButton")
-        self.intervals_disconnect.clicked.connect(
-            lambda: self.on_disconnect_clicked(Service.INTERVALS)
-        )
         self.intervals_choice = _choice_box("intervals.icu")
         self.intervals_choice.activated.connect(lambda i: self.on_choice(Service.INTERVALS, i))
-        box.addLayout(self._choice_row(self.intervals_choice, self.intervals_disconnect))
+        box.addLayout(self._choice_row(self.intervals_choice))
         box.addStretch(1)
 
         # The export folder
@@ -235,7 +239,7 @@ class AccountsPanel(QWidget):
         box.addWidget(self.folder_state)
         row = QHBoxLayout()
         self.format_boxes: dict[ExportFormat, QCheckBox] = {}
-        for fmt in FORMATS:
+        for fmt in sorted(FORMATS, key=_FORMAT_ORDER.index):
             check = QCheckBox(fmt.upper())
             check.setChecked(fmt == "fit")
             check.toggled.connect(lambda _on, f=fmt: self.on_format_toggled(f))
@@ -267,16 +271,24 @@ class AccountsPanel(QWidget):
         layout.addWidget(self.note)
         layout.addLayout(services)
         layout.addWidget(export)
-        layout.addWidget(self.message)
         layout.addStretch(1)
+        # ``message`` is not laid out here: the window shows it beside its Close button, on
+        # screen however the panel scrolls (and a row of height saved at 720 px).
 
     @staticmethod
-    def _choice_row(combo: QComboBox, disconnect: QPushButton) -> QHBoxLayout:
+    def _state_row(state: QLabel, disconnect: QPushButton) -> QHBoxLayout:
+        # Side by side, the state wrapping: the two services' boxes share a 1100 px window.
+        row = QHBoxLayout()
+        row.addWidget(state, 1)
+        row.addWidget(disconnect, 0, Qt.AlignmentFlag.AlignTop)
+        return row
+
+    @staticmethod
+    def _choice_row(combo: QComboBox) -> QHBoxLayout:
         row = QHBoxLayout()
         row.addWidget(QLabel("After a session:"))
         row.addWidget(combo)
         row.addStretch(1)
-        row.addWidget(disconnect)
         return row
 
     # -- whose ---------------------------------------------------------------------------------
@@ -327,8 +339,9 @@ class AccountsPanel(QWidget):
         else:
             self.title.setText(f"Accounts and uploads — {chosen.name}")
             self.note.setText(
-                f"{chosen.name}'s own accounts: sessions of {chosen.name} go there. They are "
-                "kept in a file only you can read, and never shown again here."
+                f"{chosen.name}'s own accounts: {chosen.name}'s sessions go there. Keys and "
+                "secrets are kept in a file only this computer's user can read, and are never "
+                "shown again."
             )
         profile = self._profile
         if profile is not None:
@@ -374,9 +387,10 @@ class AccountsPanel(QWidget):
             self.intervals_state.setText("Not connected.")
 
         self.strava_form.setVisible(person and strava is None and not connecting)
-        self.strava_hint.setVisible(person and strava is None)
+        self.strava_hint.setVisible(person and strava is None and not connecting)
         self.strava_wait.setVisible(bool(connecting))
         self.address.setText((self._uploads.connect_address or "") if connecting else "")
+        self.address.setCursorPosition(0)  # its start says where it goes: strava.com
         self.copy_button.setEnabled(bool(self.address.text()))
         self.strava_disconnect.setVisible(strava is not None)
         self.intervals_form.setVisible(person and intervals is None)
@@ -402,8 +416,8 @@ class AccountsPanel(QWidget):
             self.folder_state.setText(f"{folder.path} — {formats} after each session.")
         for fmt, check in self.format_boxes.items():
             check.blockSignals(True)
-            if folder is not None:
-                check.setChecked(fmt in folder.formats)
+            # No folder: what a folder chosen now gets (FIT, unless the person ticks others).
+            check.setChecked(fmt in folder.formats if folder is not None else fmt == "fit")
             check.setEnabled(usable)
             check.blockSignals(False)
         self.choose_folder.setEnabled(usable)
@@ -570,13 +584,14 @@ class AccountsWindow(QWidget):
         self.close_button.clicked.connect(self.close)
         row = QHBoxLayout()
         row.setContentsMargins(20, 0, 20, 12)
-        row.addStretch(1)
-        row.addWidget(self.close_button)
+        row.setSpacing(16)
+        row.addWidget(self.panel.message, 1)
+        row.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignBottom)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll, 1)
         layout.addLayout(row)
-        self.resize(1100, 640)
+        self.resize(1100, 700)  # fitted to the screen by whoever shows it (fit_window)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._uploads.cancel_connect()

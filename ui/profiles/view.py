@@ -231,6 +231,7 @@ class ProfilesView(QWidget):
         # Beside the limits' title: accounts belong to the profile too; the page has no
         # room for them, so they open in a window of their own (ui.profiles.accounts_panel).
         self.accounts_button = QPushButton("Accounts and uploads…")
+        self.accounts_button.setObjectName("smallButton")  # the column is full at 1280x720
         self.accounts_button.clicked.connect(self.accounts_requested)
         title_row = QHBoxLayout()
         title_row.addWidget(self.limits_title, 1)
