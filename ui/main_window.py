@@ -699,11 +699,12 @@ class MainWindow(QMainWindow):
         try:
             await asyncio.wait_for(self._bridge.shutdown(), SHUTDOWN_TIMEOUT_S + 2)
             await asyncio.wait_for(self.profiles.wait_idle(), SHUTDOWN_TIMEOUT_S)
-            # After the belt: an upload under way is recorded, or left to the next start.
-            await self.uploads.close()
         except TimeoutError:
             logger.error("shutdown took too long; closing anyway")
         finally:
+            # After the belt: an upload under way is recorded (or left to the next start), a
+            # Strava connect's wait for the browser ended. Bounded: CLOSE_WAIT_S.
+            await self.uploads.close()
             self.profiles.close()
             self._shutdown_done = True
             self.close()

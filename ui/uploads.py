@@ -471,13 +471,15 @@ class Uploads(QObject):
         )
 
     def waiting(self) -> int:
-        """How many uploads "Retry queued uploads" would try now."""
+        """How many uploads "Retry queued uploads" may try now (asked at every change of the
+        history's selection: read only, where the queue's own ``waiting`` first writes)."""
         if not self.available:
             return 0
         try:
-            return len(UploadQueue(self._model.store, wall_clock()).waiting())
+            unfinished = UploadQueue(self._model.store, wall_clock()).unfinished()
         except StoreError:
             return 0
+        return sum(1 for state in unfinished if not failed_for_good(state))
 
     def _has_due(self) -> bool:
         try:

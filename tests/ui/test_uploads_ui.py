@@ -18,6 +18,7 @@ import logging
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,7 @@ from tests.treadctl.upload.support import browse
 from tests.ui.harness import AppHarness, run, with_app
 from treadctl.clock import ManualWallClock
 from treadctl.profiles import Profile
+from treadctl.session import SessionState
 from treadctl.upload import (
     Accounts,
     AfterSession,
@@ -37,7 +39,9 @@ from treadctl.upload import (
     IntervalsAccount,
     Service,
     ServiceConfig,
+    State,
     StravaAccount,
+    UploadState,
     after_session,
     set_after_session,
     set_export_folder,
@@ -45,7 +49,7 @@ from treadctl.upload import (
 from treadctl.upload.oauth_redirect import CANCELLED
 from treadctl.upload.strava import StravaTokens
 from ui.profiles.accounts_panel import AccountsPanel
-from ui.uploads import Uploads
+from ui.uploads import Uploads, cell_text, sentence, sentence_html
 
 SECRET = "s3cret"  # FakeStrava's client secret for client 12345
 KEY = "k3y-intervals"  # FakeIntervals' API key
@@ -380,6 +384,77 @@ async def test_a_retry_that_fails_for_good_is_said_and_retry_queued_sends_now(
     app.window.show_page("history")
     cell = history.upload_cell(session_id)
     assert cell is not None and cell.text() == "intervals ✓"
+
+
+@with_app()
+async def test_stop_answers_while_an_upload_waits_for_the_service(
+    app: AppHarness, services: Services
+) -> None:
+    """The upload blocks on a worker thread, never on the one that handles STOP."""
+    app.add_people("Ana")
+    connect_by_engine(app, services, strava=False)
+    await app.connect()
+    await app.choose_person("Ana")
+    await app.short_session()
+    (stored,) = app.window.profiles.store.sessions("Ana")
+    services.intervals.hang = 1  # the request is taken, and not answered
+    upload = app.window.uploads.upload(stored.id)
+    assert await asyncio.to_thread(services.intervals.hung.wait, 10)
+    await app.choose_person("Ana")
+    await app.start_program_file()
+    await app.belt_running()
+    stopped = app.expect_state(SessionState.STOPPED)
+    app.click(app.window.controls.stop_button)
+    await stopped
+    await app.belt_stopped()
+    assert not upload.done()  # still waiting for intervals.icu, and the belt has stopped
+    services.intervals.release.set()  # the service hangs up without an answer
+    outcome = await upload
+    (state,) = outcome.states
+    assert state.state is State.FAILED and state.failure == "retry"  # queued, not lost
+
+
+def test_how_each_state_reads() -> None:
+    now = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
+
+    def row(state: State, **changes: object) -> UploadState:
+        base = UploadState(
+            "s1",
+            Service.INTERVALS,
+            state,
+            "treadctl-s1",
+            1,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            now,
+        )
+        return replace(base, **changes)  # type: ignore[arg-type]
+
+    later = now + timedelta(minutes=2)
+    assert cell_text([]) == ""
+    assert cell_text([row(State.PENDING), row(State.DONE, service=Service.STRAVA)]) == (
+        "Strava ✓, intervals ⟳ queued"
+    )
+    assert cell_text([row(State.UPLOADING, claimed_at=now)]) == "intervals ⟳ uploading"
+    processing = row(State.UPLOADING, next_try_at=later)
+    assert cell_text([processing]) == "intervals ⟳ processing"
+    assert sentence(processing).startswith("intervals.icu: sent, still being processed; asked")
+    refused = row(State.FAILED, failure="refused", reason="intervals.icu refused it (HTTP 422)")
+    assert cell_text([refused]) == "intervals ✗ failed: intervals.icu refused it (HTTP 422)"
+    assert sentence(refused).endswith("; “Upload” tries again")
+    done = row(State.DUPLICATE, activity_id="i9", activity_url="https://intervals.icu/a/i9")
+    assert sentence(done) == "intervals.icu: already there, https://intervals.icu/a/i9"
+    assert sentence_html(done) == (
+        'intervals.icu: already there, <a href="https://intervals.icu/a/i9" '
+        'style="color:#f0f6fc">activity i9</a>'
+    )
+    assert sentence_html(row(State.FAILED, failure="auth", reason="<b>no</b>")).count("<b>") == 0
 
 
 # -- after a session --------------------------------------------------------------------------
