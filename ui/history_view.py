@@ -4,7 +4,9 @@ Shape::
 
     HistoryView(model)
      ├── table            one row per session, newest first: date, program, time, distance,
-     │                    forward and backward minutes, energy, outcome
+     │                    forward and backward minutes, energy, outcome, uploads (the queue's
+     │                    rows: "Strava ✓, intervals ⟳ queued, next try 10:15"; the sentences
+     │                    in its tooltip)
      ├── SessionPlot      the selected session's measured speed (and program target) over
      │                    time, from its log; backward stretches shaded, segments marked
      ├── WeeklyBars       backward minutes per week (weeks without sessions show as 0)
@@ -12,6 +14,10 @@ Shape::
                                   does it without the dialog); it opens in the folder the last
                                   export went to (``AppSettings.export_folder``) on a name that
                                   says what the file is: ``2026-12-07_1430_backward-intervals.csv``
+     └── Upload · Retry queued uploads    the shown session to every connected service that
+                                  does not have it yet; every queued upload a retry can help
+                                  (``treadctl upload --pending``) — on worker threads
+                                  (``ui.uploads.Uploads``), the row updated when done
 
 ``refresh()`` imports new logs first (``Store.sync``), so a session run from the command line
 shows up too. The page shows the profile chosen on the Profiles page; with Guest or nobody
@@ -39,6 +45,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -46,6 +53,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -62,11 +70,28 @@ from ui.format import SpeedUnit
 from ui.profiles import ERRORS, ProfilesModel
 from ui.settings_view import AppSettings
 from ui.speed_axis import SpeedAxis, plain_axis
+from ui.uploads import UploadOutcome, Uploads, cell_text, tooltip
 
 logger = logging.getLogger(__name__)
 
-COLUMNS = ("Date", "Program", "Time", "Distance", "Forward", "Backward", "Energy", "Outcome")
+COLUMNS = (
+    "Date",
+    "Program",
+    "Time",
+    "Distance",
+    "Forward",
+    "Backward",
+    "Energy",
+    "Outcome",
+    "Uploads",
+)
 _DISTANCE, _BACKWARD = COLUMNS.index("Distance"), COLUMNS.index("Backward")
+_PROGRAM, _UPLOADS = COLUMNS.index("Program"), COLUMNS.index("Uploads")
+#: With the Uploads column, the Program column leaves it this much ("Strava ✓, intervals ✓"
+#: whole) and is cut where it must, never narrower than _PROGRAM_MIN: a cut name, or a longer
+#: Uploads cell (a failure's reason), is elided, and said whole in the cell's tooltip.
+_UPLOADS_ROOM = 200
+_PROGRAM_MIN = 160
 #: The colours of the page outside the charts (their own legends name theirs), with words.
 LEGEND: tuple[tuple[str, str], ...] = (
     (colors.BACKWARD, "backward: minutes in the table, bars of the weekly chart"),
@@ -324,11 +349,13 @@ class HistoryView(QWidget):
         parent: QWidget | None = None,
         *,
         settings: AppSettings | None = None,
+        uploads: Uploads | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("historyView")
         self._model = model
         self._settings = settings
+        self._uploads = uploads
         self._sessions: list[StoredSession] = []
         self._shown: StoredSession | None = None  # selected, plotted, exported
         self.dialog: QFileDialog | None = None
@@ -357,7 +384,16 @@ class HistoryView(QWidget):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        if uploads is None:
+            header.setSectionResizeMode(_PROGRAM, QHeaderView.ResizeMode.Stretch)
+            self.table.setColumnHidden(_UPLOADS, True)
+        else:
+            # Nine columns on a 1280 px laptop: the program's name is cut at a width
+            # (``_fit_program_column``) and the uploads take the rest — every state whole on
+            # a laptop's full width; beside the simulated console the table scrolls sideways
+            # within itself (never the page).
+            header.setSectionResizeMode(_PROGRAM, QHeaderView.ResizeMode.Interactive)
+            header.setSectionResizeMode(_UPLOADS, QHeaderView.ResizeMode.Stretch)
         self.table.setAccessibleName("sessions")
         self.table.itemSelectionChanged.connect(self.on_selection_changed)
         self.legend = QLabel(
@@ -398,9 +434,29 @@ class HistoryView(QWidget):
             button.clicked.connect(lambda _=False, f=fmt: self.on_export_clicked(f))
             exports.addWidget(button)
             self.export_buttons[fmt] = button
+        self.upload_button = QPushButton("&Upload")
+        self.upload_button.setToolTip(
+            "Upload this session to every service its profile has connected that does not "
+            "have it yet (Profiles, “Accounts and uploads…”)"
+        )
+        self.upload_button.clicked.connect(self.on_upload_clicked)
+        self.retry_button = QPushButton("Retry &queued uploads")
+        self.retry_button.setToolTip(
+            "Retry every queued upload now, whatever its next try says (as "
+            "`treadctl upload --pending`)"
+        )
+        self.retry_button.clicked.connect(self.on_retry_clicked)
+        for button in (self.upload_button, self.retry_button):
+            button.setVisible(uploads is not None)
+            # In the title's row, which has room to spare: the export row has none at 1280x720.
+            top.insertWidget(top.indexOf(self.refresh_button), button)
         self.status = QLabel("")
         self.status.setObjectName("historyStatus")
         self.status.setWordWrap(True)
+        # An activity's address is one long word: wrapped text asks for its width, and the
+        # page would scroll sideways for it. Ignored: the label takes the width there is.
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.status.setOpenExternalLinks(True)
         exports.addWidget(self.status, 1)
 
         plot_box = QVBoxLayout()
@@ -428,6 +484,10 @@ class HistoryView(QWidget):
 
         model.history_changed.connect(self.on_history_changed)
         model.selected.connect(self.on_history_changed)
+        if uploads is not None:
+            uploads.states_changed.connect(self.on_upload_states_changed)
+            uploads.finished.connect(self.on_upload_finished)
+            uploads.busy_changed.connect(lambda _: self._update_buttons())
         self._update_buttons()
 
     # -- state -----------------------------------------------------------------------------------
@@ -515,6 +575,8 @@ class HistoryView(QWidget):
             self.table.setRowCount(len(self._sessions))
             for row, session in enumerate(self._sessions):
                 self._fill_row(row, session)
+            self._fill_uploads()
+            self._fit_program_column()
             shown = self._row_to_show(before)
             if shown is not None:
                 self.table.selectRow(shown)
@@ -549,6 +611,40 @@ class HistoryView(QWidget):
             if column == _BACKWARD and s.backward_minutes > 0:
                 item.setForeground(pg.mkColor(colors.BACKWARD))  # LEGEND says what it means
             self.table.setItem(row, column, item)
+
+    def _fill_uploads(self, only: set[str] | None = None) -> None:
+        """The Uploads cells (of the sessions ``only``, or all) from the queue."""
+        if self._uploads is None:
+            return
+        rows = {s.id: row for row, s in enumerate(self._sessions) if only is None or s.id in only}
+        for session_id, states in self._uploads.states(rows).items():
+            item = QTableWidgetItem(cell_text(states))
+            item.setToolTip(tooltip(states))
+            self.table.setItem(rows[session_id], _UPLOADS, item)
+
+    def _fit_program_column(self) -> None:
+        """The program's names whole if the Uploads column keeps its room, else cut."""
+        if self._uploads is None:
+            return  # the Program column stretches, as before there were uploads
+        header = self.table.horizontalHeader()
+        header.resizeSections()  # the columns sized to their contents, now
+        others = sum(
+            header.sectionSize(c) for c in range(len(COLUMNS)) if c not in (_PROGRAM, _UPLOADS)
+        )
+        room = self.table.viewport().width() - others - _UPLOADS_ROOM
+        whole = max(self.table.sizeHintForColumn(_PROGRAM), header.sectionSizeHint(_PROGRAM))
+        self.table.setColumnWidth(_PROGRAM, max(_PROGRAM_MIN, min(whole, room)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_program_column()
+
+    def upload_cell(self, session_id: str) -> QTableWidgetItem | None:
+        """The Uploads cell of ``session_id``'s row (None: not listed)."""
+        for row, session in enumerate(self._sessions):
+            if session.id == session_id:
+                return self.table.item(row, _UPLOADS)
+        return None
 
     def set_speed_unit(self, unit: SpeedUnit) -> None:
         """The display unit changed (settings): distances in the table, the plot's speeds."""
@@ -590,6 +686,38 @@ class HistoryView(QWidget):
         has = self._shown is not None
         for button in self.export_buttons.values():
             button.setEnabled(has)
+        uploads = self._uploads
+        idle = uploads is not None and uploads.available and not uploads.busy
+        self.upload_button.setEnabled(idle and has)
+        self.retry_button.setEnabled(idle and uploads is not None and uploads.waiting() > 0)
+
+    # -- uploads ---------------------------------------------------------------------------------
+
+    def on_upload_clicked(self) -> None:
+        session = self._shown
+        if session is None or self._uploads is None:
+            return
+        self.status.setText("Uploading…")
+        self._uploads.upload(session.id)
+        self._update_buttons()
+
+    def on_retry_clicked(self) -> None:
+        if self._uploads is None:
+            return
+        self.status.setText("Retrying the queued uploads…")
+        self._uploads.retry_waiting()
+        self._update_buttons()
+
+    def on_upload_states_changed(self, session_ids: set[str]) -> None:
+        self._fill_uploads(set(session_ids))
+        self._update_buttons()
+
+    def on_upload_finished(self, outcome: UploadOutcome) -> None:
+        if outcome.kind == "retry" and not outcome.states and outcome.problem is None:
+            self.status.setText("Nothing to retry.")
+            return
+        # Rich text: each activity a link (opened in the browser), not a long address.
+        self.status.setText("<br>".join(outcome.sentences_html()))
 
     # -- export ----------------------------------------------------------------------------------
 

@@ -10,15 +10,19 @@ Shape::
      │    │                   ConnectView, ProgramView (the built-ins and the person's own
      │    │                   programs, in the data folder; + New / Edit program, opening
      │    │                   ProgramEditor in its own window), Dashboard, SessionSummaryView,
-     │    │                   ProfilesView, HistoryView, SettingsView (+ RemoteKeysPanel)
+     │    │                   ProfilesView (+ AccountsWindow, its own window), HistoryView,
+     │    │                   SettingsView (+ RemoteKeysPanel)
      │    └── TurnaroundOverlay  over the pages only, so STOP stays visible and clickable
      ├── SessionControls      STOP · Pause/Resume · Skip · +1 min · End session (two presses)
      ├── ConsolePanel         a dock, with --simulate only
      ├── StopKeyFilter        Esc / Space / a remote's keys stop from any window of the app
      ├── RearDisplay          the count and the cue on a second screen, when one is chosen
      ├── Cues                 speech and sounds, switchable from the settings
-     └── ProfilesModel        profiles and the history store (``profiles``; made here if not
-                              given, in the folder that holds the sessions folder)
+     ├── ProfilesModel        profiles and the history store (``profiles``; made here if not
+     │                        given, in the folder that holds the sessions folder)
+     └── Uploads              the upload engine on worker threads (``ui.uploads``): the
+                              accounts window, History's uploads, the summary's after-session
+                              box; the queue retried at start and every few minutes
     closed                    emitted once the belt is stopped and the log closed
 
 Small screens (1280×720, 1366×768): the STOP bar sits outside the page's scroll area, so it is
@@ -93,6 +97,7 @@ from ui.elided_label import ElidedLabel
 from ui.history_view import HistoryView
 from ui.overlay import TurnaroundOverlay
 from ui.profiles import ERRORS, ProfilesModel, ProfilesView
+from ui.profiles.accounts_panel import AccountsWindow
 from ui.program_editor import ProgramEditor
 from ui.program_view import ProgramView
 from ui.rear_display import RearDisplayController
@@ -101,6 +106,7 @@ from ui.session_summary import SessionSummaryView
 from ui.settings_view import AppSettings, SettingsView, SwitchableSounds, SwitchableSpeaker
 from ui.stop_keys import StopKeyFilter
 from ui.styling import set_style_property
+from ui.uploads import Uploads
 from ui.usage import Usage, UsageQuestion, person_to_restore
 
 if TYPE_CHECKING:
@@ -246,6 +252,8 @@ class MainWindow(QMainWindow):
         self._tasks: set[asyncio.Task[Any]] = set()
         self.app_settings = AppSettings(settings)
         self.profiles = profiles if profiles is not None else ProfilesModel(bridge, parent=self)
+        self.uploads = Uploads(bridge, self.profiles, parent=self)
+        self.accounts_window: AccountsWindow | None = None
 
         self.connect_view = ConnectView(bridge, settings)
         self.program_view = ProgramView(
@@ -258,9 +266,11 @@ class MainWindow(QMainWindow):
         programs_page = self._programs_page()
         self.dashboard = Dashboard(bridge)
         self.profiles_view = ProfilesView(self.profiles, bridge)
-        self.history_view = HistoryView(self.profiles, settings=self.app_settings)
+        self.history_view = HistoryView(
+            self.profiles, settings=self.app_settings, uploads=self.uploads
+        )
         self.settings_view = SettingsView(self.app_settings)
-        self.summary = SessionSummaryView(bridge)
+        self.summary = SessionSummaryView(bridge, uploads=self.uploads)
         self.pages = QStackedWidget()
         for page in (
             self.connect_view,
@@ -362,6 +372,9 @@ class MainWindow(QMainWindow):
         bridge.session_finished.connect(self.on_session_finished)
         self.profiles.selected.connect(self.on_profile_selected)
         self.profiles_view.continue_requested.connect(self.on_continue)
+        self.profiles_view.accounts_requested.connect(self.open_accounts)
+        self.uploads.notice.connect(self.on_message)
+        bridge.session_shared.connect(self.uploads.on_after_session)
         self.summary.next_person.connect(self.on_next_person)
         self.summary.done.connect(self.on_continue)
         self.settings_view.changed.connect(self.apply_settings)
@@ -369,6 +382,8 @@ class MainWindow(QMainWindow):
         self.on_profile_selected(self.profiles.current)
         self._restore()
         self._open_chooser_at_start()
+        # The history is up to date now: what the queue says is due goes (quietly).
+        self.uploads.start()
 
     # -- pages ----------------------------------------------------------------------------------
 
@@ -486,6 +501,21 @@ class MainWindow(QMainWindow):
 
     def on_editor_closed(self, *_: object) -> None:
         self.editor = None
+
+    # -- accounts -------------------------------------------------------------------------------
+
+    def open_accounts(self) -> AccountsWindow:
+        """The chosen profile's accounts, in a window of their own (one, kept: it opens again
+        as it was left; closing it ends a Strava connect still waiting for the browser)."""
+        window = self.accounts_window
+        if window is None:
+            window = AccountsWindow(self.profiles, self.uploads, self)
+            self.accounts_window = window
+        window.show()
+        fit_window(window)  # once shown: the frame counts only from then
+        window.raise_()
+        window.activateWindow()
+        return window
 
     # -- profiles -------------------------------------------------------------------------------
 
@@ -673,6 +703,9 @@ class MainWindow(QMainWindow):
         except TimeoutError:
             logger.error("shutdown took too long; closing anyway")
         finally:
+            # After the belt: an upload under way is recorded (or left to the next start), a
+            # Strava connect's wait for the browser ended. Bounded: CLOSE_WAIT_S.
+            await self.uploads.close()
             self.profiles.close()
             self._shutdown_done = True
             self.close()

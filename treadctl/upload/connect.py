@@ -3,10 +3,11 @@
 Shape::
 
     connect_strava(accounts, profile, client_id, client_secret, strava=, show_url=,
-                   timeout_s=, port=) -> ProfileAccounts
+                   timeout_s=, port=, cancel=) -> ProfileAccounts
         a state, the local redirect (``oauth_redirect``), the authorization URL handed to
         ``show_url`` (print it, open a browser), the code, the token exchange; kept only if
-        the person allowed ``activity:write``
+        the person allowed ``activity:write``; ``cancel`` (a ``Cancellation``) ends the wait
+        from another thread (the app's Cancel button)
     connect_intervals(accounts, profile, athlete_id, api_key) -> ProfileAccounts
     disconnect(accounts, profile, service) -> bool
     set_after_session(accounts, profile, service, choice) -> ProfileAccounts
@@ -35,7 +36,7 @@ from treadctl.upload.accounts import (
 )
 from treadctl.upload.errors import AuthorizationError
 from treadctl.upload.intervals import check_athlete_id
-from treadctl.upload.oauth_redirect import RedirectCatcher
+from treadctl.upload.oauth_redirect import CANCELLED, Cancellation, RedirectCatcher
 from treadctl.upload.services import Service
 from treadctl.upload.strava import SCOPE, StravaClient, authorization_url
 
@@ -70,10 +71,11 @@ def connect_strava(
     show_url: Callable[[str], None],
     timeout_s: float = AUTHORIZATION_WAIT_S,
     port: int = 0,
+    cancel: Cancellation | None = None,
 ) -> ProfileAccounts:
     """Run Strava's authorization for ``profile`` with the person's own API application
     (``client_id``, ``client_secret``) and keep the tokens. Blocks until the browser comes
-    back (at most ``timeout_s``)."""
+    back (at most ``timeout_s``), or ``cancel`` is cancelled."""
     _check_profile(profile, Service.STRAVA)
     client_id = client_id.strip()
     if not client_id.isdigit():
@@ -85,12 +87,18 @@ def connect_strava(
         raise AuthorizationError("no client secret was given; nothing was connected")
     state = secrets.token_urlsafe(24)
     with RedirectCatcher(state, port=port) as catcher:
+        if cancel is not None:
+            cancel.bind(catcher)
         show_url(
             authorization_url(
                 strava.config, client_id, catcher.redirect_uri, state, approval_prompt="force"
             )
         )
         answer = catcher.wait(timeout_s)
+    if cancel is not None and cancel.cancelled:
+        # The browser came back as Cancel was pressed: the person asked for nothing, so
+        # nothing is kept (the code is left unused; it expires on Strava's side).
+        raise AuthorizationError(CANCELLED)
     allowed = set((answer.scope or "").split(","))
     if answer.scope is not None and SCOPE not in allowed:
         raise AuthorizationError(

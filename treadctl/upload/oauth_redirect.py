@@ -7,6 +7,10 @@ Shape::
         …the person approves in a browser, which is sent back to redirect_uri…
         answer = catcher.wait(timeout_s)        -> Redirect(code, scope)
         catcher.refused                         answers turned away (a wrong state)
+        catcher.cancel()                        from another thread: the wait ends, refused
+    Cancellation()                              a Cancel button for a wait not started yet
+     ├── bind(catcher)                          (``connect_strava`` binds its catcher)
+     └── cancel()                               ends the bound wait, now or when it is bound
 
 A desktop app has no web site for Strava to send the person back to, so it listens on the
 loopback address for the one request the browser makes after approval: ``GET
@@ -35,13 +39,15 @@ from urllib.parse import parse_qs, urlsplit
 
 from treadctl.upload.errors import AuthorizationError
 
-__all__ = ["REDIRECT_PATH", "Redirect", "RedirectCatcher"]
+__all__ = ["CANCELLED", "REDIRECT_PATH", "Cancellation", "Redirect", "RedirectCatcher"]
 
 REDIRECT_PATH = "/treadctl/oauth"
 _HOST = "127.0.0.1"
 #: A browser may open a connection and send nothing (a speculative pre-connect): such a
 #: connection is dropped after this long so it cannot hold the server.
 _IDLE_S = 10.0
+#: What a cancelled wait says.
+CANCELLED = "connecting was cancelled; nothing was connected"
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +148,15 @@ class RedirectCatcher:
         assert result is not None  # the event is set only with a result
         return result
 
+    def cancel(self) -> None:
+        """End the wait from another thread (the app's Cancel button, the app closing): it
+        raises :class:`AuthorizationError` (:data:`CANCELLED`). An answer already received
+        stands. Without this, the thread waiting would be held for the whole ``timeout_s``."""
+        with self._lock:
+            if self._result is None:
+                self._result = AuthorizationError(CANCELLED)
+                self._done.set()
+
     def _receive(self, target: str) -> tuple[int, str, str]:
         """One browser request: the status and page to answer with."""
         parts = urlsplit(target)
@@ -173,3 +188,34 @@ class RedirectCatcher:
             self._result = Redirect(code=code, scope=scope)
             self._done.set()
         return 200, "Connected", "treadctl has what it needs. You can close this tab."
+
+
+class Cancellation:
+    """Cancels a :class:`RedirectCatcher` wait that runs, or is about to run, on another
+    thread: the app makes one, hands it to ``connect_strava`` (which :meth:`bind` s its
+    catcher) and calls :meth:`cancel` from the UI thread. A cancel that comes before the
+    catcher exists still counts: the wait ends as soon as it is bound."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cancelled = False
+        self._catcher: RedirectCatcher | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        with self._lock:
+            return self._cancelled
+
+    def bind(self, catcher: RedirectCatcher) -> None:
+        with self._lock:
+            self._catcher = catcher
+            cancelled = self._cancelled
+        if cancelled:
+            catcher.cancel()
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._cancelled = True
+            catcher = self._catcher
+        if catcher is not None:
+            catcher.cancel()

@@ -9,6 +9,8 @@ Shape::
      │                                       profile" or "Don't keep"
      ├── LimitsTable                         the chosen profile's limits and progression cap,
      │                                       editable: Apply; PinDialog when a raise needs the PIN
+     ├── "Accounts and uploads…"             accounts_requested: the window opens them in a
+     │                                       window of their own (ui.profiles.accounts_panel)
      └── admin row                           "Change admin PIN…" (ChangePinDialog)
 
 This page only asks and shows the answer (the model's signals); the rules are the engine's.
@@ -62,6 +64,7 @@ class ProfilesView(QWidget):
     """The chooser (left) and the chosen profile's limits (right)."""
 
     continue_requested = Signal()  # the person has chosen and wants to go on
+    accounts_requested = Signal()  # "Accounts and uploads…" (the window opens them)
 
     def __init__(self, model: ProfilesModel, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -225,7 +228,15 @@ class ProfilesView(QWidget):
         admin_row.addWidget(self.pin_button)
         right = QVBoxLayout()
         right.setSpacing(8)
-        right.addWidget(self.limits_title)
+        # Beside the limits' title: accounts belong to the profile too; the page has no
+        # room for them, so they open in a window of their own (ui.profiles.accounts_panel).
+        self.accounts_button = QPushButton("Accounts and uploads…")
+        self.accounts_button.setObjectName("smallButton")  # the column is full at 1280x720
+        self.accounts_button.clicked.connect(self.accounts_requested)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.limits_title, 1)
+        title_row.addWidget(self.accounts_button)
+        right.addLayout(title_row)
         right.addWidget(self.placeholder, 1, Qt.AlignmentFlag.AlignTop)
         right.addWidget(self.table_scroll, 1)
         right.addWidget(self.progression)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from urllib.parse import urlencode
 
 import pytest
 
 from tests.treadctl.upload.support import browse
 from treadctl.upload import AuthorizationError
-from treadctl.upload.oauth_redirect import Redirect, RedirectCatcher
+from treadctl.upload.oauth_redirect import CANCELLED, Cancellation, Redirect, RedirectCatcher
 
 
 def test_the_right_state_brings_the_code_back() -> None:
@@ -56,3 +57,30 @@ def test_the_server_is_gone_after_the_block() -> None:
         uri = catcher.redirect_uri
     with pytest.raises(OSError):
         browse(f"{uri}?state=s&code=x")
+
+
+def test_cancel_ends_the_wait_from_another_thread_and_an_early_cancel_counts() -> None:
+    cancellation = Cancellation()
+    with RedirectCatcher("s") as catcher:
+        cancellation.bind(catcher)
+        threading.Thread(target=cancellation.cancel).start()
+        with pytest.raises(AuthorizationError, match=CANCELLED):
+            catcher.wait(5)
+        # The browser coming back afterwards changes nothing.
+        status, _ = browse(f"{catcher.redirect_uri}?state=s&code=late")
+        assert status == 200
+        with pytest.raises(AuthorizationError, match=CANCELLED):
+            catcher.wait(5)
+    early = Cancellation()
+    early.cancel()
+    with RedirectCatcher("s") as catcher:
+        early.bind(catcher)
+        with pytest.raises(AuthorizationError, match=CANCELLED):
+            catcher.wait(5)
+
+
+def test_an_answer_received_before_the_cancel_stands() -> None:
+    with RedirectCatcher("s") as catcher:
+        browse(f"{catcher.redirect_uri}?state=s&code=mine")
+        catcher.cancel()
+        assert catcher.wait(5).code == "mine"

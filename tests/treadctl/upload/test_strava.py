@@ -122,6 +122,29 @@ def test_a_wrong_client_secret_is_the_services_sentence(world: World) -> None:
     assert "not-the-secret" not in str(caught.value)
 
 
+def test_a_cancelled_connect_keeps_nothing_even_if_the_browser_came_back(world: World) -> None:
+    from treadctl.upload.oauth_redirect import CANCELLED, Cancellation
+
+    cancellation = Cancellation()
+
+    def approve_then_cancel(url: str) -> None:
+        approve(url)  # the browser is back, and the person pressed Cancel meanwhile
+        cancellation.cancel()
+
+    with pytest.raises(AuthorizationError, match=CANCELLED):
+        connect_strava(
+            Accounts(world.folder),
+            world.ana(),
+            "12345",
+            "s3cret",
+            strava=client(world),
+            show_url=approve_then_cancel,
+            cancel=cancellation,
+        )
+    assert world.strava.of("POST", "/oauth/token") == []  # the code was never exchanged
+    assert Accounts(world.folder).load(world.ana()).strava is None
+
+
 # --- uploads -----------------------------------------------------------------------------------
 
 
