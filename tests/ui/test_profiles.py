@@ -8,9 +8,11 @@ type, then press their buttons.
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import SignalInstance
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QMessageBox, QPushButton
 
@@ -372,3 +374,24 @@ async def test_profiles_cannot_switch_during_a_session(app: AppHarness) -> None:
     (text,) = await said
     assert "Finish the session" in text
     assert app.bridge.profile_name == "Ana"
+
+
+@with_app()
+async def test_the_admin_pin_is_never_logged(
+    app: AppHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The PIN goes to a worker thread (scrypt is slow); the event loop logs what it hands a
+    thread at DEBUG level, arguments included: it must not see the PIN."""
+    caplog.set_level(logging.DEBUG)
+    model = app.window.profiles
+    view = app.window.profiles_view
+    await app.choose_new_person("Ana", pin=PIN)
+    view.table.set_value("forward_max_speed_kmh", 14.0)
+    app.click(view.apply_button)
+    dialog = await pin_dialog(app)
+    await submit_pin(app, dialog, PIN, model.limits_saved)
+    changed = app.expect(model.pin_changed)
+    model.change_pin("97531", PIN)
+    await changed
+    assert "submitting" in caplog.text or "executor" in caplog.text.lower()  # it did log
+    assert PIN not in caplog.text and "97531" not in caplog.text

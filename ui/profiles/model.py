@@ -243,8 +243,10 @@ class ProfilesModel(QObject):
             before = self.profiles.get(name)
             cap = before.backward_minutes_cap if progression_cap == "keep" else progression_cap
             change = LimitsChange(limits, cap)
+            # A closure, not the arguments: the loop logs what it hands a thread (callable and
+            # arguments) at DEBUG level, and the PIN must never reach a log.
             profile = await asyncio.to_thread(
-                _set_limits_in_thread, self.folder, name, change, pin, self._clock
+                lambda: _set_limits_in_thread(self.folder, name, change, pin, self._clock)
             )
         except PinRequired:
             self.pin_required.emit(name, change, not self.has_pin())
@@ -273,7 +275,9 @@ class ProfilesModel(QObject):
     async def _change_pin(self, new: str, old: str | None) -> None:
         first = old is None
         try:
-            await asyncio.to_thread(_set_pin_in_thread, self.folder, new, old, self._clock)
+            await asyncio.to_thread(  # a closure: see _apply_limits
+                lambda: _set_pin_in_thread(self.folder, new, old, self._clock)
+            )
         except PinError as error:
             self.pin_change_refused.emit(pin_change_refusal(error), error)
             return
