@@ -150,11 +150,10 @@ def _notice_words(notice: ClampNotice, unit: SpeedUnit) -> str:
     """A clamp notice as the status column says it, speeds in ``unit``'s speed."""
     way = notice.reason.split(" max")[0]
     if notice.field == "speed":
-        speed_unit = unit.as_speed
-        change = (
-            f"{format.speed(notice.requested, speed_unit)} → "
-            f"{format.speed_with_unit(notice.allowed, speed_unit)}"
-        )
+        # As the speed column writes them (to 0.01), in km/h or mph: a pace would read
+        # backwards in a sentence about a maximum.
+        requested = display_speed(notice.requested, unit.as_speed.value).split()[0]
+        change = f"{requested} → {display_speed(notice.allowed, unit.as_speed.value)}"
     else:
         change = f"incline {format.incline(notice.requested)} → {format.incline(notice.allowed)}"
     return f"Changed by your limits: {change} ({way} maximum)"
@@ -342,11 +341,12 @@ class ImportPreview(QWidget):
         layout.addLayout(buttons)
 
     def _fit_to_screen(self) -> None:
-        # As big as a 1280x720 laptop allows, room left for a title bar and a task bar.
+        # As big as the screen allows, room left for a title bar and a task bar (1240x660 on
+        # a 1280x720 laptop); a bigger screen shows more of the table, up to a readable size.
         screen = self.screen() or QGuiApplication.primaryScreen()
         room = screen.availableGeometry() if screen is not None else None
-        width = min(1180, room.width() - 40) if room is not None else 1180
-        height = min(660, room.height() - 60) if room is not None else 660
+        width = min(1320, room.width() - 40) if room is not None else 1240
+        height = min(900, room.height() - 60) if room is not None else 660
         self.resize(width, height)
 
     # -- the person ----------------------------------------------------------------------------

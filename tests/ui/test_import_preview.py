@@ -65,7 +65,12 @@ def fit_workout(steps: list[dict[str, Any]], name: str = "Garmin tempo") -> byte
         }
     )
     encoder.write_mesg(
-        {"mesg_num": MESG["workout"], "wkt_name": name, "sport": "running", "num_valid_steps": 2}
+        {
+            "mesg_num": MESG["workout"],
+            "wkt_name": name,
+            "sport": "running",
+            "num_valid_steps": len(steps),
+        }
     )
     for index, step in enumerate(steps):
         encoder.write_mesg({"mesg_num": MESG["workout_step"], "message_index": index, **step})
@@ -137,7 +142,7 @@ async def test_a_zwo_asks_for_the_missing_5k_pace_then_imports_it_and_keeps_the_
     assert preview.import_button.isEnabled()
     # 5:00 /km = 12 km/h: 95 % = 11.4, 105 % = 12.6 (over the default 12 km/h cap), 70 % = 8.4
     assert preview.column(SPEED) == ["11.4 km/h", "", "12.6 km/h", "8.4 km/h"]
-    assert preview.cell(2, STATUS) == "Changed by your limits: 12.6 → 12.0 km/h (forward maximum)"
+    assert preview.cell(2, STATUS) == "Changed by your limits: 12.6 → 12 km/h (forward maximum)"
     assert preview.cell(3, STATUS) == "OK"
     assert preview.cell(0, SOURCE) == "95 % of 5 km pace (5:00 /km), 10 min"
     assert "facing forward" in preview.notes.text() and "Edit…" in preview.notes.text()
@@ -195,6 +200,8 @@ async def test_a_fit_workout_over_the_profiles_cap_shows_the_change_and_asks_for
                 speed_step(600, 3333, wkt_step_name="Tempo"),
                 # no target: the runner's own speed
                 {"duration_type": "time", "duration_value": 300_000, "target_type": "open"},
+                # until the lap key, at 2.5 m/s = 9 km/h: the length is the runner's
+                {**speed_step(0, 2500), "duration_type": "open", "duration_value": None},
             ]
         )
     )
@@ -205,19 +212,32 @@ async def test_a_fit_workout_over_the_profiles_cap_shows_the_change_and_asks_for
     assert preview.limits_line.text() == "limits: Ana's"
     assert preview.cell(0, SOURCE) == "3.333 m/s (5:00 /km), 10 min"
     assert preview.cell(0, SPEED) == "12 km/h"
-    assert preview.cell(0, STATUS) == "Changed by your limits: 12.0 → 10.0 km/h (forward maximum)"
+    assert preview.cell(0, STATUS) == "Changed by your limits: 12 → 10 km/h (forward maximum)"
     assert preview.cell(1, STATUS) == "Refused: needs a speed for steps with no target (above)"
+    assert preview.cell(2, STATUS) == (
+        "Refused: needs a length for steps that end at the lap key (above)"
+    )
+    assert preview.message.text() == (
+        "2 steps refused: give a speed for the steps with no target, a length for the steps "
+        "ended by the lap key."
+    )
     assert not preview.import_button.isEnabled()
 
     QTest.keyClicks(preview.speed_field, "8")  # in the display unit: km/h
     assert preview.cell(1, SPEED) == "8 km/h" and preview.cell(1, STATUS) == "OK"
+    assert not preview.import_button.isEnabled()
+    QTest.keyClicks(preview.duration_field, "4")  # minutes
+    assert preview.cell(2, SPEED) == "9 km/h" and preview.cell(2, STATUS) == "OK"
+    assert preview.cell(2, COLUMNS.index("Length")) == "4 min"
     assert preview.import_button.isEnabled()
     # Another person chosen meanwhile: the preview follows their limits (Guest's defaults).
     app.window.profiles.select("Guest")
     assert preview.limits_line.text() == "limits: Guest's"
     assert preview.cell(0, STATUS) == "OK"  # the default cap is 12 km/h
     app.click(preview.import_button)
-    assert speeds(tmp_path / "programs" / "garmin-tempo.toml") == [12.0, 8.0]
+    saved = load_program(tmp_path / "programs" / "garmin-tempo.toml")
+    assert [p.segment.speed_kmh for p in saved.segments()] == [12.0, 8.0, 9.0]
+    assert [p.segment.duration_s for p in saved.segments()] == [600.0, 300.0, 240.0]
 
 
 @with_app()
