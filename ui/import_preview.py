@@ -2,7 +2,10 @@
 
 Shape::
 
-    ImportPreview(parent, source=path, data=bytes, library=ProgramLibrary, bridge=bridge)
+    survey_workout(data, source) -> Survey   what the file needs asked (the paces it uses, open
+                                             steps); ProgramError for a file that cannot be
+                                             imported at all. The page runs it before opening:
+    ImportPreview(parent, source=path, data=bytes, survey=Survey, library=, bridge=)
      ├── name_edit              the program's name (the workout's own, editable)
      ├── choices                what the file leaves to the person, shown only when it does:
      │    ├── pace_fields       {PaceZone: QLineEdit} for every race pace the file uses, in
@@ -20,13 +23,18 @@ Shape::
      ├── notes, message         the importer's notes; what is missing, or "ready"
      └── Import · Cancel        Import only when nothing is refused
     imported(Path, str)         the library file written, and a sentence for the page
+    converted() / idle          the table shows what the fields hold (for tests)
+    in_worker(function, …)      a conversion off the Qt thread (see there: the collector)
 
 Every edit converts the file again (``read_workout`` on the bytes read when the preview was
-opened: the preview stays what was chosen even if the file changes on disk), so the table is
-always what Import will save. The engine converts and refuses; this window only asks for what
-is missing and shows the answer. The limits are the chosen person's (the bridge's), applied
-with ``clamp`` for the status column as the program page does (the governor clamps at run time
-anyway); they follow a change of person while the window is open.
+opened: the preview stays what was chosen even if the file changes on disk), in a worker
+thread: a file of thousands of steps takes a second or more to convert and check, and the stop
+keys are handled on the Qt thread. The newest edit's conversion is the one shown; Import waits
+for it, so what it saves is what the table shows. The engine converts and refuses; this
+window only asks for what is missing and shows the answer. The limits are the chosen person's
+(the bridge's), applied with ``clamp`` for the status column as the program page does (the
+governor clamps at run time anyway); they follow a change of person while the window is open.
+Past ``MAX_ROWS`` table rows the rest of the steps is one row: how many, how many refused.
 
 Import saves with ``ProgramLibrary.save``; a program of that file name already there is
 replaced only when the person says so (a non-modal question, as the page's own Import…). The
@@ -39,12 +47,15 @@ takes what room is left and scrolls.
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import gc
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QCloseEvent, QColor, QGuiApplication
@@ -64,6 +75,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from treadctl.limits import Direction
 from treadctl.profiles import Profile, ProfileError
@@ -95,16 +107,94 @@ from ui.format import SpeedUnit
 from ui.profiles.paces_panel import PaceField, per_unit
 from ui.styling import set_style_property
 
-__all__ = ["COLUMNS", "ImportPreview", "paces_in_text"]
+__all__ = [
+    "COLUMNS",
+    "MAX_ROWS",
+    "ImportPreview",
+    "Survey",
+    "in_worker",
+    "paces_in_text",
+    "survey_workout",
+]
 
 logger = logging.getLogger(__name__)
 
 COLUMNS = ("Step", "In the file", "Speed", "Incline", "Length", "Direction", "Status")
 _STEP, _SOURCE, _SPEED, _INCLINE, _LENGTH, _DIRECTION, _STATUS = range(len(COLUMNS))
 
-# Placeholders for the probes that find which fields to show (never used for a program).
-_PROBE_SPEED_KMH = 5.0
+# A placeholder for the probe that finds which fields to show (never used for a program).
 _PROBE_DURATION_S = 60.0
+#: Table rows shown at most: a real workout has tens of steps; a file of thousands is
+#: summed up past this (every step still converts, and Import saves them all).
+MAX_ROWS = 300
+
+
+class _Collector:
+    """How many worker conversions hold the cyclic garbage collector off, and whether it was
+    on before the first of them."""
+
+    holding = 0
+    was_enabled = False
+
+
+async def in_worker[T](function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``function(*args, **kwargs)`` in a worker thread, the cyclic garbage collector held off
+    until it returns.
+
+    Why the collector: it runs in whichever thread crosses its allocation threshold, and a
+    conversion of thousands of steps allocates enough to cross it. Run there, it would destroy
+    a Qt object caught in a reference cycle (a closed dialog, a timer) on the wrong thread: a
+    crash inside Qt, seen here as a segfault in QTimerInfoList::activateTimers (PySide 6; the
+    known remedy, as calibre and pyqtgraph do, is to collect on the GUI thread only). Held off,
+    it runs again once the conversion is back, from the Qt thread's allocations.
+    """
+    if _Collector.holding == 0:
+        _Collector.was_enabled = gc.isenabled()
+        gc.disable()
+    _Collector.holding += 1
+    try:
+        # Shielded: a cancelled caller must not switch the collector back on while the thread
+        # still runs (the thread cannot be stopped; its result is then let go).
+        return await asyncio.shield(asyncio.to_thread(function, *args, **kwargs))
+    finally:
+        _Collector.holding -= 1
+        if _Collector.holding == 0 and _Collector.was_enabled:
+            gc.enable()
+
+
+@dataclass(frozen=True)
+class Survey:
+    """What a workout file leaves to the person, found before the preview opens: the race
+    paces its steps use, whether some have no speed or no end; ``first``: converted with
+    nothing given."""
+
+    first: ImportResult
+    zones: tuple[PaceZone, ...]
+    needs_speed: bool
+    needs_duration: bool
+
+
+def survey_workout(data: bytes, source: str) -> Survey:
+    """Convert ``data`` with nothing given, to find what to ask for (for a worker thread).
+
+    Raises ``ProgramError`` for a file that cannot be imported at all (not a workout, a bike
+    workout, a damaged FIT file). A FIT step that ends at the lap key is refused for that
+    before its target is read, so when one does, the file is converted once more with a
+    placeholder length: a missing speed behind it shows too.
+    """
+    first = read_workout(data, source)
+    found = [first]
+    if first.needs_duration:
+        found.append(
+            read_workout(data, source, choices=OpenStepChoices(duration_s=_PROBE_DURATION_S))
+        )
+    zones = sorted({z for r in found for z in r.needed_zones}, key=lambda z: z.zwo_index)
+    return Survey(
+        first=first,
+        zones=tuple(zones),
+        needs_speed=any(r.needs_speed for r in found),
+        needs_duration=first.needs_duration,
+    )
 
 
 def paces_in_text(text: str, unit: SpeedUnit) -> str:
@@ -163,6 +253,7 @@ class ImportPreview(QWidget):
     """See the module docstring."""
 
     imported = Signal(object, str)  # Path written into the library, what to say on the page
+    converted = Signal()  # the table shows the latest edit's conversion (``idle``)
 
     def __init__(
         self,
@@ -170,6 +261,7 @@ class ImportPreview(QWidget):
         *,
         source: Path,
         data: bytes,
+        survey: Survey,
         library: ProgramLibrary,
         bridge: Bridge,
     ) -> None:
@@ -185,26 +277,21 @@ class ImportPreview(QWidget):
         self._confirm: QMessageBox | None = None
         self._problems: list[str] = []
         self._profile = self._read_profile()
-        # Which fields the file needs, found once by converting it with nothing given (and
-        # with a placeholder for one open choice, since a FIT step refused for its open end
-        # never gets as far as its missing speed).
-        found = [
-            self._convert(RunPaces(), OpenStepChoices()),
-            self._convert(RunPaces(), OpenStepChoices(duration_s=_PROBE_DURATION_S)),
-            self._convert(RunPaces(), OpenStepChoices(speed_kmh=_PROBE_SPEED_KMH)),
-        ]
-        self._zones = sorted(
-            {zone for r in found for zone in r.needed_zones}, key=lambda z: z.zwo_index
-        )
-        self._needs_speed = any(r.needs_speed for r in found)
-        self._needs_duration = any(r.needs_duration for r in found)
-        self.result: ImportResult = found[0]
+        self._zones = survey.zones
+        self._needs_speed = survey.needs_speed
+        self._needs_duration = survey.needs_duration
+        self.result: ImportResult = survey.first
+        # Conversions run in a worker thread; the newest edit's result is the one shown.
+        self._asked = 0  # edits converted so far (the newest's number)
+        self._shown = 0  # the number of the conversion on screen
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
         self._build()
         self._fill_paces()
+        self._show()
         self.recompute()
         self._fit_to_screen()
         bridge.profile_changed.connect(self.on_profile_changed)
-        self._listening = True
 
     # -- building ------------------------------------------------------------------------------
 
@@ -225,7 +312,7 @@ class ImportPreview(QWidget):
         self.name_edit = QLineEdit(self.result.name)
         self.name_edit.setAccessibleName("program name")
         self.name_edit.setMaxLength(MAX_TEXT_CHARS["name"])
-        self.name_edit.textChanged.connect(self.on_edited)
+        self.name_edit.textChanged.connect(self.on_name_edited)
         name_caption = QLabel("&Name")
         name_caption.setObjectName("fieldCaption")
         name_caption.setBuddy(self.name_edit)
@@ -482,21 +569,47 @@ class ImportPreview(QWidget):
 
     # -- converting ----------------------------------------------------------------------------
 
-    def _convert(self, paces: RunPaces, choices: OpenStepChoices) -> ImportResult:
-        # The file converted once without error when the page opened it: a file-level
-        # ProgramError cannot come now (the same bytes, the same checks).
-        return read_workout(self._data, str(self.source), paces=paces, choices=choices)
+    @property
+    def idle(self) -> bool:
+        """Whether the table shows what the fields hold now (no conversion under way)."""
+        return self._shown == self._asked
 
     def on_edited(self, *_: object) -> None:
         self.recompute()
 
+    def on_name_edited(self, *_: object) -> None:
+        self._update_message()  # the name is not converted: the program is renamed on Import
+
     def recompute(self) -> None:
-        """Convert the file with what the fields hold, and show it."""
+        """Convert the file with what the fields hold (in a worker thread), then show it.
+
+        A field that is not a pace, a speed or a length is marked at once. Why a thread: a
+        file of thousands of steps takes a second or more to convert and check, and the Qt
+        thread is where the stop keys are handled. Import waits for the newest conversion."""
         self._problems = []
         paces = self.typed_paces()
         choices = self._choices()
-        self.result = self._convert(paces, choices)
+        self._asked += 1
+        task = asyncio.ensure_future(self._convert(self._asked, paces, choices, self._problems))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        self._update_message()
+
+    async def _convert(
+        self, number: int, paces: RunPaces, choices: OpenStepChoices, problems: list[str]
+    ) -> None:
+        # The page surveyed these bytes without a file-level ProgramError: none can come now
+        # (the same bytes, the same checks; paces and choices only change single steps).
+        result = await in_worker(
+            read_workout, self._data, str(self.source), paces=paces, choices=choices
+        )
+        if self._closed or number != self._asked or not isValid(self):
+            return  # closed meanwhile, or an edit since: the newer conversion will show
+        self.result = result
+        self._problems = problems
+        self._shown = number
         self._show()
+        self.converted.emit()
 
     def _limits_notices(self) -> dict[str, list[ClampNotice]]:
         """Per segment path, what the limits change, for every segment converted so far
@@ -515,7 +628,10 @@ class ImportPreview(QWidget):
         notices = self._limits_notices()
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.setRowCount(0)
-        for row in result.rows:
+        for shown, row in enumerate(result.rows):
+            if self.table.rowCount() >= MAX_ROWS:
+                self._add_rest(result.rows[shown:], notices)
+                break
             self._add_step(row, notices)
         self.table.resizeRowsToContents()
         notes = [
@@ -563,6 +679,21 @@ class ImportPreview(QWidget):
             )
             self._segment_cells(at, converted.segment, notices)
 
+    def _add_rest(
+        self, rows: tuple[ImportedStep, ...], notices: dict[str, list[ClampNotice]]
+    ) -> None:
+        """One row for the steps past ``MAX_ROWS``: how many, and how many refused or changed."""
+        refused = sum(row.refusal is not None for row in rows)
+        changed = sum(
+            any(c.path in notices for c in row.converted) for row in rows if row.refusal is None
+        )
+        at = self.table.rowCount()
+        self.table.insertRow(at)
+        self.table.setItem(at, _STEP, self._item(f"… {len(rows)} more steps"))
+        words = f"{refused} refused, {changed} changed by your limits"
+        color = colors.ALARM if refused else colors.BACKWARD if changed else colors.OK
+        self.table.setItem(at, _STATUS, self._item(words, color=color))
+
     def _segment_cells(
         self, at: int, segment: Segment, notices: dict[str, list[ClampNotice]]
     ) -> None:
@@ -588,12 +719,14 @@ class ImportPreview(QWidget):
     def _update_message(self) -> None:
         result = self.result
         name_ok = bool(self.name_edit.text().strip())
-        ready = result.program is not None and name_ok and not self._problems
+        ready = result.program is not None and name_ok and not self._problems and self.idle
         self.import_button.setEnabled(ready)
         if ready:
             text = "Every step converts: ready to import."
         elif self._problems:
             text = "; ".join(self._problems) + "."
+        elif not self.idle:
+            text = "Converting…"
         elif not name_ok:
             text = "Give the program a name."
         else:
@@ -616,7 +749,7 @@ class ImportPreview(QWidget):
         """What Import saves: the converted program under the name in the field."""
         program = self.result.program
         name = self.name_edit.text().strip()
-        if program is None or not name:
+        if program is None or not name or not self.idle:
             return None
         return replace(program, name=name)
 
@@ -700,8 +833,10 @@ class ImportPreview(QWidget):
         return [self.cell(row, column) for row in range(self.table.rowCount())]
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        # The bridge outlives this window: a closed preview no longer follows the person.
-        if self._listening:
-            self._listening = False
+        # The bridge outlives this window: a closed preview no longer follows the person. A
+        # conversion under way is not cancelled (its thread cannot be stopped, and the
+        # collector stays held off until it ends): it finds the window closed and lets go.
+        if not self._closed:
+            self._closed = True
             self._bridge.profile_changed.disconnect(self.on_profile_changed)
         super().closeEvent(event)

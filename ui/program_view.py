@@ -15,9 +15,11 @@ unusable, with the parser's reason; it cannot be started. ``reload_library`` rea
 again (after a save or an import). Import… takes a program file, a Zwift run workout (.zwo) or
 a FIT workout (.fit). A program file is copied into the library (a bad file is refused with
 the parser's sentence; a program of the same file name is replaced only when the person says
-so); a workout opens the import preview (``ui.import_preview``: every step as the file says it
-and as it converts, what the person must give, what the limits change), which saves it into
-the library and selects it here. Export… writes the selected program elsewhere as a program
+so); a workout is first surveyed in a worker thread (``preview_workout``; a file that cannot be
+imported is refused here in one sentence), then opens the import preview
+(``ui.import_preview``: every step as the file says it and as it converts, what the person must
+give, what the limits change; ``preview_opened``), which saves it into the library and selects
+it here. Export… writes the selected program elsewhere as a program
 file or as a FIT workout a watch can follow (the engine's ``export_fit_workout``, as
 ``treadctl export-program --format fit``). Open, Import and Export start in the folder the
 last of them went to (``AppSettings.program_folder``).
@@ -35,12 +37,14 @@ words them in km/h; ``format.speeds_in_text`` rewrites them). ``set_speed_unit``
 
 from __future__ import annotations
 
+import asyncio
 import enum
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -54,6 +58,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from treadctl.program import (
     WORKOUT_SUFFIXES,
@@ -65,14 +70,13 @@ from treadctl.program import (
     load_program,
     program_figures,
     program_file_name,
-    read_workout,
 )
 from treadctl.program.imported import read_bounded
 from ui import colors, format
 from ui.bridge import Bridge
 from ui.format import SpeedUnit
 from ui.guidance_view import TITLE, GuidanceView
-from ui.import_preview import ImportPreview
+from ui.import_preview import ImportPreview, in_worker, survey_workout
 from ui.profile_chart import ProfileChart
 from ui.program_figures import FiguresLayout, ProgramFigures, backward_words
 from ui.settings_view import AppSettings
@@ -110,6 +114,8 @@ class Entry:
 
 
 class ProgramView(QWidget):
+    preview_opened = Signal(object)  # an ImportPreview, shown
+
     def __init__(
         self,
         bridge: Bridge,
@@ -129,6 +135,7 @@ class ProgramView(QWidget):
         self._confirm: QMessageBox | None = None
         self.guidance: GuidanceView | None = None
         self.import_preview: ImportPreview | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
 
         title = QLabel("Programs")
         title.setObjectName("pageTitle")
@@ -492,7 +499,7 @@ class ProgramView(QWidget):
         if self.library is None:
             return None
         if Path(source).suffix.lower() in WORKOUT_SUFFIXES:
-            self.preview_workout(Path(source))
+            self._spawn(self.preview_workout(Path(source)))
             return None
         try:
             target = self.library.import_file(source, replace=replace)
@@ -533,23 +540,33 @@ class ProgramView(QWidget):
         self._confirm = box
         box.open()
 
-    def preview_workout(self, source: Path) -> ImportPreview | None:
+    async def preview_workout(self, source: Path) -> ImportPreview | None:
         """A Zwift run workout or a FIT workout in the import preview (its own window); a file
-        that is neither, or not usable at all, is refused here in one sentence."""
+        that is neither, or not usable at all, is refused here in one sentence (None)."""
         if self.library is None:
             return None
         try:
-            data = read_bounded(source, "workout file")
-            # Once here, for the file-level refusals (not XML, a bike workout, a bad CRC):
-            # the preview then only ever converts these same bytes.
-            read_workout(data, str(source))
+            data = read_bounded(source, "workout file")  # at most 1 MiB
+            # In a worker thread, as every conversion of the preview: a file of thousands of
+            # steps takes seconds, and the stop keys are handled on this thread. Here come
+            # the file-level refusals (not XML, a bike workout, a bad CRC); the preview then
+            # only ever converts these same bytes.
+            survey = await in_worker(survey_workout, data, str(source))
         except ProgramError as error:
-            self._say(f"Not imported: {error}")
+            if isValid(self):
+                self._say(f"Not imported: {error}")
             return None
+        if not isValid(self):
+            return None  # the window closed meanwhile
         if self.import_preview is not None:
             self.import_preview.close()
         preview = ImportPreview(
-            self, source=source, data=data, library=self.library, bridge=self._bridge
+            self,
+            source=source,
+            data=data,
+            survey=survey,
+            library=self.library,
+            bridge=self._bridge,
         )
         preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         preview.imported.connect(self.on_workout_imported)
@@ -558,7 +575,13 @@ class ProgramView(QWidget):
         preview.show()
         preview.raise_()
         preview.activateWindow()
+        self.preview_opened.emit(preview)
         return preview
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)  # kept referenced until done (an unreferenced task may vanish)
+        task.add_done_callback(self._tasks.discard)
 
     def _preview_gone(self, preview: ImportPreview) -> None:
         if self.import_preview is preview:

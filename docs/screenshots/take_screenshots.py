@@ -40,7 +40,7 @@ from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from tests.treadctl.test_store import write_log  # noqa: E402
-from tests.ui.harness import AppHarness, run  # noqa: E402
+from tests.ui.harness import AppHarness, run, until  # noqa: E402
 from treadctl.core import SessionState, StopReason  # noqa: E402
 from treadctl.program import RunPaces  # noqa: E402
 from treadctl.safety import NoticeKind  # noqa: E402
@@ -82,11 +82,10 @@ async def import_preview(app: AppHarness, tmp: Path, out: Path) -> None:
     app.window.profiles.profiles.set_paces("Anna", RunPaces(mile=255.0, k5=285.0))
     source = tmp / "tempo-and-mile-repeats.zwo"
     source.write_bytes(TEMPO_ZWO)
-    view = app.window.program_view
-    view.import_file(source)
-    preview = view.import_preview
+    preview = await app.window.program_view.preview_workout(source)
     assert preview is not None
     preview.speed_field.setText("8")
+    await until(lambda: preview.idle, preview.converted)  # converted in a worker thread
     await save(app, out, "import-preview", preview)
     preview.close()
 

@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
-from tests.ui.harness import AppHarness, with_app
+from tests.ui.harness import AppHarness, until, with_app
 from tests.ui.test_units import choose_unit
 from treadctl.program import (
     Block,
@@ -28,7 +28,7 @@ from treadctl.program import (
     read_fit_workout,
 )
 from ui.format import SpeedUnit
-from ui.import_preview import COLUMNS, ImportPreview
+from ui.import_preview import COLUMNS, MAX_ROWS, ImportPreview
 from ui.program_view import EXPORT_FILTERS, IMPORT_FILTERS
 
 SPEED = COLUMNS.index("Speed")
@@ -89,12 +89,17 @@ def speed_step(seconds: int, mm_per_s: int, **more: Any) -> dict[str, Any]:
     }
 
 
-def open_preview(app: AppHarness, path: Path) -> ImportPreview:
+async def open_preview(app: AppHarness, path: Path) -> ImportPreview:
     view = app.window.program_view
-    assert view.import_file(path) is None  # nothing saved yet: the preview asks first
-    preview = view.import_preview
-    assert preview is not None and preview.isVisible()
+    preview = await view.preview_workout(path)
+    assert preview is not None and preview.isVisible() and view.import_preview is preview
+    await settled(preview)
     return preview
+
+
+async def settled(preview: ImportPreview) -> None:
+    """Until the table shows what the fields hold (the conversion runs in a worker thread)."""
+    await until(lambda: preview.idle, preview.converted)
 
 
 def speeds(program_path: Path) -> list[float]:
@@ -116,9 +121,11 @@ async def test_a_zwo_asks_for_the_missing_5k_pace_then_imports_it_and_keeps_the_
     dialog = view._dialog
     assert dialog is not None and dialog.nameFilters() == list(IMPORT_FILTERS)
     dialog.selectFile(str(source))
+    opened = app.expect(view.preview_opened)
     dialog.accept()
-    preview = view.import_preview
-    assert preview is not None and preview.isVisible()
+    (preview,) = await opened
+    assert isinstance(preview, ImportPreview) and preview.isVisible()
+    await settled(preview)
     assert preview.geometry().width() <= 1280 and preview.geometry().height() <= 720
 
     # No 5 km pace anywhere yet: both steps refused, asking for it; nothing to import.
@@ -135,10 +142,13 @@ async def test_a_zwo_asks_for_the_missing_5k_pace_then_imports_it_and_keeps_the_
 
     # A typo says what a pace is; the pace itself converts every step as it is typed.
     QTest.keyClicks(field, "5.00")
+    await settled(preview)
     assert not preview.import_button.isEnabled()
     assert "5 km pace: expected a pace" in preview.message.text()
     field.clear()
     QTest.keyClicks(field, "5:00")
+    assert not preview.import_button.isEnabled()  # not before the table shows it
+    await settled(preview)
     assert preview.import_button.isEnabled()
     # 5:00 /km = 12 km/h: 95 % = 11.4, 105 % = 12.6 (over the default 12 km/h cap), 70 % = 8.4
     assert preview.column(SPEED) == ["11.4 km/h", "", "12.6 km/h", "8.4 km/h"]
@@ -163,12 +173,13 @@ async def test_a_zwo_asks_for_the_missing_5k_pace_then_imports_it_and_keeps_the_
     assert app.window.profiles.profiles.get("Ana").paces == RunPaces(k5=300.0)
 
     # The next import takes the stored pace: nothing is asked; the same name asks first.
-    again = open_preview(app, source)
+    again = await open_preview(app, source)
     assert again.pace_fields[PaceZone.K5].text() == "5:00"
     assert again.import_button.isEnabled()
     again.name_edit.setText("Tuesday tempo")
     again.pace_fields[PaceZone.K5].setText("4:00")  # 15 km/h: 95 % = 14.25 km/h
     again.save_paces.setChecked(False)
+    await settled(again)
     app.click(again.import_button)
     box = again._confirm
     assert box is not None and box.isVisible()
@@ -205,7 +216,7 @@ async def test_a_fit_workout_over_the_profiles_cap_shows_the_change_and_asks_for
             ]
         )
     )
-    preview = open_preview(app, source)
+    preview = await open_preview(app, source)
     assert preview.pace_fields == {}  # a FIT file is in speeds: no paces asked
     assert not preview.save_paces.isVisible()
     assert preview.speed_field.isVisibleTo(preview)
@@ -224,15 +235,18 @@ async def test_a_fit_workout_over_the_profiles_cap_shows_the_change_and_asks_for
     assert not preview.import_button.isEnabled()
 
     QTest.keyClicks(preview.speed_field, "8")  # in the display unit: km/h
+    await settled(preview)
     assert preview.cell(1, SPEED) == "8 km/h" and preview.cell(1, STATUS) == "OK"
     assert not preview.import_button.isEnabled()
     QTest.keyClicks(preview.duration_field, "4")  # minutes
+    await settled(preview)
     assert preview.cell(2, SPEED) == "9 km/h" and preview.cell(2, STATUS) == "OK"
     assert preview.cell(2, COLUMNS.index("Length")) == "4 min"
     assert preview.import_button.isEnabled()
     # Another person chosen meanwhile: the preview follows their limits (Guest's defaults).
     app.window.profiles.select("Guest")
     assert preview.limits_line.text() == "limits: Guest's"
+    await settled(preview)
     assert preview.cell(0, STATUS) == "OK"  # the default cap is 12 km/h
     app.click(preview.import_button)
     saved = load_program(tmp_path / "programs" / "garmin-tempo.toml")
@@ -253,20 +267,23 @@ async def test_in_mph_the_preview_asks_paces_per_mile_and_shows_mph_and_guest_ke
         .replace(b'Repeat="3"', b'Repeat="1"')
         .replace(b'OnPower="1.05"', b'OnPower="0.8"')
     )
-    preview = open_preview(app, source)
+    preview = await open_preview(app, source)
     assert preview.pace_units[PaceZone.K5].text() == "min/mi"
     assert not preview.save_paces.isEnabled() and not preview.save_paces.isChecked()
     assert preview.save_paces.text() == "Used for this import only (Guest keeps no paces)"
     QTest.keyClicks(preview.pace_fields[PaceZone.K5], "8:00")
+    await settled(preview)
     # 8:00 /mi is 7.5 mph: 12.07008 km/h, to 0.01 → 12.07 km/h = 7.4999 mph → "7.5 mph";
     # 80 % → 9.66 km/h = 6.0024 mph → "6 mph"; 70 % → 8.45 km/h = 5.2506 mph → "5.25 mph"
     assert preview.column(SPEED) == ["7.5 mph", "", "6 mph", "5.25 mph"]
     assert preview.cell(0, SOURCE) == "100 % of 5 km pace (8:00 /mi), 10 min"
     # Back in km/h, the pace typed is rewritten per km (480 s / 1.609344 = 298 s = 4:58).
     choose_unit(app.window, SpeedUnit.KMH)
+    await settled(preview)
     assert preview.pace_fields[PaceZone.K5].text() == "4:58"
     assert preview.column(SPEED)[0] == "12.07 km/h"
     choose_unit(app.window, SpeedUnit.MPH)
+    await settled(preview)
     assert preview.pace_fields[PaceZone.K5].text() == "8:00"
     app.click(preview.import_button)
     assert speeds(tmp_path / "programs" / "easy.toml") == [12.07, 9.66, 8.45]
@@ -280,15 +297,46 @@ async def test_a_file_that_is_no_workout_is_refused_in_one_sentence(
     view = app.window.program_view
     bike = tmp_path / "bike.zwo"
     bike.write_bytes(TEMPO_ZWO.replace(b"<sportType>run", b"<sportType>bike"))
-    assert view.import_file(bike) is None
+    assert await view.preview_workout(bike) is None
     assert view.import_preview is None
     assert view.notices.text().startswith(f'Not imported: {bike}: sportType: expected "run"')
     damaged = tmp_path / "damaged.fit"
     data = bytearray(fit_workout([speed_step(60, 2000)]))
     data[-3] ^= 0xFF
     damaged.write_bytes(bytes(data))
-    assert view.import_file(damaged) is None
+    assert await view.preview_workout(damaged) is None
     assert "expected a FIT file whose CRC matches its contents" in view.notices.text()
+
+
+@with_app()
+async def test_a_workout_of_a_thousand_steps_converts_in_a_worker_and_is_summed_up(
+    app: AppHarness, tmp_path: Path
+) -> None:
+    # Even steps at 110 % of the 5 km pace (13.2 km/h: over the 12 km/h cap), odd at 80 %.
+    steps = "".join(
+        f'<SteadyState Duration="30" Power="{1.1 if i % 2 == 0 else 0.8}" pace="1"/>'
+        for i in range(1000)
+    )
+    source = tmp_path / "long.zwo"
+    source.write_bytes(
+        TEMPO_ZWO.replace(
+            TEMPO_ZWO[TEMPO_ZWO.index(b"<SteadyState") : TEMPO_ZWO.index(b"</workout>")],
+            steps.encode(),
+        )
+    )
+    preview = await open_preview(app, source)
+    QTest.keyClicks(preview.pace_fields[PaceZone.K5], "5:00")
+    # Not converted on the Qt thread, where the stop keys are handled: Import waits for it.
+    assert not preview.idle and preview.message.text() == "Converting…"
+    assert not preview.import_button.isEnabled()
+    await settled(preview)
+    assert preview.table.rowCount() == MAX_ROWS + 1
+    assert preview.cell(0, SPEED) == "13.2 km/h" and preview.cell(1, SPEED) == "9.6 km/h"
+    assert preview.cell(MAX_ROWS, 0) == f"… {1000 - MAX_ROWS} more steps"
+    # Steps 300 … 999 are hidden: the 350 even ones are over the cap.
+    assert preview.cell(MAX_ROWS, STATUS) == "0 refused, 350 changed by your limits"
+    app.click(preview.import_button)
+    assert len(speeds(tmp_path / "programs" / "tempo-5-k.toml")) == 1000
 
 
 @with_app()
