@@ -2,9 +2,9 @@
 
 The JSON Lines session logs (``docs/session-log.md``) are the source of truth; this database is
 an index over them that can be thrown away and rebuilt (``Store.rebuild``). What the logs do
-*not* hold lives only here: the profiles' limits, the admin PIN's hash, which profile is
-selected, guest sessions saved to a profile, what the user deleted on purpose (so a rebuild
-does not bring it back), and which session was uploaded where (the upload queue).
+*not* hold lives only here: the profiles' limits and race paces, the admin PIN's hash, which
+profile is selected, guest sessions saved to a profile, what the user deleted on purpose (so a
+rebuild does not bring it back), and which session was uploaded where (the upload queue).
 
 Shape::
 
@@ -48,6 +48,10 @@ Schema (``PRAGMA user_version``; :data:`MIGRATIONS` run in order, each in one tr
                http_status, next_try_at,        uploaded where is not in any log, so it must
                claimed_at, created_at,          outlive that
                updated_at)
+    4  profiles += paces_json                   the person's race paces (``RunPaces.to_dict``;
+                                               NULL: none given), for importing Zwift run
+                                               workouts. On the profile row, so a rebuild
+                                               (which drops only sessions) keeps them
 
 Times are ISO 8601 UTC strings with milliseconds and a ``Z`` (they sort as text).
 """
@@ -301,10 +305,17 @@ def _migrate_3(db: sqlite3.Connection) -> None:
     )
 
 
+def _migrate_4(db: sqlite3.Connection) -> None:
+    # A column, not a table of its own: paces belong to one profile, go when it is deleted,
+    # and are read with it in the same row (treadctl.profiles.registry).
+    db.execute("ALTER TABLE profiles ADD COLUMN paces_json TEXT")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migrate_1,
     _migrate_2,
     _migrate_3,
+    _migrate_4,
 )
 """``MIGRATIONS[i]`` takes a database from schema version ``i`` to ``i + 1``. Append only."""
 

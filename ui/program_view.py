@@ -12,10 +12,17 @@ The list: the built-ins, then the person's own programs (``library``, a
 then files opened once, then a program handed over unsaved by the editor's Run now
 (``use_program``; marked "not saved"). A file in the library that no longer reads is listed as
 unusable, with the parser's reason; it cannot be started. ``reload_library`` reads the folder
-again (after a save or an import). Import… copies a file into the library (a bad file is
-refused with the parser's sentence; a program of the same file name is replaced only when the
-person says so); Export… writes a copy of the selected program elsewhere. Open, Import and
-Export start in the folder the last of them went to (``AppSettings.program_folder``).
+again (after a save or an import). Import… takes a program file, a Zwift run workout (.zwo) or
+a FIT workout (.fit). A program file is copied into the library (a bad file is refused with
+the parser's sentence; a program of the same file name is replaced only when the person says
+so); a workout is first surveyed in a worker thread (``preview_workout``; a file that cannot be
+imported is refused here in one sentence), then opens the import preview
+(``ui.import_preview``: every step as the file says it and as it converts, what the person must
+give, what the limits change; ``preview_opened``), which saves it into the library and selects
+it here. Export… writes the selected program elsewhere as a program
+file or as a FIT workout a watch can follow (the engine's ``export_fit_workout``, as
+``treadctl export-program --format fit``). Open, Import and Export start in the folder the
+last of them went to (``AppSettings.program_folder``).
 "About backward walking…" opens the guidance the programs follow (``ui.guidance_view``) in a
 window of its own: the descriptions cite it by that name.
 
@@ -30,12 +37,14 @@ words them in km/h; ``format.speeds_in_text`` rewrites them). ``set_speed_unit``
 
 from __future__ import annotations
 
+import asyncio
 import enum
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -49,8 +58,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from treadctl.program import (
+    WORKOUT_SUFFIXES,
     Program,
     ProgramError,
     ProgramExistsError,
@@ -60,15 +71,27 @@ from treadctl.program import (
     program_figures,
     program_file_name,
 )
+from treadctl.program.imported import read_bounded
 from ui import colors, format
 from ui.bridge import Bridge
 from ui.format import SpeedUnit
 from ui.guidance_view import TITLE, GuidanceView
+from ui.import_preview import ImportPreview, in_worker, survey_workout
 from ui.profile_chart import ProfileChart
 from ui.program_figures import FiguresLayout, ProgramFigures, backward_words
 from ui.settings_view import AppSettings
 
 _PROGRAM_ROLE = Qt.ItemDataRole.UserRole
+
+#: The Import… dialog's filters: all that imports first, then each kind on its own.
+IMPORT_FILTERS = (
+    "Programs and workouts (*.toml *.zwo *.fit)",
+    "Programs (*.toml)",
+    "Zwift run workouts (*.zwo)",
+    "FIT workouts (*.fit)",
+)
+#: The Export… dialog's filters, and the suffix each writes.
+EXPORT_FILTERS = {"Programs (*.toml)": "toml", "FIT workouts for a watch (*.fit)": "fit"}
 
 
 class Origin(enum.Enum):
@@ -91,6 +114,8 @@ class Entry:
 
 
 class ProgramView(QWidget):
+    preview_opened = Signal(object)  # an ImportPreview, shown
+
     def __init__(
         self,
         bridge: Bridge,
@@ -109,6 +134,8 @@ class ProgramView(QWidget):
         self._dialog: QFileDialog | None = None
         self._confirm: QMessageBox | None = None
         self.guidance: GuidanceView | None = None
+        self.import_preview: ImportPreview | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
 
         title = QLabel("Programs")
         title.setObjectName("pageTitle")
@@ -125,11 +152,17 @@ class ProgramView(QWidget):
         self.open_button.setToolTip("Run a program file once, without adding it to your programs")
         self.open_button.clicked.connect(self.on_open_clicked)
         self.import_button = QPushButton("Import…")
-        self.import_button.setToolTip("Copy a program file into your programs")
+        self.import_button.setToolTip(
+            "Add a program file, a Zwift run workout (.zwo) or a FIT workout (.fit) to your "
+            "programs"
+        )
         self.import_button.clicked.connect(self.on_import_clicked)
         self.import_button.setEnabled(library is not None)
         self.export_button = QPushButton("Export…")
-        self.export_button.setToolTip("Save a copy of the selected program elsewhere")
+        self.export_button.setToolTip(
+            "Save the selected program elsewhere: as a program file, or as a FIT workout for "
+            "a watch"
+        )
         self.export_button.clicked.connect(self.on_export_clicked)
         files = QHBoxLayout()
         files.addWidget(self.open_button, 1)
@@ -317,9 +350,12 @@ class ProgramView(QWidget):
     # -- slots ----------------------------------------------------------------------------------
 
     def set_speed_unit(self, unit: SpeedUnit) -> None:
-        """The display unit changed (settings): the chart's scale and the notices follow."""
+        """The display unit changed (settings): the chart's scale and the notices follow, and
+        an import preview's speeds and paces."""
         self.chart.set_speed_unit(unit)
         self.on_current_changed(self.list.currentItem())
+        if self.import_preview is not None:
+            self.import_preview.set_speed_unit(unit)
 
     def on_limits_changed(self, *_: object) -> None:
         """Other limits (another profile, or saved ones): refit the list and the selection."""
@@ -443,7 +479,8 @@ class ProgramView(QWidget):
     # -- import and export ----------------------------------------------------------------------
 
     def on_import_clicked(self) -> None:
-        dialog = QFileDialog(self, "Import a program", str(self._folder()), "Programs (*.toml)")
+        dialog = QFileDialog(self, "Import a program or a workout", str(self._folder()))
+        dialog.setNameFilters(list(IMPORT_FILTERS))
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.fileSelected.connect(self._on_import_selected)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -456,9 +493,13 @@ class ProgramView(QWidget):
 
     def import_file(self, source: Path, *, replace: bool = False) -> Path | None:
         """Copy ``source`` into the library and select it; the file written, or None (refused,
-        or a question asked first: a program of that name is there already)."""
+        or a question asked first: a program of that name is there already). A .zwo or .fit
+        file opens the import preview instead (None: it saves when the person says so)."""
         self._dialog = None
         if self.library is None:
+            return None
+        if Path(source).suffix.lower() in WORKOUT_SUFFIXES:
+            self._spawn(self.preview_workout(Path(source)))
             return None
         try:
             target = self.library.import_file(source, replace=replace)
@@ -499,6 +540,57 @@ class ProgramView(QWidget):
         self._confirm = box
         box.open()
 
+    async def preview_workout(self, source: Path) -> ImportPreview | None:
+        """A Zwift run workout or a FIT workout in the import preview (its own window); a file
+        that is neither, or not usable at all, is refused here in one sentence (None)."""
+        if self.library is None:
+            return None
+        try:
+            data = read_bounded(source, "workout file")  # at most 1 MiB
+            # In a worker thread, as every conversion of the preview: a file of thousands of
+            # steps takes seconds, and the stop keys are handled on this thread. Here come
+            # the file-level refusals (not XML, a bike workout, a bad CRC); the preview then
+            # only ever converts these same bytes.
+            survey = await in_worker(survey_workout, data, str(source))
+        except ProgramError as error:
+            if isValid(self):
+                self._say(f"Not imported: {error}")
+            return None
+        if not isValid(self):
+            return None  # the window closed meanwhile
+        if self.import_preview is not None:
+            self.import_preview.close()
+        preview = ImportPreview(
+            self,
+            source=source,
+            data=data,
+            survey=survey,
+            library=self.library,
+            bridge=self._bridge,
+        )
+        preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        preview.imported.connect(self.on_workout_imported)
+        preview.destroyed.connect(lambda *_: self._preview_gone(preview))
+        self.import_preview = preview
+        preview.show()
+        preview.raise_()
+        preview.activateWindow()
+        self.preview_opened.emit(preview)
+        return preview
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)  # kept referenced until done (an unreferenced task may vanish)
+        task.add_done_callback(self._tasks.discard)
+
+    def _preview_gone(self, preview: ImportPreview) -> None:
+        if self.import_preview is preview:
+            self.import_preview = None
+
+    def on_workout_imported(self, path: Path, words: str) -> None:
+        self.reload_library(select=path)
+        self._say(f"{words} To mark backward steps: Edit….")
+
     def on_export_clicked(self) -> None:
         program = self.selected_program()
         if program is None:
@@ -506,11 +598,18 @@ class ProgramView(QWidget):
         name = Path(program.source).name if program.source else ""
         if not name.endswith(".toml"):
             name = program_file_name(program.name)
-        dialog = QFileDialog(
-            self, "Export program", str(self._folder() / name), "Programs (*.toml)"
-        )
+        dialog = QFileDialog(self, "Export program", str(self._folder() / name))
+        dialog.setNameFilters(list(EXPORT_FILTERS))
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)  # asks before replacing
         dialog.setDefaultSuffix("toml")
+
+        def on_filter(chosen: str) -> None:
+            # The name follows the kind chosen: "x.toml" becomes "x.fit", and back.
+            suffix = EXPORT_FILTERS.get(chosen, "toml")
+            dialog.setDefaultSuffix(suffix)
+            dialog.selectFile(Path(name).with_suffix(f".{suffix}").name)
+
+        dialog.filterSelected.connect(on_filter)
         dialog.fileSelected.connect(self._on_export_selected)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._dialog = dialog
@@ -521,15 +620,23 @@ class ProgramView(QWidget):
         self.export_to(Path(path))
 
     def export_to(self, target: Path) -> Path | None:
-        """A copy of the selected program written to ``target``; the file, or None."""
+        """The selected program written to ``target``: a FIT workout for a ``.fit`` name, else
+        the program file; the file, or None."""
         self._dialog = None
         program = self.selected_program()
         if program is None:
             return None
         try:
-            written = export_program(program, target)
+            if target.suffix.lower() == ".fit":
+                # Loaded here, not with the page: Garmin's SDK takes ~0.2 s to import.
+                from treadctl.program import export_fit_workout
+
+                written = export_fit_workout(program, target)
+            else:
+                written = export_program(program, target)
         except OSError as error:
             self._say(f"Not exported: {target}: {error.strerror or error}")
             return None
-        self._say(f"Exported to {written}")
+        kind = "a FIT workout" if target.suffix.lower() == ".fit" else "a program file"
+        self._say(f"Exported to {written} as {kind}")
         return written

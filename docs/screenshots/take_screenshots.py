@@ -4,10 +4,13 @@ platform with one screen of each size; under a real display, that display).
 
 First the startup screen (``ui.splash``); then it drives the real app against the virtual
 treadmill exactly as the UI tests do (``tests/ui/harness.py``): connect (and the strap),
-choose a profile, pick a built-in program, start it (the count), run it, skip into the first
+choose a profile, pick a built-in program, import a Zwift run workout (``import-preview.png``:
+the preview's own window, one pace still missing, one step changed by the limits), start the
+program (the count), run it, skip into the first
 backward bout (through the turnaround); pause, stop, silence (stale readouts), drop the link,
 pull the safety key — resuming after each; end the session (its summary, then the chooser);
-then the limits (after a refused raise), the history and the settings. Past weeks of
+then the limits (after a refused raise) and the person's race paces (``profiles-paces.png``),
+the history and the settings. Past weeks of
 sessions are logs written beforehand, as ``treadctl run`` would have. Each PNG is the window's
 own ``grab()`` after the window has fitted itself to the screen; ``rear-display.png`` is the
 rear display's (``ui.rear_display``), at a TV's 1920x1080, during the same backward bout,
@@ -34,23 +37,57 @@ sys.path.insert(0, str(HERE.parent.parent))
 
 import qasync  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from tests.treadctl.test_store import write_log  # noqa: E402
-from tests.ui.harness import AppHarness, run  # noqa: E402
+from tests.ui.harness import AppHarness, run, until  # noqa: E402
 from treadctl.core import SessionState, StopReason  # noqa: E402
+from treadctl.program import RunPaces  # noqa: E402
 from treadctl.safety import NoticeKind  # noqa: E402
 from treadctl.virtual.heart_rate_strap import DEFAULT_STRAP_ADDRESS  # noqa: E402
 from ui.rear_display import RearDisplay  # noqa: E402
 from ui.splash import StartupScreen  # noqa: E402
 
 
-async def save(app: AppHarness, out: Path, name: str) -> None:
+async def save(app: AppHarness, out: Path, name: str, widget: QWidget | None = None) -> None:
+    """The window (or ``widget``, a window of its own) as ``out/name.png``."""
     # Let Qt lay out and paint what just changed (processEvents here would re-enter the loop).
     await asyncio.sleep(0.3)
     path = out / f"{name}.png"
-    app.window.grab().save(str(path))
+    (widget or app.window).grab().save(str(path))
     print(f"saved {path}")
+
+
+#: A Zwift run workout as a person brings it: against the 5 km, 1 mile and marathon paces.
+TEMPO_ZWO = b"""<?xml version="1.0" encoding="UTF-8"?>
+<workout_file>
+  <name>Tempo and mile repeats</name>
+  <sportType>run</sportType>
+  <workout>
+    <SteadyState Duration="600" Power="0.75" pace="1">
+      <textevent timeoffset="0" message="Easy start"/>
+    </SteadyState>
+    <IntervalsT Repeat="5" OnDuration="60" OffDuration="90" OnPower="1.1" OffPower="0.7"
+                pace="0"/>
+    <FreeRide Duration="300"/>
+    <Cooldown Duration="300" PowerLow="0.9" PowerHigh="0.7" pace="4"/>
+  </workout>
+</workout_file>
+"""
+
+
+async def import_preview(app: AppHarness, tmp: Path, out: Path) -> None:
+    """The import preview with the stored paces filled in, a free-run speed typed, the
+    marathon pace still missing (refused, in red) and the mile repeats over the cap."""
+    app.window.profiles.profiles.set_paces("Anna", RunPaces(mile=255.0, k5=285.0))
+    source = tmp / "tempo-and-mile-repeats.zwo"
+    source.write_bytes(TEMPO_ZWO)
+    preview = await app.window.program_view.preview_workout(source)
+    assert preview is not None
+    preview.speed_field.setText("8")
+    await until(lambda: preview.idle, preview.converted)  # converted in a worker thread
+    await save(app, out, "import-preview", preview)
+    preview.close()
 
 
 def past_sessions(sessions: Path) -> None:
@@ -104,6 +141,7 @@ async def scenario(tmp: Path, out: Path, size: tuple[int, int]) -> None:
         app.window.show_page("programs")
         app.window.program_view.list.setCurrentRow(0)
         await save(app, out, "programs")
+        await import_preview(app, tmp, out)
 
         counted = app.expect(app.bridge.start_countdown, lambda n, *_: n == 2)
         started = app.expect(app.bridge.session_started)
@@ -203,6 +241,9 @@ async def scenario(tmp: Path, out: Path, size: tuple[int, int]) -> None:
         view.pin_dialog.on_ok()
         await refused
         await save(app, out, "profiles")
+        paces = view.paces_button.open_dialog()
+        await save(app, out, "profiles-paces", paces)
+        paces.close()
 
         app.window.show_page("history")
         await save(app, out, "history")

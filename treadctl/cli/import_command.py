@@ -2,9 +2,9 @@
 
 Shape::
 
-    treadctl import FILE [--pace ZONE=PACE ...] [--free-speed SPEED] [--open-duration D]
-                         [--name NAME] [--force] [--dry-run] [--unit km/h|mph]
-                         [--profile P] [--data-dir D]
+    treadctl import FILE [--pace ZONE=PACE ...] [--save-paces] [--free-speed SPEED]
+                         [--open-duration D] [--name NAME] [--force] [--dry-run]
+                         [--unit km/h|mph] [--profile P] [--data-dir D]
 
 It prints the preview — every step of the file, its source value, and each segment it became
 with its speed in the display unit — then what the profile's limits change, then saves the
@@ -14,19 +14,26 @@ without ``--free-speed``, a target that is not a speed …) is one line each on 
 what to give; nothing is saved.
 
 The display unit: ``--unit``, else the app's own choice (``settings.ini``, Settings → "Speed
-shown as"; a pace unit shows its system's speed), else km/h. The limits: ``--profile P``, else
-the current profile, else the defaults; only read, never changed.
+shown as"; a pace unit shows its system's speed), else km/h. The profile: ``--profile P``, else
+the current one, else none (the default limits, no stored paces). Its limits are only read.
+
+Race paces: the profile's stored ones (``Profile.paces``), with every ``--pace`` given in their
+place for this import. ``--save-paces`` also stores the ``--pace`` values in the profile, when
+the program is saved (not with ``--dry-run``, nor when a step is refused). Not by default: a
+pace typed for one file (a friend's, a guess to see the preview) would otherwise silently
+change the speeds of every later import; the app asks with a checkbox, which a person sees.
 
 Exit status: 0 saved (or, with ``--dry-run``, convertible); 1 a file that cannot be imported,
 a refused step, a name taken without ``--force``, a library that cannot be written, no such
-profile; 2 a bad option value (``--pace 5k=fast``).
+profile, ``--save-paces`` without a person's profile; 2 a bad option value
+(``--pace 5k=fast``).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -35,8 +42,8 @@ from treadctl.cli.output import clock_text, speed_unit
 from treadctl.data_folder import DataFolder
 
 if TYPE_CHECKING:
-    from treadctl.limits import Limits
-    from treadctl.program import ImportResult, OpenStepChoices, RunPaces, Segment
+    from treadctl.profiles import Profile
+    from treadctl.program import ImportResult, OpenStepChoices, PaceZone, RunPaces, Segment
 
 __all__ = ["add_parser", "render_preview"]
 
@@ -57,7 +64,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         default=[],
         metavar="ZONE=PACE",
         help="your race pace for a zone a .zwo file uses: mile, 5k, 10k, half, marathon; "
-        "e.g. --pace 5k=4:30/km --pace marathon=8:00/mi (repeat for several)",
+        "e.g. --pace 5k=4:30/km --pace marathon=8:00/mi (repeat for several); default: "
+        "the paces stored in the profile (treadctl profiles set-paces)",
+    )
+    command.add_argument(
+        "--save-paces",
+        action="store_true",
+        help="also store the --pace values in the profile (with the program, not in a dry run)",
     )
     command.add_argument(
         "--free-speed",
@@ -79,7 +92,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         choices=("km/h", "mph"),
         help="show speeds in this unit (default: the app's setting, else km/h)",
     )
-    command.add_argument("--profile", help="show the program fitted to this profile's limits")
+    command.add_argument(
+        "--profile",
+        help="use this profile's paces and show the program fitted to its limits (default: "
+        "the current profile)",
+    )
     command.add_argument(
         "--data-dir", type=Path, default=None, help="the data folder (programs, history)"
     )
@@ -115,23 +132,37 @@ def _option(text: str | None, option: str, parse: Callable[[str], float]) -> flo
         raise UsageError(f"{option}: expected {expected}, found {text!r}") from None
 
 
-def _limits(args: argparse.Namespace, folder: DataFolder, out: TextIO) -> Limits:
-    """The profile's limits (read only), or the defaults; says whose they are."""
-    from treadctl.limits import DEFAULT_LIMITS
+def _profile(args: argparse.Namespace, folder: DataFolder) -> Profile | None:
+    """``--profile``'s, else the current one, else None; the database is not made for this
+    when there is none yet. ProfileError (no such profile) or StoreError."""
     from treadctl.profiles import Profiles
     from treadctl.store import Store
 
     if args.profile is None and not folder.history.exists():
-        out.write("limits: the defaults (no profiles yet)\n")
-        return DEFAULT_LIMITS
+        return None
     with Store.of(folder) as store:
         profiles = Profiles(store)
-        profile = profiles.get(args.profile) if args.profile else profiles.current()
-    if profile is None:
-        out.write("limits: the defaults (no profile chosen: --profile P)\n")
-        return DEFAULT_LIMITS
-    out.write(f"limits: {profile.name}'s\n")
-    return profile.limits
+        return profiles.get(args.profile) if args.profile else profiles.current()
+
+
+def _whose_limits(args: argparse.Namespace, folder: DataFolder, profile: Profile | None) -> str:
+    if profile is not None:
+        return f"limits: {profile.name}'s\n"
+    if args.profile is None and not folder.history.exists():
+        return "limits: the defaults (no profiles yet)\n"
+    return "limits: the defaults (no profile chosen: --profile P)\n"
+
+
+def _save_paces(folder: DataFolder, profile: Profile, given: RunPaces) -> Profile:
+    """The ``--pace`` values stored in ``profile`` over its others (read again: the profile may
+    have changed since it was read)."""
+    from treadctl.profiles import Profiles
+    from treadctl.store import Store
+
+    with Store.of(folder) as store:
+        profiles = Profiles(store)
+        current = profiles.get(profile.name)
+        return profiles.set_paces(current.name, current.paces.merged(given))
 
 
 def _measure(segment: Segment) -> str:
@@ -171,9 +202,17 @@ def render_preview(result: ImportResult, unit: str, out: TextIO) -> None:
         out.write(f"  note: {note}\n")
 
 
-def _hints(result: ImportResult) -> list[str]:
+def _zones(zones: Iterable[PaceZone]) -> str:
+    """``"1 mile pace, 5 km pace"``, in the zones' order."""
+    return ", ".join(z.describe for z in sorted(zones, key=lambda z: z.zwo_index))
+
+
+def _hints(result: ImportResult, profile: Profile | None) -> list[str]:
+    keep = ""
+    if profile is not None and not profile.builtin:
+        keep = f" (add --save-paces to keep it in {profile.name}'s profile)"
     hints = [
-        f"give your {zone.describe} with --pace {zone.key}=M:SS/km (or /mi)"
+        f"give your {zone.describe} with --pace {zone.key}=M:SS/km (or /mi){keep}"
         for zone in sorted(result.needed_zones, key=lambda z: z.zwo_index)
     ]
     if result.needs_speed:
@@ -190,20 +229,46 @@ def _say(text: str) -> None:
 def run(args: argparse.Namespace, out: TextIO) -> int:
     from dataclasses import replace
 
+    from treadctl.limits import DEFAULT_LIMITS
     from treadctl.profiles import ProfileError
     from treadctl.program import (
         ProgramError,
         ProgramExistsError,
         ProgramLibrary,
         display_speed,
+        format_pace,
         load_workout,
     )
     from treadctl.store import StoreError
 
-    paces = _paces(args.pace)
+    given = _paces(args.pace)
     choices = _choices(args)
+    if args.save_paces and not given.given:
+        raise UsageError("--save-paces: give the paces to save with --pace ZONE=PACE")
     folder = DataFolder.at(args.data_dir)
     unit = speed_unit(folder.settings, args.unit)
+    try:
+        profile = _profile(args, folder)
+    except (ProfileError, StoreError) as error:
+        _say(str(error))
+        return EXIT_FAILED
+    if args.save_paces and (profile is None or profile.builtin):
+        _say(
+            "--save-paces: choose a person's profile to keep the paces in (--profile P); "
+            f"{'Guest keeps none' if profile is not None else 'none is chosen'}"
+        )
+        return EXIT_FAILED
+    paces = given
+    if profile is not None:
+        paces = profile.paces.merged(given)
+        if from_profile := profile.paces.given - given.given:
+            per = "mi" if unit == "mph" else "km"
+            stored = ", ".join(
+                f"{zone.describe} {format_pace(value, per)}"
+                for zone in sorted(from_profile, key=lambda z: z.zwo_index)
+                if (value := profile.paces.get(zone)) is not None
+            )
+            out.write(f"paces: from {profile.name}'s profile: {stored}\n")
     try:
         result = load_workout(args.file, paces=paces, choices=choices)
     except ProgramError as error:
@@ -213,7 +278,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     if result.program is None:
         for refusal in result.refusals:
             _say(str(refusal))
-        for hint in _hints(result):
+        for hint in _hints(result, profile):
             _say(hint)
         _say("nothing was saved")
         return EXIT_FAILED
@@ -222,11 +287,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         if not args.name.strip() or len(args.name) > 200:
             raise UsageError("--name: expected a name of 1 to 200 characters")
         program = replace(program, name=args.name.strip())
-    try:
-        limits = _limits(args, folder, out)
-    except (ProfileError, StoreError) as error:
-        _say(str(error))
-        return EXIT_FAILED
+    out.write(_whose_limits(args, folder, profile))
+    limits = profile.limits if profile is not None else DEFAULT_LIMITS
     from treadctl.program import clamp
 
     _, notices = clamp(program, limits)
@@ -255,4 +317,11 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         _say(f"cannot write {library.folder} ({error.strerror or error}); nothing was saved")
         return EXIT_FAILED
     out.write(f"saved as {path}\n")
+    if args.save_paces and profile is not None:
+        try:
+            _save_paces(folder, profile, given)
+        except (ProfileError, StoreError) as error:
+            _say(f"the paces were not saved to {profile.name}'s profile: {error}")
+            return EXIT_FAILED
+        out.write(f"saved to {profile.name}'s profile: {_zones(given.given)}\n")
     return EXIT_OK

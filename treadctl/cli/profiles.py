@@ -12,6 +12,8 @@ Commands (all take ``--data-dir DIR``, default: the platform's data folder)::
     profiles set-max-hr NAME BPM|none
     profiles set-cap NAME MINUTES|none [--pin PIN]     the backward-minutes progression cap
     profiles set-pin [--old PIN] [--new PIN]
+    profiles paces NAME [--unit km|mi]                 the race paces kept for importing
+    profiles set-paces NAME ZONE=PACE|ZONE=none ...    e.g. 5k=4:30/km marathon=none
     profiles save-guest SESSION_ID NAME                keep a guest session as NAME's
 
 The rules (who may raise what, the PIN) are the engine's, ``treadctl.profiles``.
@@ -172,6 +174,48 @@ def cmd_profiles_set_pin(args: argparse.Namespace, out: TextIO, store: Store) ->
     return EXIT_OK
 
 
+def _paces_lines(profile: Profile, unit: str) -> str:
+    from treadctl.program import PaceZone, format_pace
+
+    lines = []
+    for zone in PaceZone:
+        value = profile.paces.get(zone)
+        shown = "-" if value is None else format_pace(value, unit)
+        lines.append(f"  {zone.key:<9} {zone.describe:<19} {shown}\n")
+    return "".join(lines)
+
+
+@store_command
+def cmd_profiles_paces(args: argparse.Namespace, out: TextIO, store: Store) -> int:
+    profile = _profiles(store).get(args.name)
+    out.write(f"{profile.name}'s race paces (for importing Zwift run workouts):\n")
+    out.write(_paces_lines(profile, args.unit))
+    return EXIT_OK
+
+
+@store_command
+def cmd_profiles_set_paces(args: argparse.Namespace, out: TextIO, store: Store) -> int:
+    from treadctl.program import PaceZone, RunPaces
+
+    profiles = _profiles(store)
+    profile = profiles.get(args.name)
+    paces = profile.paces
+    try:
+        cleared = [item for item in args.paces if item.partition("=")[2].strip().lower() == "none"]
+        given = RunPaces.parse(item for item in args.paces if item not in cleared)
+        gone = [PaceZone.parse(item.partition("=")[0]) for item in cleared]
+    except ValueError as error:
+        return fail(f"profiles set-paces: {error}")
+    if set(gone) & given.given:
+        return fail("profiles set-paces: a zone is both given and cleared")
+    for zone in gone:
+        paces = paces.with_pace(zone, None)
+    profile = profiles.set_paces(profile.name, paces.merged(given))
+    out.write(f"{profile.name}'s race paces:\n")
+    out.write(_paces_lines(profile, args.unit))
+    return EXIT_OK
+
+
 @store_command
 def cmd_profiles_save_guest(args: argparse.Namespace, out: TextIO, store: Store) -> int:
     session = _profiles(store).save_guest_session(args.session_id, args.name)
@@ -237,6 +281,25 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     set_pin = leaf("set-pin", cmd_profiles_set_pin, "set or change the admin PIN")
     set_pin.add_argument("--old", help="the current admin PIN (to change it)")
     set_pin.add_argument("--new", help="the new admin PIN")
+    unit = argparse.ArgumentParser(add_help=False)
+    unit.add_argument(
+        "--unit", choices=("km", "mi"), default="km", help="show paces per km (default) or mile"
+    )
+    paces = leaf("paces", cmd_profiles_paces, "show a profile's race paces (for importing)", unit)
+    paces.add_argument("name")
+    set_paces = leaf(
+        "set-paces",
+        cmd_profiles_set_paces,
+        "set race paces: mile, 5k, 10k, half, marathon (no PIN: they are not a limit)",
+        unit,
+    )
+    set_paces.add_argument("name")
+    set_paces.add_argument(
+        "paces",
+        nargs="+",
+        metavar="ZONE=PACE",
+        help="e.g. 5k=4:30/km half=8:10/mi; ZONE=none clears one",
+    )
     save = leaf("save-guest", cmd_profiles_save_guest, "keep a guest session as a profile's")
     save.add_argument("session_id")
     save.add_argument("name")

@@ -1,8 +1,12 @@
-"""One person's profile as the store keeps it: limits, progression cap and dates.
+"""One person's profile as the store keeps it: limits, progression cap, dates, race paces.
 
 Shape::
 
-    Profile(id, name, limits, backward_minutes_cap, progressed_at, created_at, builtin)
+    Profile(id, name, limits, backward_minutes_cap, progressed_at, created_at, builtin,
+            paces=RunPaces())
+     ├── paces                   the person's race paces (1 mile … marathon), for importing
+     │                           Zwift run workouts; not a limit: no PIN, and the governor
+     │                           clamps every speed an imported program asks for
      ├── max_heart_rate_bpm      the limits' (None: no heart-rate limit)
      ├── is_guest                the built-in Guest profile
      └── progression_cap         the admin-set cap, or the default backward minutes
@@ -13,10 +17,11 @@ A plain record: :class:`~treadctl.profiles.registry.Profiles` reads and writes i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from treadctl.limits import DEFAULT_LIMITS, Limits
+from treadctl.program.paces import RunPaces
 
 __all__ = ["Profile"]
 
@@ -30,6 +35,8 @@ class Profile:
     progressed_at: datetime | None  # the last backward-minutes step
     created_at: datetime
     builtin: bool
+    # None given by default; Guest never keeps any (Profiles.set_paces).
+    paces: RunPaces = field(default_factory=RunPaces)
 
     @property
     def max_heart_rate_bpm(self) -> int | None:

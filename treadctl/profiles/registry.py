@@ -6,6 +6,7 @@ Shape::
      ├── list_all / get / find / create / rename / delete(confirm=) / select / current
      ├── set_limit / set_limits / set_max_heart_rate / set_progression_cap   (pin= when raising)
      ├── set_limits_and_cap(name, limits, cap, pin=)   both at once: one PIN check, one write
+     ├── set_paces(name, paces)    the person's race paces (no PIN: not a limit)
      ├── has_pin / set_pin(new, old=) / verify_pin(pin) / pin_wait_s()
      ├── authorize(pin, what)      the PIN check for a setting elsewhere that loosens a limit
      ├── save_guest_session(session_id, to_profile)
@@ -35,6 +36,10 @@ The rules, and why:
 * Guest (built in, cannot be renamed or deleted) is for people without a profile: its
   sessions are not kept unless saved to a profile (see ``treadctl.store``: only the newest
   unsaved guest session is kept, so its owner can save it).
+* Race paces (``set_paces``) are the person's own, not a limit: set without the PIN, since
+  every speed an imported program derives from them is still fitted to the limits and clamped
+  by the governor. Guest keeps none: it is shared by every drop-in, and one person's paces
+  must not become the next one's speeds (a front end uses typed paces for that import only).
 * Backward progression is :mod:`treadctl.profiles.progression`'s rule; this class feeds it the
   profile and its sessions, and stores a step that is due, never beyond the profile's
   admin-set cap (:meth:`Profiles.set_progression_cap`).
@@ -72,6 +77,7 @@ from treadctl.profiles.pin import (
 )
 from treadctl.profiles.profile import Profile
 from treadctl.profiles.progression import Progression, next_progression
+from treadctl.program.paces import RunPaces
 from treadctl.store import (
     GUEST,
     Store,
@@ -208,7 +214,7 @@ class Profiles:
 
     _COLUMNS = (
         "p.id, p.name, p.limits_json, p.backward_minutes_cap, p.progressed_at, p.created_at, "
-        "p.builtin"
+        "p.builtin, p.paces_json"
     )
 
     def _profile(self, row: Any) -> Profile:
@@ -254,7 +260,25 @@ class Profiles:
             progressed_at=progressed_at,
             created_at=created_at,
             builtin=bool(row[6]),
+            paces=self._paces(name, row[7]),
         )
+
+    @staticmethod
+    def _paces(name: str, stored: object) -> RunPaces:
+        """The stored paces; none for an unreadable value. Unlike the limits, a bad value here
+        does not make the profile unusable: read as none, an import asks for the paces again
+        (nothing is guessed), while an unusable profile would lock its person out."""
+        if stored is None:
+            return RunPaces()
+        try:
+            if not isinstance(stored, str):
+                raise TypeError(f"a {type(stored).__name__}")
+            return RunPaces.from_dict(json.loads(stored))
+        except (ValueError, TypeError, RecursionError) as error:
+            logger.warning(
+                "profile %r: stored race paces unreadable (read as none): %s", name, error
+            )
+            return RunPaces()
 
     def list_all(self, problems: list[str] | None = None) -> list[Profile]:
         """Every profile, Guest first, then by name.
@@ -682,6 +706,25 @@ class Profiles:
         _check_cap(minutes)
         profile = self.get(name)
         return self._update(profile, profile.limits, minutes, pin)
+
+    # --- race paces ---------------------------------------------------------------------------
+
+    def set_paces(self, name: str, paces: RunPaces) -> Profile:
+        """Replace a profile's race paces (``RunPaces()``: none). Never needs the PIN; refused
+        for Guest (see the module doc)."""
+        profile = self.get(name)
+        if profile.builtin:
+            raise ProfileError(
+                f"{profile.name} keeps no race paces: it is shared by every drop-in (type them "
+                "for one import instead, or choose your own profile)"
+            )
+        stored = paces.to_dict()
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE profiles SET paces_json = ? WHERE id = ?",
+                (json.dumps(stored) if stored else None, profile.id),
+            )
+        return self.get(profile.name)
 
     # --- guest sessions ----------------------------------------------------------------------
 

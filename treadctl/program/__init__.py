@@ -21,7 +21,8 @@ Shape::
      ├── imported.py  ImportResult: per source step its converted segments, source value and
      │                refusal; OpenStepChoices (free-run speed, open-step duration)
      ├── zwo.py       read_zwo/load_zwo: Zwift run workouts (.zwo) at fractions of race paces
-     ├── workout_file.py  load_workout(path): either format, told apart by content
+     ├── workout_file.py  load_workout(path), read_workout(data): either format, told apart by
+     │                content
      └── fit_workout.py  read_fit_workout/load_fit_workout (FIT workout files → ImportResult);
                       program_to_fit(program) -> bytes, export_fit_workout(program, path)
 
@@ -100,7 +101,12 @@ from treadctl.program.units import (
     parse_incline,
     parse_speed,
 )
-from treadctl.program.workout_file import WORKOUT_SUFFIXES, load_workout, workout_format
+from treadctl.program.workout_file import (
+    WORKOUT_SUFFIXES,
+    load_workout,
+    read_workout,
+    workout_format,
+)
 from treadctl.program.zwo import load_zwo, read_zwo
 
 if TYPE_CHECKING:
@@ -185,6 +191,7 @@ __all__ = [
     "program_file_name",
     "program_to_fit",
     "read_fit_workout",
+    "read_workout",
     "read_zwo",
     "toml_string",
     "workout_format",

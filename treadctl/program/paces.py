@@ -8,7 +8,9 @@ Shape::
      └── PaceZone.parse("5K") / PaceZone.from_zwo("1")
     RunPaces(mile=None, k5=None, k10=None, half=None, marathon=None)   seconds per km each
      ├── .get(zone) -> s/km | None       .speed_kmh(zone) -> km/h | None
-     ├── .with_pace(zone, s_per_km)      a copy with one pace set
+     ├── .with_pace(zone, s_per_km)      a copy with one pace set (None: cleared)
+     ├── .merged(other)                  other's given paces over these
+     ├── .to_dict() / RunPaces.from_dict(d)   {"5k": 270.0, …}: how a profile stores them
      └── RunPaces.parse(["5k=4:30/km", "marathon=8:00/mi"])
     parse_pace("4:30/km") -> 270.0       format_pace(270.0) -> "4:30 /km", format_pace(x, "mi")
 
@@ -16,8 +18,9 @@ A pace is time per distance, so it reads backwards as a speed: a *lower* pace is
 Paces are kept in seconds per kilometre (``/mi`` paces are converted exactly: a mile is
 1.609344 km) and turned into km/h as ``3600 / seconds_per_km``.
 
-These paces are not in the profiles yet: a front end asks for the ones an import needs
-(:attr:`~treadctl.program.imported.ImportResult.needed_zones`) and passes a ``RunPaces``.
+A profile keeps its person's paces (``Profile.paces``, ``Profiles.set_paces``; stored with
+:meth:`RunPaces.to_dict`); a front end passes them to an import with whatever the person types
+for the zones still missing (:attr:`~treadctl.program.imported.ImportResult.needed_zones`).
 Every zone is optional; a missing one is never guessed.
 """
 
@@ -169,8 +172,36 @@ class RunPaces:
         value = self.get(zone)
         return None if value is None else 3600 / value
 
-    def with_pace(self, zone: PaceZone, seconds_per_km: float) -> RunPaces:
+    def with_pace(self, zone: PaceZone, seconds_per_km: float | None) -> RunPaces:
         return replace(self, **{_FIELD[zone]: seconds_per_km})
+
+    def merged(self, other: RunPaces) -> RunPaces:
+        """These paces with ``other``'s given ones in their place (what was typed for one
+        import over what a profile keeps)."""
+        paces = self
+        for zone in other.given:
+            paces = paces.with_pace(zone, other.get(zone))
+        return paces
+
+    def to_dict(self) -> dict[str, float]:
+        """The given paces by zone key, seconds per km: ``{"5k": 270.0}``."""
+        return {zone.key: value for zone in PaceZone if (value := self.get(zone)) is not None}
+
+    @classmethod
+    def from_dict(cls, data: object) -> RunPaces:
+        """The inverse of :meth:`to_dict`; ``ValueError`` for anything else (an unknown zone,
+        a pace that is not a number of seconds per km in range)."""
+        if not isinstance(data, dict):
+            raise ValueError(f"expected a mapping of zone to seconds per km, got {data!r:.60}")
+        paces = cls()
+        for key, value in data.items():
+            zone = next((z for z in PaceZone if z.key == key), None)
+            if zone is None:
+                raise ValueError(f"no pace zone {key!r:.40}")
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"{zone.describe}: expected seconds per km, got {value!r:.40}")
+            paces = paces.with_pace(zone, float(value))  # __post_init__ checks the range
+        return paces
 
     @property
     def given(self) -> frozenset[PaceZone]:

@@ -53,6 +53,7 @@ from ui.bridge import Bridge
 from ui.format import SpeedUnit
 from ui.profiles.limits_table import LimitsTable
 from ui.profiles.model import ERRORS, ProfilesModel
+from ui.profiles.paces_panel import PacesButton
 from ui.profiles.pin_dialogs import ChangePinDialog, PinDialog
 from ui.profiles.wording import LimitsChange, describe_request, readable
 from ui.styling import set_style_property
@@ -167,6 +168,8 @@ class ProfilesView(QWidget):
         self.continue_button.setObjectName("primaryButton")
         self.continue_button.clicked.connect(self.on_continue_clicked)
         go = QHBoxLayout()
+        self.paces_button = PacesButton(self._model, self)  # the chosen person's race paces
+        go.addWidget(self.paces_button)
         go.addStretch(1)
         go.addWidget(self.continue_button)
 
@@ -500,6 +503,7 @@ class ProfilesView(QWidget):
         """The display unit changed (settings): the last session's text and the limits."""
         self.last_text.setText(self._last_words())
         self.table.set_speed_unit(unit)
+        self.paces_button.set_speed_unit(unit)
 
     @property
     def guest_session(self) -> StoredSession | None:

@@ -265,3 +265,77 @@ def test_the_format_is_told_by_content_not_by_name(tmp_path: Path) -> None:
     path = tmp_path / "looks-like.zwo"
     path.write_bytes(fit)
     assert main(["import", str(path), "--dry-run", "--data-dir", str(tmp_path)]) == 0
+
+
+def test_the_profiles_stored_paces_are_used_and_typed_ones_saved_only_when_asked(
+    tmp_path: Path, zwo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["profiles", "add", "Ana", *data(tmp_path)]) == 0
+    assert main(["profiles", "select", "Ana", *data(tmp_path)]) == 0
+    assert main(["profiles", "set-paces", "Ana", "5k=5:00/km", *data(tmp_path)]) == 0
+    capsys.readouterr()
+    free = ["--free-speed", "8 km/h"]
+    # Only the 1 mile pace is missing: the 5 km pace comes from Ana's profile.
+    assert main(["import", str(zwo), *free, "--dry-run", *data(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.startswith("paces: from Ana's profile: 5 km pace 5:00 /km\n")
+    assert "→  11.4 km/h" in captured.out  # 0.95 × 12 km/h
+    assert (
+        "treadctl: import: give your 1 mile pace with --pace mile=M:SS/km (or /mi) (add "
+        "--save-paces to keep it in Ana's profile)" in captured.err
+    )
+    # A --pace is for this import only...
+    mile = ["--pace", "mile=4:00/km"]
+    assert main(["import", str(zwo), *free, *mile, "--dry-run", *data(tmp_path)]) == 0
+    assert main(["import", str(zwo), *free, *mile, *data(tmp_path)]) == 0
+    assert main(["profiles", "paces", "Ana", *data(tmp_path)]) == 0
+    assert "  mile      1 mile pace         -\n" in capsys.readouterr().out
+    # ... unless saved, and a 5 km pace typed goes over the stored one for this import.
+    argv = [*free, *mile, "--pace", "5k=4:00/km", "--save-paces", "--force"]
+    assert main(["import", str(zwo), *argv, *data(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "→  14.25 km/h" in out  # 0.95 × 3600 / 240
+    assert out.rstrip().endswith("saved to Ana's profile: 1 mile pace, 5 km pace")
+    assert main(["profiles", "paces", "Ana", "--unit", "mi", *data(tmp_path)]) == 0
+    # 240 s/km × 1.609344 = 386.24 s → 6:26 per mile
+    assert "  mile      1 mile pace         6:26 /mi\n" in capsys.readouterr().out
+
+
+def test_save_paces_needs_a_persons_profile_and_paces_to_save(
+    tmp_path: Path, zwo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import", str(zwo), *PACES, "--save-paces", *data(tmp_path)]) == 1
+    assert capsys.readouterr().err == (
+        "treadctl: import: --save-paces: choose a person's profile to keep the paces in "
+        "(--profile P); none is chosen\n"
+    )
+    guest = ["--profile", "Guest", *data(tmp_path)]
+    assert main(["import", str(zwo), *PACES, "--save-paces", *guest]) == 1
+    assert "Guest keeps none" in capsys.readouterr().err
+    assert not (tmp_path / "data" / "programs").exists()
+    free = ["--free-speed", "8 km/h"]
+    assert main(["import", str(zwo), *free, "--save-paces", *data(tmp_path)]) == 2
+    assert "--save-paces: give the paces to save with --pace" in capsys.readouterr().err
+
+
+def test_profiles_set_paces_clears_and_refuses_with_a_sentence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["profiles", "add", "Ana", *data(tmp_path)]) == 0
+    assert (
+        main(["profiles", "set-paces", "Ana", "5k=4:30/km", "half=8:00/mi", *data(tmp_path)]) == 0
+    )
+    out = capsys.readouterr().out
+    # 8:00 /mi = 480 / 1.609344 = 298.3 s per km → 4:58 /km
+    assert "  5k        5 km pace           4:30 /km\n" in out
+    assert "  half      half marathon pace  4:58 /km\n" in out
+    assert main(["profiles", "set-paces", "Ana", "5k=none", *data(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "  5k        5 km pace           -\n" in out and "4:58 /km" in out
+    assert main(["profiles", "set-paces", "Ana", "3k=4:00/km", *data(tmp_path)]) == 1
+    assert capsys.readouterr().err == (
+        "treadctl: profiles set-paces: no pace zone '3k': expected one of mile, 5k, 10k, half, "
+        "marathon\n"
+    )
+    assert main(["profiles", "set-paces", "Guest", "5k=4:00/km", *data(tmp_path)]) == 1
+    assert "Guest keeps no race paces" in capsys.readouterr().err

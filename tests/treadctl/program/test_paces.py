@@ -100,3 +100,35 @@ def test_display_speed_in_kmh_and_mph() -> None:
     assert display_speed(12.0, "mph") == "7.46 mph"
     with pytest.raises(ValueError, match="one of km/h, mph"):
         display_speed(1.0, "knots")
+
+
+def test_run_paces_round_trip_through_the_dict_a_profile_stores() -> None:
+    paces = RunPaces.parse(["5k=4:30/km", "marathon=8:00/mi"])
+    # 8:00 /mi = 480 s / 1.609344 km = 298.258… s per km
+    assert paces.to_dict() == {"5k": 270.0, "marathon": pytest.approx(298.2582, abs=1e-4)}
+    assert RunPaces.from_dict(paces.to_dict()) == paces
+    assert RunPaces().to_dict() == {}
+    assert RunPaces.from_dict({"10k": 360}) == RunPaces(k10=360.0)
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        ([270.0], "expected a mapping of zone to seconds per km"),
+        ({"3k": 270.0}, "no pace zone '3k'"),
+        ({"5k": "4:30"}, "5 km pace: expected seconds per km"),
+        ({"5k": True}, "5 km pace: expected seconds per km"),
+        ({"5k": 10.0}, "5 km pace must be from 120 to 3600"),
+    ],
+)
+def test_run_paces_from_a_dict_refuse_what_is_not_one(data: object, says: str) -> None:
+    with pytest.raises(ValueError, match=says):
+        RunPaces.from_dict(data)
+
+
+def test_typed_paces_go_over_stored_ones_and_a_pace_can_be_cleared() -> None:
+    stored = RunPaces(mile=240.0, k5=300.0)
+    typed = RunPaces(k5=270.0, half=400.0)
+    assert stored.merged(typed) == RunPaces(mile=240.0, k5=270.0, half=400.0)
+    assert stored.merged(RunPaces()) == stored
+    assert stored.with_pace(PaceZone.MILE, None) == RunPaces(k5=300.0)
