@@ -33,6 +33,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from treadctl.data_folder import DataFolder
+from ui.collector import GuiThreadCollector
 from ui.splash import StartupScreen
 
 if TYPE_CHECKING:
@@ -225,6 +226,8 @@ def run_app(*, simulate: bool, device: DeviceShape | None = None) -> int:
     app.setApplicationName("treadctl")
     # The loop must outlive the window: after it closes, the world still has to shut down.
     app.setQuitOnLastWindowClosed(False)
+    # Collect on this thread only: the app's worker threads must never destroy a Qt object.
+    GuiThreadCollector(app).start()
     folder = DataFolder()
     settings = open_settings(folder)
     startup = StartupScreen(settings, simulate=simulate)

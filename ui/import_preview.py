@@ -49,7 +49,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import gc
 import logging
 import re
 from collections.abc import Callable
@@ -129,37 +128,12 @@ _PROBE_DURATION_S = 60.0
 MAX_ROWS = 300
 
 
-class _Collector:
-    """How many worker conversions hold the cyclic garbage collector off, and whether it was
-    on before the first of them."""
-
-    holding = 0
-    was_enabled = False
-
-
 async def in_worker[T](function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """``function(*args, **kwargs)`` in a worker thread, the cyclic garbage collector held off
-    until it returns.
-
-    Why the collector: it runs in whichever thread crosses its allocation threshold, and a
-    conversion of thousands of steps allocates enough to cross it. Run there, it would destroy
-    a Qt object caught in a reference cycle (a closed dialog, a timer) on the wrong thread: a
-    crash inside Qt, seen here as a segfault in QTimerInfoList::activateTimers (PySide 6; the
-    known remedy, as calibre and pyqtgraph do, is to collect on the GUI thread only). Held off,
-    it runs again once the conversion is back, from the Qt thread's allocations.
-    """
-    if _Collector.holding == 0:
-        _Collector.was_enabled = gc.isenabled()
-        gc.disable()
-    _Collector.holding += 1
-    try:
-        # Shielded: a cancelled caller must not switch the collector back on while the thread
-        # still runs (the thread cannot be stopped; its result is then let go).
-        return await asyncio.shield(asyncio.to_thread(function, *args, **kwargs))
-    finally:
-        _Collector.holding -= 1
-        if _Collector.holding == 0 and _Collector.was_enabled:
-            gc.enable()
+    """``function(*args, **kwargs)`` in a worker thread. A conversion of thousands of steps
+    allocates enough to set off the cyclic garbage collector, which must never run there: the
+    app collects on the Qt thread only (``ui.collector``)."""
+    # Shielded: a cancelled caller lets the result go; the thread cannot be stopped.
+    return await asyncio.shield(asyncio.to_thread(function, *args, **kwargs))
 
 
 @dataclass(frozen=True)

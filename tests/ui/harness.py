@@ -63,6 +63,7 @@ from treadctl.virtual.treadmill import MachineState
 from treadctl.virtual.world import VirtualWorld
 from ui.app import apply_style, build_window
 from ui.bridge import Bridge
+from ui.collector import GuiThreadCollector
 from ui.cues import SoundPlayer, Speaker
 from ui.main_window import MainWindow
 from ui.settings_view import AppSettings
@@ -245,6 +246,7 @@ class AppHarness:
         self.speaker = Speaker("mock")
         self._limits = limits
         self._size = size
+        self._collector = GuiThreadCollector()
         self._bridge: Bridge | None = None
         self._window: MainWindow | None = None
         #: Whether the window had shut down (belt stopped, log closed) when it was deleted.
@@ -264,6 +266,8 @@ class AppHarness:
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         apply_style(app)
+        # As the app does (ui.app.run_app): the window's worker threads never collect.
+        self._collector.start()
         await self.world.start()
         self._bridge, self._window = build_window(
             self.clock,
@@ -292,6 +296,7 @@ class AppHarness:
         finally:
             await self.world.close()
             self._delete_window()
+            self._collector.stop()
 
     def _delete_window(self) -> None:
         """Delete the closed window now. A closed window is only hidden: kept, each test's
