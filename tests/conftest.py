@@ -20,6 +20,14 @@ settings.register_profile("treadctl", max_examples=300, deadline=None)
 settings.load_profile("treadctl")
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto`` (pyproject's default): one process more than the CPUs. Many tests wait part
+    of the time (a subprocess, a disk sync, the fuzz cases' own pool), and a third process on
+    the two cores of this machine kept them busy: the default run took 253 s with 3 processes,
+    315 s with 2 (docs/performance.md)."""
+    return len(os.sched_getaffinity(0)) + 1 if hasattr(os, "sched_getaffinity") else 3
+
+
 @pytest.fixture(scope="session", autouse=True)
 def nothing_written_into_the_working_folder() -> Iterator[None]:
     """A test that writes where the person stands (an export's default is the current folder)
