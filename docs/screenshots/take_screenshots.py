@@ -9,8 +9,8 @@ the preview's own window, one pace still missing, one step changed by the limits
 program (the count), run it, skip into the first
 backward bout (through the turnaround); pause, stop, silence (stale readouts), drop the link,
 pull the safety key — resuming after each; end the session (its summary, then the chooser);
-then the limits (after a refused raise) and the person's race paces (``profiles-paces.png``),
-the history and the settings. Past weeks of
+then the limits (after a refused raise), the person's race paces (``profiles-paces.png``) and
+accounts (``accounts.png``: nothing connected yet), the history and the settings. Past weeks of
 sessions are logs written beforehand, as ``treadctl run`` would have. Each PNG is the window's
 own ``grab()`` after the window has fitted itself to the screen; ``rear-display.png`` is the
 rear display's (``ui.rear_display``), at a TV's 1920x1080, during the same backward bout,
@@ -244,6 +244,9 @@ async def scenario(tmp: Path, out: Path, size: tuple[int, int]) -> None:
         paces = view.paces_button.open_dialog()
         await save(app, out, "profiles-paces", paces)
         paces.close()
+        accounts = app.window.open_accounts()
+        await save(app, out, "accounts", accounts)
+        accounts.close()
 
         app.window.show_page("history")
         await save(app, out, "history")
