@@ -49,7 +49,9 @@ Phases::
   for ``DIVERGE_S`` *and* ``DIVERGE_RECORDS`` records in a row is one; so is a belt that
   speeds up after it was told to slow down. A ratio near 1.609 or 0.621 names the usual cause:
   the treadmill reads the app's km/h as mph, or the reverse (Horizon 7.0AT / JFTM T202,
-  qdomyos-zwift #4904, #4721; Bowflex T9, #4210). One odd record (a lone 0 km/h mid-run, seen on
+  qdomyos-zwift #4904, #4721; Bowflex T9, #4210). So is a belt over the person's cap (raised at
+  the console) that, told to slow down, has not slowed by ``SLOWING_KMH`` for ``DIVERGE_S``.
+  One odd record (a lone 0 km/h mid-run, seen on
   Domyos and Merach treadmills, qdomyos-zwift #1699) resets the count and stops nothing; data
   keeps feeding the watchdog whatever it says.
 * **Heart rate** over the profile's maximum: slow to walking and raise ``HEART_RATE_HIGH`` (the
@@ -444,6 +446,8 @@ class SafetyGovernor:
         self._link_lost = False
         self._last_clamp: tuple[float, float] | None = None
         self._last_overspeed_t = -math.inf
+        #: (when, speed) a belt over the cap was first seen, or last seen slowing.
+        self._overspeed: tuple[float, float] | None = None
         self._last_overdeck_t: float | None = None  # a deck above the cap: when last re-sent
         self._deck_record: tuple[float, float | None] | None = None  # (record time, deck)
         self._grid: tuple[float, float] | None = None
@@ -747,6 +751,7 @@ class SafetyGovernor:
         self._speed_cmd_t = now
         self._settle_s = SETTLE_S + first / SLOWEST_BELT_RATE_KMH_PER_S
         self._decrease = None
+        self._overspeed = None  # a new start is watched afresh
         out.command(StartBelt(first))
         out.notice(NoticeKind.STARTED, f"Starting at {first:.1f} km/h.", {"speed_kmh": first})
         if want is not face:
@@ -935,11 +940,27 @@ class SafetyGovernor:
                 self._begin_turnaround(Direction.FORWARD, out)
         measured = belt.speed_kmh
         cap = self._limits.max_speed(self._direction)
-        if (
-            measured is not None
-            and measured > cap + OVERSPEED_MARGIN_KMH
-            and now - self._last_overspeed_t >= STEP_INTERVAL_S
-        ):
+        over = measured is not None and measured > cap + OVERSPEED_MARGIN_KMH
+        if measured is None or not over:
+            self._overspeed = None
+        elif self._overspeed is None or measured < self._overspeed[1] - SLOWING_KMH:
+            self._overspeed = (now, measured)  # first seen over, or slowing since
+        elif now - self._overspeed[0] >= DIVERGE_S - _EPS:
+            # Told to slow down, and not slowing: a treadmill that ignores speed commands
+            # (FitShow FS-BT-02 firmware 1.2.8 in an Xterra T85), or someone holding + at the
+            # console. A person over their cap, maybe facing the rear, is not left there
+            # (safety fuzzer, seed 70560: 14.9 km/h facing backward for 200 s).
+            self._overspeed = None
+            out.notice(
+                NoticeKind.BELT_NOT_FOLLOWING,
+                f"The belt stays at {measured:.1f} km/h, over the {cap:.1f} km/h limit, and "
+                "does not slow down when told (was it set at the treadmill's console, or does "
+                "this treadmill ignore the app's speed?). The belt was told to stop.",
+                {"divergence": "over_cap", "measured": measured, "commanded": cap},
+            )
+            self._latch(StopReason.BELT_NOT_FOLLOWING, out, StopBelt(), now, belt)
+            return
+        if over and now - self._last_overspeed_t >= STEP_INTERVAL_S:
             # Someone raised the speed at the console past this person's cap.
             self._last_overspeed_t = now
             self._commanded_speed = min(self._commanded_speed, cap)

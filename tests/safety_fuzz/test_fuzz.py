@@ -215,6 +215,7 @@ FIXED_SEEDS: dict[str, tuple[int, str]] = {
     "pause-at-the-start-confirmed-by-that-instant": (8840, "fitshow"),
     "resume-on-a-moving-belt-above-the-deck-cap": (9880, "matrix"),
     "wind-down-waiting-on-a-finished-task": (7698, "whole-percent-incline"),
+    "belt-over-the-cap-ignoring-speed-never-stopped": (70560, "xterra-t85"),
     # Findings of the checker itself (the app was right): a stop resets the treadmill's
     # incline target to the deck, so the next command counts from there; a stop cannot be
     # written while the treadmill refuses control after a reconnect.

@@ -27,6 +27,7 @@ from hypothesis.stateful import (
 from treadctl.limits import Direction, Limits
 from treadctl.safety import (
     DECK_TOLERANCE_PCT,
+    DIVERGE_S,
     KMH_PER_MPH,
     NOTICE_RECORD_FIELDS,
     SLOWEST_DECK_RATE_PCT_PER_S,
@@ -472,6 +473,39 @@ def test_console_overspeed_is_brought_back_to_the_cap() -> None:
     decision = sim.send()
     assert decision.commands == (SetSpeed(5.0),)
     assert sim.notices(NoticeKind.OVERSPEED)
+
+
+def test_a_belt_over_the_cap_that_does_not_slow_is_stopped() -> None:
+    """A treadmill that ignores speed commands (Xterra T85) raised at its console past the
+    person's cap: told to slow down, it does not, so it is stopped (safety fuzzer, 70560)."""
+    sim = running_at(SetTarget(5.0, direction=B), seconds=40)
+    sim.ignores_speed = True
+    sim.speed = sim.goal = 9.0  # someone pressed + at the console; it stays there
+    sim.advance(DIVERGE_S - 0.5)
+    before = sim.g.phase
+    assert before is Phase.RUNNING and sim.notices(NoticeKind.OVERSPEED)
+    assert not sim.notices(NoticeKind.BELT_NOT_FOLLOWING)
+    sim.advance(1.0)
+    assert sim.g.phase is Phase.STOPPED
+    assert sim.g.stop_reason is StopReason.BELT_NOT_FOLLOWING
+    (alarm,) = sim.notices(NoticeKind.BELT_NOT_FOLLOWING)
+    assert isinstance(alarm, Notice)
+    assert "stays at 9.0 km/h, over the 6.0 km/h limit" in alarm.message
+    assert StopBelt() in sim.commands()
+
+
+def test_a_belt_over_the_cap_that_slows_when_told_is_not_stopped() -> None:
+    sim = running_at(SetTarget(5.0, direction=B), seconds=40)
+    sim.speed = 9.0  # pressed + at the console; the belt slows when told, 3 km/h a second
+    sim.advance(10)
+    assert sim.g.phase is Phase.RUNNING
+    assert not sim.notices(NoticeKind.BELT_NOT_FOLLOWING)
+    assert sim.speed <= 5.0 + 1e-9
+    # Raised again later and stuck there: watched afresh, stopped after its own time.
+    sim.ignores_speed = True
+    sim.speed = sim.goal = 8.0
+    sim.advance(DIVERGE_S + 0.5)
+    assert sim.g.stop_reason is StopReason.BELT_NOT_FOLLOWING
 
 
 def test_limits_reject_nonsense() -> None:
