@@ -512,14 +512,12 @@ class _Printer:
 
 def _shared_lines(report: AfterSessionReport) -> list[str]:
     """The report's sentences; a service set to "ask" cannot ask here: say how to upload."""
-    asked = {f"{service.label}: upload this session? (asks)" for service in report.to_ask}
-    lines = [line for line in report.sentences() if line not in asked]
-    lines += [
-        f"{service.label}: not uploaded (set to ask): "
-        f"treadctl upload {report.session_id} --service {service.value}"
-        for service in report.to_ask
-    ]
-    return lines
+    return report.sentences(
+        ask=lambda service: (
+            f"{service.label}: not uploaded (set to ask): "
+            f"treadctl upload {report.session_id} --service {service.value}"
+        )
+    )
 
 
 class _Trace:

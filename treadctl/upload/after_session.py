@@ -23,6 +23,7 @@ uploaded (Guest has no accounts, see ``treadctl.upload.connect``).
 from __future__ import annotations
 
 import glob
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from treadctl.clock import WallClock
@@ -48,16 +49,18 @@ class AfterSessionReport:
     to_ask: list[Service] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
-    def sentences(self) -> list[str]:
-        """Everything that happened, a line each, for the app's status or the command line."""
+    def sentences(self, *, ask: Callable[[Service], str] | None = None) -> list[str]:
+        """Everything that happened, a line each, for the app's status or the command line;
+        ``ask`` words the line of a service set to "ask" (a front end that cannot ask)."""
         lines = []
         if self.export is not None:
             lines += [f"exported {path}" for path in self.export.written]
             lines += [f"already exported {path}" for path in self.export.already]
             lines += [f"export: {problem}" for problem in self.export.problems]
         lines += [state.describe() for state in self.uploads]
-        lines += [f"{service.label}: upload this session? (asks)" for service in self.to_ask]
+        word = ask or (lambda service: f"{service.label}: upload this session? (asks)")
         lines += self.problems
+        lines += [word(service) for service in self.to_ask]
         return lines
 
 
